@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Small helpers shared by every wirt program. */
+#ifndef WIRT_COMMON_UTIL_H
+#define WIRT_COMMON_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ALIGN_UP(x, a) (((x) + ((a)-1)) & ~((__typeof__(x))(a)-1))
+#define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a)-1))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+#define KiB (1024ULL)
+#define MiB (1024ULL * KiB)
+#define GiB (1024ULL * MiB)
+
+/*
+ * parse_size - parse a size such as "512M", "2G", "4096", "1.5G" is refused.
+ * Suffixes K, M, G, T (powers of 1024, optional trailing "iB" or "B").
+ * Returns 0 and stores the byte count in *out, or -EINVAL for a malformed
+ * string, -ERANGE when it does not fit in 64 bits.
+ */
+int parse_size(const char *s, uint64_t *out);
+
+/*
+ * parse_uint - parse a decimal unsigned integer in [min, max].
+ * Returns 0, -EINVAL when not a number, -ERANGE when out of range.
+ */
+int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* Message helpers: every line starts with the program name set here. */
+void wirt_set_progname(const char *name);
+const char *wirt_progname(void);
+void wirt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void wirt_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void wirt_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * read_full / write_full - loop over short transfers and EINTR.
+ * Return the number of bytes moved (short only at EOF for reads) or -errno.
+ */
+ssize_t read_full(int fd, void *buf, size_t len);
+ssize_t write_full(int fd, const void *buf, size_t len);
+ssize_t pread_full(int fd, void *buf, size_t len, off_t off);
+ssize_t pwrite_full(int fd, const void *buf, size_t len, off_t off);
+
+#endif

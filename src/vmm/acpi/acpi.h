@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ACPI table builder: RSDP, XSDT, FADT (hardware-reduced), DSDT (AML with
+ * \_S5, power button, GED), MADT. Pure functions over a byte buffer that is
+ * later copied into guest memory at gpa; no KVM knowledge.
+ */
+#ifndef WIRT_VMM_ACPI_H
+#define WIRT_VMM_ACPI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Fixed platform I/O ports the tables describe and the VMM implements. */
+#define ACPI_SLEEP_CTL_PORT 0x600 /* FADT SLEEP_CONTROL_REG, 8 bit */
+#define ACPI_SLEEP_STS_PORT 0x601 /* FADT SLEEP_STATUS_REG, 8 bit */
+#define ACPI_RESET_PORT 0x602 /* FADT RESET_REG, 8 bit */
+#define ACPI_RESET_VALUE 0x01
+#define ACPI_SLP_TYP_S5 5 /* SLP_TYP value in \_S5 */
+#define ACPI_SLP_EN (1u << 5) /* sleep enable bit in SLEEP_CONTROL_REG */
+#define ACPI_GED_IRQ 9 /* GSI of the generic event device (power button) */
+#define ACPI_GED_MMIO_BASE 0xfed00000ULL /* GED event register, 4 bytes */
+#define ACPI_GED_EVT_POWER_BUTTON (1u << 0)
+
+#define ACPI_IOAPIC_ADDR 0xfec00000ULL
+#define ACPI_LAPIC_ADDR 0xfee00000ULL
+
+struct acpi_config {
+	unsigned int ncpus; /* APIC id of CPU i is i */
+	unsigned int ioapic_id; /* usually ncpus */
+	/* room for PCI (MCFG, PCI root) later: zero means none */
+	uint64_t pci_ecam_base;
+	uint8_t pci_bus_end;
+};
+
+/*
+ * acpi_build - lay out all tables in buf (which the guest sees at gpa).
+ * The RSDP is at the start of buf (gpa itself, 16-byte aligned), so placing
+ * buf at 0xe0000 also lets the guest find it by scanning the BIOS area.
+ * Returns the number of bytes used, or -ENOSPC when buf_size is too small,
+ * -EINVAL for a bad config (ncpus 0 or above 255).
+ */
+long acpi_build(uint8_t *buf, size_t buf_size, uint64_t gpa,
+		const struct acpi_config *cfg);
+
+#endif

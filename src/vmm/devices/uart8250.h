@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * 16550A-compatible UART model (the 8250 family Linux drives as ttyS0).
+ * Registers at offsets 0..7 from the port base (COM1: 0x3f8, IRQ 4).
+ * Thread-safe: vCPU threads access registers while the console thread
+ * pushes input. No KVM knowledge: interrupts and output go through callbacks.
+ */
+#ifndef WIRT_VMM_UART8250_H
+#define WIRT_VMM_UART8250_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define COM1_BASE 0x3f8
+#define COM1_IRQ 4
+
+struct uart8250;
+
+struct uart8250_ops {
+	/* set the interrupt line level (0 or 1); called with no lock held */
+	void (*set_irq)(void *opaque, int level);
+	/* bytes the guest transmitted; may be called from a vCPU thread */
+	void (*tx)(void *opaque, const uint8_t *buf, size_t len);
+};
+
+/* Returns a new UART in reset state, or NULL when out of memory. */
+struct uart8250 *uart8250_new(const struct uart8250_ops *ops, void *opaque);
+void uart8250_free(struct uart8250 *u);
+
+/* Reset to power-on state (guest reboot). */
+void uart8250_reset(struct uart8250 *u);
+
+/* Guest register access; off is 0..7, other values read 0xff / are ignored. */
+uint8_t uart8250_read(struct uart8250 *u, unsigned int off);
+void uart8250_write(struct uart8250 *u, unsigned int off, uint8_t val);
+
+/*
+ * uart8250_receive - queue host input for the guest.
+ * Returns the number of bytes accepted (the receive FIFO holds 16; the model
+ * may keep a larger buffer). Never blocks.
+ */
+size_t uart8250_receive(struct uart8250 *u, const uint8_t *buf, size_t len);
+
+/*
+ * uart8250_wait_room - block until the guest has room for more input or
+ * uart8250_wakeup() was called. Returns true when there is room.
+ */
+bool uart8250_wait_room(struct uart8250 *u);
+void uart8250_wakeup(struct uart8250 *u);
+
+#endif
