@@ -1,1 +1,110 @@
-int main(void) { return 0; }
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* wirt-vmm: boot a Linux guest on KVM. Only this file decides to exit. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "vmm/devices/console.h"
+#include "vmm/kvm/kvm.h"
+#include "vmm/kvm/vcpu.h"
+#include "vmm/vm.h"
+#include "vmm/vmm.h"
+
+#define EXIT_HOST 2
+
+static void on_kick(int sig)
+{
+	(void)sig;
+}
+
+/* Put the terminal back, then die of the same signal (core dump intact). */
+static void on_fatal(int sig)
+{
+	console_restore_terminal();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void restore_at_exit(void)
+{
+	console_restore_terminal();
+}
+
+/*
+ * Block the termination signals (the main thread reads them from a
+ * signalfd) and the vCPU kick signal in every thread but the vCPUs; make
+ * sure fatal signals restore the terminal.
+ */
+static void setup_signals(void)
+{
+	static const int fatal[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+	struct sigaction sa;
+	sigset_t set;
+	unsigned int i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_kick;
+	sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
+	sa.sa_handler = on_fatal;
+	sa.sa_flags = SA_RESETHAND;
+	for (i = 0; i < ARRAY_SIZE(fatal); i++)
+		sigaction(fatal[i], &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, VCPU_KICK_SIGNAL);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	atexit(restore_at_exit);
+}
+
+static void pvm_notice(void)
+{
+	wirt_warn("this host's KVM is PVM (/sys/module/kvm_pvm): only PVM-enabled guest kernels run at full speed; an ordinary kernel such as Debian's is instruction-emulated about 1000x slower and will not boot in useful time. Boot it inside the nested testbed instead: tools/testbed -- wirt-vmm ...");
+}
+
+int main(int argc, char **argv)
+{
+	struct vmm_config cfg;
+	struct vm vm;
+	const char *why = "";
+	int kvm_fd, r;
+
+	wirt_set_progname("wirt-vmm");
+	r = vmm_parse_args(argc, argv, &cfg);
+	if (r == OPTS_EXIT_OK)
+		return 0;
+	if (r != OPTS_RUN)
+		return EXIT_HOST;
+
+	if (kvm_host_kind() == KVM_KIND_PVM)
+		pvm_notice();
+	kvm_fd = kvm_open(&why);
+	if (kvm_fd < 0) {
+		if (kvm_fd == -ENOTSUP)
+			wirt_err("/dev/kvm lacks a capability wirt-vmm needs: %s",
+				 why);
+		else
+			wirt_err("%s", why);
+		return EXIT_HOST;
+	}
+	prctl(PR_SET_NAME, cfg.name);
+	setup_signals();
+
+	r = vm_init(&vm, &cfg, kvm_fd);
+	if (r) {
+		vm_destroy(&vm);
+		close(kvm_fd);
+		return EXIT_HOST;
+	}
+	r = vm_run(&vm);
+	vm_destroy(&vm);
+	close(kvm_fd);
+	return r;
+}

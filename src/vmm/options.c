@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* wirt-vmm command line parsing. */
+#include "vmm/vmm.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/util.h"
+
+enum {
+	OPT_KERNEL = 256,
+	OPT_INITRD,
+	OPT_CMDLINE,
+	OPT_CPUS,
+	OPT_MEMORY,
+	OPT_CONSOLE,
+	OPT_NAME,
+	OPT_NO_REBOOT,
+	OPT_HELP,
+	OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "memory", required_argument, NULL, OPT_MEMORY },
+	{ "console", required_argument, NULL, OPT_CONSOLE },
+	{ "name", required_argument, NULL, OPT_NAME },
+	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+const char *vmm_usage(void)
+{
+	return "usage: wirt-vmm --kernel PATH [--initrd PATH] [--cmdline STR] [--cpus N]\n"
+	       "                [--memory SIZE] [--console stdio|file=PATH|socket=PATH|none]\n"
+	       "                [--name NAME] [--no-reboot]\n"
+	       "\n"
+	       "Boots a Linux bzImage on KVM without firmware.\n"
+	       "  --kernel PATH     bzImage to boot (boot protocol 2.06 or later, 64-bit)\n"
+	       "  --initrd PATH     initial ramdisk\n"
+	       "  --cmdline STR     kernel command line (default \"console=ttyS0\")\n"
+	       "  --cpus N          number of vCPUs, 1..255 (default 1)\n"
+	       "  --memory SIZE     guest RAM: 512M, 2G or bytes (default 512M)\n"
+	       "  --console KIND    where COM1 goes (default stdio; Ctrl-A x quits,\n"
+	       "                    Ctrl-A h helps)\n"
+	       "  --name NAME       VM name for messages and the process title\n"
+	       "  --no-reboot       exit when the guest reboots instead of restarting it\n"
+	       "\n"
+	       "Exit status: 0 when the guest powers off (or reboots with --no-reboot),\n"
+	       "1 when the VM crashes, 2 for bad usage or a host problem.\n";
+}
+
+/* Parse the value of one option into cfg; returns 0 or -EINVAL (printed). */
+static int parse_one(int opt, const char *arg, struct vmm_config *cfg)
+{
+	uint64_t v;
+	int r;
+
+	switch (opt) {
+	case OPT_KERNEL:
+		cfg->kernel = arg;
+		return 0;
+	case OPT_INITRD:
+		cfg->initrd = arg;
+		return 0;
+	case OPT_CMDLINE:
+		cfg->cmdline = arg;
+		return 0;
+	case OPT_NAME:
+		if (!*arg || strlen(arg) > 64 || strchr(arg, '/')) {
+			wirt_err("--name '%s': use 1 to 64 characters without '/'",
+				 arg);
+			return -EINVAL;
+		}
+		cfg->name = arg;
+		return 0;
+	case OPT_NO_REBOOT:
+		cfg->no_reboot = true;
+		return 0;
+	case OPT_CPUS:
+		r = parse_uint(arg, 1, VMM_MAX_CPUS, &v);
+		if (r) {
+			wirt_err("--cpus '%s': give a whole number from 1 to %d",
+				 arg, VMM_MAX_CPUS);
+			return -EINVAL;
+		}
+		cfg->cpus = v;
+		return 0;
+	case OPT_MEMORY:
+		r = parse_size(arg, &v);
+		if (r || v == 0) {
+			wirt_err("--memory '%s': give a size such as 512M, 2G or a byte count",
+				 arg);
+			return -EINVAL;
+		}
+		if (v & 0xfff) {
+			wirt_err("--memory '%s': must be a multiple of 4 KiB",
+				 arg);
+			return -EINVAL;
+		}
+		cfg->memory = v;
+		return 0;
+	case OPT_CONSOLE:
+		if (console_parse(arg, &cfg->console)) {
+			wirt_err("--console '%s': %s", arg,
+				 console_parse_help());
+			return -EINVAL;
+		}
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int vmm_parse_args(int argc, char **argv, struct vmm_config *cfg)
+{
+	int opt;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->cmdline = "console=ttyS0";
+	cfg->cpus = 1;
+	cfg->memory = VMM_DEFAULT_MEMORY;
+	cfg->console.kind = CONSOLE_STDIO;
+	cfg->name = "wirt";
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+		if (opt == OPT_HELP) {
+			fputs(vmm_usage(), stdout);
+			return OPTS_EXIT_OK;
+		}
+		if (opt == OPT_VERSION) {
+			puts("wirt-vmm 0.1.0");
+			return OPTS_EXIT_OK;
+		}
+		if (opt == '?' || opt == ':') {
+			if (optopt)
+				wirt_err("option '%s' needs a value (see wirt-vmm --help)",
+					 argv[optind - 1]);
+			else
+				wirt_err("unknown option '%s' (see wirt-vmm --help)",
+					 argv[optind - 1]);
+			return OPTS_ERROR;
+		}
+		if (parse_one(opt, optarg, cfg))
+			return OPTS_ERROR;
+	}
+	if (optind < argc) {
+		wirt_err("unexpected argument '%s' (see wirt-vmm --help)",
+			 argv[optind]);
+		return OPTS_ERROR;
+	}
+	if (!cfg->kernel) {
+		wirt_err("no kernel given: use --kernel PATH (see wirt-vmm --help)");
+		return OPTS_ERROR;
+	}
+	return OPTS_RUN;
+}

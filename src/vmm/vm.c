@@ -1,0 +1,547 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The VM object: memory, devices, boot, run/stop/reset. */
+#include "vmm/vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "vmm/acpi/acpi.h"
+#include "vmm/boot/boot.h"
+#include "vmm/devices/console.h"
+#include "vmm/devices/platform.h"
+#include "vmm/devices/uart8250.h"
+#include "vmm/kvm/kvm.h"
+#include "vmm/kvm/vcpu.h"
+
+#define TSS_ADDR 0xfffbd000UL
+#define IDENTITY_MAP_ADDR 0xfffbc000ULL
+#define MAX_KERNEL_SIZE (256ULL << 20)
+
+/*
+ * read_file - read all of path into a new buffer (at most max bytes).
+ * Returns 0 with *buf and *len set, or -errno after printing an error that
+ * names what (e.g. "kernel") and path.
+ */
+static int read_file(const char *what, const char *path, uint64_t max,
+		     uint8_t **buf, size_t *len)
+{
+	struct stat st;
+	ssize_t n;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		wirt_err("%s '%s': %s", what, path, strerror(errno));
+		return r;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		wirt_err("%s '%s': not a regular file", what, path);
+		close(fd);
+		return -EINVAL;
+	}
+	if ((uint64_t)st.st_size > max || st.st_size == 0) {
+		wirt_err("%s '%s': size %lld is not plausible (empty or above %llu MiB)",
+			 what, path, (long long)st.st_size,
+			 (unsigned long long)(max >> 20));
+		close(fd);
+		return -EFBIG;
+	}
+	*buf = malloc(st.st_size);
+	if (!*buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	n = read_full(fd, *buf, st.st_size);
+	close(fd);
+	if (n != st.st_size) {
+		wirt_err("%s '%s': short read", what, path);
+		free(*buf);
+		*buf = NULL;
+		return -EIO;
+	}
+	*len = n;
+	return 0;
+}
+
+/* Size of the initrd file, or -errno after printing an error. */
+static int64_t initrd_size(const char *path)
+{
+	struct stat st;
+
+	if (!path)
+		return 0;
+	if (access(path, R_OK) || stat(path, &st)) {
+		wirt_err("initrd '%s': %s", path, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size == 0) {
+		wirt_err("initrd '%s': not a regular, non-empty file", path);
+		return -EINVAL;
+	}
+	return st.st_size;
+}
+
+/* Total of MemTotal and SwapTotal from /proc/meminfo, in bytes (0: unknown) */
+static uint64_t host_memory(void)
+{
+	unsigned long long kb, total = 0;
+	char line[256];
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "MemTotal: %llu kB", &kb) == 1 ||
+		    sscanf(line, "SwapTotal: %llu kB", &kb) == 1)
+			total += kb * 1024;
+	}
+	fclose(f);
+	return total;
+}
+
+static int alloc_ram(struct vm *vm)
+{
+	uint64_t host = host_memory();
+	uint64_t size = vm->cfg->memory;
+
+	if (host && size > host) {
+		wirt_err("--memory %llu MiB: the host has only %llu MiB of RAM and swap to back it (lower --memory)",
+			 (unsigned long long)(size >> 20),
+			 (unsigned long long)(host >> 20));
+		return -ENOMEM;
+	}
+	vm->ram = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->ram == MAP_FAILED) {
+		vm->ram = NULL;
+		wirt_err("cannot map %llu MiB of guest memory: %s (lower --memory)",
+			 (unsigned long long)(size >> 20), strerror(errno));
+		return -ENOMEM;
+	}
+	madvise(vm->ram, size, MADV_DONTDUMP);
+	return 0;
+}
+
+static int get_cpuid(struct vm *vm)
+{
+	unsigned int n = 64;
+
+	for (;;) {
+		struct kvm_cpuid2 *c;
+
+		c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+		if (!c)
+			return -ENOMEM;
+		c->nent = n;
+		if (!ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c)) {
+			vm->cpuid = c;
+			return 0;
+		}
+		free(c);
+		if (errno != E2BIG || n >= 4096)
+			return -errno;
+		n *= 2;
+	}
+}
+
+static void uart_irq(void *opaque, int level)
+{
+	vm_set_irq(opaque, COM1_IRQ, level);
+}
+
+static void uart_tx(void *opaque, const uint8_t *buf, size_t len)
+{
+	struct vm *vm = opaque;
+
+	console_write(vm->console, buf, len);
+}
+
+static void uart_io(void *opaque, uint64_t off, uint8_t *data,
+		    unsigned int size, bool wr)
+{
+	struct vm *vm = opaque;
+
+	if (wr)
+		uart8250_write(vm->uart, off, data[0]);
+	else
+		data[0] = uart8250_read(vm->uart, off);
+	if (size > 1 && !wr)
+		memset(data + 1, 0, size - 1);
+}
+
+/* Console input: hand bytes to the UART, waiting while its buffer is full. */
+static size_t console_in(void *opaque, const uint8_t *buf, size_t len)
+{
+	struct vm *vm = opaque;
+	size_t done = 0;
+
+	while (done < len) {
+		done += uart8250_receive(vm->uart, buf + done, len - done);
+		if (done < len && !uart8250_wait_room(vm->uart))
+			break;
+	}
+	return done;
+}
+
+static void console_quit(void *opaque)
+{
+	vm_request_stop(opaque, VM_QUIT);
+}
+
+static int init_devices(struct vm *vm)
+{
+	static const struct uart8250_ops uops = { uart_irq, uart_tx };
+	struct console_sink sink = { console_in, console_quit, vm };
+	int r;
+
+	vm->uart = uart8250_new(&uops, vm);
+	if (!vm->uart)
+		return -ENOMEM;
+	r = bus_register(&vm->pio, COM1_BASE, 8, uart_io, vm, "com1");
+	if (!r)
+		r = platform_register(vm);
+	if (r) {
+		wirt_err("device set-up failed: %s", strerror(-r));
+		return r;
+	}
+	r = console_open(&vm->console, &vm->cfg->console, &sink);
+	if (r) {
+		wirt_err("console '%s': %s",
+			 vm->cfg->console.path[0] ? vm->cfg->console.path :
+						    "stdio",
+			 strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+int vm_init(struct vm *vm, const struct vmm_config *cfg, int kvm_fd)
+{
+	struct bzimage_info bz;
+	const char *why;
+	int64_t isize;
+	int r, max;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->cfg = cfg;
+	vm->kvm_fd = kvm_fd;
+	vm->vm_fd = -1;
+	vm->wake_fd = -1;
+	vm->ncpus = cfg->cpus;
+	pthread_mutex_init(&vm->lock, NULL);
+
+	r = read_file("kernel", cfg->kernel, MAX_KERNEL_SIZE, &vm->kernel_image,
+		      &vm->kernel_len);
+	if (r)
+		return r;
+	r = bzimage_parse(vm->kernel_image, vm->kernel_len, &bz, &why);
+	if (r) {
+		wirt_err("kernel '%s': %s", cfg->kernel, why);
+		return r;
+	}
+	isize = initrd_size(cfg->initrd);
+	if (isize < 0)
+		return isize;
+	r = layout_plan(cfg->memory, &bz, isize, &vm->lay, &why);
+	if (r) {
+		wirt_err("%s", why);
+		return r;
+	}
+	if (strlen(cfg->cmdline) > bz.cmdline_size) {
+		wirt_err("--cmdline is %zu bytes; this kernel accepts at most %u",
+			 strlen(cfg->cmdline), bz.cmdline_size);
+		return -E2BIG;
+	}
+
+	max = kvm_cap(kvm_fd, KVM_CAP_MAX_VCPUS);
+	if (!max)
+		max = kvm_cap(kvm_fd, KVM_CAP_NR_VCPUS);
+	if (max && (int)cfg->cpus > max) {
+		wirt_err("--cpus %u: this host's KVM allows at most %d vCPUs",
+			 cfg->cpus, max);
+		return -EINVAL;
+	}
+	vm->run_size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (vm->run_size < (int)sizeof(struct kvm_run)) {
+		wirt_err("/dev/kvm: KVM_GET_VCPU_MMAP_SIZE failed");
+		return -EIO;
+	}
+	r = get_cpuid(vm);
+	if (r) {
+		wirt_err("/dev/kvm: KVM_GET_SUPPORTED_CPUID failed: %s",
+			 strerror(-r));
+		return r;
+	}
+	r = alloc_ram(vm);
+	if (r)
+		return r;
+	vm->vcpus = calloc(vm->ncpus, sizeof(*vm->vcpus));
+	vm->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (!vm->vcpus || vm->wake_fd < 0)
+		return -ENOMEM;
+	return init_devices(vm);
+}
+
+static int load_guest(struct vm *vm)
+{
+	const struct vmm_config *cfg = vm->cfg;
+	struct boot_params_in in;
+	struct bzimage_info bz;
+	struct acpi_config acfg = { 0 };
+	const char *why;
+	long n;
+	int fd;
+
+	bzimage_parse(vm->kernel_image, vm->kernel_len, &bz, &why);
+	if (cfg->initrd) {
+		fd = open(cfg->initrd, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 ||
+		    read_full(fd, vm->ram + vm->lay.initrd_addr,
+			      vm->lay.initrd_size) !=
+			    (ssize_t)vm->lay.initrd_size) {
+			wirt_err("initrd '%s': could not read it", cfg->initrd);
+			if (fd >= 0)
+				close(fd);
+			return -EIO;
+		}
+		close(fd);
+	}
+	acfg.ncpus = vm->ncpus;
+	acfg.ioapic_id = vm->ncpus;
+	n = acpi_build(vm->ram + ACPI_ADDR, ACPI_SIZE, ACPI_ADDR, &acfg);
+	if (n < 0) {
+		wirt_err("building ACPI tables failed: %s", strerror(-n));
+		return n;
+	}
+	in = (struct boot_params_in){ vm->kernel_image, vm->kernel_len, &bz,
+				      cfg->cmdline, ACPI_ADDR };
+	return boot_write(vm->ram, &vm->lay, &in, &why);
+}
+
+static int set_memory(struct vm *vm)
+{
+	struct kvm_userspace_memory_region low = {
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = vm->lay.low_size,
+		.userspace_addr = (uintptr_t)vm->ram,
+	};
+	struct kvm_userspace_memory_region high = {
+		.slot = 1,
+		.guest_phys_addr = HIGH_RAM_START,
+		.memory_size = vm->lay.high_size,
+		.userspace_addr = (uintptr_t)vm->ram + vm->lay.low_size,
+	};
+
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &low))
+		return -errno;
+	if (vm->lay.high_size &&
+	    ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &high))
+		return -errno;
+	return 0;
+}
+
+/* Create the KVM VM with irqchip, PIT and memory. Returns 0 or -errno. */
+static int create_kvm_vm(struct vm *vm, const char **what)
+{
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	uint64_t idmap = IDENTITY_MAP_ADDR;
+	int fd;
+
+	*what = "KVM_CREATE_VM";
+	fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (fd < 0)
+		return -errno;
+	pthread_mutex_lock(&vm->lock);
+	vm->vm_fd = fd;
+	pthread_mutex_unlock(&vm->lock);
+	*what = "KVM_SET_TSS_ADDR";
+	if (ioctl(fd, KVM_SET_TSS_ADDR, TSS_ADDR))
+		return -errno;
+	*what = "KVM_SET_IDENTITY_MAP_ADDR";
+	if (kvm_cap(vm->kvm_fd, KVM_CAP_SET_IDENTITY_MAP_ADDR) &&
+	    ioctl(fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap))
+		return -errno;
+	*what = "KVM_CREATE_IRQCHIP";
+	if (ioctl(fd, KVM_CREATE_IRQCHIP, 0))
+		return -errno;
+	*what = "KVM_CREATE_PIT2";
+	if (ioctl(fd, KVM_CREATE_PIT2, &pit))
+		return -errno;
+	*what = "KVM_SET_USER_MEMORY_REGION";
+	return set_memory(vm);
+}
+
+static void destroy_kvm_vm(struct vm *vm)
+{
+	unsigned int i;
+
+	pthread_mutex_lock(&vm->lock);
+	for (i = 0; i < vm->ncpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	pthread_mutex_unlock(&vm->lock);
+	for (i = 0; i < vm->ncpus; i++)
+		vcpu_join(&vm->vcpus[i]);
+	pthread_mutex_lock(&vm->lock);
+	for (i = 0; i < vm->ncpus; i++)
+		if (vm->vcpus[i].vm)
+			vcpu_release(&vm->vcpus[i]);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	vm->vm_fd = -1;
+	pthread_mutex_unlock(&vm->lock);
+}
+
+/* Boot once: build the VM and start its vCPUs. Returns 0 or -errno. */
+static int boot_once(struct vm *vm)
+{
+	const char *what;
+	unsigned int i;
+	int r;
+
+	atomic_store(&vm->io_exits, 0);
+	r = create_kvm_vm(vm, &what);
+	if (r) {
+		wirt_err("%s failed: %s", what, strerror(-r));
+		return r;
+	}
+	r = load_guest(vm);
+	if (r)
+		return r;
+	for (i = 0; i < vm->ncpus; i++) {
+		r = vcpu_create(&vm->vcpus[i], vm, i, boot_entry(&vm->lay));
+		if (r) {
+			wirt_err("creating vCPU %u failed: %s", i, strerror(-r));
+			return r;
+		}
+	}
+	for (i = 0; i < vm->ncpus; i++) {
+		r = vcpu_start(&vm->vcpus[i]);
+		if (r) {
+			wirt_err("starting vCPU %u failed: %s", i, strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+void vm_request_stop(struct vm *vm, enum vm_request req)
+{
+	uint64_t one = 1;
+	unsigned int i;
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->request == VM_RUNNING || req == VM_CRASH)
+		__atomic_store_n(&vm->request, req, __ATOMIC_RELEASE);
+	for (i = 0; vm->vcpus && i < vm->ncpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	pthread_mutex_unlock(&vm->lock);
+	(void)!write(vm->wake_fd, &one, sizeof(one));
+}
+
+void vm_set_irq(struct vm *vm, unsigned int gsi, int level)
+{
+	struct kvm_irq_level irq = { .irq = gsi, .level = level };
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->vm_fd >= 0)
+		ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+/* Sleep until a stop request or a termination signal arrives. */
+static void wait_for_stop(struct vm *vm, int sig_fd)
+{
+	struct pollfd p[2] = { { vm->wake_fd, POLLIN, 0 },
+			       { sig_fd, POLLIN, 0 } };
+	struct signalfd_siginfo si;
+	uint64_t v;
+
+	while (__atomic_load_n(&vm->request, __ATOMIC_ACQUIRE) == VM_RUNNING) {
+		if (poll(p, sig_fd >= 0 ? 2 : 1, -1) < 0)
+			continue;
+		if (p[0].revents & POLLIN)
+			(void)!read(vm->wake_fd, &v, sizeof(v));
+		if (sig_fd >= 0 && (p[1].revents & POLLIN) &&
+		    read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
+			wirt_info("terminating on signal %u", si.ssi_signo);
+			vm_request_stop(vm, VM_QUIT);
+		}
+	}
+}
+
+int vm_run(struct vm *vm)
+{
+	sigset_t term;
+	int sig_fd, r;
+
+	sigemptyset(&term);
+	sigaddset(&term, SIGINT);
+	sigaddset(&term, SIGTERM);
+	sigaddset(&term, SIGHUP);
+	sig_fd = signalfd(-1, &term, SFD_CLOEXEC);
+
+	r = console_start(vm->console);
+	if (r) {
+		wirt_err("console: cannot start input: %s", strerror(-r));
+		return 2;
+	}
+	for (;;) {
+		enum vm_request req;
+
+		r = boot_once(vm);
+		if (r) {
+			vm_request_stop(vm, VM_CRASH);
+			destroy_kvm_vm(vm);
+			r = 2;
+			break;
+		}
+		wait_for_stop(vm, sig_fd);
+		destroy_kvm_vm(vm);
+		req = vm->request;
+		if (req == VM_RESET && !vm->cfg->no_reboot) {
+			uart8250_reset(vm->uart);
+			atomic_store(&vm->ged_events, 0);
+			vm->request = VM_RUNNING;
+			continue;
+		}
+		r = req == VM_CRASH ? 1 : 0;
+		break;
+	}
+	if (sig_fd >= 0)
+		close(sig_fd);
+	return r;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	if (vm->console)
+		console_close(vm->console);
+	if (vm->uart) {
+		uart8250_free(vm->uart);
+		vm->uart = NULL;
+	}
+	if (vm->ram)
+		munmap(vm->ram, vm->cfg->memory);
+	if (vm->wake_fd >= 0)
+		close(vm->wake_fd);
+	free(vm->vcpus);
+	free(vm->cpuid);
+	free(vm->kernel_image);
+	pthread_mutex_destroy(&vm->lock);
+	memset(vm, 0, sizeof(*vm));
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One virtual machine: guest RAM, the KVM VM and its vCPUs, the platform
+ * devices, and the run/stop/reset state machine shared by all threads.
+ */
+#ifndef WIRT_VMM_VM_H
+#define WIRT_VMM_VM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmm/boot/layout.h"
+#include "vmm/bus.h"
+#include "vmm/vmm.h"
+
+struct uart8250;
+struct console;
+struct vcpu;
+
+/* Why the VM stopped running; the first request wins. */
+enum vm_request {
+	VM_RUNNING = 0,
+	VM_POWEROFF, /* guest powered off: exit 0 */
+	VM_RESET, /* guest asked for a reset: reboot or exit 0 */
+	VM_QUIT, /* host user asked to quit (Ctrl-A x, signal): exit 0 */
+	VM_CRASH, /* guest or KVM failure: exit 1 */
+};
+
+struct vm {
+	const struct vmm_config *cfg;
+	int kvm_fd;
+	int vm_fd;
+	int run_size;
+	struct kvm_cpuid2 *cpuid; /* KVM's supported set, adjusted per vCPU */
+
+	uint8_t *ram; /* host mapping: low RAM, then high RAM */
+	struct boot_layout lay;
+	uint8_t *kernel_image; /* the bzImage file, kept for reboots */
+	size_t kernel_len;
+
+	struct bus pio;
+	struct bus mmio;
+	struct uart8250 *uart;
+	struct console *console;
+
+	struct vcpu *vcpus;
+	unsigned int ncpus;
+
+	pthread_mutex_t lock; /* request, vm_fd swaps for irq injection */
+	enum vm_request request;
+	int wake_fd; /* eventfd: main thread wakes on a request */
+	atomic_uint io_exits; /* exits since boot, tells real resets apart */
+	atomic_uint ged_events; /* pending GED events, read-to-clear */
+};
+
+/*
+ * vm_init - map guest RAM, read the kernel, create devices and console.
+ * Returns 0, or a negative errno after printing one error line.
+ */
+int vm_init(struct vm *vm, const struct vmm_config *cfg, int kvm_fd);
+
+/*
+ * vm_run - boot the guest, rebooting it in place on a reset unless
+ * --no-reboot. Returns the process exit status (0 poweroff/quit, 1 crash,
+ * 2 host-side failure).
+ */
+int vm_run(struct vm *vm);
+
+/* vm_destroy - release everything vm_init made. */
+void vm_destroy(struct vm *vm);
+
+/*
+ * vm_request_stop - ask every vCPU to stop for reason req (ignored when a
+ * request is already pending, except that a crash overrides). Any thread.
+ */
+void vm_request_stop(struct vm *vm, enum vm_request req);
+
+/* vm_set_irq - drive GSI gsi to level on the in-kernel irqchip. */
+void vm_set_irq(struct vm *vm, unsigned int gsi, int level);
+
+#endif

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* wirt-vmm's configuration, as parsed from the command line. */
+#ifndef WIRT_VMM_VMM_H
+#define WIRT_VMM_VMM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmm/devices/console.h"
+
+#define VMM_MAX_CPUS 255
+#define VMM_DEFAULT_MEMORY (512ULL << 20)
+
+struct vmm_config {
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	unsigned int cpus;
+	uint64_t memory;
+	struct console_config console;
+	const char *name;
+	bool no_reboot;
+};
+
+enum opts_result {
+	OPTS_RUN = 0, /* configuration complete: boot it */
+	OPTS_EXIT_OK = 1, /* --help or --version printed */
+	OPTS_ERROR = -1, /* a message was printed */
+};
+
+/*
+ * vmm_parse_args - fill cfg from argv. Prints one error line for a bad or
+ * unknown option. Returns an enum opts_result.
+ */
+int vmm_parse_args(int argc, char **argv, struct vmm_config *cfg);
+
+/* vmm_usage - the --help text. */
+const char *vmm_usage(void);
+
+#endif
