@@ -83,6 +83,10 @@ int main(int argc, char **argv)
 	if (r != OPTS_RUN)
 		return EXIT_HOST;
 
+	if (vm_prepare(&vm, &cfg)) {
+		vm_destroy(&vm);
+		return EXIT_HOST;
+	}
 	if (kvm_host_kind() == KVM_KIND_PVM)
 		pvm_notice();
 	kvm_fd = kvm_open(&why);
@@ -92,12 +96,13 @@ int main(int argc, char **argv)
 				 why);
 		else
 			wirt_err("%s", why);
+		vm_destroy(&vm);
 		return EXIT_HOST;
 	}
 	prctl(PR_SET_NAME, cfg.name);
 	setup_signals();
 
-	r = vm_init(&vm, &cfg, kvm_fd);
+	r = vm_init(&vm, kvm_fd);
 	if (r) {
 		vm_destroy(&vm);
 		close(kvm_fd);

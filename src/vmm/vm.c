@@ -115,15 +115,8 @@ static uint64_t host_memory(void)
 
 static int alloc_ram(struct vm *vm)
 {
-	uint64_t host = host_memory();
 	uint64_t size = vm->cfg->memory;
 
-	if (host && size > host) {
-		wirt_err("--memory %llu MiB: the host has only %llu MiB of RAM and swap to back it (lower --memory)",
-			 (unsigned long long)(size >> 20),
-			 (unsigned long long)(host >> 20));
-		return -ENOMEM;
-	}
 	vm->ram = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (vm->ram == MAP_FAILED) {
@@ -229,16 +222,17 @@ static int init_devices(struct vm *vm)
 	return 0;
 }
 
-int vm_init(struct vm *vm, const struct vmm_config *cfg, int kvm_fd)
+int vm_prepare(struct vm *vm, const struct vmm_config *cfg)
 {
 	struct bzimage_info bz;
+	uint64_t host;
 	const char *why;
 	int64_t isize;
-	int r, max;
+	int r;
 
 	memset(vm, 0, sizeof(*vm));
 	vm->cfg = cfg;
-	vm->kvm_fd = kvm_fd;
+	vm->kvm_fd = -1;
 	vm->vm_fd = -1;
 	vm->wake_fd = -1;
 	vm->ncpus = cfg->cpus;
@@ -266,7 +260,22 @@ int vm_init(struct vm *vm, const struct vmm_config *cfg, int kvm_fd)
 			 strlen(cfg->cmdline), bz.cmdline_size);
 		return -E2BIG;
 	}
+	host = host_memory();
+	if (host && cfg->memory > host) {
+		wirt_err("--memory %llu MiB: the host has only %llu MiB of RAM and swap to back it (lower --memory)",
+			 (unsigned long long)(cfg->memory >> 20),
+			 (unsigned long long)(host >> 20));
+		return -ENOMEM;
+	}
+	return 0;
+}
 
+int vm_init(struct vm *vm, int kvm_fd)
+{
+	const struct vmm_config *cfg = vm->cfg;
+	int r, max;
+
+	vm->kvm_fd = kvm_fd;
 	max = kvm_cap(kvm_fd, KVM_CAP_MAX_VCPUS);
 	if (!max)
 		max = kvm_cap(kvm_fd, KVM_CAP_NR_VCPUS);

@@ -56,10 +56,17 @@ struct vm {
 };
 
 /*
- * vm_init - map guest RAM, read the kernel, create devices and console.
+ * vm_prepare - read and check the kernel, initrd, command line and memory
+ * size before KVM is touched, so bad input is reported first.
  * Returns 0, or a negative errno after printing one error line.
  */
-int vm_init(struct vm *vm, const struct vmm_config *cfg, int kvm_fd);
+int vm_prepare(struct vm *vm, const struct vmm_config *cfg);
+
+/*
+ * vm_init - with KVM open: map guest RAM, query CPUID, create devices and
+ * the console. Returns 0, or a negative errno after printing one line.
+ */
+int vm_init(struct vm *vm, int kvm_fd);
 
 /*
  * vm_run - boot the guest, rebooting it in place on a reset unless

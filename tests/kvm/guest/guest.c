@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * KVM-tier test guest: a freestanding program wirt-vmm boots like a Linux
+ * kernel. The kernel command line picks a test (wirt.test=NAME); results
+ * go to COM1 as lines the test runner checks, and the guest ends by ACPI
+ * poweroff (or the reset method under test).
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmm/acpi/acpi.h"
+
+#define COM1 0x3f8
+#define LAPIC 0xfee00000UL
+#define BOOT_MAGIC 0x57495254 /* "WIRT" */
+#define BOOT_COUNTER ((volatile uint32_t *)0x7e00)
+#define AP_COUNT ((volatile uint32_t *)0x7f00)
+#define AP_BITMAP ((volatile uint8_t *)0x7f10)
+#define AP_TRAMP_ADDR 0x8000
+
+extern char ap_tramp[], ap_tramp_end[];
+void guest_main(uint8_t *bp);
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static void putc_(char c)
+{
+	while (!(inb(COM1 + 5) & 0x20))
+		;
+	outb(COM1, c);
+}
+
+static void puts_(const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\n')
+			putc_('\r');
+		putc_(*s);
+	}
+}
+
+static void putu(uint64_t v)
+{
+	char buf[24];
+	int i = 0;
+
+	do {
+		buf[i++] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	while (i)
+		putc_(buf[--i]);
+}
+
+static void putx(uint64_t v)
+{
+	int i;
+
+	puts_("0x");
+	for (i = 60; i >= 0; i -= 4)
+		putc_("0123456789abcdef"[(v >> i) & 0xf]);
+}
+
+static int starts(const char *s, const char *p)
+{
+	while (*p)
+		if (*s++ != *p++)
+			return 0;
+	return 1;
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t rd64(const uint8_t *p)
+{
+	return rd32(p) | (uint64_t)rd32(p + 4) << 32;
+}
+
+static void poweroff(void)
+{
+	outb(ACPI_SLEEP_CTL_PORT, (ACPI_SLP_TYP_S5 << 2) | ACPI_SLP_EN);
+	puts_("FAIL: still running after ACPI poweroff\n");
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+/* Find "wirt.test=" in the command line; returns its value (space ends). */
+static const char *test_name(const uint8_t *bp)
+{
+	const char *c = (const char *)(uintptr_t)rd32(bp + 0x228);
+
+	for (; c && *c; c++)
+		if (starts(c, "wirt.test="))
+			return c + 10;
+	return "hello";
+}
+
+static void test_hello(const uint8_t *bp)
+{
+	puts_("hello from the wirt test guest\ncmdline: ");
+	puts_((const char *)(uintptr_t)rd32(bp + 0x228));
+	puts_("\n");
+}
+
+/* Sum of e820 RAM entries as the VMM reported them. */
+static void test_memory(const uint8_t *bp)
+{
+	unsigned int i, n = bp[0x1e8];
+	uint64_t total = 0;
+
+	for (i = 0; i < n; i++) {
+		const uint8_t *e = bp + 0x2d0 + i * 20;
+
+		if (rd32(e + 16) == 1)
+			total += rd64(e + 8);
+		puts_("e820: ");
+		putx(rd64(e));
+		puts_(" ");
+		putx(rd64(e + 8));
+		puts_(" type ");
+		putu(rd32(e + 16));
+		puts_("\n");
+	}
+	/* Touch the last page of RAM to prove it is really there. */
+	puts_("ram-total: ");
+	putu(total);
+	puts_("\n");
+}
+
+static int checksum_ok(const uint8_t *p, uint32_t len)
+{
+	uint8_t s = 0;
+
+	while (len--)
+		s += *p++;
+	return s == 0;
+}
+
+/* Walk RSDP -> XSDT -> tables; count MADT local APICs. */
+static void test_acpi(const uint8_t *bp)
+{
+	const uint8_t *rsdp = (const uint8_t *)(uintptr_t)rd64(bp + 0x70);
+	const uint8_t *xsdt, *t;
+	uint32_t i, n, lapics = 0, bad = 0;
+
+	if (!rsdp || !starts((const char *)rsdp, "RSD PTR ") ||
+	    !checksum_ok(rsdp, 20) || !checksum_ok(rsdp, rd32(rsdp + 20))) {
+		puts_("FAIL: no valid RSDP\n");
+		return;
+	}
+	xsdt = (const uint8_t *)(uintptr_t)rd64(rsdp + 24);
+	if (!checksum_ok(xsdt, rd32(xsdt + 4)))
+		bad++;
+	n = (rd32(xsdt + 4) - 36) / 8;
+	for (i = 0; i < n; i++) {
+		t = (const uint8_t *)(uintptr_t)rd64(xsdt + 36 + i * 8);
+		puts_("acpi-table: ");
+		putc_(t[0]);
+		putc_(t[1]);
+		putc_(t[2]);
+		putc_(t[3]);
+		puts_("\n");
+		if (!checksum_ok(t, rd32(t + 4)))
+			bad++;
+		if (starts((const char *)t, "APIC")) {
+			uint32_t off = 44, len = rd32(t + 4);
+
+			while (off + 2 <= len && t[off + 1] >= 2) {
+				if (t[off] == 0 && (rd32(t + off + 4) & 1))
+					lapics++;
+				off += t[off + 1];
+			}
+		}
+	}
+	puts_("acpi-bad-checksums: ");
+	putu(bad);
+	puts_("\nacpi-lapics: ");
+	putu(lapics);
+	puts_("\n");
+}
+
+static void lapic_write(uint32_t reg, uint32_t v)
+{
+	*(volatile uint32_t *)(LAPIC + reg) = v;
+}
+
+static void delay(unsigned long n)
+{
+	while (n--)
+		__asm__ volatile("pause");
+}
+
+/* Start every AP with INIT-SIPI-SIPI and count who arrives. */
+static void test_smp(void)
+{
+	uint8_t *dst = (uint8_t *)AP_TRAMP_ADDR;
+	unsigned int i, ids = 0;
+	unsigned long spin;
+
+	for (i = 0; i < (unsigned int)(ap_tramp_end - ap_tramp); i++)
+		dst[i] = ap_tramp[i];
+	*AP_COUNT = 0;
+	for (i = 0; i < 32; i++)
+		AP_BITMAP[i] = 0;
+	lapic_write(0xf0, 0x1ff); /* software enable */
+	lapic_write(0x310, 0);
+	lapic_write(0x300, 0x000c4500); /* INIT to all but self */
+	delay(10000);
+	lapic_write(0x300, 0x000c4600 | (AP_TRAMP_ADDR >> 12));
+	delay(1000);
+	lapic_write(0x300, 0x000c4600 | (AP_TRAMP_ADDR >> 12));
+	for (spin = 0; spin < 200000000UL; spin++) {
+		uint32_t seen = *AP_COUNT;
+
+		delay(100);
+		if (seen && seen == *AP_COUNT && spin > 100000)
+			break;
+	}
+	for (i = 0; i < 256; i++)
+		if (AP_BITMAP[i / 8] & (1u << (i % 8))) {
+			puts_("ap-apic-id: ");
+			putu(i);
+			puts_("\n");
+			ids++;
+		}
+	puts_("cpus-up: ");
+	putu(1 + *AP_COUNT);
+	puts_("\nap-distinct-ids: ");
+	putu(ids);
+	puts_("\n");
+}
+
+/* Boot counter in low RAM survives a reset (wirt-vmm keeps RAM). */
+static uint32_t count_boot(void)
+{
+	if (BOOT_COUNTER[0] != BOOT_MAGIC) {
+		BOOT_COUNTER[0] = BOOT_MAGIC;
+		BOOT_COUNTER[1] = 0;
+	}
+	return ++BOOT_COUNTER[1];
+}
+
+static void triple_fault(void)
+{
+	static const struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) null_idt = { 0, 0 };
+
+	__asm__ volatile("lidt %0; int3" : : "m"(null_idt));
+}
+
+static void test_reboot(const char *how)
+{
+	uint32_t n = count_boot();
+
+	puts_("boot ");
+	putu(n);
+	puts_("\n");
+	if (n >= 2) {
+		puts_("rebooted ok\n");
+		BOOT_COUNTER[0] = 0;
+		return;
+	}
+	if (starts(how, "acpi"))
+		outb(ACPI_RESET_PORT, ACPI_RESET_VALUE);
+	else if (starts(how, "kbd"))
+		outb(0x64, 0xfe);
+	else
+		triple_fault();
+	puts_("FAIL: reset did not happen\n");
+}
+
+/* Echo console input back, upper-cased, until a newline. */
+static void test_echo(void)
+{
+	char c;
+
+	puts_("echo ready\n");
+	do {
+		while (!(inb(COM1 + 5) & 1))
+			;
+		c = inb(COM1);
+		if (c >= 'a' && c <= 'z')
+			c -= 32;
+		putc_(c == '\r' ? '\n' : c);
+	} while (c != '\n' && c != '\r');
+	puts_("echo done\n");
+}
+
+void guest_main(uint8_t *bp)
+{
+	const char *t = test_name(bp);
+
+	if (starts(t, "crash")) {
+		triple_fault(); /* before any I/O: a crash for wirt-vmm */
+		return;
+	}
+	puts_("wirt-test: start ");
+	puts_(t);
+	puts_("\n");
+	if (starts(t, "hello"))
+		test_hello(bp);
+	else if (starts(t, "memory"))
+		test_memory(bp);
+	else if (starts(t, "acpi"))
+		test_acpi(bp);
+	else if (starts(t, "smp"))
+		test_smp();
+	else if (starts(t, "reboot-"))
+		test_reboot(t + 7);
+	else if (starts(t, "echo"))
+		test_echo();
+	else if (starts(t, "hang"))
+		for (;;)
+			__asm__ volatile("pause");
+	else
+		puts_("FAIL: unknown test\n");
+	puts_("wirt-test: end\n");
+	poweroff();
+}
