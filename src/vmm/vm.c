@@ -195,10 +195,18 @@ static void console_quit(void *opaque)
 	vm_request_stop(opaque, VM_QUIT);
 }
 
+static void console_wakeup(void *opaque)
+{
+	struct vm *vm = opaque;
+
+	uart8250_wakeup(vm->uart);
+}
+
 static int init_devices(struct vm *vm)
 {
 	static const struct uart8250_ops uops = { uart_irq, uart_tx };
-	struct console_sink sink = { console_in, console_quit, vm };
+	struct console_sink sink = { console_in, console_quit, vm,
+				     console_wakeup };
 	int r;
 
 	vm->uart = uart8250_new(&uops, vm);
