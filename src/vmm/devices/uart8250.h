@@ -18,9 +18,16 @@
 struct uart8250;
 
 struct uart8250_ops {
-	/* set the interrupt line level (0 or 1); called with no lock held */
+	/*
+	 * set the interrupt line level (0 or 1), only on changes. Called
+	 * without the register lock but with the UART's internal irq lock
+	 * (levels arrive in order): it must not call back into this UART.
+	 */
 	void (*set_irq)(void *opaque, int level);
-	/* bytes the guest transmitted; may be called from a vCPU thread */
+	/*
+	 * bytes the guest transmitted; called from the vCPU thread that
+	 * wrote THR, with no UART lock held, before the THRE interrupt.
+	 */
 	void (*tx)(void *opaque, const uint8_t *buf, size_t len);
 };
 
@@ -28,7 +35,7 @@ struct uart8250_ops {
 struct uart8250 *uart8250_new(const struct uart8250_ops *ops, void *opaque);
 void uart8250_free(struct uart8250 *u);
 
-/* Reset to power-on state (guest reboot). */
+/* Reset to power-on state (guest reboot); drops pending host input. */
 void uart8250_reset(struct uart8250 *u);
 
 /* Guest register access; off is 0..7, other values read 0xff / are ignored. */
@@ -38,7 +45,9 @@ void uart8250_write(struct uart8250 *u, unsigned int off, uint8_t val);
 /*
  * uart8250_receive - queue host input for the guest.
  * Returns the number of bytes accepted (the receive FIFO holds 16; the model
- * may keep a larger buffer). Never blocks.
+ * keeps a 4 KiB host buffer in front of it and returns a short count when
+ * that is full, so host input is never lost). Never blocks. An FCR write
+ * that clears the receive FIFO drops the whole host buffer.
  */
 size_t uart8250_receive(struct uart8250 *u, const uint8_t *buf, size_t len);
 
@@ -47,6 +56,12 @@ size_t uart8250_receive(struct uart8250 *u, const uint8_t *buf, size_t len);
  * uart8250_wakeup() was called. Returns true when there is room.
  */
 bool uart8250_wait_room(struct uart8250 *u);
+
+/*
+ * uart8250_wakeup - release uart8250_wait_room waiters, now and for good:
+ * after it, wait_room never blocks (meant for shutdown, before
+ * console_close; safe to call in any order with it).
+ */
 void uart8250_wakeup(struct uart8250 *u);
 
 #endif
