@@ -18,6 +18,9 @@ enum {
 	OPT_CONSOLE,
 	OPT_NAME,
 	OPT_NO_REBOOT,
+	OPT_DISK,
+	OPT_NET,
+	OPT_RNG,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -31,6 +34,9 @@ static const struct option long_opts[] = {
 	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
+	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "net", required_argument, NULL, OPT_NET },
+	{ "rng", no_argument, NULL, OPT_RNG },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -40,7 +46,8 @@ const char *vmm_usage(void)
 {
 	return "usage: wirt-vmm --kernel PATH [--initrd PATH] [--cmdline STR] [--cpus N]\n"
 	       "                [--memory SIZE] [--console stdio|file=PATH|socket=PATH|none]\n"
-	       "                [--name NAME] [--no-reboot]\n"
+	       "                [--name NAME] [--no-reboot] [--disk SPEC]... [--net SPEC]...\n"
+	       "                [--rng]\n"
 	       "\n"
 	       "Boots a Linux bzImage on KVM without firmware.\n"
 	       "  --kernel PATH     bzImage to boot (boot protocol 2.06 or later, 64-bit)\n"
@@ -52,9 +59,28 @@ const char *vmm_usage(void)
 	       "                    Ctrl-A h helps)\n"
 	       "  --name NAME       VM name for messages and the process title\n"
 	       "  --no-reboot       exit when the guest reboots instead of restarting it\n"
+	       "  --disk SPEC       virtio-blk disk: path=FILE[,format=raw|qcow2][,readonly=on]\n"
+	       "                    [,cache=none|writeback][,serial=S] (repeatable)\n"
+	       "  --net SPEC        virtio-net: user[,hostfwd=tcp:ADDR:HPORT-:GPORT]...[,mac=M]\n"
+	       "                    or tap=IFNAME[,vhost=on][,mac=M] (repeatable)\n"
+	       "  --rng             virtio-rng fed by the host's getrandom()\n"
+	       "  --console virtio  the console is the guest's hvc0 (virtio-console)\n"
 	       "\n"
 	       "Exit status: 0 when the guest powers off (or reboots with --no-reboot),\n"
 	       "1 when the VM crashes, 2 for bad usage or a host problem.\n";
+}
+
+/* Record a device option for its module to parse; 0 or -E2BIG (printed). */
+static int add_vdev(struct vmm_config *cfg, enum vdev_kind kind,
+		    const char *spec)
+{
+	if (cfg->nvdevs == VMM_MAX_VDEVS) {
+		wirt_err("too many devices: at most %d --disk/--net/--rng in all",
+			 VMM_MAX_VDEVS);
+		return -E2BIG;
+	}
+	cfg->vdevs[cfg->nvdevs++] = (struct vdev_spec){ kind, spec };
+	return 0;
 }
 
 /* Parse the value of one option into cfg; returns 0 or -EINVAL (printed). */
@@ -107,7 +133,20 @@ static int parse_one(int opt, const char *arg, struct vmm_config *cfg)
 		}
 		cfg->memory = v;
 		return 0;
+	case OPT_DISK:
+	case OPT_NET:
+	case OPT_RNG:
+		return add_vdev(cfg, opt == OPT_DISK ? VDEV_DISK :
+				     opt == OPT_NET  ? VDEV_NET :
+						       VDEV_RNG,
+				opt == OPT_RNG ? "" : arg);
 	case OPT_CONSOLE:
+		if (!strcmp(arg, "virtio")) {
+			if (cfg->virtio_console)
+				return 0;
+			cfg->virtio_console = true;
+			return add_vdev(cfg, VDEV_CONSOLE, "");
+		}
 		if (console_parse(arg, &cfg->console)) {
 			wirt_err("--console '%s': %s", arg,
 				 console_parse_help());

@@ -126,6 +126,13 @@ static int alloc_ram(struct vm *vm)
 		return -ENOMEM;
 	}
 	madvise(vm->ram, size, MADV_DONTDUMP);
+	vm->mem.r[0] = (struct gmem_region){ 0, vm->lay.low_size, vm->ram };
+	vm->mem.n = 1;
+	if (vm->lay.high_size)
+		vm->mem.r[vm->mem.n++] = (struct gmem_region){
+			HIGH_RAM_START, vm->lay.high_size,
+			vm->ram + vm->lay.low_size
+		};
 	return 0;
 }
 
@@ -310,7 +317,57 @@ int vm_init(struct vm *vm, int kvm_fd)
 	vm->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (!vm->vcpus || vm->wake_fd < 0)
 		return -ENOMEM;
-	return init_devices(vm);
+	vm->acpi.ncpus = vm->ncpus;
+	vm->acpi.ioapic_id = vm->ncpus;
+	r = init_devices(vm);
+	if (!r)
+		r = vdevs_create(vm);
+	return r;
+}
+
+int vm_add_hook(struct vm *vm, const struct vm_hook *h)
+{
+	if (vm->nhooks == VM_MAX_HOOKS)
+		return -ENOSPC;
+	vm->hooks[vm->nhooks++] = *h;
+	return 0;
+}
+
+/* Run kvm_attach of every hook; returns 0 or the first error (printed). */
+static int hooks_attach(struct vm *vm)
+{
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < vm->nhooks; i++) {
+		if (!vm->hooks[i].kvm_attach)
+			continue;
+		r = vm->hooks[i].kvm_attach(vm, vm->hooks[i].opaque);
+		if (r) {
+			wirt_err("%s: setting up KVM objects failed: %s",
+				 vm->hooks[i].name, strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+static void hooks_detach(struct vm *vm)
+{
+	unsigned int i = vm->nhooks;
+
+	while (i--)
+		if (vm->hooks[i].kvm_detach)
+			vm->hooks[i].kvm_detach(vm, vm->hooks[i].opaque);
+}
+
+static void hooks_reset(struct vm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nhooks; i++)
+		if (vm->hooks[i].reset)
+			vm->hooks[i].reset(vm, vm->hooks[i].opaque);
 }
 
 static int load_guest(struct vm *vm)
@@ -318,7 +375,6 @@ static int load_guest(struct vm *vm)
 	const struct vmm_config *cfg = vm->cfg;
 	struct boot_params_in in;
 	struct bzimage_info bz;
-	struct acpi_config acfg = { 0 };
 	const char *why;
 	long n;
 	int fd;
@@ -337,9 +393,7 @@ static int load_guest(struct vm *vm)
 		}
 		close(fd);
 	}
-	acfg.ncpus = vm->ncpus;
-	acfg.ioapic_id = vm->ncpus;
-	n = acpi_build(vm->ram + ACPI_ADDR, ACPI_SIZE, ACPI_ADDR, &acfg);
+	n = acpi_build(vm->ram + ACPI_ADDR, ACPI_SIZE, ACPI_ADDR, &vm->acpi);
 	if (n < 0) {
 		wirt_err("building ACPI tables failed: %s", strerror(-n));
 		return n;
@@ -417,6 +471,10 @@ static void destroy_kvm_vm(struct vm *vm)
 	for (i = 0; i < vm->ncpus; i++)
 		if (vm->vcpus[i].vm)
 			vcpu_release(&vm->vcpus[i]);
+	pthread_mutex_unlock(&vm->lock);
+	if (vm->vm_fd >= 0)
+		hooks_detach(vm);
+	pthread_mutex_lock(&vm->lock);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	vm->vm_fd = -1;
@@ -436,6 +494,9 @@ static int boot_once(struct vm *vm)
 		wirt_err("%s failed: %s", what, strerror(-r));
 		return r;
 	}
+	r = hooks_attach(vm);
+	if (r)
+		return r;
 	r = load_guest(vm);
 	if (r)
 		return r;
@@ -533,6 +594,7 @@ int vm_run(struct vm *vm)
 		if (req == VM_RESET && !vm->cfg->no_reboot) {
 			uart8250_reset(vm->uart);
 			atomic_store(&vm->ged_events, 0);
+			hooks_reset(vm);
 			vm->request = VM_RUNNING;
 			continue;
 		}
@@ -546,6 +608,11 @@ int vm_run(struct vm *vm)
 
 void vm_destroy(struct vm *vm)
 {
+	unsigned int i = vm->nhooks;
+
+	while (i--)
+		if (vm->hooks[i].destroy)
+			vm->hooks[i].destroy(vm, vm->hooks[i].opaque);
 	if (vm->console)
 		console_close(vm->console);
 	if (vm->uart) {

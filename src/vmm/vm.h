@@ -11,11 +11,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vmm/acpi/acpi.h"
 #include "vmm/boot/layout.h"
 #include "vmm/bus.h"
+#include "vmm/mem.h"
 #include "vmm/vmm.h"
 
 struct uart8250;
+struct pci_bus;
+struct vm;
 struct console;
 struct vcpu;
 
@@ -28,6 +32,25 @@ enum vm_request {
 	VM_CRASH, /* guest or KVM failure: exit 1 */
 };
 
+/*
+ * Devices that hold KVM objects (irqfds, ioeventfds, MSI routes) or state
+ * to reset register a hook. wirt-vmm creates a fresh KVM VM at every boot
+ * (a guest reboot gets clean vCPUs and irqchip), so kvm_attach runs after
+ * each KVM VM is created and kvm_detach before it is closed; reset runs at
+ * a guest reboot while no vCPU runs; destroy once at the end. Any may be
+ * NULL. Hooks run in registration order (detach in reverse).
+ */
+struct vm_hook {
+	const char *name;
+	int (*kvm_attach)(struct vm *vm, void *opaque);
+	void (*kvm_detach)(struct vm *vm, void *opaque);
+	void (*reset)(struct vm *vm, void *opaque);
+	void (*destroy)(struct vm *vm, void *opaque);
+	void *opaque;
+};
+
+#define VM_MAX_HOOKS 48
+
 struct vm {
 	const struct vmm_config *cfg;
 	int kvm_fd;
@@ -37,6 +60,8 @@ struct vm {
 
 	uint8_t *ram; /* host mapping: low RAM, then high RAM */
 	struct boot_layout lay;
+	struct gmem mem; /* the same RAM, for guest-address checks */
+	struct acpi_config acpi; /* devices add what the tables describe */
 	uint8_t *kernel_image; /* the bzImage file, kept for reboots */
 	size_t kernel_len;
 
@@ -47,6 +72,10 @@ struct vm {
 
 	struct vcpu *vcpus;
 	unsigned int ncpus;
+
+	struct vm_hook hooks[VM_MAX_HOOKS];
+	unsigned int nhooks;
+	struct pci_bus *pci; /* NULL until a PCI device is added */
 
 	pthread_mutex_t lock; /* request, vm_fd swaps for irq injection */
 	enum vm_request request;
@@ -83,6 +112,16 @@ void vm_destroy(struct vm *vm);
  * request is already pending, except that a crash overrides). Any thread.
  */
 void vm_request_stop(struct vm *vm, enum vm_request req);
+
+/* vm_add_hook - register h (copied). Returns 0 or -ENOSPC. */
+int vm_add_hook(struct vm *vm, const struct vm_hook *h);
+
+/*
+ * vdevs_create - create the devices of cfg->vdevs (--disk, --net, --rng,
+ * --console virtio), each parsing its own option string. Returns 0 or a
+ * negative errno after printing one error line. (vdevs.c)
+ */
+int vdevs_create(struct vm *vm);
 
 /* vm_set_irq - drive GSI gsi to level on the in-kernel irqchip. */
 void vm_set_irq(struct vm *vm, unsigned int gsi, int level);

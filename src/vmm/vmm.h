@@ -11,6 +11,21 @@
 #define VMM_MAX_CPUS 255
 #define VMM_DEFAULT_MEMORY (512ULL << 20)
 
+#define VMM_MAX_VDEVS 32
+
+/* A device given on the command line, parsed by its own module. */
+enum vdev_kind {
+	VDEV_DISK, /* --disk SPEC */
+	VDEV_NET, /* --net SPEC */
+	VDEV_RNG, /* --rng */
+	VDEV_CONSOLE, /* --console virtio */
+};
+
+struct vdev_spec {
+	enum vdev_kind kind;
+	const char *spec; /* the option's value ("" for --rng) */
+};
+
 struct vmm_config {
 	const char *kernel;
 	const char *initrd;
@@ -20,6 +35,9 @@ struct vmm_config {
 	struct console_config console;
 	const char *name;
 	bool no_reboot;
+	bool virtio_console; /* --console virtio: the console is hvc0 */
+	struct vdev_spec vdevs[VMM_MAX_VDEVS];
+	unsigned int nvdevs;
 };
 
 enum opts_result {
