@@ -7,6 +7,7 @@
 #ifndef WIRT_VMM_ACPI_H
 #define WIRT_VMM_ACPI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,12 +25,30 @@
 #define ACPI_IOAPIC_ADDR 0xfec00000ULL
 #define ACPI_LAPIC_ADDR 0xfee00000ULL
 
+/* Defaults for the PCI root bridge's 32-bit MMIO window (zero size). */
+#define ACPI_PCI_MMIO32_DEFAULT_BASE 0xc0000000ULL
+#define ACPI_PCI_MMIO32_DEFAULT_SIZE 0x20000000ULL /* up to 0xdfffffff */
+#define ACPI_PCI_IO_WINDOW_START 0x1000
+#define ACPI_PCI_IO_WINDOW_END 0xffff
+
+/*
+ * Every field added after the first four means "default" when zero, so a
+ * zero-initialised struct with ncpus and ioapic_id set is a valid config.
+ */
 struct acpi_config {
 	unsigned int ncpus; /* APIC id of CPU i is i */
-	unsigned int ioapic_id; /* usually ncpus */
-	/* room for PCI (MCFG, PCI root) later: zero means none */
-	uint64_t pci_ecam_base;
+	unsigned int ioapic_id; /* usually ncpus; 0..255 */
+	/* PCI (MCFG, \_SB.PCI0): zero pci_ecam_base means no PCI */
+	uint64_t pci_ecam_base; /* 1 MiB aligned, covers buses 0..bus_end */
 	uint8_t pci_bus_end;
+	/* PCI0 32-bit MMIO window; size 0 selects the defaults above */
+	uint64_t pci_mmio32_base;
+	uint64_t pci_mmio32_size;
+	/* PCI0 64-bit MMIO window; size 0 means none */
+	uint64_t pci_mmio64_base;
+	uint64_t pci_mmio64_size;
+	/* true when the VMM emulates a CMOS RTC at ports 0x70/0x71 */
+	bool cmos_rtc;
 };
 
 /*
@@ -37,7 +56,9 @@ struct acpi_config {
  * The RSDP is at the start of buf (gpa itself, 16-byte aligned), so placing
  * buf at 0xe0000 also lets the guest find it by scanning the BIOS area.
  * Returns the number of bytes used, or -ENOSPC when buf_size is too small,
- * -EINVAL for a bad config (ncpus 0 or above 255).
+ * -EINVAL for a bad config (ncpus 0 or above 255, ioapic_id above 255, an
+ * unaligned ECAM base, a PCI window that wraps, leaves its address range or
+ * overlaps the ECAM area). Never writes past buf + buf_size.
  */
 long acpi_build(uint8_t *buf, size_t buf_size, uint64_t gpa,
 		const struct acpi_config *cfg);
