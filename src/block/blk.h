@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The block library: disk images (raw, qcow2) behind one small API, shared by
+ * wirt-img and wirt-vmm's virtio-blk.  Every call is safe from several
+ * threads at once.  Functions return 0 (or a count) on success and -errno on
+ * failure; a one-line reason for the last failure in this thread is kept in
+ * blk_last_error().
+ */
+#ifndef WIRT_BLOCK_BLK_H
+#define WIRT_BLOCK_BLK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct blk;
+
+/* blk_open flags */
+#define BLK_O_RDWR 0x1 /* open for writing (default: read-only) */
+#define BLK_O_NO_BACKING 0x2 /* do not open the backing chain */
+#define BLK_O_NO_REPAIR 0x4 /* do not repair a dirty qcow2 image on open */
+#define BLK_O_NO_PROBE_WARN 0x8 /* stay quiet when the format is probed */
+
+/* blk_block_status result bits */
+#define BLK_ST_DATA 0x1 /* reads come from data stored at *map */
+#define BLK_ST_ZERO 0x2 /* reads return zeroes */
+#define BLK_ST_ALLOCATED 0x4 /* this layer decides (not the backing file) */
+#define BLK_ST_OFFSET 0x8 /* *map holds a host offset in this image's file */
+#define BLK_ST_COMPRESSED 0x10 /* data is stored compressed */
+
+/* blk_pwrite_zeroes flags */
+#define BLK_Z_MAY_UNMAP 0x1
+
+struct blk_driver;
+
+/* Options for blk_create(); zero means "default" for every field. */
+struct blk_create_opts {
+	uint64_t size; /* virtual size in bytes */
+	uint32_t cluster_size; /* qcow2: 512 .. 2 MiB, power of two */
+	int compat; /* qcow2: 2 (0.10) or 3 (1.1, default) */
+	bool lazy_refcounts;
+	const char *prealloc; /* "off", "metadata", "falloc", "full" */
+	const char *backing_file; /* stored as given */
+	const char *backing_fmt;
+	int compression_type; /* 0 zlib, 1 zstd */
+};
+
+/*
+ * blk_open - open image @path.  @fmt is "raw", "qcow2" or NULL to probe the
+ * format (with a warning on stderr unless BLK_O_NO_PROBE_WARN, as writes to
+ * a probed raw image are unsafe).  Stores the handle in *out.
+ */
+int blk_open(struct blk **out, const char *path, const char *fmt,
+	     unsigned flags);
+
+/* blk_close - flush and free; returns the flush result. */
+int blk_close(struct blk *b);
+
+/* Virtual size in bytes. */
+uint64_t blk_getlength(struct blk *b);
+
+/* Byte-granular I/O; out-of-range requests fail with -EINVAL. */
+int blk_pread(struct blk *b, uint64_t off, void *buf, size_t len);
+int blk_pwrite(struct blk *b, uint64_t off, const void *buf, size_t len);
+int blk_pwrite_zeroes(struct blk *b, uint64_t off, uint64_t len,
+		      unsigned flags);
+int blk_discard(struct blk *b, uint64_t off, uint64_t len);
+int blk_flush(struct blk *b);
+
+/*
+ * blk_pwrite_compressed - write one whole cluster (@len = cluster size, or
+ * less for the last cluster) compressed.  -ENOTSUP for raw.
+ */
+int blk_pwrite_compressed(struct blk *b, uint64_t off, const void *buf,
+			  size_t len);
+
+/* blk_truncate - change the virtual size; shrinking needs @shrink. */
+int blk_truncate(struct blk *b, uint64_t size, bool shrink);
+
+/*
+ * blk_block_status - describe [off, off+len) of this layer only.  Returns
+ * BLK_ST_* bits (>= 0) valid for *pnum bytes (> 0), with the host offset
+ * in *map when BLK_ST_OFFSET is set, or -errno.
+ */
+int blk_block_status(struct blk *b, uint64_t off, uint64_t len,
+		     uint64_t *pnum, uint64_t *map);
+
+/* Accessors. */
+const char *blk_format(struct blk *b);
+const char *blk_filename(struct blk *b);
+struct blk *blk_backing(struct blk *b);
+uint32_t blk_cluster_size(struct blk *b); /* 0 for raw */
+bool blk_readonly(struct blk *b);
+int blk_fd(struct blk *b); /* the image file's descriptor */
+void *blk_opaque(struct blk *b); /* driver state (qcow2: struct qcow2) */
+
+/* blk_create - create a new image file @path (truncating it). */
+int blk_create(const char *path, const char *fmt,
+	       const struct blk_create_opts *o);
+
+/* blk_probe - guess the format of @path: "qcow2" or "raw"; NULL on error. */
+const char *blk_probe(const char *path);
+
+/* Last error message of this thread (never NULL). */
+const char *blk_last_error(void);
+/* Set it (used by drivers); returns -@err for tail calls. */
+int blk_error(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * blk_resolve_backing - the path of backing file @name of image @path:
+ * absolute names unchanged, relative ones against the image's directory.
+ * Returns a malloc'ed string or NULL.
+ */
+char *blk_resolve_backing(const char *path, const char *name);
+
+/* Driver interface (internal to the block library and its tools). */
+struct blk_driver {
+	const char *name;
+	int (*open)(struct blk *b, unsigned flags);
+	void (*close)(struct blk *b);
+	int (*pread)(struct blk *b, uint64_t off, void *buf, size_t len);
+	int (*pwrite)(struct blk *b, uint64_t off, const void *buf,
+		      size_t len);
+	int (*pwrite_zeroes)(struct blk *b, uint64_t off, uint64_t len,
+			     unsigned flags);
+	int (*discard)(struct blk *b, uint64_t off, uint64_t len);
+	int (*flush)(struct blk *b);
+	int (*pwrite_compressed)(struct blk *b, uint64_t off, const void *buf,
+				 size_t len);
+	int (*truncate)(struct blk *b, uint64_t size, bool shrink);
+	int (*block_status)(struct blk *b, uint64_t off, uint64_t len,
+			    uint64_t *pnum, uint64_t *map);
+	int (*create)(const char *path, const struct blk_create_opts *o);
+};
+
+/* The handle; drivers fill size, cluster_size, backing and opaque. */
+struct blk {
+	const struct blk_driver *drv;
+	char *filename;
+	int fd;
+	bool readonly;
+	uint64_t size;
+	uint32_t cluster_size;
+	struct blk *backing;
+	int depth; /* position in a backing chain, to stop loops */
+	void *opaque;
+};
+
+extern const struct blk_driver blk_raw_driver;
+extern const struct blk_driver blk_qcow2_driver;
+
+/* Open @path's backing chain member (used by qcow2). */
+int blk_open_backing(struct blk *b, const char *name, const char *fmt,
+		     unsigned flags);
+
+#endif

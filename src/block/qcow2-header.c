@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* qcow2 header: parsing with validation, writing back, creating a new file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "block/qcow2.h"
+#include "common/util.h"
+
+/* Name of incompatible feature @bit from the feature name table, or NULL. */
+static const char *feature_name(struct qcow2 *q, unsigned bit, char *out,
+				size_t outlen)
+{
+	for (unsigned i = 0; i < q->nr_exts; i++) {
+		struct qcow2_ext *e = &q->exts[i];
+
+		if (e->type != QC_EXT_FEATURES)
+			continue;
+		for (uint32_t o = 0; o + 48 <= e->len; o += 48) {
+			if (e->data[o] == 0 && e->data[o + 1] == bit) {
+				snprintf(out, outlen, "%.46s",
+					 (char *)e->data + o + 2);
+				return out;
+			}
+		}
+	}
+	return NULL;
+}
+
+static int refuse_incompat(struct qcow2 *q, uint64_t bits)
+{
+	char name[64];
+	unsigned bit = __builtin_ctzll(bits);
+	const char *n = feature_name(q, bit, name, sizeof(name));
+
+	if (!n && bit == 2)
+		n = "external data file";
+	if (!n && bit == 4)
+		n = "extended L2 entries";
+	return blk_error(ENOTSUP,
+			 "qcow2 image '%s' uses unsupported incompatible feature bit %u (%s); convert it with qemu-img first",
+			 q->b->filename, bit, n ? n : "unknown");
+}
+
+/* Parse header extensions from @p (cluster buffer) at @start. */
+static int read_exts(struct qcow2 *q, const uint8_t *p, uint64_t start)
+{
+	uint64_t o = start;
+
+	while (o + 8 <= q->cs) {
+		uint32_t type = qbe32(p + o), len = qbe32(p + o + 4);
+		struct qcow2_ext *n;
+
+		o += 8;
+		if (type == QC_EXT_END)
+			return 0;
+		if (len > q->cs - o)
+			return blk_error(EINVAL,
+					 "qcow2 image '%s': header extension 0x%x is longer than the header cluster",
+					 q->b->filename, type);
+		if (type == QC_EXT_BACKING_FMT) {
+			free(q->backing_fmt);
+			q->backing_fmt = strndup((const char *)p + o, len);
+		} else {
+			if (q->nr_exts >= 64)
+				return blk_error(EINVAL,
+						 "qcow2 image '%s' has too many header extensions",
+						 q->b->filename);
+			n = realloc(q->exts, (q->nr_exts + 1) * sizeof(*n));
+			if (!n)
+				return -ENOMEM;
+			q->exts = n;
+			n = &q->exts[q->nr_exts++];
+			n->type = type;
+			n->len = len;
+			n->data = malloc(len + 1);
+			if (!n->data)
+				return -ENOMEM;
+			memcpy(n->data, p + o, len);
+		}
+		o += ALIGN_UP((uint64_t)len, 8);
+	}
+	return 0;
+}
+
+/* Check that [off, off+len) is cluster aligned and inside the file. */
+static int check_region(struct qcow2 *q, const char *what, uint64_t off,
+			uint64_t len, uint64_t fsize)
+{
+	if (off & (q->cs - 1))
+		return blk_error(EINVAL,
+				 "qcow2 image '%s': %s offset 0x%llx is not cluster aligned; the image is corrupt",
+				 q->b->filename, what, (unsigned long long)off);
+	if (off == 0 || off > fsize || len > fsize - off)
+		return blk_error(EINVAL,
+				 "qcow2 image '%s': %s (0x%llx, %llu bytes) lies outside the file; the image is corrupt",
+				 q->b->filename, what, (unsigned long long)off,
+				 (unsigned long long)len);
+	return 0;
+}
+
+static bool overlap(uint64_t a, uint64_t al, uint64_t b, uint64_t bl)
+{
+	return al && bl && a < b + bl && b < a + al;
+}
+
+static int check_layout(struct qcow2 *q, uint64_t fsize)
+{
+	uint64_t l1b = (uint64_t)q->l1_size * 8, rb = q->rct_clusters * q->cs;
+	int ret;
+
+	ret = check_region(q, "refcount table", q->rct_offset, rb, fsize);
+	if (ret < 0)
+		return ret;
+	if (q->l1_size) {
+		ret = check_region(q, "L1 table", q->l1_offset, l1b, fsize);
+		if (ret < 0)
+			return ret;
+	}
+	if (overlap(q->l1_offset, l1b, q->rct_offset, rb))
+		return blk_error(EINVAL,
+				 "qcow2 image '%s': L1 table and refcount table overlap; the image is corrupt",
+				 q->b->filename);
+	return 0;
+}
+
+static int parse_v3(struct qcow2 *q, const uint8_t *p)
+{
+	q->incompat = qbe64(p + 72);
+	q->compat = qbe64(p + 80);
+	q->autoclear = qbe64(p + 88);
+	q->refcount_order = qbe32(p + 96);
+	q->header_length = qbe32(p + 100);
+	if (q->header_length < 104 || q->header_length > q->cs ||
+	    (q->header_length & 7 && q->header_length > 104))
+		return blk_error(EINVAL,
+				 "qcow2 image '%s': bad header length %u",
+				 q->b->filename, q->header_length);
+	if (q->refcount_order > 6)
+		return blk_error(EINVAL,
+				 "qcow2 image '%s': refcount order %u is over 6",
+				 q->b->filename, q->refcount_order);
+	if (q->header_length > 104)
+		q->compression_type = p[104];
+	if (q->compression_type > 1)
+		return blk_error(ENOTSUP,
+				 "qcow2 image '%s': unknown compression type %u",
+				 q->b->filename, q->compression_type);
+	if (!!q->compression_type !=
+	    !!(q->incompat & QC_INCOMPAT_COMPRESSION))
+		return blk_error(EINVAL,
+				 "qcow2 image '%s': compression type and its feature bit disagree",
+				 q->b->filename);
+	return 0;
+}
+
+int qcow2_read_header(struct qcow2 *q)
+{
+	struct blk *b = q->b;
+	uint8_t hdr[112];
+	uint8_t *p = NULL;
+	struct stat st;
+	uint64_t l2cov, need, bo;
+	uint32_t bl;
+	ssize_t n;
+	int ret;
+
+	if (fstat(q->fd, &st) < 0)
+		return -errno;
+	n = pread_full(q->fd, hdr, sizeof(hdr), 0);
+	if (n < 0)
+		return blk_error(-n, "cannot read '%s'", b->filename);
+	if (n < 72 || qbe32(hdr) != QCOW2_MAGIC)
+		return blk_error(EINVAL, "'%s' is not a qcow2 image",
+				 b->filename);
+	q->version = qbe32(hdr + 4);
+	if (q->version != 2 && q->version != 3)
+		return blk_error(ENOTSUP,
+				 "qcow2 image '%s' has version %u; only 2 and 3 are supported",
+				 b->filename, q->version);
+	q->cluster_bits = qbe32(hdr + 20);
+	if (q->cluster_bits < QCOW2_MIN_CLUSTER_BITS ||
+	    q->cluster_bits > QCOW2_MAX_CLUSTER_BITS)
+		return blk_error(EINVAL,
+				 "qcow2 image '%s': cluster bits %u outside 9..21",
+				 b->filename, q->cluster_bits);
+	q->cs = 1ULL << q->cluster_bits;
+	q->l2_bits = q->cluster_bits - 3;
+	if ((uint64_t)st.st_size < q->cs && (uint64_t)n < 72)
+		return blk_error(EINVAL, "qcow2 image '%s' is truncated",
+				 b->filename);
+	p = calloc(1, q->cs);
+	if (!p)
+		return -ENOMEM;
+	n = pread_full(q->fd, p, q->cs, 0);
+	if (n < 0) {
+		ret = blk_error(-n, "cannot read '%s'", b->filename);
+		goto out;
+	}
+	q->size = qbe64(p + 24);
+	if (qbe32(p + 32) != 0) {
+		ret = blk_error(ENOTSUP,
+				"qcow2 image '%s' is encrypted; encryption is not supported",
+				b->filename);
+		goto out;
+	}
+	q->l1_size = qbe32(p + 36);
+	q->l1_offset = qbe64(p + 40);
+	q->rct_offset = qbe64(p + 48);
+	q->rct_clusters = qbe32(p + 56);
+	q->nr_snaps = qbe32(p + 60);
+	q->snaps_offset = qbe64(p + 64);
+	q->refcount_order = 4;
+	q->header_length = 72;
+	if (q->version == 3) {
+		if (n < 104) {
+			ret = blk_error(EINVAL, "qcow2 image '%s' is truncated",
+					b->filename);
+			goto out;
+		}
+		ret = parse_v3(q, p);
+		if (ret < 0)
+			goto out;
+	}
+	ret = read_exts(q, p, q->header_length);
+	if (ret < 0)
+		goto out;
+	if (q->incompat & ~QC_INCOMPAT_KNOWN) {
+		ret = refuse_incompat(q, q->incompat & ~QC_INCOMPAT_KNOWN);
+		goto out;
+	}
+	q->rb_bits = q->cluster_bits + 3 - q->refcount_order;
+
+	ret = -EINVAL;
+	if (q->size > (1ULL << 62)) {
+		blk_error(EINVAL, "qcow2 image '%s': virtual size %llu is absurd",
+			  b->filename, (unsigned long long)q->size);
+		goto out;
+	}
+	l2cov = q->cs << q->l2_bits;
+	need = (q->size + l2cov - 1) / l2cov;
+	if ((uint64_t)q->l1_size * 8 > QCOW2_MAX_L1_BYTES || need > q->l1_size) {
+		blk_error(EINVAL,
+			  "qcow2 image '%s': L1 table of %u entries does not fit virtual size %llu (limit %llu bytes)",
+			  b->filename, q->l1_size,
+			  (unsigned long long)q->size, QCOW2_MAX_L1_BYTES);
+		goto out;
+	}
+	if (!q->rct_clusters ||
+	    (uint64_t)q->rct_clusters * q->cs > QCOW2_MAX_RCT_BYTES) {
+		blk_error(EINVAL,
+			  "qcow2 image '%s': refcount table of %u clusters is out of range",
+			  b->filename, q->rct_clusters);
+		goto out;
+	}
+	ret = check_layout(q, st.st_size);
+	if (ret < 0)
+		goto out;
+	bo = qbe64(p + 8);
+	bl = qbe32(p + 16);
+	if (bo) {
+		if (bl > QCOW2_MAX_BACKING_NAME || bl == 0 ||
+		    bo > (uint64_t)st.st_size || bl > st.st_size - bo) {
+			ret = blk_error(EINVAL,
+					"qcow2 image '%s': backing file name is out of range",
+					b->filename);
+			goto out;
+		}
+		q->backing_file = calloc(1, bl + 1);
+		if (!q->backing_file) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		n = pread_full(q->fd, q->backing_file, bl, bo);
+		if (n != bl) {
+			ret = blk_error(EIO, "cannot read backing name of '%s'",
+					b->filename);
+			goto out;
+		}
+		if (strlen(q->backing_file) != bl) {
+			ret = blk_error(EINVAL,
+					"qcow2 image '%s': backing file name holds a NUL byte",
+					b->filename);
+			goto out;
+		}
+	}
+	q->host_end = ALIGN_UP((uint64_t)st.st_size, q->cs);
+	ret = 0;
+out:
+	free(p);
+	return ret;
+}
+
+/* Serialize the header cluster's used part into @p; returns bytes used. */
+static int build_header(struct qcow2 *q, uint8_t *p)
+{
+	uint64_t o;
+	size_t bl = q->backing_file ? strlen(q->backing_file) : 0;
+
+	memset(p, 0, q->cs);
+	qput32(p, QCOW2_MAGIC);
+	qput32(p + 4, q->version);
+	qput32(p + 20, q->cluster_bits);
+	qput64(p + 24, q->size);
+	qput32(p + 36, q->l1_size);
+	qput64(p + 40, q->l1_offset);
+	qput64(p + 48, q->rct_offset);
+	qput32(p + 56, q->rct_clusters);
+	qput32(p + 60, q->nr_snaps);
+	qput64(p + 64, q->snaps_offset);
+	o = 72;
+	if (q->version == 3) {
+		qput64(p + 72, q->incompat);
+		qput64(p + 80, q->compat);
+		qput64(p + 88, q->autoclear);
+		qput32(p + 96, q->refcount_order);
+		qput32(p + 100, 112);
+		p[104] = q->compression_type;
+		o = 112;
+	}
+	if (q->backing_fmt) {
+		size_t l = strlen(q->backing_fmt);
+
+		if (o + 16 + ALIGN_UP(l, 8) > q->cs)
+			return -ENOSPC;
+		qput32(p + o, QC_EXT_BACKING_FMT);
+		qput32(p + o + 4, l);
+		memcpy(p + o + 8, q->backing_fmt, l);
+		o += 8 + ALIGN_UP(l, 8);
+	}
+	for (unsigned i = 0; i < q->nr_exts; i++) {
+		struct qcow2_ext *e = &q->exts[i];
+
+		if (o + 16 + ALIGN_UP((uint64_t)e->len, 8) > q->cs)
+			return -ENOSPC;
+		qput32(p + o, e->type);
+		qput32(p + o + 4, e->len);
+		memcpy(p + o + 8, e->data, e->len);
+		o += 8 + ALIGN_UP((uint64_t)e->len, 8);
+	}
+	o += 8; /* end marker, already zero */
+	if (bl) {
+		if (o + bl > q->cs)
+			return -ENOSPC;
+		qput64(p + 8, o);
+		qput32(p + 16, bl);
+		memcpy(p + o, q->backing_file, bl);
+		o += bl;
+	}
+	return (int)o;
+}
+
+int qcow2_write_header(struct qcow2 *q)
+{
+	uint8_t *p = malloc(q->cs);
+	ssize_t n;
+	int len;
+
+	if (!p)
+		return -ENOMEM;
+	len = build_header(q, p);
+	if (len < 0) {
+		free(p);
+		return blk_error(ENOSPC,
+				 "qcow2 header of '%s' does not fit in one cluster (backing name too long?)",
+				 q->b->filename);
+	}
+	n = pwrite_full(q->fd, p, len, 0);
+	free(p);
+	if (n < 0)
+		return blk_error(-n, "cannot write header of '%s': %s",
+				 q->b->filename, strerror(-n));
+	return 0;
+}
+
+void qcow2_free_header(struct qcow2 *q)
+{
+	for (unsigned i = 0; i < q->nr_exts; i++)
+		free(q->exts[i].data);
+	free(q->exts);
+	free(q->backing_file);
+	free(q->backing_fmt);
+	q->exts = NULL;
+	q->nr_exts = 0;
+	q->backing_file = q->backing_fmt = NULL;
+}
+
+int qcow2_mark_corrupt(struct qcow2 *q, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	blk_error(EIO,
+		  "qcow2 image '%s' is corrupt: %s; run 'wirt-img check -r all' on it",
+		  q->b->filename, msg);
+	if (q->rw && q->version == 3 && !(q->incompat & QC_INCOMPAT_CORRUPT)) {
+		q->incompat |= QC_INCOMPAT_CORRUPT;
+		if (qcow2_write_header(q) == 0)
+			fdatasync(q->fd);
+		q->rw = false;
+		q->b->readonly = true;
+	}
+	return -EIO;
+}
+
+/*
+ * Write a minimal empty image: header, refcount table, one refcount block,
+ * no L1 table, size 0.  The driver then grows it to the wanted size.
+ */
+int qcow2_create_file(const char *path, const struct blk_create_opts *o)
+{
+	struct qcow2 q = { 0 };
+	struct blk fake = { .filename = (char *)path };
+	uint8_t *buf;
+	int fd, ret;
+	uint32_t cs = o->cluster_size ? o->cluster_size : 65536;
+
+	if (cs < 512 || cs > 2 * MiB || (cs & (cs - 1)))
+		return blk_error(EINVAL,
+				 "cluster size %u must be a power of two from 512 to 2M",
+				 cs);
+	q.b = &fake;
+	q.version = o->compat == 2 ? 2 : 3;
+	q.cluster_bits = __builtin_ctz(cs);
+	q.cs = cs;
+	q.refcount_order = 4;
+	q.rct_offset = cs;
+	q.rct_clusters = 1;
+	q.compat = (o->lazy_refcounts && q.version == 3) ? QC_COMPAT_LAZY : 0;
+	if (o->lazy_refcounts && q.version == 2)
+		return blk_error(EINVAL,
+				 "lazy_refcounts needs compat=1.1 (qcow2 v3)");
+	if (o->compression_type == 1) {
+		if (q.version == 2)
+			return blk_error(EINVAL,
+					 "compression_type=zstd needs compat=1.1");
+		q.compression_type = 1;
+		q.incompat |= QC_INCOMPAT_COMPRESSION;
+	}
+	if (o->backing_file)
+		q.backing_file = (char *)o->backing_file;
+	if (o->backing_fmt)
+		q.backing_fmt = (char *)o->backing_fmt;
+	buf = calloc(3, cs);
+	if (!buf)
+		return -ENOMEM;
+	ret = build_header(&q, buf);
+	if (ret < 0) {
+		free(buf);
+		return blk_error(EINVAL, "backing file name too long for '%s'",
+				 path);
+	}
+	qput64(buf + cs, 2ULL * cs); /* refcount table -> block at cluster 2 */
+	for (int i = 0; i < 3; i++) /* header, table, block: refcount 1 */
+		qput16(buf + 2 * cs + 2 * i, 1);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		ret = blk_error(errno, "cannot create '%s': %s", path,
+				strerror(errno));
+		free(buf);
+		return ret;
+	}
+	ret = pwrite_full(fd, buf, 3 * cs, 0) < 0 ? -errno : 0;
+	if (ret < 0)
+		blk_error(-ret, "cannot write '%s': %s", path, strerror(-ret));
+	close(fd);
+	free(buf);
+	return ret;
+}

@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * qcow2 driver internals, shared by the driver's files and by wirt-img's
+ * qcow2-only commands (check, snapshot, amend, info).  All functions that
+ * take a struct qcow2 expect q->lock held unless they say otherwise.
+ */
+#ifndef WIRT_BLOCK_QCOW2_H
+#define WIRT_BLOCK_QCOW2_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "block/blk.h"
+
+#define QCOW2_MAGIC 0x514649fbU
+#define QCOW2_MIN_CLUSTER_BITS 9
+#define QCOW2_MAX_CLUSTER_BITS 21
+#define QCOW2_MAX_L1_BYTES (32ULL << 20)
+#define QCOW2_MAX_RCT_BYTES (8ULL << 20)
+#define QCOW2_MAX_SNAPSHOTS 65536
+#define QCOW2_MAX_BACKING_NAME 1023
+
+#define QC_INCOMPAT_DIRTY (1ULL << 0)
+#define QC_INCOMPAT_CORRUPT (1ULL << 1)
+#define QC_INCOMPAT_DATA_FILE (1ULL << 2)
+#define QC_INCOMPAT_COMPRESSION (1ULL << 3)
+#define QC_INCOMPAT_EXTL2 (1ULL << 4)
+#define QC_INCOMPAT_KNOWN \
+	(QC_INCOMPAT_DIRTY | QC_INCOMPAT_CORRUPT | QC_INCOMPAT_COMPRESSION)
+#define QC_COMPAT_LAZY (1ULL << 0)
+#define QC_AUTOCLEAR_KNOWN 0ULL
+
+#define QC_EXT_END 0
+#define QC_EXT_BACKING_FMT 0xe2792acaU
+#define QC_EXT_FEATURES 0x6803f857U
+
+#define QC_OFFSET_MASK 0x00fffffffffffe00ULL
+#define QC_COPIED (1ULL << 63)
+#define QC_COMPRESSED (1ULL << 62)
+#define QC_ZERO 1ULL
+#define QC_REFT_MASK 0xfffffffffffffe00ULL
+
+/* What a guest cluster is. */
+enum qc_type { QC_UNALLOC, QC_ZERO_PLAIN, QC_ZERO_ALLOC, QC_NORMAL, QC_COMP };
+
+struct qcow2_ext {
+	uint32_t type, len;
+	uint8_t *data;
+};
+
+struct qcow2_snapshot {
+	uint64_t l1_offset;
+	uint32_t l1_size;
+	char *id, *name;
+	uint32_t date_sec, date_nsec;
+	uint64_t vm_clock_nsec;
+	uint64_t vm_state_size;
+	uint64_t disk_size;
+	uint64_t icount; /* UINT64_MAX when absent */
+	uint32_t extra_len; /* bytes of extra data, incl. unknown */
+	uint8_t *extra; /* raw extra data as read (unknown parts kept) */
+};
+
+struct qcow2_cache;
+
+struct qc_free {
+	uint64_t off, len;
+};
+
+struct qcow2 {
+	struct blk *b;
+	int fd;
+	pthread_mutex_t lock;
+	bool rw;
+
+	/* header */
+	uint32_t version;
+	uint32_t cluster_bits;
+	uint64_t cs; /* cluster size */
+	uint32_t l2_bits; /* log2 entries per L2 table */
+	uint64_t size;
+	uint64_t incompat, compat, autoclear;
+	uint32_t refcount_order;
+	uint32_t header_length;
+	uint8_t compression_type;
+	char *backing_file, *backing_fmt;
+	struct qcow2_ext *exts; /* unknown + feature table, kept as read */
+	unsigned nr_exts;
+
+	/* L1 table, kept whole in memory */
+	uint64_t *l1;
+	uint32_t l1_size;
+	uint64_t l1_offset;
+	bool l1_dirty;
+	bool rct_dirty;
+
+	/* refcount table, whole in memory */
+	uint64_t *rct;
+	uint64_t rct_entries;
+	uint64_t rct_offset;
+	uint32_t rct_clusters;
+	uint32_t rb_bits; /* log2 refcount entries per block */
+
+	/* snapshots */
+	struct qcow2_snapshot *snaps;
+	uint32_t nr_snaps;
+	uint64_t snaps_offset;
+	uint64_t snaps_size; /* bytes of the table on disk */
+
+	struct qcow2_cache *l2c, *rcc;
+
+	uint64_t host_end; /* bytes: nothing is allocated at or past this */
+	uint64_t free_hint; /* lowest cluster index that may be free */
+	uint64_t comp_off; /* next free byte for compressed data, or 0 */
+	struct qc_free *frees; /* frees waiting for the L2 writes */
+	unsigned nr_frees, max_frees;
+};
+
+static inline uint64_t qc_idx(struct qcow2 *q, uint64_t off)
+{
+	return off >> q->cluster_bits;
+}
+
+/* qcow2-header.c */
+int qcow2_read_header(struct qcow2 *q);
+int qcow2_write_header(struct qcow2 *q);
+int qcow2_create_file(const char *path, const struct blk_create_opts *o);
+void qcow2_free_header(struct qcow2 *q);
+int qcow2_mark_corrupt(struct qcow2 *q, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* qcow2-cache.c: tables of one cluster, write-back, LRU, pinned by get */
+struct qcow2_cache *qcow2_cache_new(struct qcow2 *q, unsigned n,
+				    bool is_l2);
+void qcow2_cache_free(struct qcow2_cache *c);
+int qcow2_cache_get(struct qcow2_cache *c, uint64_t off, void **tbl);
+int qcow2_cache_get_empty(struct qcow2_cache *c, uint64_t off, void **tbl);
+void qcow2_cache_put(struct qcow2_cache *c, void *tbl);
+void qcow2_cache_dirty(struct qcow2_cache *c, void *tbl);
+int qcow2_cache_write(struct qcow2_cache *c);
+bool qcow2_cache_has_dirty(struct qcow2_cache *c);
+void qcow2_cache_drop(struct qcow2_cache *c, uint64_t off);
+void qcow2_cache_drop_all(struct qcow2_cache *c);
+
+/* qcow2-refcount.c */
+int qcow2_load_rct(struct qcow2 *q);
+int qcow2_get_refcount(struct qcow2 *q, uint64_t idx, uint64_t *rc);
+int qcow2_set_refcount(struct qcow2 *q, uint64_t idx, uint64_t rc);
+int qcow2_update_refcount(struct qcow2 *q, uint64_t off, uint64_t len,
+			  int addend);
+int64_t qcow2_alloc_clusters(struct qcow2 *q, uint64_t n);
+int64_t qcow2_alloc_bytes(struct qcow2 *q, uint64_t len);
+int qcow2_free_later(struct qcow2 *q, uint64_t off, uint64_t len);
+int qcow2_flush_meta(struct qcow2 *q);
+int qcow2_sync_refcounts(struct qcow2 *q);
+uint64_t qcow2_rc_get(struct qcow2 *q, const void *blk, uint64_t i);
+void qcow2_rc_set(struct qcow2 *q, void *blk, uint64_t i, uint64_t v);
+bool qcow2_overlaps_meta(struct qcow2 *q, uint64_t off, uint64_t len);
+
+/* qcow2-cluster.c */
+enum qc_type qcow2_entry_type(struct qcow2 *q, uint64_t e);
+void qcow2_comp_range(struct qcow2 *q, uint64_t e, uint64_t *off,
+		      uint64_t *len);
+int qcow2_check_l2_offset(struct qcow2 *q, uint64_t l2off, unsigned l1i);
+int qcow2_get_entry(struct qcow2 *q, uint64_t gofs, uint64_t maxlen,
+		    uint64_t *entry, uint64_t *run);
+int qcow2_get_l2_rw(struct qcow2 *q, uint64_t gofs, uint64_t **tbl);
+int qcow2_free_entry(struct qcow2 *q, uint64_t e);
+int qcow2_grow_l1(struct qcow2 *q, uint32_t min_size);
+int qcow2_read_part(struct qcow2 *q, uint64_t gofs, uint64_t e, uint8_t *buf,
+		    uint64_t in, uint64_t len);
+int qcow2_read_cluster(struct qcow2 *q, uint64_t gofs, uint64_t e,
+		       uint8_t *buf);
+
+/* qcow2.c */
+int qcow2_do_read(struct qcow2 *q, uint64_t off, void *buf, size_t len,
+		  bool locked);
+int qcow2_write_l1(struct qcow2 *q);
+int qcow2_make_empty(struct qcow2 *q);
+
+/* qcow2-snapshot.c */
+int qcow2_read_snapshots(struct qcow2 *q);
+void qcow2_free_snapshots(struct qcow2 *q);
+int qcow2_snapshot_create(struct qcow2 *q, const char *name);
+int qcow2_snapshot_apply(struct qcow2 *q, const char *name);
+int qcow2_snapshot_delete(struct qcow2 *q, const char *name);
+int qcow2_snapshot_find(struct qcow2 *q, const char *name);
+int qcow2_fix_copied(struct qcow2 *q);
+int qcow2_walk_l1(struct qcow2 *q, const uint64_t *l1, uint32_t n, int addend);
+
+/* qcow2-check.c */
+struct qcow2_check_result {
+	uint64_t corruptions, leaks, check_errors;
+	uint64_t corruptions_fixed, leaks_fixed;
+	uint64_t total_clusters, allocated_clusters, fragmented_clusters;
+	uint64_t compressed_clusters;
+	uint64_t image_end_offset;
+};
+/* repair: 0 none, 1 leaks, 2 all.  Messages go to @log (may be NULL). */
+int qcow2_check(struct qcow2 *q, int repair, struct qcow2_check_result *r,
+		void (*log)(const char *msg));
+
+/* compress.c */
+int qc_compress(int type, const void *in, size_t inlen, void *out,
+		size_t outlen);
+int qc_decompress(int type, const void *in, size_t inlen, void *out,
+		  size_t outlen);
+
+/* big-endian helpers */
+static inline uint64_t qbe64(const void *p)
+{
+	const uint8_t *b = p;
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | b[i];
+	return v;
+}
+
+static inline uint32_t qbe32(const void *p)
+{
+	const uint8_t *b = p;
+
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	       (uint32_t)b[2] << 8 | b[3];
+}
+
+static inline uint16_t qbe16(const void *p)
+{
+	const uint8_t *b = p;
+
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+static inline void qput64(void *p, uint64_t v)
+{
+	uint8_t *b = p;
+
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		b[i] = v & 0xff;
+}
+
+static inline void qput32(void *p, uint32_t v)
+{
+	uint8_t *b = p;
+
+	b[0] = v >> 24;
+	b[1] = v >> 16;
+	b[2] = v >> 8;
+	b[3] = v;
+}
+
+static inline void qput16(void *p, uint16_t v)
+{
+	uint8_t *b = p;
+
+	b[0] = v >> 8;
+	b[1] = v;
+}
+
+#endif

@@ -1,0 +1,492 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* wirt-img convert, compare, commit, rebase: commands that copy data. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "block/qcow2.h"
+#include "common/util.h"
+#include "img/img.h"
+
+#define CHUNK (2 * MiB)
+
+static const struct option long_opts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static bool is_zero(const uint8_t *p, size_t n)
+{
+	return n == 0 || (p[0] == 0 && !memcmp(p, p + 1, n - 1));
+}
+
+/* Reads as zero through the whole chain for @len bytes at @off? */
+static int zero_status(struct blk *b, uint64_t off, uint64_t len,
+		       uint64_t *pnum, bool *zero)
+{
+	uint64_t map;
+	int st;
+
+	for (;;) {
+		st = blk_block_status(b, off, len, pnum, &map);
+		if (st < 0)
+			return st;
+		if ((st & (BLK_ST_ALLOCATED | BLK_ST_ZERO)) || !blk_backing(b)) {
+			*zero = (st & BLK_ST_ZERO) && !(st & BLK_ST_DATA);
+			return 0;
+		}
+		if (off >= blk_getlength(blk_backing(b))) {
+			*zero = true;
+			return 0;
+		}
+		len = MIN(*pnum, blk_getlength(blk_backing(b)) - off);
+		b = blk_backing(b);
+	}
+}
+
+/* Write @buf (len) at @off to @out, skipping zero blocks of @gran bytes. */
+static int write_sparse(struct blk *out, uint64_t off, const uint8_t *buf,
+			uint64_t len, uint64_t gran, bool compress)
+{
+	for (uint64_t i = 0; i < len;) {
+		uint64_t n = MIN(gran - ((off + i) % gran), len - i);
+		uint64_t j = i;
+		int ret;
+
+		if (is_zero(buf + i, n)) {
+			i += n;
+			continue;
+		}
+		/* coalesce following non-zero blocks */
+		while (!compress && j + n < len) {
+			uint64_t m = MIN(gran, len - j - n);
+
+			if (is_zero(buf + j + n, m))
+				break;
+			n += m;
+		}
+		ret = compress ? blk_pwrite_compressed(out, off + i, buf + i, n)
+			       : blk_pwrite(out, off + i, buf + i, n);
+		if (ret < 0)
+			return ret;
+		i += n;
+	}
+	return 0;
+}
+
+int cmd_convert(int argc, char **argv)
+{
+	struct blk_create_opts o = { 0 };
+	const char *fmt = NULL, *ofmt = "raw";
+	bool comp = false, prog = false, noc = false;
+	struct blk *in, *out = NULL;
+	uint64_t size, off = 0, gran;
+	uint8_t *buf = NULL;
+	int c, ret = 1;
+
+	while ((c = getopt_long(argc, argv, "f:O:o:cpqnB:t:T:WS:m:Uh", long_opts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			fmt = optarg;
+			break;
+		case 'O':
+			ofmt = optarg;
+			break;
+		case 'o':
+			if (img_parse_create_opts(optarg, &o) < 0)
+				return 1;
+			break;
+		case 'c':
+			comp = true;
+			break;
+		case 'p':
+			prog = true;
+			break;
+		case 'n':
+			noc = true;
+			break;
+		case 'B':
+			o.backing_file = optarg;
+			break;
+		case 'q': case 't': case 'T': case 'W': case 'S': case 'm': case 'U':
+			break;
+		default:
+			wirt_err("usage: wirt-img convert [-c] [-p] [-f fmt] [-O output_fmt] [-o options] filename output_filename");
+			return 1;
+		}
+	}
+	if (argc - optind != 2) {
+		wirt_err("convert needs one input and one output file name");
+		return 1;
+	}
+	if (comp && strcmp(ofmt, "qcow2")) {
+		wirt_err("-c needs a qcow2 output (-O qcow2)");
+		return 1;
+	}
+	in = img_open(argv[optind], fmt, 0);
+	if (!in)
+		return 1;
+	size = blk_getlength(in);
+	o.size = size;
+	if (!noc && blk_create(argv[optind + 1], ofmt, &o) < 0) {
+		wirt_err("%s", blk_last_error());
+		goto out;
+	}
+	out = img_open(argv[optind + 1], ofmt, BLK_O_RDWR | BLK_O_NO_BACKING);
+	if (!out)
+		goto out;
+	gran = comp ? blk_cluster_size(out) : MIN(4096, MAX(512, blk_cluster_size(out)));
+	buf = malloc(CHUNK);
+	if (!buf)
+		goto out;
+	img_progress(prog, 0, size);
+	while (off < size) {
+		uint64_t n = MIN(CHUNK, size - off), pnum;
+		bool zero;
+
+		if (zero_status(in, off, n, &pnum, &zero) < 0)
+			goto io_err;
+		if (zero && !noc) {
+			/* keep compressed writes cluster aligned */
+			n = comp ? MAX(ALIGN_DOWN(off + pnum, gran), off + MIN(n, gran)) - off
+				 : pnum;
+			n = MIN(n, size - off);
+			if (!comp || (off % gran == 0 && (n % gran == 0 || off + n == size))) {
+				off += n;
+				img_progress(prog, off, size);
+				continue;
+			}
+		}
+		if (blk_pread(in, off, buf, n) < 0 ||
+		    write_sparse(out, off, buf, n, gran, comp) < 0)
+			goto io_err;
+		off += n;
+		img_progress(prog, off, size);
+	}
+	if (blk_flush(out) < 0)
+		goto io_err;
+	ret = 0;
+	goto out;
+io_err:
+	wirt_err("convert of '%s' to '%s' failed: %s", argv[optind],
+		 argv[optind + 1], blk_last_error());
+out:
+	free(buf);
+	if (out && blk_close(out) < 0 && !ret) {
+		wirt_err("%s", blk_last_error());
+		ret = 1;
+	}
+	blk_close(in);
+	return ret;
+}
+
+/* Offset of the first non-zero byte of @p or -1. */
+static int64_t first_nonzero(const uint8_t *p, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		if (p[i])
+			return i;
+	return -1;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+	const char *f1 = NULL, *f2 = NULL;
+	bool strict = false, prog = false;
+	struct blk *a = NULL, *b = NULL;
+	uint8_t *x = NULL, *y = NULL;
+	uint64_t sa, sb, common, off = 0;
+	int c, ret = 2;
+
+	while ((c = getopt_long(argc, argv, "f:F:spqUh", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			f1 = optarg;
+			break;
+		case 'F':
+			f2 = optarg;
+			break;
+		case 's':
+			strict = true;
+			break;
+		case 'p':
+			prog = true;
+			break;
+		case 'q': case 'U':
+			break;
+		default:
+			wirt_err("usage: wirt-img compare [-f fmt] [-F fmt] [-s] filename1 filename2");
+			return 2;
+		}
+	}
+	if (argc - optind != 2) {
+		wirt_err("compare needs two image file names");
+		return 2;
+	}
+	a = img_open(argv[optind], f1, BLK_O_NO_PROBE_WARN);
+	b = a ? img_open(argv[optind + 1], f2 ? f2 : f1, BLK_O_NO_PROBE_WARN) : NULL;
+	x = malloc(CHUNK);
+	y = malloc(CHUNK);
+	if (!a || !b || !x || !y)
+		goto out;
+	sa = blk_getlength(a);
+	sb = blk_getlength(b);
+	if (sa != sb) {
+		if (strict) {
+			printf("Strict mode: Image size mismatch!\n");
+			ret = 1;
+			goto out;
+		}
+		printf("Warning: Image size mismatch!\n");
+	}
+	common = MIN(sa, sb);
+	for (; off < MAX(sa, sb); off += CHUNK) {
+		uint64_t n = MIN(CHUNK, MAX(sa, sb) - off);
+		int64_t z;
+
+		if (off < common) {
+			n = MIN(n, common - off);
+			if (blk_pread(a, off, x, n) < 0 || blk_pread(b, off, y, n) < 0)
+				goto io_err;
+			if (memcmp(x, y, n)) {
+				uint64_t i = 0;
+
+				while (x[i] == y[i])
+					i++;
+				printf("Content mismatch at offset %llu!\n",
+				       (unsigned long long)ALIGN_DOWN(off + i, 512));
+				ret = 1;
+				goto out;
+			}
+		} else {
+			struct blk *l = sa > sb ? a : b;
+
+			if (blk_pread(l, off, x, n) < 0)
+				goto io_err;
+			z = first_nonzero(x, n);
+			if (z >= 0) {
+				printf("Content mismatch at offset %llu!\n",
+				       (unsigned long long)ALIGN_DOWN(off + z, 512));
+				ret = 1;
+				goto out;
+			}
+		}
+		img_progress(prog, off + n, MAX(sa, sb));
+	}
+	printf("Images are identical.\n");
+	ret = 0;
+	goto out;
+io_err:
+	wirt_err("compare failed: %s", blk_last_error());
+out:
+	free(x);
+	free(y);
+	blk_close(a);
+	blk_close(b);
+	return ret;
+}
+
+int cmd_commit(int argc, char **argv)
+{
+	const char *fmt = NULL;
+	bool prog = false, drop = true;
+	struct blk *top, *base = NULL;
+	struct qcow2 *q;
+	uint64_t off = 0, size;
+	uint8_t *buf = malloc(CHUNK);
+	char *bpath = NULL;
+	int c, ret = 1;
+
+	while ((c = getopt_long(argc, argv, "f:pqdt:b:r:h", long_opts, NULL)) != -1) {
+		if (c == 'f')
+			fmt = optarg;
+		else if (c == 'p')
+			prog = true;
+		else if (c == 'd')
+			drop = false;
+		else if (c != 'q' && c != 't') {
+			wirt_err("usage: wirt-img commit [-f fmt] [-p] [-d] filename");
+			free(buf);
+			return 1;
+		}
+	}
+	if (optind != argc - 1 || !buf) {
+		wirt_err("commit needs one image file name");
+		free(buf);
+		return 1;
+	}
+	top = img_open(argv[optind], fmt, BLK_O_RDWR | BLK_O_NO_BACKING);
+	if (!top)
+		goto out;
+	q = strcmp(blk_format(top), "qcow2") ? NULL : blk_opaque(top);
+	if (!q || !q->backing_file) {
+		wirt_err("'%s' has no backing file to commit into", argv[optind]);
+		goto out;
+	}
+	bpath = blk_resolve_backing(argv[optind], q->backing_file);
+	base = img_open(bpath, q->backing_fmt, BLK_O_RDWR);
+	if (!base)
+		goto out;
+	size = blk_getlength(top);
+	if (blk_getlength(base) < size && blk_truncate(base, size, false) < 0)
+		goto io_err;
+	while (off < size) {
+		uint64_t pnum, map;
+		int st = blk_block_status(top, off, MIN(CHUNK, size - off), &pnum, &map);
+
+		if (st < 0)
+			goto io_err;
+		if (st & BLK_ST_ALLOCATED) {
+			if (st & BLK_ST_ZERO) {
+				if (blk_pwrite_zeroes(base, off, pnum, 0) < 0)
+					goto io_err;
+			} else if (blk_pread(top, off, buf, pnum) < 0 ||
+				   blk_pwrite(base, off, buf, pnum) < 0) {
+				goto io_err;
+			}
+		}
+		off += pnum;
+		img_progress(prog, off, size);
+	}
+	if (blk_flush(base) < 0)
+		goto io_err;
+	if (drop) {
+		pthread_mutex_lock(&q->lock);
+		ret = qcow2_make_empty(q);
+		pthread_mutex_unlock(&q->lock);
+		if (ret < 0)
+			goto io_err;
+	}
+	printf("Image committed.\n");
+	ret = 0;
+	goto out;
+io_err:
+	ret = 1;
+	wirt_err("commit of '%s' failed: %s", argv[optind], blk_last_error());
+out:
+	if (base && blk_close(base) < 0)
+		ret = 1;
+	if (top && blk_close(top) < 0)
+		ret = 1;
+	free(bpath);
+	free(buf);
+	return ret;
+}
+
+/* Read @n bytes at @off of backing @b, zero past its end (or no @b). */
+static int read_view(struct blk *b, uint64_t off, uint8_t *buf, uint64_t n)
+{
+	uint64_t s = b ? blk_getlength(b) : 0, m = off < s ? MIN(n, s - off) : 0;
+
+	memset(buf + m, 0, n - m);
+	return m ? blk_pread(b, off, buf, m) : 0;
+}
+
+int cmd_rebase(int argc, char **argv)
+{
+	const char *fmt = NULL, *nb = NULL, *nf = NULL;
+	bool unsafe = false, prog = false;
+	struct blk *top = NULL, *newb = NULL;
+	uint8_t *x = malloc(CHUNK), *y = malloc(CHUNK);
+	uint64_t off = 0, size;
+	struct qcow2 *q;
+	int c, ret = 1;
+
+	while ((c = getopt_long(argc, argv, "f:b:F:upqt:T:Uh", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			fmt = optarg;
+			break;
+		case 'b':
+			nb = optarg;
+			break;
+		case 'F':
+			nf = optarg;
+			break;
+		case 'u':
+			unsafe = true;
+			break;
+		case 'p':
+			prog = true;
+			break;
+		case 'q': case 't': case 'T': case 'U':
+			break;
+		default:
+			wirt_err("usage: wirt-img rebase [-f fmt] [-u] -b backing_file [-F backing_fmt] filename");
+			goto out;
+		}
+	}
+	if (!nb || optind != argc - 1 || !x || !y) {
+		wirt_err("rebase needs -b backing_file (may be \"\") and one image file name");
+		goto out;
+	}
+	top = img_open(argv[optind], fmt,
+		       BLK_O_RDWR | (unsafe ? BLK_O_NO_BACKING : 0));
+	if (!top)
+		goto out;
+	q = strcmp(blk_format(top), "qcow2") ? NULL : blk_opaque(top);
+	if (!q) {
+		wirt_err("'%s' is not qcow2; only qcow2 has backing files", argv[optind]);
+		goto out;
+	}
+	if (*nb && !unsafe) {
+		char *p = blk_resolve_backing(argv[optind], nb);
+
+		newb = p ? img_open(p, nf, BLK_O_NO_PROBE_WARN) : NULL;
+		free(p);
+		if (!newb)
+			goto out;
+		if (!nf)
+			nf = blk_format(newb);
+	}
+	size = blk_getlength(top);
+	for (; !unsafe && off < size; off += CHUNK) {
+		uint64_t n = MIN(CHUNK, size - off);
+
+		for (uint64_t p = off; p < off + n;) {
+			uint64_t pnum, map;
+			int st = blk_block_status(top, p, off + n - p, &pnum, &map);
+
+			if (st < 0)
+				goto io_err;
+			if (!(st & BLK_ST_ALLOCATED)) {
+				if (read_view(blk_backing(top), p, x, pnum) < 0 ||
+				    read_view(newb, p, y, pnum) < 0)
+					goto io_err;
+				if (memcmp(x, y, pnum) &&
+				    blk_pwrite(top, p, x, pnum) < 0)
+					goto io_err;
+			}
+			p += pnum;
+		}
+		img_progress(prog, off + n, size);
+	}
+	pthread_mutex_lock(&q->lock);
+	ret = qcow2_flush_meta(q);
+	free(q->backing_file);
+	free(q->backing_fmt);
+	q->backing_file = *nb ? strdup(nb) : NULL;
+	q->backing_fmt = *nb && nf ? strdup(nf) : NULL;
+	if (!ret)
+		ret = qcow2_write_header(q);
+	if (!ret && fdatasync(q->fd) < 0)
+		ret = -errno;
+	pthread_mutex_unlock(&q->lock);
+	if (ret < 0)
+		goto io_err;
+	ret = 0;
+	goto out;
+io_err:
+	ret = 1;
+	wirt_err("rebase of '%s' failed: %s", argv[optind], blk_last_error());
+out:
+	free(x);
+	free(y);
+	blk_close(newb);
+	if (top && blk_close(top) < 0)
+		ret = 1;
+	return ret;
+}

@@ -1,0 +1,622 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* wirt-img info, check, map, measure. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "block/qcow2.h"
+#include "common/util.h"
+#include "img/img.h"
+
+enum { OPT_OUTPUT = 256, OPT_CHAIN, OPT_SIZE, OPT_IMAGE_OPTS };
+
+static const struct option long_opts[] = {
+	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "backing-chain", no_argument, NULL, OPT_CHAIN },
+	{ "size", required_argument, NULL, OPT_SIZE },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int parse_output(const char *v, bool *json)
+{
+	if (!strcmp(v, "json"))
+		*json = true;
+	else if (!strcmp(v, "human"))
+		*json = false;
+	else {
+		wirt_err("--output must be human or json, not '%s'", v);
+		return -1;
+	}
+	return 0;
+}
+
+static uint64_t actual_size(struct blk *b)
+{
+	struct stat st;
+
+	return fstat(blk_fd(b), &st) == 0 ? (uint64_t)st.st_blocks * 512 : 0;
+}
+
+static void vm_clock(uint64_t ns, char *out, size_t len)
+{
+	uint64_t s = ns / 1000000000ULL;
+
+	snprintf(out, len, "%02llu:%02llu:%02llu.%03llu",
+		 (unsigned long long)(s / 3600), (unsigned long long)(s / 60 % 60),
+		 (unsigned long long)(s % 60),
+		 (unsigned long long)(ns / 1000000 % 1000));
+}
+
+/* The snapshot table as qemu-img prints it. */
+void img_print_snapshots(struct qcow2 *q);
+void img_print_snapshots(struct qcow2 *q)
+{
+	printf("ID        TAG               VM SIZE                DATE     VM CLOCK     ICOUNT\n");
+	for (uint32_t i = 0; i < q->nr_snaps; i++) {
+		struct qcow2_snapshot *s = &q->snaps[i];
+		char vs[32], date[32], clk[32];
+		time_t t = s->date_sec;
+		struct tm tm;
+
+		img_size_str(s->vm_state_size, vs, sizeof(vs));
+		localtime_r(&t, &tm);
+		strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
+		vm_clock(s->vm_clock_nsec, clk, sizeof(clk));
+		printf("%-9s %-17s %7s%20s%13s%11llu\n", s->id, s->name, vs,
+		       date, clk,
+		       (unsigned long long)(s->icount == UINT64_MAX ? 0 : s->icount));
+	}
+}
+
+static void info_human(struct blk *b)
+{
+	struct qcow2 *q = strcmp(blk_format(b), "qcow2") ? NULL : blk_opaque(b);
+	char vs[32], ds[32];
+
+	img_size_str(blk_getlength(b), vs, sizeof(vs));
+	img_size_str(actual_size(b), ds, sizeof(ds));
+	printf("image: %s\nfile format: %s\nvirtual size: %s (%llu bytes)\ndisk size: %s\n",
+	       blk_filename(b), blk_format(b), vs,
+	       (unsigned long long)blk_getlength(b), ds);
+	if (!q)
+		return;
+	printf("cluster_size: %llu\n", (unsigned long long)q->cs);
+	if (q->backing_file) {
+		char *full = blk_resolve_backing(blk_filename(b), q->backing_file);
+
+		printf("backing file: %s", q->backing_file);
+		if (full && strcmp(full, q->backing_file))
+			printf(" (actual path: %s)", full);
+		printf("\n");
+		free(full);
+		if (q->backing_fmt)
+			printf("backing file format: %s\n", q->backing_fmt);
+	}
+	if (q->nr_snaps) {
+		printf("Snapshot list:\n");
+		img_print_snapshots(q);
+	}
+	printf("Format specific information:\n    compat: %s\n",
+	       q->version == 2 ? "0.10" : "1.1");
+	if (q->version == 3)
+		printf("    compression type: %s\n    lazy refcounts: %s\n"
+		       "    refcount bits: %u\n    corrupt: %s\n    extended l2: false\n",
+		       q->compression_type ? "zstd" : "zlib",
+		       q->compat & QC_COMPAT_LAZY ? "true" : "false",
+		       1U << q->refcount_order,
+		       q->incompat & QC_INCOMPAT_CORRUPT ? "true" : "false");
+	else
+		printf("    compression type: zlib\n    refcount bits: 16\n");
+}
+
+static void info_json(struct blk *b, const char *ind)
+{
+	struct qcow2 *q = strcmp(blk_format(b), "qcow2") ? NULL : blk_opaque(b);
+
+	printf("%s{\n", ind);
+	if (q && q->backing_fmt) {
+		printf("%s    \"backing-filename-format\": ", ind);
+		img_json_str(stdout, q->backing_fmt);
+		printf(",\n");
+	}
+	printf("%s    \"virtual-size\": %llu,\n%s    \"filename\": ", ind,
+	       (unsigned long long)blk_getlength(b), ind);
+	img_json_str(stdout, blk_filename(b));
+	printf(",\n");
+	if (q)
+		printf("%s    \"cluster-size\": %llu,\n", ind,
+		       (unsigned long long)q->cs);
+	printf("%s    \"format\": \"%s\",\n%s    \"actual-size\": %llu,\n", ind,
+	       blk_format(b), ind, (unsigned long long)actual_size(b));
+	if (q && q->nr_snaps) {
+		printf("%s    \"snapshots\": [\n", ind);
+		for (uint32_t i = 0; i < q->nr_snaps; i++) {
+			struct qcow2_snapshot *s = &q->snaps[i];
+
+			printf("%s        {\n", ind);
+			if (s->icount != UINT64_MAX)
+				printf("%s            \"icount\": %llu,\n", ind,
+				       (unsigned long long)s->icount);
+			printf("%s            \"vm-clock-nsec\": %llu,\n%s            \"name\": ",
+			       ind, (unsigned long long)(s->vm_clock_nsec % 1000000000ULL), ind);
+			img_json_str(stdout, s->name);
+			printf(",\n%s            \"date-sec\": %u,\n%s            \"date-nsec\": %u,\n"
+			       "%s            \"vm-clock-sec\": %llu,\n%s            \"id\": ",
+			       ind, s->date_sec, ind, s->date_nsec, ind,
+			       (unsigned long long)(s->vm_clock_nsec / 1000000000ULL), ind);
+			img_json_str(stdout, s->id);
+			printf(",\n%s            \"vm-state-size\": %llu\n%s        }%s\n", ind,
+			       (unsigned long long)s->vm_state_size, ind,
+			       i + 1 < q->nr_snaps ? "," : "");
+		}
+		printf("%s    ],\n", ind);
+	}
+	if (q) {
+		printf("%s    \"format-specific\": {\n%s        \"type\": \"qcow2\",\n"
+		       "%s        \"data\": {\n%s            \"compat\": \"%s\",\n",
+		       ind, ind, ind, ind, q->version == 2 ? "0.10" : "1.1");
+		printf("%s            \"compression-type\": \"%s\",\n", ind,
+		       q->compression_type ? "zstd" : "zlib");
+		if (q->version == 3)
+			printf("%s            \"lazy-refcounts\": %s,\n", ind,
+			       q->compat & QC_COMPAT_LAZY ? "true" : "false");
+		printf("%s            \"refcount-bits\": %u,\n", ind,
+		       1U << q->refcount_order);
+		if (q->version == 3)
+			printf("%s            \"corrupt\": %s,\n", ind,
+			       q->incompat & QC_INCOMPAT_CORRUPT ? "true" : "false");
+		printf("%s            \"extended-l2\": false\n%s        }\n%s    },\n",
+		       ind, ind, ind);
+	}
+	if (q && q->backing_file) {
+		char *full = blk_resolve_backing(blk_filename(b), q->backing_file);
+
+		printf("%s    \"full-backing-filename\": ", ind);
+		img_json_str(stdout, full ? full : q->backing_file);
+		printf(",\n%s    \"backing-filename\": ", ind);
+		img_json_str(stdout, q->backing_file);
+		printf(",\n");
+		free(full);
+	}
+	printf("%s    \"dirty-flag\": %s\n%s}", ind,
+	       q && (q->incompat & QC_INCOMPAT_DIRTY) ? "true" : "false", ind);
+}
+
+int cmd_info(int argc, char **argv)
+{
+	const char *fmt = NULL;
+	bool json = false, chain = false;
+	struct blk *b;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "f:hU", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			fmt = optarg;
+			break;
+		case 'U':
+			break;
+		case OPT_OUTPUT:
+			if (parse_output(optarg, &json) < 0)
+				return 1;
+			break;
+		case OPT_CHAIN:
+			chain = true;
+			break;
+		default:
+			wirt_err("usage: wirt-img info [-f fmt] [--output=human|json] [--backing-chain] filename");
+			return 1;
+		}
+	}
+	if (optind != argc - 1) {
+		wirt_err("info needs exactly one image file name");
+		return 1;
+	}
+	b = img_open(argv[optind], fmt,
+		     BLK_O_NO_PROBE_WARN | (chain ? 0 : BLK_O_NO_BACKING));
+	if (!b)
+		return 1;
+	if (json && chain)
+		printf("[\n");
+	for (struct blk *l = b; l; l = chain ? blk_backing(l) : NULL) {
+		if (json) {
+			info_json(l, chain ? "    " : "");
+			printf("%s\n", chain && blk_backing(l) ? "," : "");
+		} else {
+			if (l != b)
+				printf("\n");
+			info_human(l);
+		}
+	}
+	if (json && chain)
+		printf("]\n");
+	blk_close(b);
+	return 0;
+}
+
+static void check_log(const char *m)
+{
+	fprintf(stderr, "%s\n", m);
+}
+
+static void check_human(struct qcow2_check_result *r)
+{
+	if (!r->corruptions && !r->leaks && !r->check_errors)
+		printf("No errors were found on the image.\n");
+	if (r->corruptions)
+		printf("\n%llu errors were found on the image.\n"
+		       "Data may be corrupted, or further writes to the image may corrupt it.\n",
+		       (unsigned long long)r->corruptions);
+	if (r->leaks)
+		printf("\n%llu leaked clusters were found on the image.\n"
+		       "This means waste of disk space, but no harm to data.\n",
+		       (unsigned long long)r->leaks);
+	if (r->check_errors)
+		printf("\n%llu internal errors have occurred during the check.\n",
+		       (unsigned long long)r->check_errors);
+	if (r->total_clusters)
+		printf("%llu/%llu = %.2f%% allocated, %.2f%% fragmented, %.2f%% compressed clusters\n",
+		       (unsigned long long)r->allocated_clusters,
+		       (unsigned long long)r->total_clusters,
+		       100.0 * r->allocated_clusters / r->total_clusters,
+		       r->allocated_clusters ?
+			       100.0 * r->fragmented_clusters / r->allocated_clusters : 0.0,
+		       r->allocated_clusters ?
+			       100.0 * r->compressed_clusters / r->allocated_clusters : 0.0);
+	printf("Image end offset: %llu\n", (unsigned long long)r->image_end_offset);
+}
+
+static void check_json(struct blk *b, struct qcow2_check_result *r)
+{
+	printf("{\n    \"image-end-offset\": %llu,\n    \"total-clusters\": %llu,\n"
+	       "    \"check-errors\": %llu,\n",
+	       (unsigned long long)r->image_end_offset,
+	       (unsigned long long)r->total_clusters,
+	       (unsigned long long)r->check_errors);
+#define OPT(name, v)                                                        \
+	if (v)                                                              \
+		printf("    \"" name "\": %llu,\n", (unsigned long long)(v));
+	OPT("leaks", r->leaks)
+	OPT("corruptions", r->corruptions)
+	OPT("leaks-fixed", r->leaks_fixed)
+	OPT("corruptions-fixed", r->corruptions_fixed)
+	printf("    \"allocated-clusters\": %llu,\n    \"filename\": ",
+	       (unsigned long long)r->allocated_clusters);
+	img_json_str(stdout, blk_filename(b));
+	printf(",\n    \"format\": \"qcow2\"");
+	if (r->fragmented_clusters)
+		printf(",\n    \"fragmented-clusters\": %llu",
+		       (unsigned long long)r->fragmented_clusters);
+	if (r->compressed_clusters)
+		printf(",\n    \"compressed-clusters\": %llu",
+		       (unsigned long long)r->compressed_clusters);
+	printf("\n}\n");
+#undef OPT
+}
+
+int cmd_check(int argc, char **argv)
+{
+	const char *fmt = NULL;
+	bool json = false;
+	int repair = 0, c, ret;
+	struct qcow2_check_result r;
+	struct qcow2 *q;
+	struct blk *b;
+
+	while ((c = getopt_long(argc, argv, "f:r:hqU", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			fmt = optarg;
+			break;
+		case 'r':
+			if (!strcmp(optarg, "leaks"))
+				repair = 1;
+			else if (!strcmp(optarg, "all"))
+				repair = 2;
+			else {
+				wirt_err("-r must be 'leaks' or 'all'");
+				return 1;
+			}
+			break;
+		case 'q':
+		case 'U':
+			break;
+		case OPT_OUTPUT:
+			if (parse_output(optarg, &json) < 0)
+				return 1;
+			break;
+		default:
+			wirt_err("usage: wirt-img check [-f fmt] [--output=human|json] [-r leaks|all] filename");
+			return 1;
+		}
+	}
+	if (optind != argc - 1) {
+		wirt_err("check needs exactly one image file name");
+		return 1;
+	}
+	b = img_open(argv[optind], fmt,
+		     BLK_O_NO_PROBE_WARN | BLK_O_NO_BACKING | BLK_O_NO_REPAIR |
+			     (repair ? BLK_O_RDWR : 0));
+	if (!b)
+		return 1;
+	if (strcmp(blk_format(b), "qcow2")) {
+		wirt_err("format %s of '%s' does not support checks",
+			 blk_format(b), argv[optind]);
+		blk_close(b);
+		return 63;
+	}
+	q = blk_opaque(b);
+	pthread_mutex_lock(&q->lock);
+	ret = qcow2_check(q, repair, &r, json ? NULL : check_log);
+	if (ret == 0 && repair && (r.leaks_fixed || r.corruptions_fixed)) {
+		uint64_t lf = r.leaks_fixed, cf = r.corruptions_fixed;
+
+		if (!json)
+			printf("The following inconsistencies were found and repaired:\n\n"
+			       "    %llu leaked clusters\n    %llu corruptions\n\n"
+			       "Double checking the fixed image now...\n",
+			       (unsigned long long)lf, (unsigned long long)cf);
+		ret = qcow2_check(q, 0, &r, json ? NULL : check_log);
+		r.leaks_fixed = lf;
+		r.corruptions_fixed = cf;
+	}
+	pthread_mutex_unlock(&q->lock);
+	if (ret < 0) {
+		wirt_err("check of '%s' failed: %s", argv[optind], blk_last_error());
+		blk_close(b);
+		return 1;
+	}
+	if (json)
+		check_json(b, &r);
+	else
+		check_human(&r);
+	blk_close(b);
+	if (r.check_errors)
+		return 1;
+	if (r.corruptions)
+		return 2;
+	return r.leaks ? 3 : 0;
+}
+
+struct ext {
+	uint64_t start, len, offset;
+	int depth;
+	bool present, zero, data, has_off;
+	const char *file;
+};
+
+/* Status at @off down the chain; fills @e for up to @len bytes. */
+static int chain_status(struct blk *b, uint64_t off, uint64_t len,
+			struct ext *e)
+{
+	int depth = 0;
+
+	for (;;) {
+		uint64_t pnum, map;
+		int st = blk_block_status(b, off, len, &pnum, &map);
+
+		if (st < 0)
+			return st;
+		if ((st & BLK_ST_ALLOCATED) || !blk_backing(b) ||
+		    off >= blk_getlength(blk_backing(b))) {
+			e->start = off;
+			e->len = pnum;
+			e->depth = depth;
+			e->present = st & BLK_ST_ALLOCATED;
+			e->zero = st & BLK_ST_ZERO;
+			e->data = st & BLK_ST_DATA;
+			e->has_off = (st & BLK_ST_OFFSET) && (e->data || e->present);
+			e->offset = map;
+			e->file = blk_filename(b);
+			if (!blk_backing(b) && !e->present)
+				e->zero = true;
+			return 0;
+		}
+		len = MIN(pnum, blk_getlength(blk_backing(b)) - off);
+		b = blk_backing(b);
+		depth++;
+	}
+}
+
+static void print_ext(struct ext *e, bool json, bool *first)
+{
+	if (json) {
+		printf("%s{ \"start\": %llu, \"length\": %llu, \"depth\": %d, \"present\": %s, \"zero\": %s, \"data\": %s",
+		       *first ? "[" : ",\n", (unsigned long long)e->start,
+		       (unsigned long long)e->len, e->depth,
+		       e->present ? "true" : "false", e->zero ? "true" : "false",
+		       e->data ? "true" : "false");
+		if (e->has_off)
+			printf(", \"offset\": %llu", (unsigned long long)e->offset);
+		printf("}");
+	} else if (e->data && e->has_off) {
+		if (*first)
+			printf("%-16s%-16s%-16s%s\n", "Offset", "Length",
+			       "Mapped to", "File");
+		printf("%#-16llx%#-16llx%#-16llx%s\n",
+		       (unsigned long long)e->start, (unsigned long long)e->len,
+		       (unsigned long long)e->offset, e->file);
+	} else {
+		return;
+	}
+	*first = false;
+}
+
+int cmd_map(int argc, char **argv)
+{
+	const char *fmt = NULL;
+	bool json = false, first = true, have = false;
+	struct ext cur = { 0 }, n;
+	uint64_t off = 0, size;
+	struct blk *b;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "f:hU", long_opts, NULL)) != -1) {
+		if (c == 'f')
+			fmt = optarg;
+		else if (c == OPT_OUTPUT) {
+			if (parse_output(optarg, &json) < 0)
+				return 1;
+		} else if (c != 'U') {
+			wirt_err("usage: wirt-img map [-f fmt] [--output=human|json] filename");
+			return 1;
+		}
+	}
+	if (optind != argc - 1) {
+		wirt_err("map needs exactly one image file name");
+		return 1;
+	}
+	b = img_open(argv[optind], fmt, BLK_O_NO_PROBE_WARN);
+	if (!b)
+		return 1;
+	size = blk_getlength(b);
+	while (off < size) {
+		if (chain_status(b, off, size - off, &n) < 0) {
+			wirt_err("map of '%s' failed: %s", argv[optind],
+				 blk_last_error());
+			blk_close(b);
+			return 1;
+		}
+		if (have && cur.depth == n.depth && cur.present == n.present &&
+		    cur.zero == n.zero && cur.data == n.data &&
+		    cur.has_off == n.has_off && cur.file == n.file &&
+		    (!n.has_off || cur.offset + cur.len == n.offset)) {
+			cur.len += n.len;
+		} else {
+			if (have)
+				print_ext(&cur, json, &first);
+			cur = n;
+			have = true;
+		}
+		off += n.len;
+	}
+	if (have)
+		print_ext(&cur, json, &first);
+	if (json)
+		printf(first ? "[]\n" : "]\n");
+	blk_close(b);
+	return 0;
+}
+
+/* qcow2 metadata bytes for a fully allocated disk of @size. */
+static uint64_t qcow2_meta(uint64_t size, uint64_t cs)
+{
+	uint64_t asz = ALIGN_UP(size, cs), meta = cs, l2e, l1e, blocks = 0,
+		 table = 0, last, cl, rbe = cs / 2;
+
+	l2e = ALIGN_UP(asz / cs, cs / 8);
+	meta += l2e * 8;
+	l1e = l2e * 8 / cs;
+	meta += ALIGN_UP(l1e * 8, cs);
+	cl = (meta + asz) / cs;
+	do {
+		last = blocks + table;
+		blocks = (cl + table + blocks + rbe - 1) / rbe;
+		table = (blocks + cs / 8 - 1) / (cs / 8);
+	} while (blocks + table != last);
+	return meta + (blocks + table) * cs;
+}
+
+/* Bytes of data (cluster granular) visible through the chain of @b. */
+static int data_bytes(struct blk *b, uint64_t cs, uint64_t *out)
+{
+	uint64_t off = 0, size = blk_getlength(b), total = 0, last_end = 0;
+	struct ext e;
+
+	while (off < size) {
+		if (chain_status(b, off, size - off, &e) < 0)
+			return -1;
+		if (e.data) {
+			uint64_t s = MAX(ALIGN_DOWN(off, cs), last_end);
+			uint64_t en = ALIGN_UP(off + e.len, cs);
+
+			if (en > s)
+				total += en - s;
+			last_end = MAX(last_end, en);
+		}
+		off += e.len;
+	}
+	*out = total;
+	return 0;
+}
+
+int cmd_measure(int argc, char **argv)
+{
+	const char *fmt = NULL, *ofmt = "raw";
+	struct blk_create_opts o = { 0 };
+	uint64_t size = 0, req, full, data = 0, cs;
+	bool json = false, have_size = false;
+	struct blk *b = NULL;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "f:O:o:hU", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			fmt = optarg;
+			break;
+		case 'O':
+			ofmt = optarg;
+			break;
+		case 'o':
+			if (img_parse_create_opts(optarg, &o) < 0)
+				return 1;
+			break;
+		case OPT_SIZE:
+			if (parse_size(optarg, &size) < 0) {
+				wirt_err("bad --size '%s'", optarg);
+				return 1;
+			}
+			have_size = true;
+			break;
+		case OPT_OUTPUT:
+			if (parse_output(optarg, &json) < 0)
+				return 1;
+			break;
+		case 'U':
+			break;
+		default:
+			wirt_err("usage: wirt-img measure [--output=human|json] [-O fmt] [-o options] [--size N | [-f fmt] filename]");
+			return 1;
+		}
+	}
+	if (have_size == (optind < argc)) {
+		wirt_err("measure needs either --size or one image file name");
+		return 1;
+	}
+	if (strcmp(ofmt, "raw") && strcmp(ofmt, "qcow2")) {
+		wirt_err("unknown output format '%s' (raw, qcow2)", ofmt);
+		return 1;
+	}
+	cs = o.cluster_size ? o.cluster_size : 65536;
+	if (!have_size) {
+		b = img_open(argv[optind], fmt, BLK_O_NO_PROBE_WARN);
+		if (!b)
+			return 1;
+		size = blk_getlength(b);
+		if (data_bytes(b, strcmp(ofmt, "qcow2") ? 512 : cs, &data) < 0) {
+			wirt_err("cannot read '%s': %s", argv[optind], blk_last_error());
+			blk_close(b);
+			return 1;
+		}
+		blk_close(b);
+	}
+	if (!strcmp(ofmt, "qcow2")) {
+		full = qcow2_meta(size, cs) + ALIGN_UP(size, cs);
+		req = qcow2_meta(size, cs) + data;
+	} else {
+		full = size;
+		req = have_size ? size : data;
+	}
+	if (json)
+		printf("{\n%s    \"required\": %llu,\n    \"fully-allocated\": %llu\n}\n",
+		       strcmp(ofmt, "qcow2") ? "" : "    \"bitmaps\": 0,\n",
+		       (unsigned long long)req, (unsigned long long)full);
+	else
+		printf("required size: %llu\nfully allocated size: %llu\n",
+		       (unsigned long long)req, (unsigned long long)full);
+	return 0;
+}
