@@ -13,9 +13,9 @@
 #define COM1 0x3f8
 #define LAPIC 0xfee00000UL
 #define BOOT_MAGIC 0x57495254 /* "WIRT" */
-#define BOOT_COUNTER ((volatile uint32_t *)0x7e00)
-#define AP_COUNT ((volatile uint32_t *)0x7f00)
-#define AP_BITMAP ((volatile uint8_t *)0x7f10)
+#define BOOT_COUNTER ((volatile uint32_t *)0x5000)
+#define AP_COUNT ((volatile uint32_t *)0x5100)
+#define AP_BITMAP ((volatile uint8_t *)0x5110)
 #define AP_TRAMP_ADDR 0x8000
 
 extern char ap_tramp[], ap_tramp_end[];

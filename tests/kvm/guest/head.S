@@ -61,8 +61,8 @@ entry64:
 	jmp 2b
 
 /* Real-mode AP start-up code, copied to 0x8000 (SIPI vector 8) by the BSP.
- * Each AP counts itself at 0x7f00 and sets the bit of its initial APIC id
- * (CPUID.1:EBX[31:24]) in the bitmap at 0x7f10, then halts for good. */
+ * Each AP counts itself at 0x5100 and sets the bit of its initial APIC id
+ * (CPUID.1:EBX[31:24]) in the bitmap at 0x5110, then halts for good. */
 	.globl ap_tramp, ap_tramp_end
 	.code16
 ap_tramp:
@@ -72,8 +72,8 @@ ap_tramp:
 	mov $1, %eax
 	cpuid
 	shr $24, %ebx
-	lock btsl %ebx, 0x7f10
-	lock incl 0x7f00
+	lock btsl %ebx, 0x5110
+	lock incl 0x5100
 3:	hlt
 	jmp 3b
 ap_tramp_end:
