@@ -153,6 +153,33 @@ kit_pack()
 	mv -f "$out.tmp" "$out"
 }
 
+# kit_extract_vmlinux BZIMAGE OUT: write the uncompressed ELF kernel that
+# BZIMAGE carries (located by the boot header's setup_sects, payload_offset
+# and payload_length fields; xz, gzip or zstd) to OUT. QEMU boots such an
+# ELF through the PVH entry, skipping the real-mode setup and decompression.
+kit_extract_vmlinux()
+{
+	local bz=$1 out=$2 ss po pl off magic dec
+	ss=$(od -An -tu1 -j $((0x1f1)) -N1 "$bz" | tr -d ' ')
+	po=$(od -An -tu4 -j $((0x248)) -N4 "$bz" | tr -d ' ')
+	pl=$(od -An -tu4 -j $((0x24c)) -N4 "$bz" | tr -d ' ')
+	[ -n "$ss" ] && [ -n "$po" ] && [ -n "$pl" ] && [ "$pl" -gt 0 ] ||
+		{ kit_err "$bz: not a bzImage with a payload"; return 1; }
+	[ "$ss" = 0 ] && ss=4
+	off=$(((ss + 1) * 512 + po))
+	magic=$(od -An -tx1 -j "$off" -N4 "$bz" | tr -d ' ')
+	case "$magic" in
+	fd377a58) dec="xz -dc --single-stream" ;;
+	1f8b*) dec="gzip -dc" ;;
+	28b52ffd) dec="zstd -dcq" ;;
+	*) kit_err "$bz: unknown payload compression (magic $magic)"; return 1 ;;
+	esac
+	tail -c +$((off + 1)) "$bz" | head -c "$pl" | $dec >"$out.tmp" 2>/dev/null
+	[ "$(od -An -tx1 -N4 "$out.tmp" 2>/dev/null | tr -d ' ')" = 7f454c46 ] ||
+		{ rm -f "$out.tmp"; kit_err "$bz: payload did not decompress to an ELF"; return 1; }
+	mv -f "$out.tmp" "$out"
+}
+
 # kit_stale OUT FILE...: true when OUT is missing or older than any FILE.
 kit_stale()
 {
