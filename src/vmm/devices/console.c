@@ -205,9 +205,23 @@ static void console_free(struct console *c)
 }
 
 /*
+ * True when fd is our controlling terminal and we are not in its
+ * foreground process group (started with "&"): changing its modes would
+ * stop the process with SIGTTOU, and reading it would fail with EIO.
+ */
+static bool tty_in_background(int fd)
+{
+	pid_t fg = tcgetpgrp(fd);
+
+	return fg >= 0 && fg != getpgrp();
+}
+
+/*
  * console_open_fds - a stdio-style console on in_fd/out_fd (Ctrl-A
- * escapes on input; raw mode when in_fd is a terminal). The fds stay the
- * caller's: console_close does not close them. Returns 0 or -errno.
+ * escapes on input; raw mode when in_fd is a terminal, except that the
+ * controlling terminal of a background job is left alone and not read).
+ * The fds stay the caller's: console_close does not close them.
+ * Returns 0 or -errno.
  */
 int console_open_fds(struct console **out, int in_fd, int out_fd,
 		     const struct console_sink *sink)
@@ -222,7 +236,9 @@ int console_open_fds(struct console **out, int in_fd, int out_fd,
 		return -ENOMEM;
 	c->in_fd = in_fd;
 	c->out_fd = out_fd;
-	if (in_fd >= 0 && isatty(in_fd)) {
+	if (in_fd >= 0 && isatty(in_fd) && tty_in_background(in_fd)) {
+		c->in_fd = -1; /* leave the shell's terminal alone */
+	} else if (in_fd >= 0 && isatty(in_fd)) {
 		r = term_make_raw(in_fd);
 		if (r) {
 			console_free(c);

@@ -60,8 +60,10 @@ int console_open(struct console **out, const struct console_config *cfg,
 
 /*
  * console_open_fds - a stdio-style console (Ctrl-A escapes) reading in_fd
- * and writing out_fd; raw mode when in_fd is a terminal. The fds remain
- * the caller's. console_open uses it for "stdio"; tests use it with pipes.
+ * and writing out_fd; raw mode when in_fd is a terminal. When in_fd is
+ * the controlling terminal and the process is a background job, the
+ * terminal is neither changed nor read (no SIGTTOU stop, output only).
+ * The fds remain the caller's. console_open uses it for "stdio"; tests use it with pipes.
  * Returns 0 or -errno.
  */
 int console_open_fds(struct console **out, int in_fd, int out_fd,

@@ -15,6 +15,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -630,6 +632,61 @@ static void test_stdio_tty_raw(void **state)
 	rec_free(r);
 }
 
+/*
+ * Started in the background ("wirt-vmm ... &") on its controlling terminal:
+ * the console must not touch the terminal (that would stop the process
+ * with SIGTTOU) and must not read it.
+ */
+static void test_stdio_tty_background(void **state)
+{
+	pid_t pid;
+	int m, st;
+
+	(void)state;
+	m = posix_openpt(O_RDWR | O_NOCTTY);
+	if (m < 0)
+		skip(); /* no pseudo-terminals here: reported as skipped */
+	assert_int_equal(grantpt(m), 0);
+	assert_int_equal(unlockpt(m), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* session leader with the pty as controlling terminal */
+		struct console_sink sink = { 0 };
+		struct console *c;
+		pid_t job;
+		int s, jst;
+
+		setsid();
+		s = open(ptsname(m), O_RDWR); /* becomes the ctty */
+		if (s < 0 || tcgetpgrp(s) != getpgrp())
+			_exit(10);
+		job = fork();
+		if (job == 0) {
+			setpgid(0, 0); /* a background job */
+			if (console_open_fds(&c, s, s, &sink))
+				_exit(11);
+			if (console_start(c))
+				_exit(12);
+			console_write(c, (const uint8_t *)"bg", 2);
+			console_close(c);
+			_exit(0);
+		}
+		setpgid(job, job);
+		if (waitpid(job, &jst, WUNTRACED) != job)
+			_exit(13);
+		if (WIFSTOPPED(jst)) {
+			kill(job, SIGKILL);
+			_exit(14); /* stopped by SIGTTOU: the bug */
+		}
+		_exit(WIFEXITED(jst) ? WEXITSTATUS(jst) : 15);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	close(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -644,6 +701,7 @@ int main(void)
 		cmocka_unit_test(test_stdio_partial_sink),
 		cmocka_unit_test(test_close_blocked_sink),
 		cmocka_unit_test(test_stdio_tty_raw),
+		cmocka_unit_test(test_stdio_tty_background),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
