@@ -264,12 +264,6 @@ void aml_buffer(struct aml *a, const void *data, size_t n)
 	aml_pkg_end(a, mark);
 }
 
-/* One compressed EISA letter (A-Z -> 1..26), or -1. */
-static int eisa_letter(char c)
-{
-	return c >= 'A' && c <= 'Z' ? c - 'A' + 1 : -1;
-}
-
 static int hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -277,6 +271,61 @@ static int hex_digit(char c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
+}
+
+/* Parse 2n hex digits (either case) at s into out; false if malformed. */
+static bool parse_hex_bytes(const char *s, uint8_t *out, int n)
+{
+	int i, d, v;
+
+	for (i = 0; i < 2 * n; i++) {
+		v = (s[i] >= 'a' && s[i] <= 'f') ? s[i] - 'a' + 'A' : s[i];
+		d = hex_digit(v);
+		if (d < 0)
+			return false;
+		if (i & 1)
+			out[i / 2] |= d;
+		else
+			out[i / 2] = d << 4;
+	}
+	return true;
+}
+
+void aml_uuid(struct aml *a, const char *uuid)
+{
+	/* field offsets in the string and their byte counts */
+	static const int pos[5] = { 0, 9, 14, 19, 24 };
+	static const int len[5] = { 4, 2, 2, 2, 6 };
+	uint8_t f[16], b[16];
+	int i, o = 0;
+
+	if (strlen(uuid) != 36 || uuid[8] != '-' || uuid[13] != '-' ||
+	    uuid[18] != '-' || uuid[23] != '-') {
+		aml_fail(a, -EINVAL);
+		return;
+	}
+	for (i = 0; i < 5; i++) {
+		if (!parse_hex_bytes(uuid + pos[i], f + o, len[i])) {
+			aml_fail(a, -EINVAL);
+			return;
+		}
+		o += len[i];
+	}
+	/* Data1 (4 bytes), Data2 and Data3 (2 each) are stored little-endian */
+	for (i = 0; i < 4; i++)
+		b[i] = f[3 - i];
+	b[4] = f[5];
+	b[5] = f[4];
+	b[6] = f[7];
+	b[7] = f[6];
+	memcpy(b + 8, f + 8, 8);
+	aml_buffer(a, b, sizeof(b));
+}
+
+/* One compressed EISA letter (A-Z -> 1..26), or -1. */
+static int eisa_letter(char c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 1 : -1;
 }
 
 uint32_t aml_eisaid(const char *id)

@@ -40,6 +40,9 @@
 #define AML_ARG0_OP 0x68
 #define AML_STORE_OP 0x70
 #define AML_AND_OP 0x7b
+#define AML_OR_OP 0x7d
+#define AML_CREATE_DWORD_FIELD_OP 0x8a
+#define AML_LNOT_OP 0x92
 #define AML_NOTIFY_OP 0x86
 #define AML_LEQUAL_OP 0x93
 #define AML_IF_OP 0xa0
@@ -117,6 +120,13 @@ void aml_name_string(struct aml *a, const char *path);
 void aml_integer(struct aml *a, uint64_t v);
 void aml_string(struct aml *a, const char *s);
 void aml_buffer(struct aml *a, const void *data, size_t n);
+
+/*
+ * aml_uuid - a 16-byte Buffer as ASL's ToUUID("xxxxxxxx-xxxx-xxxx-xxxx-
+ * xxxxxxxxxxxx") makes it: the first three fields little-endian, the rest
+ * in string order. A malformed string sets err = -EINVAL.
+ */
+void aml_uuid(struct aml *a, const char *uuid);
 
 /*
  * aml_eisaid - compress a 7-character EISA id ("PNP0C0C": three letters,

@@ -20,7 +20,15 @@
  *                     _CRS: IO 0x3f8 len 8, IRQNoFlags { 4 } }
  *     Device (MBRS) { _HID EISAID("PNP0C02"), _UID 0, _CRS: the ACPI
  *                     ports, the GED register, the ECAM area if any }
- *     Device (PCI0) { ... }                          only with ECAM
+ *     Device (PCI0) {                                only with ECAM
+ *       _HID EISAID("PNP0A08"), _CID EISAID("PNP0A03"), _SEG 0, _BBN 0,
+ *       _UID 0, _CRS: bus 0..end, IO 0xcf8 len 8, IO and MMIO windows
+ *       Method (_OSC, 4) {          grant the OS every control it asks for
+ *         CreateDWordField (Arg3, 0, CDW1)
+ *         If (!(Arg0 == ToUUID (PCI host bridge))) { CDW1 |= 4 }
+ *         Return (Arg3)
+ *       }
+ *     }
  *   }
  */
 #include "vmm/acpi/dsdt.h"
@@ -33,6 +41,8 @@
 #define GED_REG_LEN 4
 #define ACPI_PORTS_LEN 3 /* sleep control, sleep status, reset */
 #define RES_TEMPLATE_MAX 256 /* every template here is far smaller */
+#define PCI_HOST_BRIDGE_OSC_UUID "33DB4D5B-1FF7-401C-9657-7441C03DD766"
+#define OSC_UNRECOGNIZED_UUID 0x04 /* _OSC status bit in the first DWORD */
 
 /* Name (_CRS, ResourceTemplate () { ... }) from a finished template r. */
 static void name_crs(struct aml *a, struct aml *r)
@@ -163,6 +173,33 @@ static void motherboard(struct aml *a, const struct acpi_config *cfg)
 	aml_pkg_end(a, dev);
 }
 
+/* PCI0._OSC: see the comment at the top of the file. */
+static void pci_osc(struct aml *a)
+{
+	size_t method, cond;
+
+	method = aml_method_begin(a, "_OSC", 4, false);
+	aml_byte(a, AML_CREATE_DWORD_FIELD_OP);
+	aml_byte(a, AML_ARG0_OP + 3);
+	aml_integer(a, 0);
+	aml_name_string(a, "CDW1");
+
+	cond = aml_if_begin(a);
+	aml_byte(a, AML_LNOT_OP);
+	aml_byte(a, AML_LEQUAL_OP);
+	aml_byte(a, AML_ARG0_OP);
+	aml_uuid(a, PCI_HOST_BRIDGE_OSC_UUID);
+	aml_byte(a, AML_OR_OP);
+	aml_name_string(a, "CDW1");
+	aml_integer(a, OSC_UNRECOGNIZED_UUID);
+	aml_name_string(a, "CDW1");
+	aml_pkg_end(a, cond);
+
+	aml_byte(a, AML_RETURN_OP);
+	aml_byte(a, AML_ARG0_OP + 3);
+	aml_pkg_end(a, method);
+}
+
 static void pci_root(struct aml *a, const struct acpi_config *cfg)
 {
 	uint8_t tmpl[RES_TEMPLATE_MAX];
@@ -186,6 +223,7 @@ static void pci_root(struct aml *a, const struct acpi_config *cfg)
 			&r, cfg->pci_mmio64_base,
 			cfg->pci_mmio64_base + cfg->pci_mmio64_size - 1, true);
 	name_crs(a, &r);
+	pci_osc(a);
 	aml_pkg_end(a, dev);
 }
 

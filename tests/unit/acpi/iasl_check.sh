@@ -6,8 +6,10 @@
 #   2. the DSDT disassembly has the expected objects;
 #   3. iasl recompiles each disassembly to the same bytes we built (the
 #      header differs only in the compiler id and checksum);
-#   4. acpiexec loads the tables, evaluates \_S5 and runs the GED's _EVT
-#      with the power button bit set (must Notify PWRB 0x80) and clear.
+#   4. acpiexec loads the tables, evaluates \_S5, runs the GED's _EVT
+#      with the power button bit set (must Notify PWRB 0x80) and clear, and
+#      with PCI calls PCI0._OSC with the PCI host bridge UUID (all control
+#      granted, buffer unchanged) and with another UUID (error bit 2 set).
 # The RSDP is not given to iasl, which cannot read a standalone RSDP; the
 # acpi_tables unit test checks its signature, checksums and XSDT pointer.
 set -u
@@ -52,6 +54,7 @@ DefinitionBlock ("", "SSDT", 2, "WIRT  ", "TESTEVT ", 1)
 {
     External (\_SB.GED.GEVT, FieldUnitObj)
     External (\_SB.GED._EVT, MethodObj)
+    External (\_SB.PCI0._OSC, MethodObj)
     Method (\TPWR, 0, Serialized)
     {
         \_SB.GED.GEVT = 1
@@ -61,6 +64,16 @@ DefinitionBlock ("", "SSDT", 2, "WIRT  ", "TESTEVT ", 1)
     {
         \_SB.GED.GEVT = 2
         \_SB.GED._EVT (9)
+    }
+    Method (\TOSC, 0, Serialized)
+    {
+        Local0 = Buffer (12) { 0x01, 0, 0, 0, 0x1f, 0, 0, 0, 0x1d, 0, 0, 0 }
+        Return (\_SB.PCI0._OSC (ToUUID ("33DB4D5B-1FF7-401C-9657-7441C03DD766"), 1, 3, Local0))
+    }
+    Method (\TOSB, 0, Serialized)
+    {
+        Local0 = Buffer (12) { 0x01, 0, 0, 0, 0x1f, 0, 0, 0, 0x1d, 0, 0, 0 }
+        Return (\_SB.PCI0._OSC (ToUUID ("0811B06E-4A27-44F9-8D60-3CBBC22E7B48"), 1, 3, Local0))
     }
 }
 EOF
@@ -111,15 +124,19 @@ check_config() {
 		'Address : 0000000000000602' 'VGA Not Present (V4) : 1'
 	expect "$d/apic.dsl" 'Local Apic Address : FEE00000' 'Address : FEC00000' \
 		'Interrupt Source Override' 'Local APIC NMI'
+	cmds='evaluate \_S5; execute \TNON; execute \TPWR'
+	pci=0
 	case " $* " in
 	*" pci "*)
-		expect "$d/dsdt.dsl" 'PNP0A08' 'WordBusNumber' 'DWordMemory'
+		pci=1
+		cmds="$cmds; execute \\TOSC; execute \\TOSB"
+		expect "$d/dsdt.dsl" 'PNP0A08' 'WordBusNumber' 'DWordMemory' \
+			'Method (_OSC, 4' '/* PCI Host Bridge Device */'
 		expect "$d/mcfg.dsl" 'Base Address : 00000000E0000000'
 		;;
 	esac
 
-	(cd "$d" && timeout 60 acpiexec -b \
-		'evaluate \_S5; execute \TNON; execute \TPWR' \
+	(cd "$d" && timeout 60 acpiexec -b "$cmds" \
 		dsdt.dat "$work/tevt.aml" facp.dat) >"$d/exec.log" 2>&1
 	if ! grep -q 'ACPI: 2 ACPI AML tables successfully acquired and loaded' "$d/exec.log" ||
 		! grep -q '\[Integer\] = 0000000000000005' "$d/exec.log" ||
@@ -132,7 +149,16 @@ check_config() {
 		cat "$d/exec.log" >&2
 		fail "$name: _EVT sent $n power button notifies, expected 1 (for event bit 0 only)"
 	fi
-	echo "iasl_check: $name: acpiexec ran \\_S5 and _EVT, 1 PWRB notify"
+	if [ $pci = 1 ]; then
+		grep -A1 'Evaluation of \\TOSC returned' "$d/exec.log" |
+			grep -q '0000: 01 00 00 00 1F 00 00 00 1D 00 00 00' ||
+			fail "$name: PCI0._OSC did not grant the requested control"
+		grep -A1 'Evaluation of \\TOSB returned' "$d/exec.log" |
+			grep -q '0000: 05 00 00 00 1F 00 00 00 1D 00 00 00' ||
+			fail "$name: PCI0._OSC accepted a foreign UUID"
+	fi
+	echo "iasl_check: $name: acpiexec ran \\_S5 and _EVT (1 PWRB notify)" \
+		"$([ $pci = 1 ] && echo 'and PCI0._OSC')"
 }
 
 check_config cpu1 1

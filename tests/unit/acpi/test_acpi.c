@@ -271,6 +271,8 @@ static void check_dsdt(const struct built *b, const struct acpi_config *c)
 	assert_int_equal(
 		aml_count(b, "\x89\x06\x00\x03\x01\x09\x00\x00\x00", 9), 1);
 	assert_int_equal(aml_count(b, "PCI0", 4), c->pci_ecam_base ? 1 : 0);
+	/* Method (_OSC, 4, NotSerialized) */
+	assert_int_equal(aml_count(b, "_OSC\x04", 5), c->pci_ecam_base ? 1 : 0);
 }
 
 static void check_one(unsigned int ncpus, bool pci)

@@ -323,6 +323,36 @@ static void test_buffer(void **state)
 	assert_memory_equal(buf, want, sizeof(want));
 }
 
+static void test_uuid(void **state)
+{
+	static const uint8_t want[] = { 0x11, 0x13, 0x0a, 0x10, 0x5b,
+					0x4d, 0xdb, 0x33, 0xf7, 0x1f,
+					0x1c, 0x40, 0x96, 0x57, 0x74,
+					0x41, 0xc0, 0x3d, 0xd7, 0x66 };
+	static const char *const bad[] = {
+		"33DB4D5B-1FF7-401C-9657-7441C03DD76",
+		"33DB4D5B-1FF7-401C-9657-7441C03DD7666",
+		"33DB4D5B+1FF7-401C-9657-7441C03DD766",
+		"33DB4D5G-1FF7-401C-9657-7441C03DD766",
+		"33DB4D5B-1FF7-401C-9657-7441C03DD7 6",
+	};
+	uint8_t buf[32];
+	struct aml a;
+	size_t i;
+
+	(void)state;
+	aml_init(&a, buf, sizeof(buf));
+	aml_uuid(&a, "33db4d5b-1ff7-401c-9657-7441C03DD766");
+	assert_int_equal(a.err, 0);
+	assert_int_equal(a.len, sizeof(want));
+	assert_memory_equal(buf, want, sizeof(want));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		aml_init(&a, buf, sizeof(buf));
+		aml_uuid(&a, bad[i]);
+		assert_int_equal(a.err, -EINVAL);
+	}
+}
+
 /* Out of room: err is -ENOSPC, nothing is written past cap. */
 static void test_no_space(void **state)
 {
@@ -366,6 +396,7 @@ int main(void)
 		cmocka_unit_test(test_field_and_region),
 		cmocka_unit_test(test_resources),
 		cmocka_unit_test(test_buffer),
+		cmocka_unit_test(test_uuid),
 		cmocka_unit_test(test_no_space),
 	};
 
