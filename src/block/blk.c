@@ -78,7 +78,7 @@ char *blk_resolve_backing(const char *path, const char *name)
 
 /* Open one layer; the driver's open may recurse into blk_open_backing. */
 static int open_layer(struct blk **out, const char *path, const char *fmt,
-		      unsigned flags, int depth)
+		      unsigned flags, int depth, struct blk *parent)
 {
 	const struct blk_driver *drv;
 	struct blk *b;
@@ -89,19 +89,22 @@ static int open_layer(struct blk **out, const char *path, const char *fmt,
 		if (!fmt)
 			return -ENOENT;
 		if (!strcmp(fmt, "raw") && !(flags & BLK_O_NO_PROBE_WARN))
-			wirt_warn("image '%s' was probed as raw: writes to block 0 are restricted; name the format explicitly (format=raw)",
-				  path);
+			wirt_warn(
+				"image '%s' was probed as raw: writes to block 0 are restricted; name the format explicitly (format=raw)",
+				path);
 	}
 	drv = find_driver(fmt);
 	if (!drv)
-		return blk_error(EINVAL,
-				 "unknown image format '%s' for '%s' (use raw or qcow2)",
-				 fmt, path);
+		return blk_error(
+			EINVAL,
+			"unknown image format '%s' for '%s' (use raw or qcow2)",
+			fmt, path);
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
 	b->drv = drv;
 	b->depth = depth;
+	b->parent = parent;
 	b->readonly = !(flags & BLK_O_RDWR);
 	b->filename = strdup(path);
 	b->fd = open(path, (b->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
@@ -113,6 +116,7 @@ static int open_layer(struct blk **out, const char *path, const char *fmt,
 	ret = drv->open(b, flags);
 	if (ret < 0)
 		goto fail;
+	b->parent = NULL;
 	*out = b;
 	return 0;
 fail:
@@ -127,17 +131,17 @@ int blk_open(struct blk **out, const char *path, const char *fmt,
 	     unsigned flags)
 {
 	errbuf[0] = 0;
-	return open_layer(out, path, fmt, flags, 0);
+	return open_layer(out, path, fmt, flags, 0, NULL);
 }
 
-/* Is the file @fd already open somewhere up the chain that leads to @b? */
+/* Is the file @fd already open in @b or an image above it in the chain? */
 static bool chain_has_file(struct blk *top, int fd)
 {
 	struct stat a, s;
 
 	if (fstat(fd, &a) < 0)
 		return false;
-	for (; top; top = top->backing)
+	for (; top; top = top->parent)
 		if (fstat(top->fd, &s) == 0 && s.st_dev == a.st_dev &&
 		    s.st_ino == a.st_ino)
 			return true;
@@ -151,9 +155,10 @@ int blk_open_backing(struct blk *b, const char *name, const char *fmt,
 	int ret, fd;
 
 	if (b->depth + 1 >= BLK_MAX_CHAIN)
-		return blk_error(ELOOP,
-				 "backing chain of '%s' is deeper than %d images (a loop?)",
-				 b->filename, BLK_MAX_CHAIN);
+		return blk_error(
+			ELOOP,
+			"backing chain of '%s' is deeper than %d images (a loop?)",
+			b->filename, BLK_MAX_CHAIN);
 	path = blk_resolve_backing(b->filename, name);
 	if (!path)
 		return -ENOMEM;
@@ -163,9 +168,10 @@ int blk_open_backing(struct blk *b, const char *name, const char *fmt,
 
 		close(fd);
 		if (loop) {
-			ret = blk_error(ELOOP,
-					"backing file '%s' of '%s' loops back into its own chain; fix it with wirt-img rebase -u",
-					path, b->filename);
+			ret = blk_error(
+				ELOOP,
+				"backing file '%s' of '%s' loops back into its own chain; fix it with wirt-img rebase -u",
+				path, b->filename);
 			free(path);
 			return ret;
 		}
@@ -173,7 +179,7 @@ int blk_open_backing(struct blk *b, const char *name, const char *fmt,
 	/* Backing files are always read-only; probing them warns like QEMU. */
 	ret = open_layer(&b->backing, path, fmt,
 			 (flags & ~BLK_O_RDWR) | BLK_O_NO_PROBE_WARN,
-			 b->depth + 1);
+			 b->depth + 1, b);
 	if (ret < 0 && ret != -ELOOP && ret != -EINVAL && ret != -EUCLEAN &&
 	    ret != -ENOTSUP)
 		blk_error(-ret, "cannot open backing file '%s' of '%s': %s",
@@ -210,11 +216,11 @@ static int check_req(struct blk *b, uint64_t off, uint64_t len, bool write)
 		return blk_error(EROFS, "image '%s' is open read-only",
 				 b->filename);
 	if (off > b->size || len > b->size - off)
-		return blk_error(EINVAL,
-				 "request at %llu+%llu is past the end of '%s' (%llu bytes)",
-				 (unsigned long long)off,
-				 (unsigned long long)len, b->filename,
-				 (unsigned long long)b->size);
+		return blk_error(
+			EINVAL,
+			"request at %llu+%llu is past the end of '%s' (%llu bytes)",
+			(unsigned long long)off, (unsigned long long)len,
+			b->filename, (unsigned long long)b->size);
 	return 0;
 }
 
@@ -236,8 +242,7 @@ int blk_pwrite(struct blk *b, uint64_t off, const void *buf, size_t len)
 	return b->drv->pwrite(b, off, buf, len);
 }
 
-int blk_pwrite_zeroes(struct blk *b, uint64_t off, uint64_t len,
-		      unsigned flags)
+int blk_pwrite_zeroes(struct blk *b, uint64_t off, uint64_t len, unsigned flags)
 {
 	int ret = check_req(b, off, len, true);
 
@@ -281,14 +286,15 @@ int blk_truncate(struct blk *b, uint64_t size, bool shrink)
 		return blk_error(EROFS, "image '%s' is open read-only",
 				 b->filename);
 	if (size < b->size && !shrink)
-		return blk_error(EINVAL,
-				 "shrinking '%s' loses data; pass --shrink to confirm",
-				 b->filename);
+		return blk_error(
+			EINVAL,
+			"shrinking '%s' loses data; pass --shrink to confirm",
+			b->filename);
 	return b->drv->truncate(b, size, shrink);
 }
 
-int blk_block_status(struct blk *b, uint64_t off, uint64_t len,
-		     uint64_t *pnum, uint64_t *map)
+int blk_block_status(struct blk *b, uint64_t off, uint64_t len, uint64_t *pnum,
+		     uint64_t *map)
 {
 	int ret = check_req(b, off, len, false);
 

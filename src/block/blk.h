@@ -82,8 +82,8 @@ int blk_truncate(struct blk *b, uint64_t size, bool shrink);
  * BLK_ST_* bits (>= 0) valid for *pnum bytes (> 0), with the host offset
  * in *map when BLK_ST_OFFSET is set, or -errno.
  */
-int blk_block_status(struct blk *b, uint64_t off, uint64_t len,
-		     uint64_t *pnum, uint64_t *map);
+int blk_block_status(struct blk *b, uint64_t off, uint64_t len, uint64_t *pnum,
+		     uint64_t *map);
 
 /* Accessors. */
 const char *blk_format(struct blk *b);
@@ -120,8 +120,7 @@ struct blk_driver {
 	int (*open)(struct blk *b, unsigned flags);
 	void (*close)(struct blk *b);
 	int (*pread)(struct blk *b, uint64_t off, void *buf, size_t len);
-	int (*pwrite)(struct blk *b, uint64_t off, const void *buf,
-		      size_t len);
+	int (*pwrite)(struct blk *b, uint64_t off, const void *buf, size_t len);
 	int (*pwrite_zeroes)(struct blk *b, uint64_t off, uint64_t len,
 			     unsigned flags);
 	int (*discard)(struct blk *b, uint64_t off, uint64_t len);
@@ -144,6 +143,7 @@ struct blk {
 	uint32_t cluster_size;
 	struct blk *backing;
 	int depth; /* position in a backing chain, to stop loops */
+	struct blk *parent; /* the image this one backs, while opening */
 	void *opaque;
 };
 

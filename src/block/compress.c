@@ -52,8 +52,8 @@ int qc_decompress(int type, const void *in, size_t inlen, void *out,
 			return -ENOMEM;
 		do {
 			r = ZSTD_decompressStream(d, &ob, &ib);
-		} while (!ZSTD_isError(r) && ob.pos < outlen && ib.pos < inlen &&
-			 r != 0);
+		} while (!ZSTD_isError(r) && ob.pos < outlen &&
+			 ib.pos < inlen && r != 0);
 		ZSTD_freeDCtx(d);
 		return (!ZSTD_isError(r) && ob.pos == outlen) ? 0 : -EIO;
 	}

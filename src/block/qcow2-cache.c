@@ -75,9 +75,10 @@ static int write_slot(struct qcow2_cache *c, unsigned i)
 			return ret;
 	}
 	if (qcow2_overlaps_meta(q, c->s[i].off, q->cs))
-		return qcow2_mark_corrupt(q,
-					  "metadata write at 0x%llx would overwrite the header, L1 or refcount table",
-					  (unsigned long long)c->s[i].off);
+		return qcow2_mark_corrupt(
+			q,
+			"metadata write at 0x%llx would overwrite the header, L1 or refcount table",
+			(unsigned long long)c->s[i].off);
 	n = pwrite_full(q->fd, slot_mem(c, i), q->cs, c->s[i].off);
 	if (n < 0)
 		return blk_error(-n, "cannot write metadata of '%s': %s",
@@ -126,7 +127,8 @@ static int get(struct qcow2_cache *c, uint64_t off, void **tbl, bool read)
 		if (read) {
 			n = pread_full(c->q->fd, slot_mem(c, i), c->q->cs, off);
 			if (n < 0)
-				return blk_error(-n, "cannot read metadata of '%s'",
+				return blk_error(-n,
+						 "cannot read metadata of '%s'",
 						 c->q->b->filename);
 			if ((uint64_t)n < c->q->cs)
 				memset((uint8_t *)slot_mem(c, i) + n, 0,

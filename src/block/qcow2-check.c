@@ -74,7 +74,8 @@ static int walk(struct ck *c, const uint64_t *l1, uint32_t n, bool active)
 		if (!l2)
 			continue;
 		if (l2 & (q->cs - 1)) {
-			say(c, "ERROR L2 table offset 0x%llx unaligned (L1 index %u)",
+			say(c,
+			    "ERROR L2 table offset 0x%llx unaligned (L1 index %u)",
 			    (unsigned long long)l2, i);
 			c->r->corruptions++;
 			continue;
@@ -85,6 +86,7 @@ static int walk(struct ck *c, const uint64_t *l1, uint32_t n, bool active)
 			c->r->check_errors++;
 			continue;
 		}
+		prev = 0; /* contiguity is judged within one L2 table */
 		for (uint64_t j = 0; j < ents; j++) {
 			uint64_t e = qbe64(&t[j]), off, len = q->cs;
 			enum qc_type ty = qcow2_entry_type(q, e);
@@ -98,7 +100,8 @@ static int walk(struct ck *c, const uint64_t *l1, uint32_t n, bool active)
 			} else {
 				off = e & QC_OFFSET_MASK;
 				if (off & (q->cs - 1)) {
-					say(c, "ERROR data cluster offset 0x%llx unaligned",
+					say(c,
+					    "ERROR data cluster offset 0x%llx unaligned",
 					    (unsigned long long)off);
 					c->r->corruptions++;
 					continue;
@@ -106,9 +109,10 @@ static int walk(struct ck *c, const uint64_t *l1, uint32_t n, bool active)
 			}
 			if (active) {
 				c->r->allocated_clusters++;
-				if (prev && off != prev)
+				/* compressed clusters always count as fragmented */
+				if (ty == QC_COMP || (prev && off != prev))
 					c->r->fragmented_clusters++;
-				prev = off + len;
+				prev = ty == QC_COMP ? 0 : off + len;
 			}
 			ref(c, off, len, "data cluster");
 		}
@@ -155,7 +159,8 @@ static int count_refs(struct ck *c)
 		if (!ref(c, q->snaps[s].l1_offset, q->snaps[s].l1_size * 8ULL,
 			 "snapshot L1 table"))
 			continue;
-		ret = read_l1(q, q->snaps[s].l1_offset, q->snaps[s].l1_size, &l1);
+		ret = read_l1(q, q->snaps[s].l1_offset, q->snaps[s].l1_size,
+			      &l1);
 		if (ret < 0)
 			return ret;
 		ret = walk(c, l1, q->snaps[s].l1_size, false);
@@ -225,7 +230,8 @@ static int check_copied(struct ck *c, int repair)
 		if (qcow2_get_refcount(q, l2 >> q->cluster_bits, &rc) < 0)
 			return -EIO;
 		if (((q->l1[i] & QC_COPIED) != 0) != (rc == 1)) {
-			say(c, "%s OFLAG_COPIED L2 cluster: l1_index=%u l1_entry=%llx refcount=%llu",
+			say(c,
+			    "%s OFLAG_COPIED L2 cluster: l1_index=%u l1_entry=%llx refcount=%llu",
 			    repair >= 2 ? "Repairing" : "ERROR", i,
 			    (unsigned long long)q->l1[i],
 			    (unsigned long long)rc);
@@ -249,9 +255,11 @@ int qcow2_check(struct qcow2 *q, int repair, struct qcow2_check_result *r,
 	r->total_clusters = (q->size + q->cs - 1) >> q->cluster_bits;
 	if (fstat(q->fd, &st) < 0)
 		return -errno;
-	ret = qcow2_flush_meta(q);
-	if (ret < 0 && q->rw)
-		return ret;
+	if (q->rw) {
+		ret = qcow2_flush_meta(q);
+		if (ret < 0)
+			return ret;
+	}
 	c.fsize = MAX((uint64_t)st.st_size, q->host_end);
 	c.nb = ALIGN_UP(c.fsize, q->cs) >> q->cluster_bits;
 	if (c.nb > MAX_CHECK_CLUSTERS)
@@ -271,7 +279,8 @@ int qcow2_check(struct qcow2 *q, int repair, struct qcow2_check_result *r,
 			ret = qcow2_flush_meta(q);
 		if (!ret && !r->corruptions &&
 		    (q->incompat & (QC_INCOMPAT_CORRUPT | QC_INCOMPAT_DIRTY))) {
-			q->incompat &= ~(QC_INCOMPAT_CORRUPT | QC_INCOMPAT_DIRTY);
+			q->incompat &=
+				~(QC_INCOMPAT_CORRUPT | QC_INCOMPAT_DIRTY);
 			ret = qcow2_write_header(q);
 		}
 	}

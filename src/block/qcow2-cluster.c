@@ -18,8 +18,7 @@ enum qc_type qcow2_entry_type(struct qcow2 *q, uint64_t e)
 }
 
 /* Host byte range of compressed entry @e. */
-void qcow2_comp_range(struct qcow2 *q, uint64_t e, uint64_t *off,
-		      uint64_t *len)
+void qcow2_comp_range(struct qcow2 *q, uint64_t e, uint64_t *off, uint64_t *len)
 {
 	unsigned x = 62 - (q->cluster_bits - 8);
 	uint64_t nsec;
@@ -34,9 +33,10 @@ int qcow2_check_l2_offset(struct qcow2 *q, uint64_t l2off, unsigned l1i)
 {
 	if (l2off & (q->cs - 1) || l2off + q->cs > q->host_end ||
 	    qcow2_overlaps_meta(q, l2off, q->cs))
-		return qcow2_mark_corrupt(q,
-					  "L2 table %u at 0x%llx is misaligned, past the end of the file or on other metadata",
-					  l1i, (unsigned long long)l2off);
+		return qcow2_mark_corrupt(
+			q,
+			"L2 table %u at 0x%llx is misaligned, past the end of the file or on other metadata",
+			l1i, (unsigned long long)l2off);
 	return 0;
 }
 
@@ -51,14 +51,14 @@ static int check_data(struct qcow2 *q, uint64_t e, uint64_t gofs)
 	if (t == QC_COMP)
 		qcow2_comp_range(q, e, &off, &len);
 	else if (off & (q->cs - 1))
-		return qcow2_mark_corrupt(q,
-					  "data cluster for guest offset 0x%llx is misaligned",
-					  (unsigned long long)gofs);
+		return qcow2_mark_corrupt(
+			q, "data cluster for guest offset 0x%llx is misaligned",
+			(unsigned long long)gofs);
 	if (off + len > q->host_end || off < q->cs)
-		return qcow2_mark_corrupt(q,
-					  "data for guest offset 0x%llx (host 0x%llx) lies outside the file",
-					  (unsigned long long)gofs,
-					  (unsigned long long)off);
+		return qcow2_mark_corrupt(
+			q,
+			"data for guest offset 0x%llx (host 0x%llx) lies outside the file",
+			(unsigned long long)gofs, (unsigned long long)off);
 	return 0;
 }
 
@@ -211,9 +211,10 @@ int qcow2_grow_l1(struct qcow2 *q, uint32_t min)
 	bytes = ALIGN_UP(nsize * 8, q->cs);
 	if (bytes > QCOW2_MAX_L1_BYTES) {
 		if ((uint64_t)min * 8 > QCOW2_MAX_L1_BYTES)
-			return blk_error(EFBIG,
-					 "'%s' would need an L1 table over %llu bytes; use bigger clusters",
-					 q->b->filename, QCOW2_MAX_L1_BYTES);
+			return blk_error(
+				EFBIG,
+				"'%s' would need an L1 table over %llu bytes; use bigger clusters",
+				q->b->filename, QCOW2_MAX_L1_BYTES);
 		bytes = QCOW2_MAX_L1_BYTES;
 	}
 	nsize = bytes / 8;
@@ -288,9 +289,10 @@ static int read_compressed(struct qcow2 *q, uint64_t e, uint8_t *buf)
 	ret = qc_decompress(q->compression_type, in, len, buf, q->cs);
 	free(in);
 	if (ret < 0)
-		return blk_error(EIO,
-				 "compressed cluster at 0x%llx of '%s' does not decompress; the image is corrupt",
-				 (unsigned long long)off, q->b->filename);
+		return blk_error(
+			EIO,
+			"compressed cluster at 0x%llx of '%s' does not decompress; the image is corrupt",
+			(unsigned long long)off, q->b->filename);
 	return 0;
 }
 
@@ -330,8 +332,7 @@ int qcow2_read_part(struct qcow2 *q, uint64_t gofs, uint64_t e, uint8_t *buf,
 	return -EINVAL;
 }
 
-int qcow2_read_cluster(struct qcow2 *q, uint64_t gofs, uint64_t e,
-		       uint8_t *buf)
+int qcow2_read_cluster(struct qcow2 *q, uint64_t gofs, uint64_t e, uint8_t *buf)
 {
 	return qcow2_read_part(q, gofs, e, buf, 0, q->cs);
 }

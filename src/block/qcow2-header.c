@@ -42,9 +42,10 @@ static int refuse_incompat(struct qcow2 *q, uint64_t bits)
 		n = "external data file";
 	if (!n && bit == 4)
 		n = "extended L2 entries";
-	return blk_error(ENOTSUP,
-			 "qcow2 image '%s' uses unsupported incompatible feature bit %u (%s); convert it with qemu-img first",
-			 q->b->filename, bit, n ? n : "unknown");
+	return blk_error(
+		ENOTSUP,
+		"qcow2 image '%s' uses unsupported incompatible feature bit %u (%s); convert it with qemu-img first",
+		q->b->filename, bit, n ? n : "unknown");
 }
 
 /* Parse header extensions from @p (cluster buffer) at @start. */
@@ -60,17 +61,19 @@ static int read_exts(struct qcow2 *q, const uint8_t *p, uint64_t start)
 		if (type == QC_EXT_END)
 			return 0;
 		if (len > q->cs - o)
-			return blk_error(EINVAL,
-					 "qcow2 image '%s': header extension 0x%x is longer than the header cluster",
-					 q->b->filename, type);
+			return blk_error(
+				EINVAL,
+				"qcow2 image '%s': header extension 0x%x is longer than the header cluster",
+				q->b->filename, type);
 		if (type == QC_EXT_BACKING_FMT) {
 			free(q->backing_fmt);
 			q->backing_fmt = strndup((const char *)p + o, len);
 		} else {
 			if (q->nr_exts >= 64)
-				return blk_error(EINVAL,
-						 "qcow2 image '%s' has too many header extensions",
-						 q->b->filename);
+				return blk_error(
+					EINVAL,
+					"qcow2 image '%s' has too many header extensions",
+					q->b->filename);
 			n = realloc(q->exts, (q->nr_exts + 1) * sizeof(*n));
 			if (!n)
 				return -ENOMEM;
@@ -93,14 +96,16 @@ static int check_region(struct qcow2 *q, const char *what, uint64_t off,
 			uint64_t len, uint64_t fsize)
 {
 	if (off & (q->cs - 1))
-		return blk_error(EINVAL,
-				 "qcow2 image '%s': %s offset 0x%llx is not cluster aligned; the image is corrupt",
-				 q->b->filename, what, (unsigned long long)off);
+		return blk_error(
+			EINVAL,
+			"qcow2 image '%s': %s offset 0x%llx is not cluster aligned; the image is corrupt",
+			q->b->filename, what, (unsigned long long)off);
 	if (off == 0 || off > fsize || len > fsize - off)
-		return blk_error(EINVAL,
-				 "qcow2 image '%s': %s (0x%llx, %llu bytes) lies outside the file; the image is corrupt",
-				 q->b->filename, what, (unsigned long long)off,
-				 (unsigned long long)len);
+		return blk_error(
+			EINVAL,
+			"qcow2 image '%s': %s (0x%llx, %llu bytes) lies outside the file; the image is corrupt",
+			q->b->filename, what, (unsigned long long)off,
+			(unsigned long long)len);
 	return 0;
 }
 
@@ -123,9 +128,10 @@ static int check_layout(struct qcow2 *q, uint64_t fsize)
 			return ret;
 	}
 	if (overlap(q->l1_offset, l1b, q->rct_offset, rb))
-		return blk_error(EINVAL,
-				 "qcow2 image '%s': L1 table and refcount table overlap; the image is corrupt",
-				 q->b->filename);
+		return blk_error(
+			EINVAL,
+			"qcow2 image '%s': L1 table and refcount table overlap; the image is corrupt",
+			q->b->filename);
 	return 0;
 }
 
@@ -142,20 +148,21 @@ static int parse_v3(struct qcow2 *q, const uint8_t *p)
 				 "qcow2 image '%s': bad header length %u",
 				 q->b->filename, q->header_length);
 	if (q->refcount_order > 6)
-		return blk_error(EINVAL,
-				 "qcow2 image '%s': refcount order %u is over 6",
-				 q->b->filename, q->refcount_order);
+		return blk_error(
+			EINVAL, "qcow2 image '%s': refcount order %u is over 6",
+			q->b->filename, q->refcount_order);
 	if (q->header_length > 104)
 		q->compression_type = p[104];
 	if (q->compression_type > 1)
-		return blk_error(ENOTSUP,
-				 "qcow2 image '%s': unknown compression type %u",
-				 q->b->filename, q->compression_type);
-	if (!!q->compression_type !=
-	    !!(q->incompat & QC_INCOMPAT_COMPRESSION))
-		return blk_error(EINVAL,
-				 "qcow2 image '%s': compression type and its feature bit disagree",
-				 q->b->filename);
+		return blk_error(
+			ENOTSUP,
+			"qcow2 image '%s': unknown compression type %u",
+			q->b->filename, q->compression_type);
+	if (!!q->compression_type != !!(q->incompat & QC_INCOMPAT_COMPRESSION))
+		return blk_error(
+			EINVAL,
+			"qcow2 image '%s': compression type and its feature bit disagree",
+			q->b->filename);
 	return 0;
 }
 
@@ -180,15 +187,17 @@ int qcow2_read_header(struct qcow2 *q)
 				 b->filename);
 	q->version = qbe32(hdr + 4);
 	if (q->version != 2 && q->version != 3)
-		return blk_error(ENOTSUP,
-				 "qcow2 image '%s' has version %u; only 2 and 3 are supported",
-				 b->filename, q->version);
+		return blk_error(
+			ENOTSUP,
+			"qcow2 image '%s' has version %u; only 2 and 3 are supported",
+			b->filename, q->version);
 	q->cluster_bits = qbe32(hdr + 20);
 	if (q->cluster_bits < QCOW2_MIN_CLUSTER_BITS ||
 	    q->cluster_bits > QCOW2_MAX_CLUSTER_BITS)
-		return blk_error(EINVAL,
-				 "qcow2 image '%s': cluster bits %u outside 9..21",
-				 b->filename, q->cluster_bits);
+		return blk_error(
+			EINVAL,
+			"qcow2 image '%s': cluster bits %u outside 9..21",
+			b->filename, q->cluster_bits);
 	q->cs = 1ULL << q->cluster_bits;
 	q->l2_bits = q->cluster_bits - 3;
 	if ((uint64_t)st.st_size < q->cs && (uint64_t)n < 72)
@@ -204,9 +213,10 @@ int qcow2_read_header(struct qcow2 *q)
 	}
 	q->size = qbe64(p + 24);
 	if (qbe32(p + 32) != 0) {
-		ret = blk_error(ENOTSUP,
-				"qcow2 image '%s' is encrypted; encryption is not supported",
-				b->filename);
+		ret = blk_error(
+			ENOTSUP,
+			"qcow2 image '%s' is encrypted; encryption is not supported",
+			b->filename);
 		goto out;
 	}
 	q->l1_size = qbe32(p + 36);
@@ -238,24 +248,28 @@ int qcow2_read_header(struct qcow2 *q)
 
 	ret = -EINVAL;
 	if (q->size > (1ULL << 62)) {
-		blk_error(EINVAL, "qcow2 image '%s': virtual size %llu is absurd",
+		blk_error(EINVAL,
+			  "qcow2 image '%s': virtual size %llu is absurd",
 			  b->filename, (unsigned long long)q->size);
 		goto out;
 	}
 	l2cov = q->cs << q->l2_bits;
 	need = (q->size + l2cov - 1) / l2cov;
-	if ((uint64_t)q->l1_size * 8 > QCOW2_MAX_L1_BYTES || need > q->l1_size) {
-		blk_error(EINVAL,
-			  "qcow2 image '%s': L1 table of %u entries does not fit virtual size %llu (limit %llu bytes)",
-			  b->filename, q->l1_size,
-			  (unsigned long long)q->size, QCOW2_MAX_L1_BYTES);
+	if ((uint64_t)q->l1_size * 8 > QCOW2_MAX_L1_BYTES ||
+	    need > q->l1_size) {
+		blk_error(
+			EINVAL,
+			"qcow2 image '%s': L1 table of %u entries does not fit virtual size %llu (limit %llu bytes)",
+			b->filename, q->l1_size, (unsigned long long)q->size,
+			QCOW2_MAX_L1_BYTES);
 		goto out;
 	}
 	if (!q->rct_clusters ||
 	    (uint64_t)q->rct_clusters * q->cs > QCOW2_MAX_RCT_BYTES) {
-		blk_error(EINVAL,
-			  "qcow2 image '%s': refcount table of %u clusters is out of range",
-			  b->filename, q->rct_clusters);
+		blk_error(
+			EINVAL,
+			"qcow2 image '%s': refcount table of %u clusters is out of range",
+			b->filename, q->rct_clusters);
 		goto out;
 	}
 	ret = check_layout(q, st.st_size);
@@ -266,9 +280,10 @@ int qcow2_read_header(struct qcow2 *q)
 	if (bo) {
 		if (bl > QCOW2_MAX_BACKING_NAME || bl == 0 ||
 		    bo > (uint64_t)st.st_size || bl > st.st_size - bo) {
-			ret = blk_error(EINVAL,
-					"qcow2 image '%s': backing file name is out of range",
-					b->filename);
+			ret = blk_error(
+				EINVAL,
+				"qcow2 image '%s': backing file name is out of range",
+				b->filename);
 			goto out;
 		}
 		q->backing_file = calloc(1, bl + 1);
@@ -283,9 +298,10 @@ int qcow2_read_header(struct qcow2 *q)
 			goto out;
 		}
 		if (strlen(q->backing_file) != bl) {
-			ret = blk_error(EINVAL,
-					"qcow2 image '%s': backing file name holds a NUL byte",
-					b->filename);
+			ret = blk_error(
+				EINVAL,
+				"qcow2 image '%s': backing file name holds a NUL byte",
+				b->filename);
 			goto out;
 		}
 	}
@@ -366,9 +382,10 @@ int qcow2_write_header(struct qcow2 *q)
 	len = build_header(q, p);
 	if (len < 0) {
 		free(p);
-		return blk_error(ENOSPC,
-				 "qcow2 header of '%s' does not fit in one cluster (backing name too long?)",
-				 q->b->filename);
+		return blk_error(
+			ENOSPC,
+			"qcow2 header of '%s' does not fit in one cluster (backing name too long?)",
+			q->b->filename);
 	}
 	n = pwrite_full(q->fd, p, len, 0);
 	free(p);
@@ -398,9 +415,10 @@ int qcow2_mark_corrupt(struct qcow2 *q, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	blk_error(EIO,
-		  "qcow2 image '%s' is corrupt: %s; run 'wirt-img check -r all' on it",
-		  q->b->filename, msg);
+	blk_error(
+		EIO,
+		"qcow2 image '%s' is corrupt: %s; run 'wirt-img check -r all' on it",
+		q->b->filename, msg);
 	if (q->rw && q->version == 3 && !(q->incompat & QC_INCOMPAT_CORRUPT)) {
 		q->incompat |= QC_INCOMPAT_CORRUPT;
 		if (qcow2_write_header(q) == 0)
@@ -424,9 +442,10 @@ int qcow2_create_file(const char *path, const struct blk_create_opts *o)
 	uint32_t cs = o->cluster_size ? o->cluster_size : 65536;
 
 	if (cs < 512 || cs > 2 * MiB || (cs & (cs - 1)))
-		return blk_error(EINVAL,
-				 "cluster size %u must be a power of two from 512 to 2M",
-				 cs);
+		return blk_error(
+			EINVAL,
+			"cluster size %u must be a power of two from 512 to 2M",
+			cs);
 	q.b = &fake;
 	q.version = o->compat == 2 ? 2 : 3;
 	q.cluster_bits = __builtin_ctz(cs);
@@ -440,8 +459,9 @@ int qcow2_create_file(const char *path, const struct blk_create_opts *o)
 				 "lazy_refcounts needs compat=1.1 (qcow2 v3)");
 	if (o->compression_type == 1) {
 		if (q.version == 2)
-			return blk_error(EINVAL,
-					 "compression_type=zstd needs compat=1.1");
+			return blk_error(
+				EINVAL,
+				"compression_type=zstd needs compat=1.1");
 		q.compression_type = 1;
 		q.incompat |= QC_INCOMPAT_COMPRESSION;
 	}

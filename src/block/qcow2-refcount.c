@@ -12,7 +12,6 @@
 #include "block/qcow2.h"
 #include "common/util.h"
 
-
 uint64_t qcow2_rc_get(struct qcow2 *q, const void *blk, uint64_t i)
 {
 	const uint8_t *p = blk;
@@ -53,7 +52,8 @@ void qcow2_rc_set(struct qcow2 *q, void *blk, uint64_t i, uint64_t v)
 	default:
 		sh = i * bits % 8;
 		mask = ((1U << bits) - 1) << sh;
-		p[i * bits / 8] = (p[i * bits / 8] & ~mask) | ((v << sh) & mask);
+		p[i * bits / 8] =
+			(p[i * bits / 8] & ~mask) | ((v << sh) & mask);
 	}
 }
 
@@ -104,10 +104,11 @@ int qcow2_load_rct(struct qcow2 *q)
 			continue;
 		if (o & (q->cs - 1) || o + q->cs > q->host_end ||
 		    qcow2_overlaps_meta(q, o, q->cs))
-			return blk_error(EINVAL,
-					 "qcow2 image '%s': refcount block %llu at 0x%llx is misaligned, past the end or on other metadata; the image is corrupt",
-					 q->b->filename, (unsigned long long)i,
-					 (unsigned long long)o);
+			return blk_error(
+				EINVAL,
+				"qcow2 image '%s': refcount block %llu at 0x%llx is misaligned, past the end or on other metadata; the image is corrupt",
+				q->b->filename, (unsigned long long)i,
+				(unsigned long long)o);
 	}
 	return 0;
 }
@@ -203,8 +204,9 @@ static int grow_rct(struct qcow2 *q, uint64_t min)
 		k = nk;
 	}
 	if (t * q->cs > QCOW2_MAX_RCT_BYTES)
-		return blk_error(EFBIG, "refcount table of '%s' would exceed %llu bytes",
-				 q->b->filename, QCOW2_MAX_RCT_BYTES);
+		return blk_error(
+			EFBIG, "refcount table of '%s' would exceed %llu bytes",
+			q->b->filename, QCOW2_MAX_RCT_BYTES);
 	nt = calloc(t, q->cs);
 	if (!nt)
 		return -ENOMEM;
@@ -319,10 +321,10 @@ int qcow2_update_refcount(struct qcow2 *q, uint64_t off, uint64_t len,
 			return ret;
 		if ((addend < 0 && rc < (uint64_t)-addend) ||
 		    (addend > 0 && rc > rc_max(q) - addend))
-			return qcow2_mark_corrupt(q,
-						  "refcount of cluster %llu would go from %llu out of range",
-						  (unsigned long long)c,
-						  (unsigned long long)rc);
+			return qcow2_mark_corrupt(
+				q,
+				"refcount of cluster %llu would go from %llu out of range",
+				(unsigned long long)c, (unsigned long long)rc);
 		ret = qcow2_set_refcount(q, c, rc + addend);
 		if (ret < 0)
 			return ret;
@@ -351,9 +353,10 @@ static int find_free(struct qcow2 *q, uint64_t n, uint64_t *start)
 			continue;
 		}
 		if (qcow2_overlaps_meta(q, c << q->cluster_bits, q->cs))
-			return qcow2_mark_corrupt(q,
-						  "cluster %llu holds metadata but has refcount 0",
-						  (unsigned long long)c);
+			return qcow2_mark_corrupt(
+				q,
+				"cluster %llu holds metadata but has refcount 0",
+				(unsigned long long)c);
 		if (++run == n) {
 			*start = c + 1 - n;
 			return 0;
@@ -363,7 +366,7 @@ static int find_free(struct qcow2 *q, uint64_t n, uint64_t *start)
 
 int64_t qcow2_alloc_clusters(struct qcow2 *q, uint64_t n)
 {
-	uint64_t start;
+	uint64_t start = 0;
 	int ret;
 
 	if (!n)
@@ -409,7 +412,8 @@ int64_t qcow2_alloc_bytes(struct qcow2 *q, uint64_t len)
 		if (ret < 0)
 			return ret;
 	} else {
-		r = qcow2_alloc_clusters(q, (len + q->cs - 1) >> q->cluster_bits);
+		r = qcow2_alloc_clusters(q,
+					 (len + q->cs - 1) >> q->cluster_bits);
 		if (r < 0)
 			return r;
 		off = r;
@@ -429,8 +433,7 @@ int qcow2_free_later(struct qcow2 *q, uint64_t off, uint64_t len)
 		q->frees = f;
 		q->max_frees = m;
 	}
-	if ((off >> q->cluster_bits) ==
-	    ((q->comp_off - 1) >> q->cluster_bits))
+	if ((off >> q->cluster_bits) == ((q->comp_off - 1) >> q->cluster_bits))
 		q->comp_off = 0; /* never share a cluster being freed */
 	q->frees[q->nr_frees].off = off;
 	q->frees[q->nr_frees].len = len;

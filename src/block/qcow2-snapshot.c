@@ -15,7 +15,7 @@
 
 void qcow2_free_snapshots(struct qcow2 *q)
 {
-	for (uint32_t i = 0; i < q->nr_snaps; i++) {
+	for (uint32_t i = 0; q->snaps && i < q->nr_snaps; i++) {
 		free(q->snaps[i].id);
 		free(q->snaps[i].name);
 		free(q->snaps[i].extra);
@@ -26,9 +26,10 @@ void qcow2_free_snapshots(struct qcow2 *q)
 
 static int bad(struct qcow2 *q, const char *what, uint32_t i)
 {
-	return blk_error(EINVAL,
-			 "qcow2 image '%s': snapshot %u: %s; the image is corrupt",
-			 q->b->filename, i, what);
+	return blk_error(
+		EINVAL,
+		"qcow2 image '%s': snapshot %u: %s; the image is corrupt",
+		q->b->filename, i, what);
 }
 
 /* Read one entry at @*off into @s, advancing @*off; limits checked. */
@@ -38,8 +39,7 @@ static int read_one(struct qcow2 *q, uint64_t *off, uint64_t fsize,
 	uint8_t h[40];
 	uint16_t il, nl;
 
-	if (*off + 40 > fsize ||
-	    pread_full(q->fd, h, 40, *off) != 40)
+	if (*off + 40 > fsize || pread_full(q->fd, h, 40, *off) != 40)
 		return bad(q, "table runs past the end of the file", i);
 	s->l1_offset = qbe64(h);
 	s->l1_size = qbe32(h + 8);
@@ -149,8 +149,7 @@ static uint8_t *build_table(struct qcow2 *q, uint64_t *len)
 }
 
 /* Write the table to new clusters, switch the header, free the old one. */
-static int write_snapshots(struct qcow2 *q, uint64_t old_off,
-			   uint64_t old_len)
+static int write_snapshots(struct qcow2 *q, uint64_t old_off, uint64_t old_len)
 {
 	uint64_t len;
 	uint8_t *p = build_table(q, &len);
@@ -160,7 +159,8 @@ static int write_snapshots(struct qcow2 *q, uint64_t old_off,
 	if (!p)
 		return -ENOMEM;
 	if (len) {
-		off = qcow2_alloc_clusters(q, ALIGN_UP(len, q->cs) >> q->cluster_bits);
+		off = qcow2_alloc_clusters(q, ALIGN_UP(len, q->cs) >>
+						      q->cluster_bits);
 		if (off < 0) {
 			free(p);
 			return (int)off;
@@ -269,7 +269,8 @@ int qcow2_fix_copied(struct qcow2 *q)
 
 			if (t == QC_NORMAL || t == QC_ZERO_ALLOC) {
 				ret = qcow2_get_refcount(
-					q, (e & QC_OFFSET_MASK) >> q->cluster_bits,
+					q,
+					(e & QC_OFFSET_MASK) >> q->cluster_bits,
 					&rc);
 				if (rc == 1)
 					ne |= QC_COPIED;
@@ -319,7 +320,7 @@ int qcow2_snapshot_create(struct qcow2 *q, const char *name)
 	struct qcow2_snapshot *s, *ns;
 	uint64_t old_off = q->snaps_offset, old_len = q->snaps_size, id = 0;
 	struct timespec ts;
-	int64_t l1off;
+	int64_t l1off = 0;
 	char buf[24];
 	int ret;
 
@@ -327,7 +328,8 @@ int qcow2_snapshot_create(struct qcow2 *q, const char *name)
 		return blk_error(EEXIST, "snapshot '%s' already exists in '%s'",
 				 name, q->b->filename);
 	if (strlen(name) > 1000 || q->nr_snaps >= QCOW2_MAX_SNAPSHOTS)
-		return blk_error(EINVAL, "snapshot name too long or too many snapshots");
+		return blk_error(
+			EINVAL, "snapshot name too long or too many snapshots");
 	ret = qcow2_flush_meta(q);
 	if (!ret)
 		ret = qcow2_walk_l1(q, q->l1, q->l1_size, 1);

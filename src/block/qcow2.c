@@ -44,8 +44,8 @@ static int load_l1(struct qcow2 *q)
 	q->l1 = calloc(1, bytes ? bytes : 8);
 	if (!q->l1)
 		return -ENOMEM;
-	if (bytes && pread_full(q->fd, q->l1, bytes, q->l1_offset) !=
-			     (ssize_t)bytes)
+	if (bytes &&
+	    pread_full(q->fd, q->l1, bytes, q->l1_offset) != (ssize_t)bytes)
 		return blk_error(EIO, "cannot read L1 table of '%s'",
 				 q->b->filename);
 	for (uint32_t i = 0; i < q->l1_size; i++)
@@ -86,9 +86,10 @@ static int open_rw_fixups(struct qcow2 *q, unsigned flags)
 	int ret;
 
 	if ((q->incompat & QC_INCOMPAT_CORRUPT) && !(flags & BLK_O_NO_REPAIR))
-		return blk_error(EUCLEAN,
-				 "qcow2 image '%s' is marked corrupt; repair it with 'wirt-img check -r all' or open it read-only",
-				 q->b->filename);
+		return blk_error(
+			EUCLEAN,
+			"qcow2 image '%s' is marked corrupt; repair it with 'wirt-img check -r all' or open it read-only",
+			q->b->filename);
 	if ((q->incompat & QC_INCOMPAT_DIRTY) && !(flags & BLK_O_NO_REPAIR)) {
 		ret = qcow2_check(q, 2, &r, NULL);
 		if (ret < 0)
@@ -328,8 +329,7 @@ static int qcow2_pwrite(struct blk *b, uint64_t off, const void *buf,
  * Set the entries of the whole clusters in [off, off+len) to @ne (0 or
  * QC_ZERO), freeing what they held.  Lock held.
  */
-static int set_entries(struct qcow2 *q, uint64_t off, uint64_t len,
-		       uint64_t ne)
+static int set_entries(struct qcow2 *q, uint64_t off, uint64_t len, uint64_t ne)
 {
 	while (len) {
 		uint64_t e, run, *tbl, ents = 1ULL << q->l2_bits, idx, n;
@@ -391,7 +391,8 @@ static void split(struct qcow2 *q, uint64_t off, uint64_t len, uint64_t *head,
 		  uint64_t *mid, uint64_t *tail)
 {
 	uint64_t a = ALIGN_UP(off, q->cs), e = off + len;
-	uint64_t ae = (e == q->size) ? ALIGN_UP(e, q->cs) : ALIGN_DOWN(e, q->cs);
+	uint64_t ae =
+		(e == q->size) ? ALIGN_UP(e, q->cs) : ALIGN_DOWN(e, q->cs);
 
 	if (a >= ae || a > e) {
 		*head = len;
@@ -440,14 +441,15 @@ static int qcow2_discard(struct blk *b, uint64_t off, uint64_t len)
 	if (mid) {
 		pthread_mutex_lock(&q->lock);
 		ret = set_entries(q, off + head, mid,
-				  (b->backing && q->version >= 3) ? QC_ZERO : 0);
+				  (b->backing && q->version >= 3) ? QC_ZERO :
+								    0);
 		pthread_mutex_unlock(&q->lock);
 	}
 	return ret;
 }
 
-static int qcow2_pwrite_compressed(struct blk *b, uint64_t off,
-				   const void *buf, size_t len)
+static int qcow2_pwrite_compressed(struct blk *b, uint64_t off, const void *buf,
+				   size_t len)
 {
 	struct qcow2 *q = b->opaque;
 	unsigned x = 62 - (q->cluster_bits - 8);
@@ -458,7 +460,8 @@ static int qcow2_pwrite_compressed(struct blk *b, uint64_t off,
 
 	if (off & (q->cs - 1) || len > q->cs ||
 	    (len < q->cs && off + len != q->size))
-		return blk_error(EINVAL, "compressed writes must be whole clusters");
+		return blk_error(EINVAL,
+				 "compressed writes must be whole clusters");
 	in = calloc(1, q->cs);
 	out = malloc(q->cs);
 	ret = -ENOMEM;
@@ -506,9 +509,10 @@ static int qcow2_truncate(struct blk *b, uint64_t size, bool shrink)
 	int ret = 0;
 
 	if (size < old && q->nr_snaps)
-		return blk_error(ENOTSUP,
-				 "cannot shrink '%s' while it has internal snapshots; delete them first",
-				 b->filename);
+		return blk_error(
+			ENOTSUP,
+			"cannot shrink '%s' while it has internal snapshots; delete them first",
+			b->filename);
 	if (size & 511)
 		return blk_error(EINVAL, "size must be a multiple of 512");
 	if (size < old) {
@@ -578,8 +582,8 @@ static int prealloc(struct blk *b, const char *mode)
 	pthread_mutex_lock(&q->lock);
 	while (off < q->size && !ret) {
 		uint64_t *tbl, idx = (off >> q->cluster_bits) & (ents - 1);
-		uint64_t n = MIN(ents - idx,
-				 (ALIGN_UP(q->size, q->cs) - off) >> q->cluster_bits);
+		uint64_t n = MIN(ents - idx, (ALIGN_UP(q->size, q->cs) - off) >>
+						     q->cluster_bits);
 		int64_t host;
 
 		ret = qcow2_get_l2_rw(q, off, &tbl);
@@ -591,7 +595,8 @@ static int prealloc(struct blk *b, const char *mode)
 		} else {
 			for (uint64_t i = 0; i < n; i++)
 				qput64(&tbl[idx + i],
-				       (host + (i << q->cluster_bits)) | QC_COPIED);
+				       (host + (i << q->cluster_bits)) |
+					       QC_COPIED);
 			qcow2_cache_dirty(q->l2c, tbl);
 			end = host + (n << q->cluster_bits);
 		}
@@ -602,8 +607,7 @@ static int prealloc(struct blk *b, const char *mode)
 		ret = qcow2_flush_meta(q);
 	pthread_mutex_unlock(&q->lock);
 	if (!ret && end) {
-		if (strcmp(mode, "metadata") &&
-		    fallocate(q->fd, 0, 0, end) < 0)
+		if (strcmp(mode, "metadata") && fallocate(q->fd, 0, 0, end) < 0)
 			ret = blk_error(errno, "cannot preallocate '%s'",
 					b->filename);
 		else if (ftruncate(q->fd, MAX(end, q->host_end)) < 0)
@@ -620,9 +624,10 @@ static int qcow2_create(const char *path, const struct blk_create_opts *o)
 
 	if (strcmp(pa, "off") && strcmp(pa, "metadata") &&
 	    strcmp(pa, "falloc") && strcmp(pa, "full"))
-		return blk_error(EINVAL,
-				 "unknown preallocation '%s' (off, metadata, falloc, full)",
-				 pa);
+		return blk_error(
+			EINVAL,
+			"unknown preallocation '%s' (off, metadata, falloc, full)",
+			pa);
 	if (o->size & 511)
 		return blk_error(EINVAL,
 				 "image size %llu is not a multiple of 512",

@@ -131,8 +131,7 @@ int qcow2_mark_corrupt(struct qcow2 *q, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* qcow2-cache.c: tables of one cluster, write-back, LRU, pinned by get */
-struct qcow2_cache *qcow2_cache_new(struct qcow2 *q, unsigned n,
-				    bool is_l2);
+struct qcow2_cache *qcow2_cache_new(struct qcow2 *q, unsigned n, bool is_l2);
 void qcow2_cache_free(struct qcow2_cache *c);
 int qcow2_cache_get(struct qcow2_cache *c, uint64_t off, void **tbl);
 int qcow2_cache_get_empty(struct qcow2_cache *c, uint64_t off, void **tbl);

@@ -47,8 +47,7 @@ static int raw_pread(struct blk *b, uint64_t off, void *buf, size_t len)
 	return 0;
 }
 
-static int raw_pwrite(struct blk *b, uint64_t off, const void *buf,
-		      size_t len)
+static int raw_pwrite(struct blk *b, uint64_t off, const void *buf, size_t len)
 {
 	ssize_t n = pwrite_full(b->fd, buf, len, off);
 
@@ -101,8 +100,8 @@ static int raw_discard(struct blk *b, uint64_t off, uint64_t len)
 static int raw_flush(struct blk *b)
 {
 	if (fdatasync(b->fd) < 0)
-		return blk_error(errno, "flush of '%s' failed: %s",
-				 b->filename, strerror(errno));
+		return blk_error(errno, "flush of '%s' failed: %s", b->filename,
+				 strerror(errno));
 	return 0;
 }
 
@@ -161,9 +160,9 @@ static int raw_create(const char *path, const struct blk_create_opts *o)
 			ret = blk_error(errno, "cannot preallocate '%s': %s",
 					path, strerror(errno));
 	} else if (strcmp(pa, "off") && strcmp(pa, "metadata")) {
-		ret = blk_error(EINVAL,
-				"unknown preallocation '%s' (off, falloc, full)",
-				pa);
+		ret = blk_error(
+			EINVAL,
+			"unknown preallocation '%s' (off, falloc, full)", pa);
 	}
 	close(fd);
 	return ret;

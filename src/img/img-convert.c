@@ -33,7 +33,8 @@ static int zero_status(struct blk *b, uint64_t off, uint64_t len,
 		st = blk_block_status(b, off, len, pnum, &map);
 		if (st < 0)
 			return st;
-		if ((st & (BLK_ST_ALLOCATED | BLK_ST_ZERO)) || !blk_backing(b)) {
+		if ((st & (BLK_ST_ALLOCATED | BLK_ST_ZERO)) ||
+		    !blk_backing(b)) {
 			*zero = (st & BLK_ST_ZERO) && !(st & BLK_ST_DATA);
 			return 0;
 		}
@@ -67,8 +68,9 @@ static int write_sparse(struct blk *out, uint64_t off, const uint8_t *buf,
 				break;
 			n += m;
 		}
-		ret = compress ? blk_pwrite_compressed(out, off + i, buf + i, n)
-			       : blk_pwrite(out, off + i, buf + i, n);
+		ret = compress ?
+			      blk_pwrite_compressed(out, off + i, buf + i, n) :
+			      blk_pwrite(out, off + i, buf + i, n);
 		if (ret < 0)
 			return ret;
 		i += n;
@@ -86,8 +88,8 @@ int cmd_convert(int argc, char **argv)
 	uint8_t *buf = NULL;
 	int c, ret = 1;
 
-	while ((c = getopt_long(argc, argv, "f:O:o:cpqnB:t:T:WS:m:Uh", long_opts,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:O:o:cpqnB:t:T:WS:m:Uh",
+				long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			fmt = optarg;
@@ -111,10 +113,17 @@ int cmd_convert(int argc, char **argv)
 		case 'B':
 			o.backing_file = optarg;
 			break;
-		case 'q': case 't': case 'T': case 'W': case 'S': case 'm': case 'U':
+		case 'q':
+		case 't':
+		case 'T':
+		case 'W':
+		case 'S':
+		case 'm':
+		case 'U':
 			break;
 		default:
-			wirt_err("usage: wirt-img convert [-c] [-p] [-f fmt] [-O output_fmt] [-o options] filename output_filename");
+			wirt_err(
+				"usage: wirt-img convert [-c] [-p] [-f fmt] [-O output_fmt] [-o options] filename output_filename");
 			return 1;
 		}
 	}
@@ -138,7 +147,8 @@ int cmd_convert(int argc, char **argv)
 	out = img_open(argv[optind + 1], ofmt, BLK_O_RDWR | BLK_O_NO_BACKING);
 	if (!out)
 		goto out;
-	gran = comp ? blk_cluster_size(out) : MIN(4096, MAX(512, blk_cluster_size(out)));
+	gran = comp ? blk_cluster_size(out) :
+		      MIN(4096, MAX(512, blk_cluster_size(out)));
 	buf = malloc(CHUNK);
 	if (!buf)
 		goto out;
@@ -151,10 +161,13 @@ int cmd_convert(int argc, char **argv)
 			goto io_err;
 		if (zero && !noc) {
 			/* keep compressed writes cluster aligned */
-			n = comp ? MAX(ALIGN_DOWN(off + pnum, gran), off + MIN(n, gran)) - off
-				 : pnum;
+			n = comp ? MAX(ALIGN_DOWN(off + pnum, gran),
+				       off + MIN(n, gran)) -
+					    off :
+				   pnum;
 			n = MIN(n, size - off);
-			if (!comp || (off % gran == 0 && (n % gran == 0 || off + n == size))) {
+			if (!comp || (off % gran == 0 &&
+				      (n % gran == 0 || off + n == size))) {
 				off += n;
 				img_progress(prog, off, size);
 				continue;
@@ -201,7 +214,8 @@ int cmd_compare(int argc, char **argv)
 	uint64_t sa, sb, common, off = 0;
 	int c, ret = 2;
 
-	while ((c = getopt_long(argc, argv, "f:F:spqUh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:F:spqUh", long_opts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'f':
 			f1 = optarg;
@@ -215,10 +229,12 @@ int cmd_compare(int argc, char **argv)
 		case 'p':
 			prog = true;
 			break;
-		case 'q': case 'U':
+		case 'q':
+		case 'U':
 			break;
 		default:
-			wirt_err("usage: wirt-img compare [-f fmt] [-F fmt] [-s] filename1 filename2");
+			wirt_err(
+				"usage: wirt-img compare [-f fmt] [-F fmt] [-s] filename1 filename2");
 			return 2;
 		}
 	}
@@ -227,7 +243,8 @@ int cmd_compare(int argc, char **argv)
 		return 2;
 	}
 	a = img_open(argv[optind], f1, BLK_O_NO_PROBE_WARN);
-	b = a ? img_open(argv[optind + 1], f2 ? f2 : f1, BLK_O_NO_PROBE_WARN) : NULL;
+	b = a ? img_open(argv[optind + 1], f2 ? f2 : f1, BLK_O_NO_PROBE_WARN) :
+		NULL;
 	x = malloc(CHUNK);
 	y = malloc(CHUNK);
 	if (!a || !b || !x || !y)
@@ -249,7 +266,8 @@ int cmd_compare(int argc, char **argv)
 
 		if (off < common) {
 			n = MIN(n, common - off);
-			if (blk_pread(a, off, x, n) < 0 || blk_pread(b, off, y, n) < 0)
+			if (blk_pread(a, off, x, n) < 0 ||
+			    blk_pread(b, off, y, n) < 0)
 				goto io_err;
 			if (memcmp(x, y, n)) {
 				uint64_t i = 0;
@@ -257,7 +275,8 @@ int cmd_compare(int argc, char **argv)
 				while (x[i] == y[i])
 					i++;
 				printf("Content mismatch at offset %llu!\n",
-				       (unsigned long long)ALIGN_DOWN(off + i, 512));
+				       (unsigned long long)ALIGN_DOWN(off + i,
+								      512));
 				ret = 1;
 				goto out;
 			}
@@ -269,7 +288,8 @@ int cmd_compare(int argc, char **argv)
 			z = first_nonzero(x, n);
 			if (z >= 0) {
 				printf("Content mismatch at offset %llu!\n",
-				       (unsigned long long)ALIGN_DOWN(off + z, 512));
+				       (unsigned long long)ALIGN_DOWN(off + z,
+								      512));
 				ret = 1;
 				goto out;
 			}
@@ -300,7 +320,8 @@ int cmd_commit(int argc, char **argv)
 	char *bpath = NULL;
 	int c, ret = 1;
 
-	while ((c = getopt_long(argc, argv, "f:pqdt:b:r:h", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:pqdt:b:r:h", long_opts, NULL)) !=
+	       -1) {
 		if (c == 'f')
 			fmt = optarg;
 		else if (c == 'p')
@@ -308,7 +329,8 @@ int cmd_commit(int argc, char **argv)
 		else if (c == 'd')
 			drop = false;
 		else if (c != 'q' && c != 't') {
-			wirt_err("usage: wirt-img commit [-f fmt] [-p] [-d] filename");
+			wirt_err(
+				"usage: wirt-img commit [-f fmt] [-p] [-d] filename");
 			free(buf);
 			return 1;
 		}
@@ -323,7 +345,8 @@ int cmd_commit(int argc, char **argv)
 		goto out;
 	q = strcmp(blk_format(top), "qcow2") ? NULL : blk_opaque(top);
 	if (!q || !q->backing_file) {
-		wirt_err("'%s' has no backing file to commit into", argv[optind]);
+		wirt_err("'%s' has no backing file to commit into",
+			 argv[optind]);
 		goto out;
 	}
 	bpath = blk_resolve_backing(argv[optind], q->backing_file);
@@ -335,7 +358,8 @@ int cmd_commit(int argc, char **argv)
 		goto io_err;
 	while (off < size) {
 		uint64_t pnum, map;
-		int st = blk_block_status(top, off, MIN(CHUNK, size - off), &pnum, &map);
+		int st = blk_block_status(top, off, MIN(CHUNK, size - off),
+					  &pnum, &map);
 
 		if (st < 0)
 			goto io_err;
@@ -379,7 +403,8 @@ out:
 /* Read @n bytes at @off of backing @b, zero past its end (or no @b). */
 static int read_view(struct blk *b, uint64_t off, uint8_t *buf, uint64_t n)
 {
-	uint64_t s = b ? blk_getlength(b) : 0, m = off < s ? MIN(n, s - off) : 0;
+	uint64_t s = b ? blk_getlength(b) : 0,
+		 m = off < s ? MIN(n, s - off) : 0;
 
 	memset(buf + m, 0, n - m);
 	return m ? blk_pread(b, off, buf, m) : 0;
@@ -395,7 +420,8 @@ int cmd_rebase(int argc, char **argv)
 	struct qcow2 *q;
 	int c, ret = 1;
 
-	while ((c = getopt_long(argc, argv, "f:b:F:upqt:T:Uh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:b:F:upqt:T:Uh", long_opts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			fmt = optarg;
@@ -412,15 +438,20 @@ int cmd_rebase(int argc, char **argv)
 		case 'p':
 			prog = true;
 			break;
-		case 'q': case 't': case 'T': case 'U':
+		case 'q':
+		case 't':
+		case 'T':
+		case 'U':
 			break;
 		default:
-			wirt_err("usage: wirt-img rebase [-f fmt] [-u] -b backing_file [-F backing_fmt] filename");
+			wirt_err(
+				"usage: wirt-img rebase [-f fmt] [-u] -b backing_file [-F backing_fmt] filename");
 			goto out;
 		}
 	}
 	if (!nb || optind != argc - 1 || !x || !y) {
-		wirt_err("rebase needs -b backing_file (may be \"\") and one image file name");
+		wirt_err(
+			"rebase needs -b backing_file (may be \"\") and one image file name");
 		goto out;
 	}
 	top = img_open(argv[optind], fmt,
@@ -429,7 +460,8 @@ int cmd_rebase(int argc, char **argv)
 		goto out;
 	q = strcmp(blk_format(top), "qcow2") ? NULL : blk_opaque(top);
 	if (!q) {
-		wirt_err("'%s' is not qcow2; only qcow2 has backing files", argv[optind]);
+		wirt_err("'%s' is not qcow2; only qcow2 has backing files",
+			 argv[optind]);
 		goto out;
 	}
 	if (*nb && !unsafe) {
@@ -448,12 +480,14 @@ int cmd_rebase(int argc, char **argv)
 
 		for (uint64_t p = off; p < off + n;) {
 			uint64_t pnum, map;
-			int st = blk_block_status(top, p, off + n - p, &pnum, &map);
+			int st = blk_block_status(top, p, off + n - p, &pnum,
+						  &map);
 
 			if (st < 0)
 				goto io_err;
 			if (!(st & BLK_ST_ALLOCATED)) {
-				if (read_view(blk_backing(top), p, x, pnum) < 0 ||
+				if (read_view(blk_backing(top), p, x, pnum) <
+					    0 ||
 				    read_view(newb, p, y, pnum) < 0)
 					goto io_err;
 				if (memcmp(x, y, pnum) &&

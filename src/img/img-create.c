@@ -28,8 +28,9 @@ static int backing_size(const char *path, const char *name, const char **fmt,
 		return -ENOMEM;
 	ret = blk_open(&b, full, *fmt, BLK_O_NO_PROBE_WARN);
 	if (ret < 0) {
-		wirt_err("cannot open backing file '%s': %s (use -u to skip this check)",
-			 full, blk_last_error());
+		wirt_err(
+			"cannot open backing file '%s': %s (use -u to skip this check)",
+			full, blk_last_error());
 		free(full);
 		return ret;
 	}
@@ -49,7 +50,8 @@ int cmd_create(int argc, char **argv)
 	uint64_t bsize = 0;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "f:b:F:o:uqh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:b:F:o:uqh", long_opts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'f':
 			fmt = optarg;
@@ -71,7 +73,8 @@ int cmd_create(int argc, char **argv)
 			quiet = true;
 			break;
 		default:
-			wirt_err("usage: wirt-img create [-f fmt] [-b backing [-F fmt]] [-o options] filename [size]");
+			wirt_err(
+				"usage: wirt-img create [-f fmt] [-b backing [-F fmt]] [-o options] filename [size]");
 			return 1;
 		}
 	}
@@ -81,8 +84,9 @@ int cmd_create(int argc, char **argv)
 	}
 	path = argv[optind];
 	if (argc - optind == 2 && parse_size(argv[optind + 1], &o.size) < 0) {
-		wirt_err("bad size '%s' (a number with optional K, M, G, T suffix)",
-			 argv[optind + 1]);
+		wirt_err(
+			"bad size '%s' (a number with optional K, M, G, T suffix)",
+			argv[optind + 1]);
 		return 1;
 	}
 	if (o.backing_file && strcmp(fmt, "qcow2")) {
@@ -90,7 +94,8 @@ int cmd_create(int argc, char **argv)
 		return 1;
 	}
 	if (o.backing_file && !unsafe) {
-		if (backing_size(path, o.backing_file, &o.backing_fmt, &bsize) < 0)
+		if (backing_size(path, o.backing_file, &o.backing_fmt, &bsize) <
+		    0)
 			return 1;
 		if (argc - optind == 1)
 			o.size = bsize;
@@ -123,7 +128,8 @@ int cmd_resize(int argc, char **argv)
 		else if (c == 's')
 			shrink = true;
 		else if (c != 'q') {
-			wirt_err("usage: wirt-img resize [-f fmt] [--shrink] filename [+|-]size");
+			wirt_err(
+				"usage: wirt-img resize [-f fmt] [--shrink] filename [+|-]size");
 			return 1;
 		}
 	}
@@ -174,7 +180,8 @@ static int has_zero_clusters(struct qcow2 *q)
 		if (qcow2_cache_get(q->l2c, l2, (void **)&t) < 0)
 			return -EIO;
 		for (uint64_t j = 0; j < ents; j++)
-			if (!(qbe64(&t[j]) & QC_COMPRESSED) && (qbe64(&t[j]) & QC_ZERO))
+			if (!(qbe64(&t[j]) & QC_COMPRESSED) &&
+			    (qbe64(&t[j]) & QC_ZERO))
 				z = true;
 		qcow2_cache_put(q->l2c, t);
 		if (z)
@@ -193,13 +200,15 @@ int cmd_amend(int argc, char **argv)
 	struct blk *b;
 	int c, ret = 0;
 
-	while ((c = getopt_long(argc, argv, "f:o:qph", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:o:qph", long_opts, NULL)) !=
+	       -1) {
 		if (c == 'f')
 			fmt = optarg;
 		else if (c == 'o')
 			opts = optarg;
 		else if (c != 'q' && c != 'p') {
-			wirt_err("usage: wirt-img amend [-f fmt] -o options filename");
+			wirt_err(
+				"usage: wirt-img amend [-f fmt] -o options filename");
 			return 1;
 		}
 	}
@@ -226,13 +235,16 @@ int cmd_amend(int argc, char **argv)
 	pthread_mutex_lock(&q->lock);
 	if (o.compat == 2 && q->version == 3) {
 		if (q->refcount_order != 4 || q->compression_type ||
-		    (q->compat & QC_COMPAT_LAZY && !(lazy_set && !o.lazy_refcounts))) {
-			wirt_err("'%s' uses v3-only features (lazy refcounts, zstd, refcount width); turn them off first",
-				 argv[optind]);
+		    (q->compat & QC_COMPAT_LAZY &&
+		     !(lazy_set && !o.lazy_refcounts))) {
+			wirt_err(
+				"'%s' uses v3-only features (lazy refcounts, zstd, refcount width); turn them off first",
+				argv[optind]);
 			ret = -1;
 		} else if (has_zero_clusters(q)) {
-			wirt_err("'%s' holds zero clusters, which v2 cannot express; use convert -o compat=0.10",
-				 argv[optind]);
+			wirt_err(
+				"'%s' holds zero clusters, which v2 cannot express; use convert -o compat=0.10",
+				argv[optind]);
 			ret = -1;
 		} else {
 			q->version = 2;

@@ -46,7 +46,8 @@ static void vm_clock(uint64_t ns, char *out, size_t len)
 	uint64_t s = ns / 1000000000ULL;
 
 	snprintf(out, len, "%02llu:%02llu:%02llu.%03llu",
-		 (unsigned long long)(s / 3600), (unsigned long long)(s / 60 % 60),
+		 (unsigned long long)(s / 3600),
+		 (unsigned long long)(s / 60 % 60),
 		 (unsigned long long)(s % 60),
 		 (unsigned long long)(ns / 1000000 % 1000));
 }
@@ -66,9 +67,11 @@ void img_print_snapshots(struct qcow2 *q)
 		localtime_r(&t, &tm);
 		strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
 		vm_clock(s->vm_clock_nsec, clk, sizeof(clk));
-		printf("%-9s %-17s %7s%20s%13s%11llu\n", s->id, s->name, vs,
-		       date, clk,
-		       (unsigned long long)(s->icount == UINT64_MAX ? 0 : s->icount));
+		printf("%-9s %-17s %7s%20s%13s", s->id, s->name, vs, date, clk);
+		if (s->icount == UINT64_MAX)
+			printf("%11s\n", "");
+		else
+			printf("%11llu\n", (unsigned long long)s->icount);
 	}
 }
 
@@ -86,7 +89,8 @@ static void info_human(struct blk *b)
 		return;
 	printf("cluster_size: %llu\n", (unsigned long long)q->cs);
 	if (q->backing_file) {
-		char *full = blk_resolve_backing(blk_filename(b), q->backing_file);
+		char *full =
+			blk_resolve_backing(blk_filename(b), q->backing_file);
 
 		printf("backing file: %s", q->backing_file);
 		if (full && strcmp(full, q->backing_file))
@@ -142,15 +146,20 @@ static void info_json(struct blk *b, const char *ind)
 				printf("%s            \"icount\": %llu,\n", ind,
 				       (unsigned long long)s->icount);
 			printf("%s            \"vm-clock-nsec\": %llu,\n%s            \"name\": ",
-			       ind, (unsigned long long)(s->vm_clock_nsec % 1000000000ULL), ind);
+			       ind,
+			       (unsigned long long)(s->vm_clock_nsec %
+						    1000000000ULL),
+			       ind);
 			img_json_str(stdout, s->name);
 			printf(",\n%s            \"date-sec\": %u,\n%s            \"date-nsec\": %u,\n"
 			       "%s            \"vm-clock-sec\": %llu,\n%s            \"id\": ",
 			       ind, s->date_sec, ind, s->date_nsec, ind,
-			       (unsigned long long)(s->vm_clock_nsec / 1000000000ULL), ind);
+			       (unsigned long long)(s->vm_clock_nsec /
+						    1000000000ULL),
+			       ind);
 			img_json_str(stdout, s->id);
-			printf(",\n%s            \"vm-state-size\": %llu\n%s        }%s\n", ind,
-			       (unsigned long long)s->vm_state_size, ind,
+			printf(",\n%s            \"vm-state-size\": %llu\n%s        }%s\n",
+			       ind, (unsigned long long)s->vm_state_size, ind,
 			       i + 1 < q->nr_snaps ? "," : "");
 		}
 		printf("%s    ],\n", ind);
@@ -164,16 +173,19 @@ static void info_json(struct blk *b, const char *ind)
 		if (q->version == 3)
 			printf("%s            \"lazy-refcounts\": %s,\n", ind,
 			       q->compat & QC_COMPAT_LAZY ? "true" : "false");
-		printf("%s            \"refcount-bits\": %u,\n", ind,
-		       1U << q->refcount_order);
+		printf("%s            \"refcount-bits\": %u%s\n", ind,
+		       1U << q->refcount_order, q->version == 3 ? "," : "");
 		if (q->version == 3)
 			printf("%s            \"corrupt\": %s,\n", ind,
-			       q->incompat & QC_INCOMPAT_CORRUPT ? "true" : "false");
-		printf("%s            \"extended-l2\": false\n%s        }\n%s    },\n",
-		       ind, ind, ind);
+			       q->incompat & QC_INCOMPAT_CORRUPT ? "true" :
+								   "false");
+		if (q->version == 3)
+			printf("%s            \"extended-l2\": false\n", ind);
+		printf("%s        }\n%s    },\n", ind, ind);
 	}
 	if (q && q->backing_file) {
-		char *full = blk_resolve_backing(blk_filename(b), q->backing_file);
+		char *full =
+			blk_resolve_backing(blk_filename(b), q->backing_file);
 
 		printf("%s    \"full-backing-filename\": ", ind);
 		img_json_str(stdout, full ? full : q->backing_file);
@@ -208,7 +220,8 @@ int cmd_info(int argc, char **argv)
 			chain = true;
 			break;
 		default:
-			wirt_err("usage: wirt-img info [-f fmt] [--output=human|json] [--backing-chain] filename");
+			wirt_err(
+				"usage: wirt-img info [-f fmt] [--output=human|json] [--backing-chain] filename");
 			return 1;
 		}
 	}
@@ -263,11 +276,14 @@ static void check_human(struct qcow2_check_result *r)
 		       (unsigned long long)r->allocated_clusters,
 		       (unsigned long long)r->total_clusters,
 		       100.0 * r->allocated_clusters / r->total_clusters,
-		       r->allocated_clusters ?
-			       100.0 * r->fragmented_clusters / r->allocated_clusters : 0.0,
-		       r->allocated_clusters ?
-			       100.0 * r->compressed_clusters / r->allocated_clusters : 0.0);
-	printf("Image end offset: %llu\n", (unsigned long long)r->image_end_offset);
+		       r->allocated_clusters ? 100.0 * r->fragmented_clusters /
+						       r->allocated_clusters :
+					       0.0,
+		       r->allocated_clusters ? 100.0 * r->compressed_clusters /
+						       r->allocated_clusters :
+					       0.0);
+	printf("Image end offset: %llu\n",
+	       (unsigned long long)r->image_end_offset);
 }
 
 static void check_json(struct blk *b, struct qcow2_check_result *r)
@@ -277,8 +293,8 @@ static void check_json(struct blk *b, struct qcow2_check_result *r)
 	       (unsigned long long)r->image_end_offset,
 	       (unsigned long long)r->total_clusters,
 	       (unsigned long long)r->check_errors);
-#define OPT(name, v)                                                        \
-	if (v)                                                              \
+#define OPT(name, v) \
+	if (v)       \
 		printf("    \"" name "\": %llu,\n", (unsigned long long)(v));
 	OPT("leaks", r->leaks)
 	OPT("corruptions", r->corruptions)
@@ -307,7 +323,8 @@ int cmd_check(int argc, char **argv)
 	struct qcow2 *q;
 	struct blk *b;
 
-	while ((c = getopt_long(argc, argv, "f:r:hqU", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:r:hqU", long_opts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'f':
 			fmt = optarg;
@@ -330,7 +347,8 @@ int cmd_check(int argc, char **argv)
 				return 1;
 			break;
 		default:
-			wirt_err("usage: wirt-img check [-f fmt] [--output=human|json] [-r leaks|all] filename");
+			wirt_err(
+				"usage: wirt-img check [-f fmt] [--output=human|json] [-r leaks|all] filename");
 			return 1;
 		}
 	}
@@ -366,7 +384,8 @@ int cmd_check(int argc, char **argv)
 	}
 	pthread_mutex_unlock(&q->lock);
 	if (ret < 0) {
-		wirt_err("check of '%s' failed: %s", argv[optind], blk_last_error());
+		wirt_err("check of '%s' failed: %s", argv[optind],
+			 blk_last_error());
 		blk_close(b);
 		return 1;
 	}
@@ -409,7 +428,8 @@ static int chain_status(struct blk *b, uint64_t off, uint64_t len,
 			e->present = st & BLK_ST_ALLOCATED;
 			e->zero = st & BLK_ST_ZERO;
 			e->data = st & BLK_ST_DATA;
-			e->has_off = (st & BLK_ST_OFFSET) && (e->data || e->present);
+			e->has_off =
+				(st & BLK_ST_OFFSET) && (e->data || e->present);
 			e->offset = map;
 			e->file = blk_filename(b);
 			if (!blk_backing(b) && !e->present)
@@ -428,10 +448,11 @@ static void print_ext(struct ext *e, bool json, bool *first)
 		printf("%s{ \"start\": %llu, \"length\": %llu, \"depth\": %d, \"present\": %s, \"zero\": %s, \"data\": %s",
 		       *first ? "[" : ",\n", (unsigned long long)e->start,
 		       (unsigned long long)e->len, e->depth,
-		       e->present ? "true" : "false", e->zero ? "true" : "false",
-		       e->data ? "true" : "false");
+		       e->present ? "true" : "false",
+		       e->zero ? "true" : "false", e->data ? "true" : "false");
 		if (e->has_off)
-			printf(", \"offset\": %llu", (unsigned long long)e->offset);
+			printf(", \"offset\": %llu",
+			       (unsigned long long)e->offset);
 		printf("}");
 	} else if (e->data && e->has_off) {
 		if (*first)
@@ -462,7 +483,8 @@ int cmd_map(int argc, char **argv)
 			if (parse_output(optarg, &json) < 0)
 				return 1;
 		} else if (c != 'U') {
-			wirt_err("usage: wirt-img map [-f fmt] [--output=human|json] filename");
+			wirt_err(
+				"usage: wirt-img map [-f fmt] [--output=human|json] filename");
 			return 1;
 		}
 	}
@@ -553,7 +575,8 @@ int cmd_measure(int argc, char **argv)
 	struct blk *b = NULL;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "f:O:o:hU", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:O:o:hU", long_opts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'f':
 			fmt = optarg;
@@ -579,7 +602,8 @@ int cmd_measure(int argc, char **argv)
 		case 'U':
 			break;
 		default:
-			wirt_err("usage: wirt-img measure [--output=human|json] [-O fmt] [-o options] [--size N | [-f fmt] filename]");
+			wirt_err(
+				"usage: wirt-img measure [--output=human|json] [-O fmt] [-o options] [--size N | [-f fmt] filename]");
 			return 1;
 		}
 	}
@@ -597,8 +621,10 @@ int cmd_measure(int argc, char **argv)
 		if (!b)
 			return 1;
 		size = blk_getlength(b);
-		if (data_bytes(b, strcmp(ofmt, "qcow2") ? 512 : cs, &data) < 0) {
-			wirt_err("cannot read '%s': %s", argv[optind], blk_last_error());
+		if (data_bytes(b, strcmp(ofmt, "qcow2") ? 512 : cs, &data) <
+		    0) {
+			wirt_err("cannot read '%s': %s", argv[optind],
+				 blk_last_error());
 			blk_close(b);
 			return 1;
 		}

@@ -20,7 +20,8 @@ static const struct {
 	{ "check", cmd_check,
 	  "check [-f fmt] [--output=human|json] [-r leaks|all] filename" },
 	{ "commit", cmd_commit, "commit [-f fmt] [-p] filename" },
-	{ "compare", cmd_compare, "compare [-f fmt] [-F fmt] [-p] [-s] filename1 filename2" },
+	{ "compare", cmd_compare,
+	  "compare [-f fmt] [-F fmt] [-p] [-s] filename1 filename2" },
 	{ "convert", cmd_convert,
 	  "convert [-c] [-p] [-f fmt] [-O output_fmt] [-o options] filename output_filename" },
 	{ "create", cmd_create,
@@ -30,8 +31,10 @@ static const struct {
 	{ "map", cmd_map, "map [-f fmt] [--output=human|json] filename" },
 	{ "measure", cmd_measure,
 	  "measure [--output=human|json] [-O output_fmt] [-o options] [--size N | [-f fmt] filename]" },
-	{ "rebase", cmd_rebase, "rebase [-f fmt] [-p] [-u] -b backing_file [-F backing_fmt] filename" },
-	{ "resize", cmd_resize, "resize [-f fmt] [--shrink] filename [+ | -]size" },
+	{ "rebase", cmd_rebase,
+	  "rebase [-f fmt] [-p] [-u] -b backing_file [-F backing_fmt] filename" },
+	{ "resize", cmd_resize,
+	  "resize [-f fmt] [--shrink] filename [+ | -]size" },
 	{ "snapshot", cmd_snapshot,
 	  "snapshot [-l | -a snapshot | -c snapshot | -d snapshot] filename" },
 };
@@ -58,7 +61,9 @@ struct blk *img_open(const char *path, const char *fmt, unsigned flags)
 
 void img_size_str(uint64_t v, char *out, size_t len)
 {
-	static const char *u[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	static const char *u[] = {
+		"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"
+	};
 	double d = v;
 	unsigned i = 0;
 
@@ -110,7 +115,8 @@ int img_parse_create_opts(char *s, struct blk_create_opts *o)
 {
 	char *save = NULL, *kv;
 
-	for (kv = strtok_r(s, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+	for (kv = strtok_r(s, ",", &save); kv;
+	     kv = strtok_r(NULL, ",", &save)) {
 		char *v = strchr(kv, '=');
 		uint64_t n;
 
@@ -131,7 +137,8 @@ int img_parse_create_opts(char *s, struct blk_create_opts *o)
 			else if (!strcmp(v, "1.1") || !strcmp(v, "v3"))
 				o->compat = 3;
 			else {
-				wirt_err("bad compat '%s' (use 0.10 or 1.1)", v);
+				wirt_err("bad compat '%s' (use 0.10 or 1.1)",
+					 v);
 				return -EINVAL;
 			}
 		} else if (!strcmp(kv, "lazy_refcounts")) {
@@ -151,7 +158,9 @@ int img_parse_create_opts(char *s, struct blk_create_opts *o)
 			else if (!strcmp(v, "zstd"))
 				o->compression_type = 1;
 			else {
-				wirt_err("bad compression_type '%s' (zlib, zstd)", v);
+				wirt_err(
+					"bad compression_type '%s' (zlib, zstd)",
+					v);
 				return -EINVAL;
 			}
 		} else if (!strcmp(kv, "size")) {
@@ -161,12 +170,14 @@ int img_parse_create_opts(char *s, struct blk_create_opts *o)
 			}
 		} else if (!strcmp(kv, "refcount_bits")) {
 			if (strcmp(v, "16")) {
-				wirt_err("refcount_bits=%s: only 16 is written", v);
+				wirt_err("refcount_bits=%s: only 16 is written",
+					 v);
 				return -EINVAL;
 			}
 		} else {
-			wirt_err("unknown option '%s' (cluster_size, compat, lazy_refcounts, preallocation, backing_file, backing_fmt, compression_type)",
-				 kv);
+			wirt_err(
+				"unknown option '%s' (cluster_size, compat, lazy_refcounts, preallocation, backing_file, backing_fmt, compression_type)",
+				kv);
 			return -EINVAL;
 		}
 	}

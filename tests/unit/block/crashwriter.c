@@ -63,15 +63,18 @@ static int do_write(const char *path, uint64_t seed)
 
 			req(seed, r, i, blk_getlength(b), &w);
 			memset(buf, w.val, w.len);
-			ret = w.kind ? blk_pwrite_zeroes(b, w.off, w.len, BLK_Z_MAY_UNMAP)
-				     : blk_pwrite(b, w.off, buf, w.len);
+			ret = w.kind ? blk_pwrite_zeroes(b, w.off, w.len,
+							 BLK_Z_MAY_UNMAP) :
+				       blk_pwrite(b, w.off, buf, w.len);
 			if (ret < 0) {
-				fprintf(stderr, "img_crashwriter: %s\n", blk_last_error());
+				fprintf(stderr, "img_crashwriter: %s\n",
+					blk_last_error());
 				return 1;
 			}
 		}
 		if (blk_flush(b) < 0) {
-			fprintf(stderr, "img_crashwriter: %s\n", blk_last_error());
+			fprintf(stderr, "img_crashwriter: %s\n",
+				blk_last_error());
 			return 1;
 		}
 		printf("flushed %llu\n", (unsigned long long)r);
@@ -104,19 +107,24 @@ static int do_verify(const char *path, uint64_t seed, long long last)
 
 			req(seed, r, i, size, &w);
 			if (r <= last)
-				memset(model + w.off, w.kind ? 0 : w.val, w.len);
+				memset(model + w.off, w.kind ? 0 : w.val,
+				       w.len);
 			else
 				memset(maybe + w.off, 1, w.len);
 		}
 	}
 	for (uint64_t i = 0; i < size && bad < 5; i++) {
 		if (!maybe[i] && img[i] != model[i]) {
-			fprintf(stderr, "byte %llu is %02x, expected %02x (flushed round %lld)\n",
+			fprintf(stderr,
+				"byte %llu is %02x, expected %02x (flushed round %lld)\n",
 				(unsigned long long)i, img[i], model[i], last);
 			bad++;
 		}
 	}
 	blk_close(b);
+	free(model);
+	free(img);
+	free(maybe);
 	return bad ? 1 : 0;
 }
 
@@ -125,13 +133,15 @@ int main(int argc, char **argv)
 	uint64_t seed;
 
 	if (argc < 4 || parse_uint(argv[3], 0, UINT64_MAX, &seed) < 0) {
-		fprintf(stderr, "usage: img_crashwriter write|verify IMAGE SEED [ROUND]\n");
+		fprintf(stderr,
+			"usage: img_crashwriter write|verify IMAGE SEED [ROUND]\n");
 		return 1;
 	}
 	if (!strcmp(argv[1], "write"))
 		return do_write(argv[2], seed);
 	if (!strcmp(argv[1], "verify") && argc == 5)
 		return do_verify(argv[2], seed, atoll(argv[4]));
-	fprintf(stderr, "usage: img_crashwriter write|verify IMAGE SEED [ROUND]\n");
+	fprintf(stderr,
+		"usage: img_crashwriter write|verify IMAGE SEED [ROUND]\n");
 	return 1;
 }

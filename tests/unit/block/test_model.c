@@ -70,7 +70,8 @@ static void run_model(uint32_t cs, int compat, bool backing, uint64_t seed,
 		      int steps)
 {
 	char img[] = "/tmp/wirt-model-XXXXXX", bk[] = "/tmp/wirt-back-XXXXXX";
-	struct blk_create_opts o = { .size = SIZE, .cluster_size = cs,
+	struct blk_create_opts o = { .size = SIZE,
+				     .cluster_size = cs,
 				     .compat = compat };
 	uint8_t *model = calloc(1, SIZE), *snap = NULL, *buf = malloc(SIZE);
 	uint8_t *base = calloc(1, SIZE);
@@ -86,7 +87,8 @@ static void run_model(uint32_t cs, int compat, bool backing, uint64_t seed,
 		fill(model, SIZE);
 		model[0] = 0; /* keep the raw probe quiet */
 		memcpy(base, model, SIZE);
-		assert_int_equal(pwrite_full(fd, model, SIZE, 0), (ssize_t)SIZE);
+		assert_int_equal(pwrite_full(fd, model, SIZE, 0),
+				 (ssize_t)SIZE);
 		close(fd);
 		o.backing_file = bk;
 		o.backing_fmt = "raw";
@@ -95,7 +97,8 @@ static void run_model(uint32_t cs, int compat, bool backing, uint64_t seed,
 	assert_int_equal(blk_open(&b, img, "qcow2", BLK_O_RDWR), 0);
 	for (int s = 0; s < steps; s++) {
 		uint64_t op = rnd() % 100, off = rnd() % SIZE;
-		uint64_t len = 1 + rnd() % MIN(SIZE - off, 4 * (uint64_t)cs + 9000);
+		uint64_t len =
+			1 + rnd() % MIN(SIZE - off, 4 * (uint64_t)cs + 9000);
 		struct qcow2 *q = blk_opaque(b);
 
 		if (op < 40) {
@@ -103,8 +106,9 @@ static void run_model(uint32_t cs, int compat, bool backing, uint64_t seed,
 			assert_int_equal(blk_pwrite(b, off, buf, len), 0);
 			memcpy(model + off, buf, len);
 		} else if (op < 55) {
-			assert_int_equal(blk_pwrite_zeroes(b, off, len,
-							   BLK_Z_MAY_UNMAP), 0);
+			assert_int_equal(
+				blk_pwrite_zeroes(b, off, len, BLK_Z_MAY_UNMAP),
+				0);
 			memset(model + off, 0, len);
 		} else if (op < 65) {
 			off = ALIGN_DOWN(off, cs);
@@ -119,20 +123,24 @@ static void run_model(uint32_t cs, int compat, bool backing, uint64_t seed,
 		} else if (op < 76) {
 			pthread_mutex_lock(&q->lock);
 			if (snap) {
-				assert_int_equal(qcow2_snapshot_apply(q, "m"), 0);
-				assert_int_equal(qcow2_snapshot_delete(q, "m"), 0);
+				assert_int_equal(qcow2_snapshot_apply(q, "m"),
+						 0);
+				assert_int_equal(qcow2_snapshot_delete(q, "m"),
+						 0);
 				memcpy(model, snap, SIZE);
 				free(snap);
 				snap = NULL;
 			} else {
-				assert_int_equal(qcow2_snapshot_create(q, "m"), 0);
+				assert_int_equal(qcow2_snapshot_create(q, "m"),
+						 0);
 				snap = malloc(SIZE);
 				memcpy(snap, model, SIZE);
 			}
 			pthread_mutex_unlock(&q->lock);
 		} else if (op < 79) {
 			assert_int_equal(blk_close(b), 0);
-			assert_int_equal(blk_open(&b, img, "qcow2", BLK_O_RDWR), 0);
+			assert_int_equal(blk_open(&b, img, "qcow2", BLK_O_RDWR),
+					 0);
 			check_clean(b);
 		} else {
 			assert_int_equal(blk_pread(b, off, buf, len), 0);
@@ -197,7 +205,8 @@ static void *writer(void *arg)
 		st ^= st << 13;
 		st ^= st >> 7;
 		st ^= st << 17;
-		stripe = (st % (SIZE / sizeof(buf) / NTHREADS)) * NTHREADS + t->id;
+		stripe = (st % (SIZE / sizeof(buf) / NTHREADS)) * NTHREADS +
+			 t->id;
 		in = (st >> 20) % sizeof(buf);
 		len = 1 + (st >> 40) % (sizeof(buf) - in);
 		memset(buf, (int)(st >> 8), len);
