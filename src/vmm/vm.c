@@ -228,10 +228,20 @@ static int init_devices(struct vm *vm)
 	}
 	r = console_open(&vm->console, &vm->cfg->console, &sink);
 	if (r) {
-		wirt_err("console '%s': %s",
-			 vm->cfg->console.path[0] ? vm->cfg->console.path :
-						    "stdio",
-			 strerror(-r));
+		const char *path = vm->cfg->console.path[0] ?
+					   vm->cfg->console.path :
+					   "stdio";
+		const char *hint = r == -EEXIST ?
+					   " (a file that is not a socket is there: remove it or choose another path)" :
+				   r == -EADDRINUSE ?
+					   " (another process serves this socket: stop it or choose another path)" :
+				   r == -ENAMETOOLONG ?
+					   " (unix socket paths are limited to 107 bytes)" :
+				   r == -ENOENT ?
+					   " (its directory does not exist)" :
+					   "";
+
+		wirt_err("console '%s': %s%s", path, strerror(-r), hint);
 		return r;
 	}
 	return 0;

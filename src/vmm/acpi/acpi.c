@@ -45,7 +45,6 @@
 #define FADT_HYPERVISOR_ID 268
 
 #define BOOT_ARCH_LEGACY_DEVICES (1u << 0)
-#define BOOT_ARCH_8042 (1u << 1)
 #define BOOT_ARCH_VGA_NOT_PRESENT (1u << 2)
 #define BOOT_ARCH_CMOS_RTC_NOT_PRESENT (1u << 5)
 
@@ -244,7 +243,11 @@ static void build_xsdt(uint8_t *t, const uint64_t *entries, unsigned int n)
 static void build_fadt(uint8_t *t, uint64_t dsdt_gpa,
 		       const struct acpi_config *c)
 {
-	uint16_t boot_arch = BOOT_ARCH_LEGACY_DEVICES | BOOT_ARCH_8042 |
+	/*
+	 * No 8042 flag: wirt-vmm's i8042 only takes the reset command, and
+	 * with the flag Linux spends seconds probing for a keyboard.
+	 */
+	uint16_t boot_arch = BOOT_ARCH_LEGACY_DEVICES |
 			     BOOT_ARCH_VGA_NOT_PRESENT;
 
 	if (!c->cmos_rtc)
