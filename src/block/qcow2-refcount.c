@@ -437,10 +437,43 @@ int qcow2_free_later(struct qcow2 *q, uint64_t off, uint64_t len)
 		q->comp_off = 0; /* never share a cluster being freed */
 	q->frees[q->nr_frees].off = off;
 	q->frees[q->nr_frees].len = len;
+	q->frees[q->nr_frees].epoch = q->epoch;
 	q->nr_frees++;
 	if (q->nr_frees >= 8192)
 		return qcow2_flush_meta(q);
 	return 0;
+}
+
+/* Can a free queued in epoch @e be applied (no unlocked write may use it)? */
+static bool epoch_drained(struct qcow2 *q, uint64_t e)
+{
+	if (e + 1 < q->epoch)
+		return true;
+	return e + 1 == q->epoch &&
+	       !__atomic_load_n(&q->inflight[e & 1], __ATOMIC_ACQUIRE);
+}
+
+/* Drop the refcounts of queued frees whose epoch has drained. */
+static int apply_frees(struct qcow2 *q)
+{
+	unsigned nf = q->nr_frees, keep = 0;
+	int ret = 0;
+
+	if (!__atomic_load_n(&q->inflight[(q->epoch + 1) & 1],
+			     __ATOMIC_ACQUIRE))
+		q->epoch++;
+	q->nr_frees = 0;
+	for (unsigned i = 0; i < nf; i++) {
+		struct qc_free f = q->frees[i];
+
+		if (ret < 0 || !epoch_drained(q, f.epoch)) {
+			q->frees[keep++] = f;
+			continue;
+		}
+		ret = qcow2_update_refcount(q, f.off, f.len, -1);
+	}
+	q->nr_frees = keep; /* the updates above queue no frees */
+	return ret;
 }
 
 /*
@@ -450,7 +483,6 @@ int qcow2_free_later(struct qcow2 *q, uint64_t off, uint64_t len)
  */
 int qcow2_flush_meta(struct qcow2 *q)
 {
-	unsigned nf;
 	int ret;
 
 	ret = qcow2_sync_refcounts(q);
@@ -468,13 +500,5 @@ int qcow2_flush_meta(struct qcow2 *q)
 	}
 	if (fdatasync(q->fd) < 0)
 		return blk_error(errno, "flush of '%s' failed", q->b->filename);
-	nf = q->nr_frees;
-	q->nr_frees = 0;
-	for (unsigned i = 0; i < nf; i++) {
-		ret = qcow2_update_refcount(q, q->frees[i].off, q->frees[i].len,
-					    -1);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
+	return apply_frees(q);
 }

@@ -176,9 +176,10 @@ static void qcow2_close(struct blk *b)
 	struct qcow2 *q = b->opaque;
 
 	if (q->rw && !b->readonly) {
-		/* The first flush applies deferred frees; the second stores them. */
-		qcow2_flush(b);
-		qcow2_flush(b);
+		/* Flushes apply deferred frees; the last one stores them. */
+		for (int i = 0; i < 4; i++)
+			if (qcow2_flush(b) < 0 || (!q->nr_frees && i))
+				break;
 	}
 	qcow2_free(q);
 }
@@ -305,11 +306,17 @@ static int qcow2_pwrite(struct blk *b, uint64_t off, const void *buf,
 			return ret;
 		}
 		if (owned(q, e)) {
+			unsigned *cnt = &q->inflight[q->epoch & 1];
+			ssize_t w;
+
+			__atomic_add_fetch(cnt, 1, __ATOMIC_ACQ_REL);
 			pthread_mutex_unlock(&q->lock);
-			if (pwrite_full(q->fd, p, run,
+			w = pwrite_full(q->fd, p, run,
 					(e & QC_OFFSET_MASK) +
-						(off & (q->cs - 1))) < 0)
-				return blk_error(errno, "write to '%s' failed",
+						(off & (q->cs - 1)));
+			__atomic_sub_fetch(cnt, 1, __ATOMIC_ACQ_REL);
+			if (w < 0)
+				return blk_error(-w, "write to '%s' failed",
 						 b->filename);
 			n = run;
 		} else {

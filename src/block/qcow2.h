@@ -66,6 +66,7 @@ struct qcow2_cache;
 
 struct qc_free {
 	uint64_t off, len;
+	uint64_t epoch; /* q->epoch when the free was queued */
 };
 
 struct qcow2 {
@@ -115,6 +116,13 @@ struct qcow2 {
 	uint64_t comp_off; /* next free byte for compressed data, or 0 */
 	struct qc_free *frees; /* frees waiting for the L2 writes */
 	unsigned nr_frees, max_frees;
+	/*
+	 * Writes to owned clusters run unlocked; a cluster freed meanwhile
+	 * must not be reused before they end.  Each such write counts itself
+	 * in inflight[epoch & 1]; frees wait for their epoch to drain.
+	 */
+	uint64_t epoch;
+	unsigned inflight[2]; /* atomic */
 };
 
 static inline uint64_t qc_idx(struct qcow2 *q, uint64_t off)

@@ -199,8 +199,8 @@ static void *writer(void *arg)
 	uint64_t st = 0x9e3779b97f4a7c15ULL * (t->id + 1);
 	uint8_t buf[24 * 1024];
 
-	for (int i = 0; i < 300; i++) {
-		uint64_t stripe, in, len;
+	for (int i = 0; i < 1500; i++) {
+		uint64_t stripe, in, len, base;
 
 		st ^= st << 13;
 		st ^= st >> 7;
@@ -209,12 +209,31 @@ static void *writer(void *arg)
 			 t->id;
 		in = (st >> 20) % sizeof(buf);
 		len = 1 + (st >> 40) % (sizeof(buf) - in);
-		memset(buf, (int)(st >> 8), len);
-		if (blk_pwrite(t->b, stripe * sizeof(buf) + in, buf, len) < 0)
-			return (void *)1;
-		memcpy(t->model + stripe * sizeof(buf) + in, buf, len);
-		if (i % 50 == 0 && blk_flush(t->b) < 0)
-			return (void *)1;
+		base = stripe * sizeof(buf);
+		switch ((st >> 56) % 10) {
+		case 0: /* discard whole 4 KiB clusters of the stripe */
+			in = ALIGN_DOWN(in, 4096);
+			len = ALIGN_UP(len, 4096);
+			len = MIN(len, sizeof(buf) - in);
+			if (blk_discard(t->b, base + in, len) < 0)
+				return (void *)1;
+			memset(t->model + base + in, 0, len);
+			break;
+		case 1:
+			if (blk_pwrite_zeroes(t->b, base + in, len, 0) < 0)
+				return (void *)1;
+			memset(t->model + base + in, 0, len);
+			break;
+		case 2:
+			if (blk_flush(t->b) < 0)
+				return (void *)1;
+			break;
+		default:
+			memset(buf, (int)(st >> 8), len);
+			if (blk_pwrite(t->b, base + in, buf, len) < 0)
+				return (void *)1;
+			memcpy(t->model + base + in, buf, len);
+		}
 	}
 	return NULL;
 }
