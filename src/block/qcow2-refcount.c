@@ -319,12 +319,17 @@ int qcow2_update_refcount(struct qcow2 *q, uint64_t off, uint64_t len,
 		ret = qcow2_get_refcount(q, c, &rc);
 		if (ret < 0)
 			return ret;
-		if ((addend < 0 && rc < (uint64_t)-addend) ||
-		    (addend > 0 && rc > rc_max(q) - addend))
+		if (addend > 0 && rc > rc_max(q) - addend)
+			return blk_error(
+				ERANGE,
+				"refcount of cluster %llu in '%s' would exceed %u bits; convert the image to refcount_bits=16",
+				(unsigned long long)c, q->b->filename,
+				1U << q->refcount_order);
+		if (addend < 0 && rc < (uint64_t)-addend)
 			return qcow2_mark_corrupt(
 				q,
-				"refcount of cluster %llu would go from %llu out of range",
-				(unsigned long long)c, (unsigned long long)rc);
+				"refcount of cluster %llu would drop below 0",
+				(unsigned long long)c);
 		ret = qcow2_set_refcount(q, c, rc + addend);
 		if (ret < 0)
 			return ret;
