@@ -3,7 +3,8 @@
  * epoll event loop in its own thread. Watched fds live in a slot table;
  * epoll carries slot and generation, so an event fetched before an
  * evloop_del() is recognised as stale and dropped. Callbacks run with the
- * loop's lock held, which is how evloop_del() waits for a running one.
+ * loop's lock held, which is how evloop_del() waits for a running one; the
+ * lock is recursive so that a callback may itself call evloop_add/mod/del.
  */
 #include "vmm/evloop.h"
 
@@ -38,6 +39,7 @@ struct evloop *evloop_new(const char *thread_name)
 {
 	struct evloop *l = calloc(1, sizeof(*l));
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = UINT64_MAX };
+	pthread_mutexattr_t attr;
 	unsigned int i;
 
 	if (!l)
@@ -52,7 +54,11 @@ struct evloop *evloop_new(const char *thread_name)
 		errno = e;
 		return NULL;
 	}
-	pthread_mutex_init(&l->lock, NULL);
+	/* recursive: a callback may add, change or drop fds of its loop */
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&l->lock, &attr);
+	pthread_mutexattr_destroy(&attr);
 	for (i = 0; i < EVLOOP_MAX_FDS; i++)
 		l->slot[i].fd = -1;
 	strncpy(l->name, thread_name ? thread_name : "evloop",
