@@ -242,6 +242,47 @@ int blk_pwrite(struct blk *b, uint64_t off, const void *buf, size_t len)
 	return b->drv->pwrite(b, off, buf, len);
 }
 
+/* Total bytes of @niov iovecs, or UINT64_MAX on overflow. */
+static uint64_t iov_len(const struct iovec *iov, unsigned niov)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < niov; i++) {
+		if (iov[i].iov_len > UINT64_MAX - n)
+			return UINT64_MAX;
+		n += iov[i].iov_len;
+	}
+	return n;
+}
+
+int blk_preadv(struct blk *b, uint64_t off, const struct iovec *iov,
+	       unsigned niov)
+{
+	int ret = check_req(b, off, iov_len(iov, niov), false);
+
+	for (unsigned i = 0; i < niov && !ret; i++) {
+		if (iov[i].iov_len)
+			ret = b->drv->pread(b, off, iov[i].iov_base,
+					    iov[i].iov_len);
+		off += iov[i].iov_len;
+	}
+	return ret;
+}
+
+int blk_pwritev(struct blk *b, uint64_t off, const struct iovec *iov,
+		unsigned niov)
+{
+	int ret = check_req(b, off, iov_len(iov, niov), true);
+
+	for (unsigned i = 0; i < niov && !ret; i++) {
+		if (iov[i].iov_len)
+			ret = b->drv->pwrite(b, off, iov[i].iov_base,
+					     iov[i].iov_len);
+		off += iov[i].iov_len;
+	}
+	return ret;
+}
+
 int blk_pwrite_zeroes(struct blk *b, uint64_t off, uint64_t len, unsigned flags)
 {
 	int ret = check_req(b, off, len, true);

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 struct blk;
 
@@ -64,6 +65,11 @@ int blk_pread(struct blk *b, uint64_t off, void *buf, size_t len);
 int blk_pwrite(struct blk *b, uint64_t off, const void *buf, size_t len);
 int blk_pwrite_zeroes(struct blk *b, uint64_t off, uint64_t len,
 		      unsigned flags);
+/* Scatter-gather forms: the iovecs cover consecutive bytes from @off. */
+int blk_preadv(struct blk *b, uint64_t off, const struct iovec *iov,
+	       unsigned niov);
+int blk_pwritev(struct blk *b, uint64_t off, const struct iovec *iov,
+		unsigned niov);
 int blk_discard(struct blk *b, uint64_t off, uint64_t len);
 int blk_flush(struct blk *b);
 

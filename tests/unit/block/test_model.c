@@ -269,6 +269,42 @@ static void test_concurrent(void **state)
 	free(model);
 }
 
+/* preadv/pwritev split differently must agree with plain reads. */
+static void test_iov(void **state)
+{
+	const char *fmts[] = { "raw", "qcow2" };
+
+	for (int f = 0; f < 2; f++) {
+		char img[] = "/tmp/wirt-iov-XXXXXX";
+		struct blk_create_opts o = { .size = 1 * MiB,
+					     .cluster_size = 4096 };
+		uint8_t a[5000], c[3000], d[9000], all[17000];
+		struct iovec w[3] = { { a, sizeof(a) },
+				      { c, sizeof(c) },
+				      { d, sizeof(d) } };
+		struct iovec r[2] = { { all, 7 },
+				      { all + 7, sizeof(all) - 7 } };
+		struct blk *b;
+
+		rnd_state = 77 + f;
+		fill(a, sizeof(a));
+		fill(c, sizeof(c));
+		fill(d, sizeof(d));
+		close(mkstemp(img));
+		assert_int_equal(blk_create(img, fmts[f], &o), 0);
+		assert_int_equal(blk_open(&b, img, fmts[f], BLK_O_RDWR), 0);
+		assert_int_equal(blk_pwritev(b, 4000, w, 3), 0);
+		assert_int_equal(blk_preadv(b, 4000, r, 2), 0);
+		assert_memory_equal(all, a, sizeof(a));
+		assert_memory_equal(all + 5000, c, sizeof(c));
+		assert_memory_equal(all + 8000, d, sizeof(d));
+		/* past the end: refused as a whole */
+		assert_int_equal(blk_preadv(b, 1 * MiB - 100, r, 2), -EINVAL);
+		assert_int_equal(blk_close(b), 0);
+		unlink(img);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_model_backing_v3),
 		cmocka_unit_test(test_model_backing_v2),
 		cmocka_unit_test(test_concurrent),
+		cmocka_unit_test(test_iov),
 	};
 
 	wirt_set_progname("test_block_model");
