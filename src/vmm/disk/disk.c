@@ -1,0 +1,526 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Opening a disk for the VMM: permissions, OFD image locks, format probing,
+ * O_DIRECT alignment, and choosing the I/O engine. Also the synchronous
+ * fallbacks the engines share.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <limits.h>
+#include <linux/fs.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "block/blk.h"
+#include "common/util.h"
+#include "vmm/disk/engine.h"
+
+#define POOL_THREADS 4
+#define ZERO_CHUNK (1024 * 1024)
+#define QCOW2_MAGIC "QFI\xfb"
+
+static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Put one message in err; returns ret (a negative errno). */
+static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* The user-facing line for a failed open(2) of the image. */
+static int open_error(const struct disk_opts *o, int e, char *err,
+		      size_t errlen)
+{
+	const char *p = o->path;
+
+	switch (e) {
+	case ENOENT:
+		return fail(err, errlen, -e,
+			    "disk '%s': No such file or directory", p);
+	case EACCES:
+	case EPERM:
+		return fail(
+			err, errlen, -e,
+			o->readonly ?
+				"disk '%s': Permission denied (give this user read access to it)" :
+				"disk '%s': Permission denied (give this user read and write access, or add readonly=on to use it read-only)",
+			p);
+	case EROFS:
+		return fail(
+			err, errlen, -e,
+			"disk '%s' is on a read-only file system; add readonly=on to use it read-only",
+			p);
+	case EISDIR:
+		return fail(
+			err, errlen, -e,
+			"disk '%s' is a directory; give an image file or block device",
+			p);
+	case EINVAL:
+		if (o->cache == DISK_CACHE_NONE)
+			return fail(
+				err, errlen, -e,
+				"disk '%s': cache=none needs O_DIRECT, which its file system does not support; use cache=writeback",
+				p);
+		/* fall through */
+	default:
+		return fail(err, errlen, -e, "disk '%s': %s", p, strerror(e));
+	}
+}
+
+/*
+ * Take the image lock on fd: a write lock on the whole file for a writable
+ * open, a read lock for a read-only one. Open file description locks
+ * belong to this open, so another process (or another open here) that
+ * conflicts is refused. Returns 0 or -errno with err filled.
+ */
+static int lock_image(int fd, const struct disk_opts *o, char *err,
+		      size_t errlen)
+{
+	struct flock fl = {
+		.l_type = o->readonly ? F_RDLCK : F_WRLCK,
+		.l_whence = SEEK_SET,
+		.l_start = 0,
+		.l_len = 0,
+	};
+
+	if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
+		return 0;
+	if (errno == EAGAIN || errno == EACCES)
+		return fail(err, errlen, -EBUSY,
+			    "disk '%s' is in use by another process (locked)",
+			    o->path);
+	if (errno == ENOLCK || errno == EOPNOTSUPP || errno == EINVAL ||
+	    errno == ENOSYS) {
+		wirt_warn(
+			"disk '%s': its file system does not support locks (%s); opened without an image lock",
+			o->path, strerror(errno));
+		return 0;
+	}
+	return fail(err, errlen, -errno, "disk '%s': cannot lock it: %s",
+		    o->path, strerror(errno));
+}
+
+/*
+ * The alignment O_DIRECT needs for offsets, lengths and buffers on fd:
+ * the device's logical block size, statx's DIO alignment for files, or a
+ * test read. Returns a power of two >= 512.
+ */
+static unsigned int dio_align(int fd, bool blkdev)
+{
+	struct statx sx;
+	unsigned int a = 512;
+	void *buf;
+	int lbs;
+
+	if (blkdev) {
+		if (ioctl(fd, BLKSSZGET, &lbs) == 0 && lbs >= 512)
+			return lbs;
+		return 4096;
+	}
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_DIOALIGN, &sx) == 0 &&
+	    (sx.stx_mask & STATX_DIOALIGN) && sx.stx_dio_offset_align) {
+		a = MAX(sx.stx_dio_offset_align, sx.stx_dio_mem_align);
+		return MAX(a, 512u);
+	}
+	if (posix_memalign(&buf, 4096, 4096))
+		return 4096;
+	if (pread(fd, buf, 512, 0) < 0 && errno == EINVAL)
+		a = 4096;
+	free(buf);
+	return a;
+}
+
+/*
+ * Read the first bytes of the image (through an aligned buffer, as fd may
+ * be O_DIRECT) and tell whether it carries the qcow2 magic. Returns 1, 0,
+ * or -errno.
+ */
+static int has_qcow2_magic(int fd)
+{
+	void *buf;
+	ssize_t n;
+	int r;
+
+	if (posix_memalign(&buf, 4096, 4096))
+		return -ENOMEM;
+	n = pread(fd, buf, 4096, 0);
+	if (n < 0 && errno == EINVAL)
+		n = pread(fd, buf, 512, 0);
+	if (n < 0)
+		r = -errno;
+	else
+		r = n >= 4 && !memcmp(buf, QCOW2_MAGIC, 4);
+	free(buf);
+	return r;
+}
+
+/* Decide the format (probing when not given). Returns 0 or -errno. */
+static int pick_format(struct disk *d, char *err, size_t errlen)
+{
+	const struct disk_opts *o = &d->opts;
+	int q = has_qcow2_magic(d->fd);
+
+	if (q < 0)
+		return fail(err, errlen, q, "disk '%s': cannot read it: %s",
+			    o->path, strerror(-q));
+	if (o->format && !strcmp(o->format, "qcow2") && !q)
+		return fail(
+			err, errlen, -EINVAL,
+			"disk '%s' is not a qcow2 image (no qcow2 header); use format=raw",
+			o->path);
+	if (o->format) {
+		d->format = !strcmp(o->format, "qcow2") ? "qcow2" : "raw";
+		return 0;
+	}
+	d->format = q ? "qcow2" : "raw";
+	if (!q) {
+		d->probed_raw = !d->readonly;
+		wirt_warn(
+			"Image format was not specified for '%s' and probing guessed raw. Automatically detecting the format is dangerous for raw images, write operations on block 0 will be restricted. Specify the 'raw' format explicitly to remove the restrictions.",
+			o->path);
+	}
+	return 0;
+}
+
+/* Size in bytes of the open image (files and block devices). */
+static int image_size(struct disk *d, const struct stat *st, char *err,
+		      size_t errlen)
+{
+	uint64_t sz;
+
+	if (!d->is_blkdev) {
+		d->size = st->st_size;
+		return 0;
+	}
+	if (ioctl(d->fd, BLKGETSIZE64, &sz) < 0)
+		return fail(err, errlen, -errno,
+			    "disk '%s': cannot read the device size: %s",
+			    d->opts.path, strerror(errno));
+	d->size = sz;
+	return 0;
+}
+
+/* Copy o into d->opts (the caller keeps its own). Returns 0 or -ENOMEM. */
+static int copy_opts(struct disk *d, const struct disk_opts *o)
+{
+	d->opts = *o;
+	d->opts.path = strdup(o->path);
+	d->opts.format = o->format ? strdup(o->format) : NULL;
+	if (!d->opts.path || (o->format && !d->opts.format))
+		return -ENOMEM;
+	return 0;
+}
+
+/* Open the image file itself and check what it is. Returns 0 or -errno. */
+static int open_file(struct disk *d, struct stat *st, char *err, size_t errlen)
+{
+	const struct disk_opts *o = &d->opts;
+	int flags = (o->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+
+	if (stat(o->path, st) < 0)
+		return open_error(o, errno, err, errlen);
+	if (S_ISDIR(st->st_mode))
+		return open_error(o, EISDIR, err, errlen);
+	if (!S_ISREG(st->st_mode) && !S_ISBLK(st->st_mode))
+		return fail(
+			err, errlen, -EINVAL,
+			"disk '%s' is neither a regular file nor a block device",
+			o->path);
+	/* root may write anything; still honour a file marked read-only */
+	if (!o->readonly && S_ISREG(st->st_mode) && !(st->st_mode & 0222))
+		return fail(
+			err, errlen, -EACCES,
+			"disk '%s' is a read-only file (mode %03o); add readonly=on to use it read-only, or make it writable",
+			o->path, st->st_mode & 0777);
+	if (o->cache == DISK_CACHE_NONE)
+		flags |= O_DIRECT;
+	d->fd = open(o->path, flags);
+	if (d->fd < 0)
+		return open_error(o, errno, err, errlen);
+	if (fstat(d->fd, st) < 0)
+		return fail(err, errlen, -errno, "disk '%s': %s", o->path,
+			    strerror(errno));
+	d->is_blkdev = S_ISBLK(st->st_mode);
+	d->direct = o->cache == DISK_CACHE_NONE;
+	d->align = d->direct ? dio_align(d->fd, d->is_blkdev) : 1;
+	d->logical_block = MAX(d->align, 512u);
+	if (d->logical_block > 4096)
+		d->logical_block = 4096;
+	return 0;
+}
+
+/* Open the image through the block library (qcow2, or the raw fallback). */
+static int open_blk(struct disk *d, const char *fmt, char *err, size_t errlen)
+{
+	unsigned int flags =
+		BLK_O_NO_PROBE_WARN | (d->readonly ? 0 : BLK_O_RDWR);
+	int r = blk_open(&d->blk, d->opts.path, fmt, flags);
+
+	if (r < 0)
+		return fail(err, errlen, r, "disk '%s': %s", d->opts.path,
+			    blk_last_error());
+	d->size = blk_getlength(d->blk);
+	return 0;
+}
+
+/* Start the engine for the format. Returns 0 or -errno with err. */
+static int start_engine(struct disk *d, unsigned int depth, char *err,
+			size_t errlen)
+{
+	int r;
+
+	if (!strcmp(d->format, "qcow2")) {
+		if (d->direct)
+			wirt_warn(
+				"disk '%s': cache=none is not supported for qcow2 images yet; using the page cache",
+				d->opts.path);
+		d->direct = false;
+		d->align = 1;
+		d->logical_block = 512;
+		r = open_blk(d, "qcow2", err, errlen);
+		return r ? r : disk_pool_start(d, POOL_THREADS, err, errlen);
+	}
+	r = disk_uring_start(d, depth, err, errlen);
+	if (r != -ENOSYS && r != -EPERM)
+		return r;
+	wirt_warn(
+		"disk '%s': io_uring is not available (%s); using worker threads",
+		d->opts.path, strerror(-r));
+	if (d->direct) {
+		wirt_warn(
+			"disk '%s': cache=none needs io_uring here; using the page cache",
+			d->opts.path);
+		d->direct = false;
+	}
+	r = open_blk(d, "raw", err, errlen);
+	return r ? r : disk_pool_start(d, POOL_THREADS, err, errlen);
+}
+
+int disk_open(struct disk **out, const struct disk_opts *o, unsigned int depth,
+	      char *err, size_t errlen)
+{
+	struct disk *d = calloc(1, sizeof(*d));
+	struct stat st;
+	int r;
+
+	err[0] = 0;
+	if (!d)
+		return fail(err, errlen, -ENOMEM, "disk: out of memory");
+	d->fd = -1;
+	r = copy_opts(d, o);
+	if (r) {
+		fail(err, errlen, r, "disk: out of memory");
+		goto out;
+	}
+	d->readonly = o->readonly;
+	r = open_file(d, &st, err, errlen);
+	if (!r)
+		r = lock_image(d->fd, o, err, errlen);
+	if (!r)
+		r = image_size(d, &st, err, errlen);
+	if (!r)
+		r = pick_format(d, err, errlen);
+	if (!r)
+		r = start_engine(d, depth ? depth : 128, err, errlen);
+out:
+	if (r) {
+		disk_close(d);
+		return r;
+	}
+	*out = d;
+	return 0;
+}
+
+void disk_close(struct disk *d)
+{
+	struct pollfd pfd;
+
+	if (!d)
+		return;
+	if (d->eng) {
+		while (disk_inflight(d)) {
+			pfd.fd = d->eng->efd;
+			pfd.events = POLLIN;
+			poll(&pfd, 1, 100);
+			disk_complete(d);
+		}
+		d->eng->ops->close(d);
+	}
+	if (d->blk)
+		blk_close(d->blk);
+	if (d->fd >= 0)
+		close(d->fd);
+	disk_opts_free(&d->opts);
+	free(d);
+}
+
+int disk_event_fd(const struct disk *d)
+{
+	return d->eng->efd;
+}
+
+void disk_submit(struct disk *d, struct disk_io *io)
+{
+	io->next = NULL;
+	io->bounce = NULL;
+	io->ret = 0;
+	io->iolen = disk_io_len(io);
+	atomic_fetch_add(&d->eng->inflight, 1);
+	d->eng->ops->submit(d, io);
+}
+
+void disk_kick(struct disk *d)
+{
+	d->eng->ops->kick(d);
+}
+
+unsigned int disk_complete(struct disk *d)
+{
+	return d->eng->ops->complete(d);
+}
+
+unsigned int disk_inflight(const struct disk *d)
+{
+	return atomic_load(&d->eng->inflight);
+}
+
+bool disk_restrict_block0(const struct disk *d, const void *buf, size_t len)
+{
+	return d->probed_raw && len >= 4 && !memcmp(buf, QCOW2_MAGIC, 4);
+}
+
+void disk_signal(struct disk *d)
+{
+	uint64_t one = 1;
+
+	(void)!write(d->eng->efd, &one, sizeof(one));
+}
+
+size_t disk_io_len(const struct disk_io *io)
+{
+	size_t n = 0;
+	unsigned int i;
+
+	if (io->op != DISK_READ && io->op != DISK_WRITE)
+		return 0;
+	for (i = 0; i < io->niov; i++)
+		n += io->iov[i].iov_len;
+	return n;
+}
+
+/* Write zeroes over [off, off+len) with plain writes of a zero buffer. */
+static int write_zeroes_slow(struct disk *d, uint64_t off, uint64_t len)
+{
+	void *z;
+	ssize_t n;
+	int r = 0;
+
+	if (posix_memalign(&z, 4096, ZERO_CHUNK))
+		return -ENOMEM;
+	memset(z, 0, ZERO_CHUNK);
+	while (len && !r) {
+		size_t c = MIN(len, (uint64_t)ZERO_CHUNK);
+
+		n = pwrite_full(d->fd, z, c, off);
+		r = n < 0 ? (int)n : 0;
+		off += c;
+		len -= c;
+	}
+	free(z);
+	return r;
+}
+
+/* Discard [off, off+len): a hint, so "not supported" is success. */
+static int discard_sync(struct disk *d, uint64_t off, uint64_t len)
+{
+	uint64_t range[2] = { off, len };
+	int r;
+
+	if (d->is_blkdev)
+		r = ioctl(d->fd, BLKDISCARD, range);
+	else
+		r = fallocate(d->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			      off, len);
+	if (r == 0 || errno == EOPNOTSUPP || errno == ENOTTY)
+		return 0;
+	return -errno;
+}
+
+/* Read or write io in full with preadv/pwritev (or its bounce buffer). */
+static int rw_sync(struct disk *d, struct disk_io *io)
+{
+	struct iovec one = { io->bounce, io->iolen };
+	struct iovec vec[IOV_MAX];
+	const struct iovec *v = io->bounce ? &one : io->iov;
+	unsigned int n = io->bounce ? 1 : io->niov, i = 0;
+	uint64_t off = io->off;
+	ssize_t r;
+
+	if (n > IOV_MAX)
+		return -EINVAL;
+	memcpy(vec, v, n * sizeof(*v));
+	while (i < n) {
+		if (io->op == DISK_READ)
+			r = preadv(d->fd, vec + i, n - i, off);
+		else
+			r = pwritev(d->fd, vec + i, n - i, off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0) {
+			if (io->op == DISK_WRITE)
+				return -EIO;
+			/* past the end of a file: the rest reads as zeroes */
+			for (; i < n; i++)
+				memset(vec[i].iov_base, 0, vec[i].iov_len);
+			break;
+		}
+		off += r;
+		while (i < n && (size_t)r >= vec[i].iov_len)
+			r -= vec[i++].iov_len;
+		if (i < n) {
+			vec[i].iov_base = (char *)vec[i].iov_base + r;
+			vec[i].iov_len -= r;
+		}
+	}
+	return 0;
+}
+
+int disk_sync_io(struct disk *d, struct disk_io *io)
+{
+	int mode;
+
+	switch (io->op) {
+	case DISK_READ:
+	case DISK_WRITE:
+		return rw_sync(d, io);
+	case DISK_FLUSH:
+		return fdatasync(d->fd) ? -errno : 0;
+	case DISK_DISCARD:
+		return discard_sync(d, io->off, io->len);
+	case DISK_WRITE_ZEROES:
+		mode = (io->flags & DISK_F_UNMAP) ?
+			       FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE :
+			       FALLOC_FL_ZERO_RANGE;
+		if (fallocate(d->fd, mode, io->off, io->len) == 0)
+			return 0;
+		if (errno != EOPNOTSUPP && errno != EINVAL && errno != ENODEV)
+			return -errno;
+		return write_zeroes_slow(d, io->off, io->len);
+	}
+	return -EINVAL;
+}

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The VMM-side disk backend behind virtio-blk: `--disk` option parsing,
+ * opening an image (files and block devices) with OFD image locks, and an
+ * asynchronous I/O engine whose completions arrive on one eventfd that the
+ * device's evloop watches.
+ *
+ * Engines: raw images go through io_uring (one ring per disk, submissions
+ * batched by disk_kick(), completions signalled on the ring's registered
+ * eventfd). qcow2 images go through the block library (src/block/blk.h),
+ * whose API is synchronous, on a small pool of worker threads.
+ *
+ * Threads: disk_submit(), disk_kick() and disk_complete() are called from
+ * one thread (the device's evloop thread); done() callbacks run there, in
+ * disk_complete(). disk_inflight() may be read from any thread.
+ */
+#ifndef WIRT_VMM_DISK_H
+#define WIRT_VMM_DISK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#define DISK_SERIAL_MAX 20 /* virtio-blk GET_ID is 20 bytes */
+#define DISK_ERR_LEN 512
+
+enum disk_cache {
+	DISK_CACHE_WRITEBACK = 0, /* page cache; FLUSH does fdatasync */
+	DISK_CACHE_NONE, /* O_DIRECT; FLUSH still does fdatasync */
+};
+
+/* The parsed value of one --disk option. */
+struct disk_opts {
+	char *path;
+	char *format; /* "raw", "qcow2", or NULL to probe */
+	bool readonly;
+	enum disk_cache cache;
+	char serial[DISK_SERIAL_MAX + 1]; /* "" when not given */
+};
+
+/*
+ * disk_parse_opts - parse "path=FILE[,format=raw|qcow2][,readonly=on|off]
+ * [,cache=none|writeback][,serial=S]" into *o (",," in a value is a comma).
+ * Returns 0, or -EINVAL with one line for the user in err.
+ */
+int disk_parse_opts(const char *spec, struct disk_opts *o, char *err,
+		    size_t errlen);
+
+/* disk_opts_free - free what disk_parse_opts allocated. */
+void disk_opts_free(struct disk_opts *o);
+
+enum disk_op {
+	DISK_READ,
+	DISK_WRITE,
+	DISK_FLUSH,
+	DISK_DISCARD,
+	DISK_WRITE_ZEROES,
+};
+
+#define DISK_F_UNMAP 0x1 /* write-zeroes may deallocate */
+
+/*
+ * One asynchronous request. The caller owns it (and the iovecs) until
+ * done() runs. off and len are bytes; reads and writes take their length
+ * from the iovecs.
+ */
+struct disk_io {
+	enum disk_op op;
+	unsigned int flags; /* DISK_F_* */
+	uint64_t off;
+	uint64_t len; /* discard and write-zeroes */
+	struct iovec *iov;
+	unsigned int niov;
+	/* called in disk_complete() with 0 or -errno */
+	void (*done)(struct disk_io *io, int ret);
+	void *opaque;
+
+	/* engine private */
+	struct disk_io *next;
+	void *bounce;
+	size_t bounce_len;
+	size_t iolen; /* bytes of the read or write */
+	int ret;
+};
+
+struct disk_engine;
+struct blk;
+
+struct disk {
+	struct disk_opts opts;
+	int fd; /* the image, holding the OFD lock; raw I/O goes here */
+	uint64_t size; /* bytes, as the guest sees them */
+	bool readonly;
+	bool direct; /* opened O_DIRECT */
+	bool is_blkdev;
+	bool probed_raw; /* format probed as raw: block 0 writes restricted */
+	const char *format; /* "raw" or "qcow2" */
+	unsigned int align; /* O_DIRECT offset/length/buffer alignment */
+	unsigned int logical_block; /* block size to show the guest */
+	struct blk *blk; /* qcow2 through the block library, else NULL */
+	struct disk_engine *eng;
+};
+
+/*
+ * disk_open - open the disk described by o: lock it (exclusive for a
+ * writable open, shared for readonly), probe or check its format, open
+ * qcow2 through the block library, and start the I/O engine with room for
+ * depth requests in flight. Returns 0 with *out set, or -errno with one
+ * line for the user in err.
+ */
+int disk_open(struct disk **out, const struct disk_opts *o, unsigned int depth,
+	      char *err, size_t errlen);
+
+/* disk_close - wait for in-flight requests, stop the engine, close. */
+void disk_close(struct disk *d);
+
+/* disk_event_fd - the fd to watch (EPOLLIN) and call disk_complete() on. */
+int disk_event_fd(const struct disk *d);
+
+/*
+ * disk_submit - queue io; it starts no later than the next disk_kick().
+ * io->done always runs later, in disk_complete(), even for requests that
+ * fail at once.
+ */
+void disk_submit(struct disk *d, struct disk_io *io);
+
+/* disk_kick - start everything queued by disk_submit() (one syscall). */
+void disk_kick(struct disk *d);
+
+/*
+ * disk_complete - reap finished requests and run their done() callbacks.
+ * Returns how many completed.
+ */
+unsigned int disk_complete(struct disk *d);
+
+/* disk_inflight - requests submitted and not yet completed. */
+unsigned int disk_inflight(const struct disk *d);
+
+/*
+ * disk_restrict_block0 - whether writing buf (the first bytes written at
+ * offset 0) must be refused because the format was probed as raw and the
+ * data would make the image probe as another format.
+ */
+bool disk_restrict_block0(const struct disk *d, const void *buf, size_t len);
+
+#endif
