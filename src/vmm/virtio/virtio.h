@@ -54,6 +54,7 @@
 
 #define VIRTQ_MAX_SIZE 1024
 #define VQ_MAX_SEGS 256 /* longest chain a device accepts */
+#define VQ_MAX_CHAIN_BYTES (128U << 20) /* most bytes one chain may cover */
 
 /* Split virtqueue state, as configured by the driver through the transport */
 struct virtqueue {
@@ -106,6 +107,13 @@ void vq_push(struct virtqueue *vq, const struct vq_elem *e, uint32_t len);
  * pushed since the last call (EVENT_IDX used_event, or NO_INTERRUPT flag).
  */
 bool vq_should_notify(struct virtqueue *vq);
+
+/*
+ * vq_disable_notify - while the device is busy draining the queue: ask the
+ * driver not to kick (sets NO_NOTIFY; nothing with EVENT_IDX, where the
+ * avail_event left by vq_enable_notify already suppresses kicks).
+ */
+void vq_disable_notify(struct virtqueue *vq);
 
 /*
  * vq_enable_notify - before sleeping with an empty queue: ask the driver to
