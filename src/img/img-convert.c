@@ -111,8 +111,9 @@ int cmd_convert(int argc, char **argv)
 			noc = true;
 			break;
 		case 'B':
-			o.backing_file = optarg;
-			break;
+			wirt_err(
+				"convert -B is not supported; convert, then 'wirt-img rebase -b' the result");
+			return 1;
 		case 'q':
 		case 't':
 		case 'T':
