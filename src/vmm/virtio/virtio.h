@@ -169,6 +169,19 @@ struct virtio_dev {
 	void (*notify_queue)(struct virtio_dev *d, unsigned int q);
 	void (*notify_config)(struct virtio_dev *d);
 	void (*set_needs_reset)(struct virtio_dev *d);
+	/*
+	 * For devices whose queues the host kernel serves (vhost); may be
+	 * NULL. get_queue_eventfds: the eventfd a kick of queue q signals
+	 * (its KVM ioeventfd) and the one that raises its interrupt (its
+	 * KVM irqfd), valid while the device is DRIVER_OK; 0 or -errno.
+	 * set_queue_kick_owner: transport=false makes the transport stop
+	 * reading queue q's kick eventfd (no more queue_notify for q) until
+	 * called again with true; 0 or -errno.
+	 */
+	int (*get_queue_eventfds)(struct virtio_dev *d, unsigned int q,
+				  int *kick_fd, int *call_fd);
+	int (*set_queue_kick_owner)(struct virtio_dev *d, unsigned int q,
+				    bool transport);
 };
 
 /* virtio_dev_has - whether feature bit fbit was negotiated. */
