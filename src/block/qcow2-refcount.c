@@ -337,14 +337,23 @@ int qcow2_update_refcount(struct qcow2 *q, uint64_t off, uint64_t len,
 	return 0;
 }
 
-/* First run of @n free clusters at or after the hint. */
+/*
+ * First run of @n free clusters at or after the hint.  Runs of several
+ * clusters give up looking for a hole after a while and take the end of
+ * the file, so scattered single free clusters cost no quadratic scans.
+ */
 static int find_free(struct qcow2 *q, uint64_t n, uint64_t *start)
 {
 	uint64_t end = q->host_end >> q->cluster_bits, run = 0, c, rc;
+	uint64_t budget = n > 1 ? 4096 : UINT64_MAX;
 	int ret;
 
 	for (c = q->free_hint;; c++) {
-		if (c >= end) {
+		if (c >= end || !budget--) {
+			if (c < end) {
+				*start = end;
+				return 0;
+			}
 			*start = run ? c - run : c;
 			return 0;
 		}
