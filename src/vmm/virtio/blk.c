@@ -1,0 +1,633 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * virtio-blk: request parsing and checking, asynchronous submission to the
+ * disk engine, completion, interrupts coalesced per batch.
+ *
+ * Threads: queue_notify and the disk's completions run in the device's
+ * evloop thread; config access, activate and reset on vCPU threads. The
+ * device lock serialises them; reset waits (on a condition variable) until
+ * every in-flight request has completed, so no I/O touches guest memory
+ * after the driver sees the reset finished.
+ */
+#include "vmm/virtio/blk.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "common/util.h"
+#include "vmm/disk/disk.h"
+
+struct vblk_req {
+	struct vblk *dev;
+	unsigned int q;
+	unsigned int pending; /* disk I/Os not yet done */
+	uint8_t status;
+	uint32_t written; /* bytes written into the in buffers */
+	struct vblk_parsed p;
+	struct disk_io io[VBLK_MAX_RANGES];
+	struct vblk_req *next_free;
+	struct vq_elem elem;
+};
+
+struct vblk {
+	struct virtio_dev vdev;
+	struct virtio_dev_ops ops;
+	struct disk *disk;
+	struct evloop *loop;
+	unsigned int nqueues;
+	uint8_t config[VBLK_CONFIG_SIZE];
+	struct vblk_limits lim;
+
+	pthread_mutex_t lock;
+	pthread_cond_t idle; /* signalled when inflight drops to 0 */
+	atomic_uint inflight;
+	bool failed; /* virtio_dev_fail called: stop until reset */
+	bool resetting; /* reset waiting: answer nothing */
+	bool *irq; /* per queue: pushed since the last interrupt */
+	struct vblk_req *free_reqs;
+	unsigned int nfree;
+};
+
+/* Config space offsets (virtio 1.2, 5.2.4) */
+#define CFG_CAPACITY 0
+#define CFG_SEG_MAX 12
+#define CFG_BLK_SIZE 20
+#define CFG_PHYS_EXP 24
+#define CFG_MIN_IO 26
+#define CFG_OPT_IO 28
+#define CFG_NUM_QUEUES 34
+#define CFG_MAX_DISCARD_SECTORS 36
+#define CFG_MAX_DISCARD_SEG 40
+#define CFG_DISCARD_ALIGN 44
+#define CFG_MAX_WZ_SECTORS 48
+#define CFG_MAX_WZ_SEG 52
+#define CFG_WZ_MAY_UNMAP 56
+
+#define FREE_REQS_KEEP 64
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	v = htole16(v);
+	memcpy(p, &v, 2);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	v = htole32(v);
+	memcpy(p, &v, 4);
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	v = htole64(v);
+	memcpy(p, &v, 8);
+}
+
+/* ---- request parsing (pure) ---- */
+
+/*
+ * Find the status byte (the last byte of the device-writable part) and cut
+ * it off the in iovecs. Returns the host pointer, or NULL when none.
+ */
+static uint8_t *take_status(struct vq_elem *e, unsigned int *n_in)
+{
+	unsigned int n = e->n_in;
+	struct iovec *v;
+
+	while (n && e->in[n - 1].iov_len == 0)
+		n--;
+	if (!n)
+		return NULL;
+	v = &e->in[n - 1];
+	v->iov_len--;
+	if (!v->iov_len)
+		n--;
+	*n_in = n;
+	return (uint8_t *)v->iov_base + v->iov_len;
+}
+
+/* Skip len bytes at the front of iov[0..*n); returns the new start. */
+static struct iovec *iov_skip(struct iovec *iov, unsigned int *n, size_t len)
+{
+	while (*n && len) {
+		size_t c = MIN(len, iov->iov_len);
+
+		iov->iov_base = (uint8_t *)iov->iov_base + c;
+		iov->iov_len -= c;
+		len -= c;
+		if (!iov->iov_len) {
+			iov++;
+			(*n)--;
+		}
+	}
+	return iov;
+}
+
+/* Whether [sector, sector + n) lies within the disk, without overflow. */
+static bool in_range(const struct vblk_limits *lim, uint64_t sector, uint64_t n)
+{
+	return sector <= lim->capacity && n <= lim->capacity - sector;
+}
+
+/* Read and check the segments of a discard or write-zeroes request. */
+static int parse_ranges(const struct vblk_limits *lim, struct vblk_parsed *p,
+			bool discard)
+{
+	uint32_t max = discard ? VBLK_MAX_DISCARD_SECTORS : VBLK_MAX_WZ_SECTORS;
+	unsigned int i;
+
+	if (discard ? !lim->discard : !lim->write_zeroes)
+		return VIRTIO_BLK_S_UNSUPP;
+	if (lim->readonly)
+		return VIRTIO_BLK_S_IOERR;
+	if (p->data_len == 0 || p->data_len % VBLK_SEG_LEN ||
+	    p->data_len / VBLK_SEG_LEN > VBLK_MAX_RANGES)
+		return VIRTIO_BLK_S_IOERR;
+	p->nranges = p->data_len / VBLK_SEG_LEN;
+	for (i = 0; i < p->nranges; i++) {
+		uint8_t raw[VBLK_SEG_LEN];
+		uint64_t sector;
+		uint32_t num, flags;
+
+		iov_to_buf(p->data, p->ndata, i * VBLK_SEG_LEN, raw,
+			   sizeof(raw));
+		memcpy(&sector, raw, 8);
+		memcpy(&num, raw + 8, 4);
+		memcpy(&flags, raw + 12, 4);
+		sector = le64toh(sector);
+		num = le32toh(num);
+		flags = le32toh(flags);
+		if (flags & ~VIRTIO_BLK_WZ_UNMAP)
+			return VIRTIO_BLK_S_UNSUPP;
+		if (discard && (flags & VIRTIO_BLK_WZ_UNMAP))
+			return VIRTIO_BLK_S_UNSUPP;
+		if (num > max || !in_range(lim, sector, num))
+			return VIRTIO_BLK_S_IOERR;
+		p->range[i].sector = sector;
+		p->range[i].num_sectors = num;
+		p->range[i].unmap = flags & VIRTIO_BLK_WZ_UNMAP;
+	}
+	return VIRTIO_BLK_S_OK;
+}
+
+/* Check a read or write: whole sectors, inside the disk. */
+static int check_rw(const struct vblk_limits *lim, const struct vblk_parsed *p)
+{
+	if (p->data_len % VBLK_SECTOR)
+		return VIRTIO_BLK_S_IOERR;
+	if (!in_range(lim, p->sector, p->data_len / VBLK_SECTOR))
+		return VIRTIO_BLK_S_IOERR;
+	return VIRTIO_BLK_S_OK;
+}
+
+int vblk_parse(const struct vblk_limits *lim, struct vq_elem *e,
+	       struct vblk_parsed *p)
+{
+	uint8_t hdr[VBLK_HDR_LEN];
+	unsigned int n_in = 0, n_out = e->n_out;
+	size_t in_len;
+
+	memset(p, 0, offsetof(struct vblk_parsed, range));
+	if (e->in_len == 0 || !(p->status = take_status(e, &n_in)))
+		return -EINVAL;
+	in_len = e->in_len - 1;
+	if (e->out_len < VBLK_HDR_LEN)
+		return VIRTIO_BLK_S_IOERR;
+	iov_to_buf(e->out, e->n_out, 0, hdr, sizeof(hdr));
+	memcpy(&p->type, hdr, 4);
+	memcpy(&p->sector, hdr + 8, 8);
+	p->type = le32toh(p->type);
+	p->sector = le64toh(p->sector);
+
+	switch (p->type) {
+	case VIRTIO_BLK_T_IN:
+	case VIRTIO_BLK_T_GET_ID:
+		if (e->out_len != VBLK_HDR_LEN)
+			return VIRTIO_BLK_S_IOERR;
+		p->data = e->in;
+		p->ndata = n_in;
+		p->data_len = in_len;
+		if (p->type == VIRTIO_BLK_T_GET_ID)
+			return VIRTIO_BLK_S_OK;
+		return check_rw(lim, p);
+	case VIRTIO_BLK_T_OUT:
+	case VIRTIO_BLK_T_DISCARD:
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		if (in_len != 0)
+			return VIRTIO_BLK_S_IOERR;
+		p->data = iov_skip(e->out, &n_out, VBLK_HDR_LEN);
+		p->ndata = n_out;
+		p->data_len = e->out_len - VBLK_HDR_LEN;
+		if (p->type == VIRTIO_BLK_T_OUT)
+			return lim->readonly ? VIRTIO_BLK_S_IOERR :
+					       check_rw(lim, p);
+		return parse_ranges(lim, p, p->type == VIRTIO_BLK_T_DISCARD);
+	case VIRTIO_BLK_T_FLUSH:
+		return VIRTIO_BLK_S_OK;
+	default:
+		return VIRTIO_BLK_S_UNSUPP;
+	}
+}
+
+/* ---- the device ---- */
+
+static struct vblk *to_vblk(struct virtio_dev *d)
+{
+	return d->priv;
+}
+
+static struct vblk_req *req_get(struct vblk *b)
+{
+	struct vblk_req *r = b->free_reqs;
+
+	if (r) {
+		b->free_reqs = r->next_free;
+		b->nfree--;
+		return r;
+	}
+	r = malloc(sizeof(*r));
+	if (r)
+		r->dev = b;
+	return r;
+}
+
+static void req_put(struct vblk *b, struct vblk_req *r)
+{
+	if (b->nfree >= FREE_REQS_KEEP) {
+		free(r);
+		return;
+	}
+	r->next_free = b->free_reqs;
+	b->free_reqs = r;
+	b->nfree++;
+}
+
+/* Answer r: status byte, used ring, interrupt owed. Lock held. */
+static void req_finish(struct vblk *b, struct vblk_req *r)
+{
+	if (!b->resetting && !b->failed) {
+		*r->p.status = r->status;
+		vq_push(&b->vdev.vqs[r->q], &r->elem, r->written + 1);
+		b->irq[r->q] = true;
+	}
+	req_put(b, r);
+	if (atomic_fetch_sub(&b->inflight, 1) == 1)
+		pthread_cond_broadcast(&b->idle);
+}
+
+/* Send the interrupts owed; the transport asks vq_should_notify. */
+static void send_irqs(struct vblk *b)
+{
+	unsigned int q;
+
+	for (q = 0; q < b->nqueues; q++)
+		if (b->irq[q]) {
+			b->irq[q] = false;
+			if (!b->resetting && !b->failed)
+				virtio_dev_interrupt(&b->vdev, q);
+		}
+}
+
+/* A disk I/O of request r ended (evloop thread, lock held). */
+static void io_done(struct disk_io *io, int ret)
+{
+	struct vblk_req *r = io->opaque;
+
+	if (ret < 0)
+		r->status = VIRTIO_BLK_S_IOERR;
+	else if (r->p.type == VIRTIO_BLK_T_IN)
+		r->written = r->p.data_len;
+	if (--r->pending == 0)
+		req_finish(r->dev, r);
+}
+
+/* Queue one disk I/O for r. */
+static void add_io(struct vblk *b, struct vblk_req *r, enum disk_op op,
+		   uint64_t off, uint64_t len, unsigned int flags)
+{
+	struct disk_io *io = &r->io[r->pending++];
+
+	io->op = op;
+	io->flags = flags;
+	io->off = off;
+	io->len = len;
+	io->iov = r->p.data;
+	io->niov = r->p.ndata;
+	io->done = io_done;
+	io->opaque = r;
+}
+
+/* Fill the GET_ID answer: the serial, NUL padded, at most 20 bytes. */
+static void get_id(struct vblk *b, struct vblk_req *r)
+{
+	char id[VIRTIO_BLK_ID_BYTES] = { 0 };
+	size_t n = MIN(r->p.data_len, (size_t)VIRTIO_BLK_ID_BYTES);
+
+	memcpy(id, b->disk->opts.serial, strlen(b->disk->opts.serial));
+	r->written = iov_from_buf(r->p.data, r->p.ndata, 0, id, n);
+}
+
+/* Start request r (parsed OK); answers at once when there is no I/O. */
+static void req_start(struct vblk *b, struct vblk_req *r)
+{
+	const struct vblk_parsed *p = &r->p;
+	uint8_t magic[4];
+	unsigned int i;
+
+	r->pending = 0;
+	switch (p->type) {
+	case VIRTIO_BLK_T_IN:
+		if (p->data_len)
+			add_io(b, r, DISK_READ, p->sector * VBLK_SECTOR, 0, 0);
+		break;
+	case VIRTIO_BLK_T_OUT:
+		if (p->sector == 0 &&
+		    iov_to_buf(p->data, p->ndata, 0, magic, 4) == 4 &&
+		    disk_restrict_block0(b->disk, magic, 4)) {
+			r->status = VIRTIO_BLK_S_IOERR;
+			break;
+		}
+		if (p->data_len)
+			add_io(b, r, DISK_WRITE, p->sector * VBLK_SECTOR, 0, 0);
+		break;
+	case VIRTIO_BLK_T_FLUSH:
+		add_io(b, r, DISK_FLUSH, 0, 0, 0);
+		break;
+	case VIRTIO_BLK_T_GET_ID:
+		get_id(b, r);
+		break;
+	case VIRTIO_BLK_T_DISCARD:
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		for (i = 0; i < p->nranges; i++)
+			add_io(b, r,
+			       p->type == VIRTIO_BLK_T_DISCARD ?
+				       DISK_DISCARD :
+				       DISK_WRITE_ZEROES,
+			       p->range[i].sector * VBLK_SECTOR,
+			       (uint64_t)p->range[i].num_sectors * VBLK_SECTOR,
+			       p->range[i].unmap ? DISK_F_UNMAP : 0);
+		break;
+	}
+	if (!r->pending) {
+		req_finish(b, r);
+		return;
+	}
+	/* submit after counting them all: a done() may not finish r early */
+	for (i = 0; i < r->pending; i++)
+		disk_submit(b->disk, &r->io[i]);
+}
+
+/* Take one popped chain: parse it and start or answer it. */
+static int handle(struct vblk *b, struct vblk_req *r)
+{
+	int st = vblk_parse(&b->lim, &r->elem, &r->p);
+
+	if (st < 0)
+		return st;
+	atomic_fetch_add(&b->inflight, 1);
+	r->status = st;
+	r->written = 0;
+	if (st != VIRTIO_BLK_S_OK)
+		req_finish(b, r);
+	else
+		req_start(b, r);
+	return 0;
+}
+
+/* Pop and start everything queue q has. Lock held. */
+static void drain_queue(struct vblk *b, unsigned int q)
+{
+	struct virtqueue *vq = &b->vdev.vqs[q];
+	struct vblk_req *r;
+	int ret;
+
+	vq_disable_notify(vq);
+	for (;;) {
+		r = req_get(b);
+		if (!r)
+			break; /* out of memory: the next kick retries */
+		r->q = q;
+		ret = vq_pop(vq, &r->elem);
+		if (ret == 1) {
+			ret = handle(b, r);
+			if (ret == 0)
+				continue;
+		}
+		req_put(b, r);
+		if (ret < 0) {
+			b->failed = true;
+			virtio_dev_fail(
+				&b->vdev,
+				"malformed descriptor ring or request without a status byte");
+			return;
+		}
+		/* empty: sleep unless buffers raced with re-enabling kicks */
+		if (!vq_enable_notify(vq))
+			break;
+		vq_disable_notify(vq);
+	}
+}
+
+static void vblk_queue_notify(struct virtio_dev *d, unsigned int q)
+{
+	struct vblk *b = to_vblk(d);
+
+	if (q >= b->nqueues)
+		return;
+	pthread_mutex_lock(&b->lock);
+	if (!b->failed && !b->resetting) {
+		drain_queue(b, q);
+		disk_kick(b->disk);
+		send_irqs(b);
+	}
+	pthread_mutex_unlock(&b->lock);
+}
+
+/* The disk's eventfd fired: run completions, then interrupt once. */
+static void on_disk_event(void *opaque, int fd, uint32_t events)
+{
+	struct vblk *b = opaque;
+
+	pthread_mutex_lock(&b->lock);
+	disk_complete(b->disk);
+	send_irqs(b);
+	pthread_mutex_unlock(&b->lock);
+}
+
+static void vblk_config_read(struct virtio_dev *d, size_t off, void *buf,
+			     size_t len)
+{
+	struct vblk *b = to_vblk(d);
+
+	memset(buf, 0, len);
+	if (off < sizeof(b->config))
+		memcpy(buf, b->config + off, MIN(len, sizeof(b->config) - off));
+}
+
+static void vblk_config_write(struct virtio_dev *d, size_t off, const void *buf,
+			      size_t len)
+{
+	/* nothing is writable: CONFIG_WCE is not offered */
+}
+
+static int vblk_activate(struct virtio_dev *d)
+{
+	struct vblk *b = to_vblk(d);
+
+	pthread_mutex_lock(&b->lock);
+	b->lim.discard = virtio_dev_has(d, VIRTIO_BLK_F_DISCARD);
+	b->lim.write_zeroes = virtio_dev_has(d, VIRTIO_BLK_F_WRITE_ZEROES);
+	b->failed = false;
+	pthread_mutex_unlock(&b->lock);
+	return 0;
+}
+
+static void vblk_reset(struct virtio_dev *d)
+{
+	struct vblk *b = to_vblk(d);
+
+	pthread_mutex_lock(&b->lock);
+	b->resetting = true;
+	while (atomic_load(&b->inflight))
+		pthread_cond_wait(&b->idle, &b->lock);
+	memset(b->irq, 0, b->nqueues * sizeof(*b->irq));
+	b->resetting = false;
+	b->failed = false;
+	b->lim.discard = false;
+	b->lim.write_zeroes = false;
+	pthread_mutex_unlock(&b->lock);
+}
+
+/* Fill the config space from the disk. */
+static void build_config(struct vblk *b)
+{
+	const struct disk *k = b->disk;
+	uint32_t lbs = k->logical_block;
+	uint64_t cap = k->size / lbs * (lbs / VBLK_SECTOR);
+	uint8_t *c = b->config;
+
+	put64(c + CFG_CAPACITY, cap);
+	put32(c + CFG_SEG_MAX, VBLK_SEG_MAX);
+	put32(c + CFG_BLK_SIZE, lbs);
+	c[CFG_PHYS_EXP] = 0;
+	put16(c + CFG_MIN_IO, 1);
+	put32(c + CFG_OPT_IO, 0);
+	put16(c + CFG_NUM_QUEUES, b->nqueues);
+	put32(c + CFG_MAX_DISCARD_SECTORS, VBLK_MAX_DISCARD_SECTORS);
+	put32(c + CFG_MAX_DISCARD_SEG, VBLK_MAX_RANGES);
+	put32(c + CFG_DISCARD_ALIGN, lbs / VBLK_SECTOR);
+	put32(c + CFG_MAX_WZ_SECTORS, VBLK_MAX_WZ_SECTORS);
+	put32(c + CFG_MAX_WZ_SEG, VBLK_MAX_RANGES);
+	c[CFG_WZ_MAY_UNMAP] = 1;
+	b->lim.capacity = cap;
+	b->lim.readonly = k->readonly;
+}
+
+/* Fill the ops table: features depend on the disk and the queue count. */
+static void build_ops(struct vblk *b)
+{
+	struct virtio_dev_ops *o = &b->ops;
+
+	o->name = "virtio-blk";
+	o->device_id = VIRTIO_ID_BLOCK;
+	o->pci_class = 0x0180; /* mass storage, other */
+	o->num_queues = b->nqueues;
+	o->queue_max_size = VBLK_QUEUE_SIZE;
+	o->config_size = VBLK_CONFIG_SIZE;
+	o->features = 1ULL << VIRTIO_BLK_F_SEG_MAX |
+		      1ULL << VIRTIO_BLK_F_BLK_SIZE |
+		      1ULL << VIRTIO_BLK_F_FLUSH | 1ULL << VIRTIO_BLK_F_MQ;
+	if (b->disk->readonly)
+		o->features |= 1ULL << VIRTIO_BLK_F_RO;
+	else
+		o->features |= 1ULL << VIRTIO_BLK_F_DISCARD |
+			       1ULL << VIRTIO_BLK_F_WRITE_ZEROES;
+	o->config_read = vblk_config_read;
+	o->config_write = vblk_config_write;
+	o->activate = vblk_activate;
+	o->reset = vblk_reset;
+	o->queue_notify = vblk_queue_notify;
+}
+
+struct vblk *vblk_new(struct disk *disk, unsigned int nqueues,
+		      struct evloop *loop)
+{
+	struct vblk *b = calloc(1, sizeof(*b));
+	int r;
+
+	if (!b)
+		return NULL;
+	nqueues = MAX(1u, MIN(nqueues, 256u));
+	b->irq = calloc(nqueues, sizeof(*b->irq));
+	b->vdev.vqs = calloc(nqueues, sizeof(*b->vdev.vqs));
+	if (!b->irq || !b->vdev.vqs) {
+		free(b->irq);
+		free(b->vdev.vqs);
+		free(b);
+		errno = ENOMEM;
+		return NULL;
+	}
+	pthread_mutex_init(&b->lock, NULL);
+	pthread_cond_init(&b->idle, NULL);
+	b->disk = disk;
+	b->loop = loop;
+	b->nqueues = nqueues;
+	build_config(b);
+	build_ops(b);
+	b->vdev.ops = &b->ops;
+	b->vdev.priv = b;
+	b->vdev.loop = loop;
+	if (loop) {
+		r = evloop_add(loop, disk_event_fd(disk), EPOLLIN,
+			       on_disk_event, b);
+		if (r) {
+			b->disk = NULL;
+			vblk_free(b);
+			errno = -r;
+			return NULL;
+		}
+	}
+	return b;
+}
+
+struct virtio_dev *vblk_vdev(struct vblk *b)
+{
+	return &b->vdev;
+}
+
+unsigned int vblk_inflight(struct vblk *b)
+{
+	return atomic_load(&b->inflight);
+}
+
+void vblk_free(struct vblk *b)
+{
+	struct vblk_req *r;
+
+	if (!b)
+		return;
+	if (b->disk) {
+		/* the loop may be gone: let disk_close reap what is left */
+		if (b->loop)
+			evloop_del(b->loop, disk_event_fd(b->disk));
+		pthread_mutex_lock(&b->lock);
+		b->resetting = true;
+		pthread_mutex_unlock(&b->lock);
+		disk_close(b->disk);
+	}
+	while ((r = b->free_reqs)) {
+		b->free_reqs = r->next_free;
+		free(r);
+	}
+	pthread_mutex_destroy(&b->lock);
+	pthread_cond_destroy(&b->idle);
+	free(b->irq);
+	free(b->vdev.vqs);
+	free(b);
+}
