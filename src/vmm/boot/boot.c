@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "vmm/acpi/acpi.h"
 #include "vmm/boot/le.h"
 
 /* Flat 64-bit code and 4 GiB data descriptors at BOOT_CS and BOOT_DS. */
@@ -68,6 +69,26 @@ static void write_zero_page(uint8_t *ram, const struct boot_layout *lay,
 	}
 }
 
+/*
+ * The real-mode reset vector (f000:fff0). There is no BIOS, but Linux on a
+ * hardware-reduced ACPI machine without EFI restarts by jumping there
+ * ("BOOT_BIOS"), as it would on a PC: so the "firmware" found there asks
+ * for a reset through the ACPI reset register, as a real one would reset.
+ */
+static void write_reset_vector(uint8_t *ram)
+{
+	const uint8_t stub[] = {
+		0xb0, ACPI_RESET_VALUE, /* mov al, value */
+		0xba, ACPI_RESET_PORT & 0xff, ACPI_RESET_PORT >> 8, /* mov dx */
+		0xee, /* out dx, al */
+		0xfa, /* cli */
+		0xf4, /* hlt */
+		0xeb, 0xfc, /* jmp to cli */
+	};
+
+	memcpy(ram + RESET_VECTOR_ADDR, stub, sizeof(stub));
+}
+
 int boot_write(uint8_t *ram, const struct boot_layout *lay,
 	       const struct boot_params_in *in, const char **why)
 {
@@ -84,5 +105,6 @@ int boot_write(uint8_t *ram, const struct boot_layout *lay,
 	write_zero_page(ram, lay, in);
 	write_page_tables(ram);
 	write_gdt(ram);
+	write_reset_vector(ram);
 	return 0;
 }

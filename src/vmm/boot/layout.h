@@ -7,6 +7,7 @@
  *   0x09000  PML4, 0x0a000 PDPT, 0x0b000-0x0efff page directories (4 GiB)
  *   0x20000  command line           0x9fc00  EBDA (reserved)
  *   0xe0000  ACPI tables (RSDP first, reserved up to 1 MiB)
+ *   0xffff0  reset vector stub: a jump to f000:fff0 resets the VM
  *   kernel at its preferred address, initrd at the top of low RAM
  *   RAM above LOW_MEM_END continues at 4 GiB; LOW_MEM_END..4 GiB is the
  *   MMIO hole (PCI, IOAPIC, LAPIC, GED).
@@ -29,6 +30,7 @@
 #define EBDA_ADDR 0x9fc00ULL
 #define ACPI_ADDR 0xe0000ULL
 #define ACPI_SIZE 0x20000ULL
+#define RESET_VECTOR_ADDR 0xffff0ULL /* real-mode reset stub (boot.c) */
 #define HIGH_MEM_START 0x100000ULL
 #define LOW_MEM_END 0xc0000000ULL /* 3 GiB */
 #define HIGH_RAM_START 0x100000000ULL /* 4 GiB */

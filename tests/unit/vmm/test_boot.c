@@ -227,6 +227,13 @@ static void test_boot_write(void **state)
 	/* GDT code descriptor is 64-bit */
 	assert_int_equal(le64(ram + GDT_ADDR + BOOT_CS), 0x00af9b000000ffffULL);
 
+	/* reset vector: mov al, 1; mov dx, 0x602; out dx, al */
+	assert_int_equal(ram[RESET_VECTOR_ADDR], 0xb0);
+	assert_int_equal(ram[RESET_VECTOR_ADDR + 1], 0x01);
+	assert_int_equal(ram[RESET_VECTOR_ADDR + 2], 0xba);
+	assert_int_equal(le16(ram + RESET_VECTOR_ADDR + 3), 0x602);
+	assert_int_equal(ram[RESET_VECTOR_ADDR + 5], 0xee);
+
 	memset(longcmd, 'x', sizeof(longcmd) - 1);
 	longcmd[sizeof(longcmd) - 1] = 0;
 	in.cmdline = longcmd;
