@@ -305,6 +305,7 @@ int qcow2_read_part(struct qcow2 *q, uint64_t gofs, uint64_t e, uint8_t *buf,
 		    uint64_t in, uint64_t len)
 {
 	uint8_t *tmp;
+	ssize_t n;
 	int ret;
 
 	switch (qcow2_entry_type(q, e)) {
@@ -315,9 +316,12 @@ int qcow2_read_part(struct qcow2 *q, uint64_t gofs, uint64_t e, uint8_t *buf,
 		memset(buf, 0, len);
 		return 0;
 	case QC_NORMAL:
-		if (pread_full(q->fd, buf, len, (e & QC_OFFSET_MASK) + in) < 0)
-			return blk_error(errno, "read of '%s' failed",
+		n = pread_full(q->fd, buf, len, (e & QC_OFFSET_MASK) + in);
+		if (n < 0)
+			return blk_error(-n, "read of '%s' failed",
 					 q->b->filename);
+		if ((uint64_t)n < len) /* past the end of the file */
+			memset(buf + n, 0, len - n);
 		return 0;
 	case QC_COMP:
 		tmp = malloc(q->cs);

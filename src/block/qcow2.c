@@ -220,6 +220,33 @@ static bool owned(struct qcow2 *q, uint64_t e)
 	return qcow2_entry_type(q, e) == QC_NORMAL && (e & QC_COPIED);
 }
 
+/* Does the guest cluster with entry @e read as zeroes? */
+static bool reads_zero(struct qcow2 *q, uint64_t e)
+{
+	enum qc_type t = qcow2_entry_type(q, e);
+
+	return t == QC_ZERO_PLAIN || t == QC_ZERO_ALLOC ||
+	       (t == QC_UNALLOC && !q->b->backing);
+}
+
+/*
+ * Write @len bytes at offset @in of @k clusters at @host that were never
+ * used (past the old end of the file, so they read as zeroes), and make
+ * the file cover the last cluster whole.
+ */
+static int write_fresh(struct qcow2 *q, int64_t host, uint64_t k, uint64_t in,
+		       const uint8_t *buf, uint64_t len)
+{
+	uint64_t end = (uint64_t)host + (k << q->cluster_bits);
+	static const uint8_t zero;
+
+	if (pwrite_full(q->fd, buf, len, host + in) < 0 ||
+	    (host + in + len < end &&
+	     pwrite_full(q->fd, &zero, 1, end - 1) < 0))
+		return blk_error(errno, "write to '%s' failed", q->b->filename);
+	return 0;
+}
+
 /*
  * Allocating write of @len bytes at @off (lock held): new clusters for the
  * run of entries in this L2 table that are not owned, filled with the old
@@ -233,7 +260,8 @@ static int64_t alloc_write(struct qcow2 *q, uint64_t off, const uint8_t *buf,
 	uint64_t idx = (off >> q->cluster_bits) & (ents - 1), k = 0, done;
 	uint64_t cstart = off - in, *tbl, first, last;
 	uint8_t *bounce = NULL;
-	const uint8_t *src = buf;
+	const uint8_t *src = NULL;
+	uint64_t old_end;
 	int64_t host;
 	int ret;
 
@@ -244,6 +272,7 @@ static int64_t alloc_write(struct qcow2 *q, uint64_t off, const uint8_t *buf,
 	       !owned(q, qbe64(&tbl[idx + k])))
 		k++;
 	done = MIN(len, (k << q->cluster_bits) - in);
+	old_end = q->host_end;
 	host = qcow2_alloc_clusters(q, k);
 	if (host < 0) {
 		ret = (int)host;
@@ -251,7 +280,13 @@ static int64_t alloc_write(struct qcow2 *q, uint64_t off, const uint8_t *buf,
 	}
 	first = qbe64(&tbl[idx]);
 	last = qbe64(&tbl[idx + k - 1]);
-	if (in || (in + done) & (q->cs - 1)) {
+	if ((uint64_t)host >= old_end && (!in || reads_zero(q, first)) &&
+	    (!((in + done) & (q->cs - 1)) || reads_zero(q, last))) {
+		/* Never-used clusters read as zeroes: write just the data. */
+		ret = write_fresh(q, host, k, in, buf, done);
+		if (ret < 0)
+			goto out;
+	} else if (in || (in + done) & (q->cs - 1)) {
 		bounce = malloc(k << q->cluster_bits);
 		ret = -ENOMEM;
 		if (!bounce)
@@ -267,8 +302,10 @@ static int64_t alloc_write(struct qcow2 *q, uint64_t off, const uint8_t *buf,
 			goto out;
 		memcpy(bounce + in, buf, done);
 		src = bounce;
+	} else {
+		src = buf;
 	}
-	if (pwrite_full(q->fd, src, k << q->cluster_bits, host) < 0) {
+	if (src && pwrite_full(q->fd, src, k << q->cluster_bits, host) < 0) {
 		ret = blk_error(errno, "write to '%s' failed", q->b->filename);
 		goto out;
 	}
