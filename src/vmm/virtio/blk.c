@@ -36,10 +36,9 @@ struct vblk_req {
 };
 
 struct vblk {
-	struct virtio_dev vdev;
+	struct virtio_dev *vdev; /* the transport's, once attached */
 	struct virtio_dev_ops ops;
 	struct disk *disk;
-	struct evloop *loop;
 	unsigned int nqueues;
 	uint8_t config[VBLK_CONFIG_SIZE];
 	struct vblk_limits lim;
@@ -273,7 +272,7 @@ static void req_finish(struct vblk *b, struct vblk_req *r)
 {
 	if (!b->resetting && !b->failed) {
 		*r->p.status = r->status;
-		vq_push(&b->vdev.vqs[r->q], &r->elem, r->written + 1);
+		vq_push(&b->vdev->vqs[r->q], &r->elem, r->written + 1);
 		b->irq[r->q] = true;
 	}
 	req_put(b, r);
@@ -290,7 +289,7 @@ static void send_irqs(struct vblk *b)
 		if (b->irq[q]) {
 			b->irq[q] = false;
 			if (!b->resetting && !b->failed)
-				virtio_dev_interrupt(&b->vdev, q);
+				virtio_dev_interrupt(b->vdev, q);
 		}
 }
 
@@ -403,7 +402,7 @@ static int handle(struct vblk *b, struct vblk_req *r)
 /* Pop and start everything queue q has. Lock held. */
 static void drain_queue(struct vblk *b, unsigned int q)
 {
-	struct virtqueue *vq = &b->vdev.vqs[q];
+	struct virtqueue *vq = &b->vdev->vqs[q];
 	struct vblk_req *r;
 	int ret;
 
@@ -423,7 +422,7 @@ static void drain_queue(struct vblk *b, unsigned int q)
 		if (ret < 0) {
 			b->failed = true;
 			virtio_dev_fail(
-				&b->vdev,
+				b->vdev,
 				"malformed descriptor ring or request without a status byte");
 			return;
 		}
@@ -555,20 +554,15 @@ static void build_ops(struct vblk *b)
 	o->queue_notify = vblk_queue_notify;
 }
 
-struct vblk *vblk_new(struct disk *disk, unsigned int nqueues,
-		      struct evloop *loop)
+struct vblk *vblk_new(struct disk *disk, unsigned int nqueues)
 {
 	struct vblk *b = calloc(1, sizeof(*b));
-	int r;
 
 	if (!b)
 		return NULL;
 	nqueues = MAX(1u, MIN(nqueues, 256u));
 	b->irq = calloc(nqueues, sizeof(*b->irq));
-	b->vdev.vqs = calloc(nqueues, sizeof(*b->vdev.vqs));
-	if (!b->irq || !b->vdev.vqs) {
-		free(b->irq);
-		free(b->vdev.vqs);
+	if (!b->irq) {
 		free(b);
 		errno = ENOMEM;
 		return NULL;
@@ -576,29 +570,22 @@ struct vblk *vblk_new(struct disk *disk, unsigned int nqueues,
 	pthread_mutex_init(&b->lock, NULL);
 	pthread_cond_init(&b->idle, NULL);
 	b->disk = disk;
-	b->loop = loop;
 	b->nqueues = nqueues;
 	build_config(b);
 	build_ops(b);
-	b->vdev.ops = &b->ops;
-	b->vdev.priv = b;
-	b->vdev.loop = loop;
-	if (loop) {
-		r = evloop_add(loop, disk_event_fd(disk), EPOLLIN,
-			       on_disk_event, b);
-		if (r) {
-			b->disk = NULL;
-			vblk_free(b);
-			errno = -r;
-			return NULL;
-		}
-	}
 	return b;
 }
 
-struct virtio_dev *vblk_vdev(struct vblk *b)
+const struct virtio_dev_ops *vblk_ops(struct vblk *b)
 {
-	return &b->vdev;
+	return &b->ops;
+}
+
+int vblk_attach(struct vblk *b, struct virtio_dev *d)
+{
+	b->vdev = d;
+	return evloop_add(d->loop, disk_event_fd(b->disk), EPOLLIN,
+			  on_disk_event, b);
 }
 
 unsigned int vblk_inflight(struct vblk *b)
@@ -612,15 +599,11 @@ void vblk_free(struct vblk *b)
 
 	if (!b)
 		return;
-	if (b->disk) {
-		/* the loop may be gone: let disk_close reap what is left */
-		if (b->loop)
-			evloop_del(b->loop, disk_event_fd(b->disk));
-		pthread_mutex_lock(&b->lock);
-		b->resetting = true;
-		pthread_mutex_unlock(&b->lock);
-		disk_close(b->disk);
-	}
+	/* no queue access from here on; disk_close reaps what is left */
+	pthread_mutex_lock(&b->lock);
+	b->resetting = true;
+	pthread_mutex_unlock(&b->lock);
+	disk_close(b->disk);
 	while ((r = b->free_reqs)) {
 		b->free_reqs = r->next_free;
 		free(r);
@@ -628,6 +611,5 @@ void vblk_free(struct vblk *b)
 	pthread_mutex_destroy(&b->lock);
 	pthread_cond_destroy(&b->idle);
 	free(b->irq);
-	free(b->vdev.vqs);
 	free(b);
 }

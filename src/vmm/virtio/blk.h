@@ -96,19 +96,24 @@ struct vblk;
 struct disk;
 
 /*
- * vblk_new - a virtio-blk device over disk (taken over: freed with the
- * device) with nqueues request queues, using loop as its I/O thread (the
- * disk's eventfd is added to it). Returns NULL with errno set.
+ * vblk_new - a virtio-blk device over disk (taken over: closed with the
+ * device) with nqueues request queues. Returns NULL with errno set.
  */
-struct vblk *vblk_new(struct disk *disk, unsigned int nqueues,
-		      struct evloop *loop);
+struct vblk *vblk_new(struct disk *disk, unsigned int nqueues);
 
-/* vblk_vdev - the device's transport-independent half. */
-struct virtio_dev *vblk_vdev(struct vblk *b);
+/* vblk_ops - the device's ops table, for the transport (lives with b). */
+const struct virtio_dev_ops *vblk_ops(struct vblk *b);
 
 /*
- * vblk_free - wait for in-flight requests, remove the disk from the loop,
- * close the disk, free the device (the loop stays the caller's).
+ * vblk_attach - bind b to the transport's device d (d->priv == b): its
+ * queues and evloop, to which the disk's completion eventfd is added.
+ * Returns 0 or -errno.
+ */
+int vblk_attach(struct vblk *b, struct virtio_dev *d);
+
+/*
+ * vblk_free - after the device's evloop has stopped: finish in-flight
+ * requests without touching the queues, close the disk, free b.
  */
 void vblk_free(struct vblk *b);
 
@@ -119,6 +124,7 @@ unsigned int vblk_inflight(struct vblk *b);
  * virtio_blk_create - the --disk constructor for vdevs.c: parse spec, open
  * the disk, add a virtio-blk device with one queue per vCPU to the VM's
  * PCI bus. Returns 0 or -errno after printing one error line.
+ * (src/vmm/disk/vdev-disk.c, so that this file needs no transport.)
  */
 struct vm;
 int virtio_blk_create(struct vm *vm, const char *spec);

@@ -323,10 +323,16 @@ static void fake_up(const char *extra, unsigned int nq)
 	F.loop = evloop_new("vblk-test");
 	assert_non_null(F.loop);
 	assert_int_equal(evloop_start(F.loop), 0);
-	F.blk = vblk_new(F.disk, nq, F.loop);
+	F.blk = vblk_new(F.disk, nq);
 	assert_non_null(F.blk);
-	F.vdev = vblk_vdev(F.blk);
+	/* what the transport does: the device's half, queues, loop */
+	F.vdev = calloc(1, sizeof(*F.vdev));
+	F.vdev->ops = vblk_ops(F.blk);
+	F.vdev->priv = F.blk;
+	F.vdev->loop = F.loop;
+	F.vdev->vqs = calloc(nq, sizeof(struct virtqueue));
 	F.vdev->mem = &F.mem;
+	assert_int_equal(vblk_attach(F.blk, F.vdev), 0);
 	F.vdev->features = F.vdev->ops->features | 1ULL << VIRTIO_F_VERSION_1;
 	vq = &F.vdev->vqs[0];
 	vq->mem = &F.mem;
@@ -346,8 +352,11 @@ static void fake_up(const char *extra, unsigned int nq)
 
 static void fake_down(void)
 {
+	evloop_stop(F.loop);
 	vblk_free(F.blk);
 	evloop_free(F.loop);
+	free(F.vdev->vqs);
+	free(F.vdev);
 	unlink(F.path);
 	free(F.ram);
 }
