@@ -97,30 +97,27 @@ int net_parse_hostfwd(const char *s, struct net_hostfwd *f, char *err,
 {
 	static const char form[] = "use tcp:[ADDR]:HPORT-[GADDR]:GPORT, "
 				   "e.g. tcp:127.0.0.1:2222-:22";
-	char buf[130], *host, *guest;
+	char buf[128], host[130], *guest, *p;
 	struct net_hostfwd n = { 0 };
 	struct in_addr net, mask;
 
-	if (strlen(s) >= sizeof(buf) - 2) /* room for a ':' inserted below */
+	if (strlen(s) >= sizeof(buf))
 		return fail(err, errlen, "hostfwd '%s' is too long", s);
 	strcpy(buf, s);
 	if (!strncmp(buf, "tcp:", 4)) {
-		host = buf + 4;
+		p = buf + 4;
 	} else if (!strncmp(buf, "udp:", 4)) {
 		n.udp = true;
-		host = buf + 4;
+		p = buf + 4;
 	} else {
 		return fail(err, errlen, "hostfwd '%s': %s", s, form);
 	}
-	guest = strchr(host, '-');
+	guest = strchr(p, '-');
 	if (!guest)
 		return fail(err, errlen, "hostfwd '%s': %s", s, form);
 	*guest++ = '\0';
-	if (!strchr(host, ':')) {
-		/* "tcp:HPORT-..." */
-		memmove(host + 1, host, strlen(host) + 1);
-		host[0] = ':';
-	}
+	/* "tcp:HPORT-..." has no address part: make it ":HPORT" */
+	snprintf(host, sizeof(host), "%s%s", strchr(p, ':') ? "" : ":", p);
 	if (parse_addr_port(host, "127.0.0.1", &n.haddr, &n.hport))
 		return fail(err, errlen,
 			    "hostfwd '%s': bad host address or port (%s)", s,

@@ -55,6 +55,8 @@ struct user {
 	struct uframe *rxq[USER_RXQ_MAX]; /* frames for the guest, waiting */
 	unsigned int rxq_head, rxq_len;
 	uint8_t *txbuf; /* a guest frame, made contiguous */
+	struct sockaddr_in
+		out4; /* outbound bind address: slirp keeps a pointer */
 	unsigned int guest_errors;
 };
 
@@ -533,7 +535,6 @@ int net_user_open(const struct net_opts *o, struct net_backend **out, char *err,
 		  size_t errlen)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
-	struct sockaddr_in out4;
 	SlirpConfig cfg;
 	struct user *u;
 	int r = -ENOMEM;
@@ -556,7 +557,7 @@ int net_user_open(const struct net_opts *o, struct net_backend **out, char *err,
 	epoll_ctl(u->epfd, EPOLL_CTL_ADD, u->tfd, &ev);
 	ev.data.fd = u->nfd;
 	epoll_ctl(u->epfd, EPOLL_CTL_ADD, u->nfd, &ev);
-	user_config(&cfg, &out4);
+	user_config(&cfg, &u->out4);
 	u->slirp = slirp_new(&cfg, &user_cb, u);
 	if (!u->slirp) {
 		snprintf(err, errlen,

@@ -33,7 +33,7 @@ struct vnet {
 	bool active; /* DRIVER_OK and not failed */
 	bool rx_waiting; /* the backend holds a frame for lack of buffers */
 	bool vhost_running;
-	struct vq_elem elem; /* the chain being worked on */
+	struct vq_elem txe, rxe; /* the chains being worked on */
 	struct iovec first[VQ_MAX_SEGS]; /* buffers of a frame's first chain */
 	unsigned int nfirst;
 	uint16_t heads[VIRTQ_MAX_SIZE]; /* chains of one received frame */
@@ -152,7 +152,7 @@ static void tx_process(struct vnet *n)
 	int r;
 
 	while (n->active) {
-		r = vq_pop(vq, &n->elem);
+		r = vq_pop(vq, &n->txe);
 		if (r < 0) {
 			vnet_fail(n, "malformed transmit queue");
 			break;
@@ -163,8 +163,8 @@ static void tx_process(struct vnet *n)
 			break;
 		}
 		vq_disable_notify(vq);
-		tx_chain(n, &n->elem);
-		vq_push(vq, &n->elem, 0);
+		tx_chain(n, &n->txe);
+		vq_push(vq, &n->txe, 0);
 		pushed = true;
 	}
 	if (pushed)
@@ -213,7 +213,7 @@ static int rx_frame(struct vnet *n, struct virtio_net_hdr_v1 *h,
 
 		if (cnt == vq->size)
 			goto drop; /* the whole ring cannot hold it */
-		r = vq_pop(vq, &n->elem);
+		r = vq_pop(vq, &n->rxe);
 		if (r < 0) {
 			vnet_fail(n, "malformed receive queue");
 			return 0;
@@ -224,32 +224,32 @@ static int rx_frame(struct vnet *n, struct virtio_net_hdr_v1 *h,
 			vq->last_avail -= cnt; /* give the chains back */
 			return -EAGAIN;
 		}
-		room = n->elem.in_len;
-		if (n->elem.n_out || (cnt == 0 && room < VNET_HDR_LEN)) {
+		room = n->rxe.in_len;
+		if (n->rxe.n_out || (cnt == 0 && room < VNET_HDR_LEN)) {
 			vnet_fail(
 				n,
 				"receive buffer not writable or shorter than the header");
 			return 0;
 		}
 		if (cnt == 0) {
-			memcpy(n->first, n->elem.in,
-			       n->elem.n_in * sizeof(n->first[0]));
-			n->nfirst = n->elem.n_in;
+			memcpy(n->first, n->rxe.in,
+			       n->rxe.n_in * sizeof(n->first[0]));
+			n->nfirst = n->rxe.n_in;
 			iov_from_buf(n->first, n->nfirst, 0, h, VNET_HDR_LEN);
 			off = VNET_HDR_LEN;
 			room -= VNET_HDR_LEN;
 			put = MIN(room, total - off);
-			iov_from_buf(n->elem.in, n->elem.n_in, VNET_HDR_LEN,
+			iov_from_buf(n->rxe.in, n->rxe.n_in, VNET_HDR_LEN,
 				     frame, put);
 			n->lens[cnt] = VNET_HDR_LEN + put;
 		} else {
 			put = MIN(room, total - off);
-			iov_from_buf(n->elem.in, n->elem.n_in, 0,
+			iov_from_buf(n->rxe.in, n->rxe.n_in, 0,
 				     frame + off - VNET_HDR_LEN, put);
 			n->lens[cnt] = put;
 		}
 		off += put;
-		n->heads[cnt++] = n->elem.head;
+		n->heads[cnt++] = n->rxe.head;
 		if (!mrg && off < total) {
 			vq->last_avail -= cnt; /* too small: keep it, drop */
 			goto drop_counted;
@@ -429,6 +429,7 @@ struct vnet *vnet_new(struct net_backend *be, const uint8_t mac[6],
 		      struct evloop *loop, const struct gmem *mem)
 {
 	struct vnet *n = calloc(1, sizeof(*n));
+	pthread_mutexattr_t attr;
 	unsigned int q;
 
 	if (!n)
@@ -439,7 +440,11 @@ struct vnet *vnet_new(struct net_backend *be, const uint8_t mac[6],
 	memcpy(n->cfg.mac, mac, 6);
 	n->cfg.status = VIRTIO_NET_S_LINK_UP;
 	n->cfg.max_virtqueue_pairs = 1;
-	pthread_mutex_init(&n->lock, NULL);
+	/* recursive: a backend may answer a sent frame at once (slirp) */
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&n->lock, &attr);
+	pthread_mutexattr_destroy(&attr);
 	n->ops = (struct virtio_dev_ops){
 		.name = "virtio-net",
 		.device_id = VIRTIO_ID_NET,
