@@ -6,6 +6,8 @@
 #include <errno.h>
 
 #include "common/util.h"
+#include "vmm/virtio/rng.h"
+#include "vmm/virtio/vconsole.h"
 #include "vmm/vm.h"
 
 struct vdev_kind_info {
@@ -17,8 +19,8 @@ struct vdev_kind_info {
 static const struct vdev_kind_info kinds[] = {
 	[VDEV_DISK] = { "--disk", NULL },
 	[VDEV_NET] = { "--net", NULL },
-	[VDEV_RNG] = { "--rng", NULL },
-	[VDEV_CONSOLE] = { "--console virtio", NULL },
+	[VDEV_RNG] = { "--rng", virtio_rng_create },
+	[VDEV_CONSOLE] = { "--console virtio", virtio_console_create },
 };
 
 int vdevs_create(struct vm *vm)

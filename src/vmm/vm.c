@@ -25,6 +25,7 @@
 #include "vmm/devices/uart8250.h"
 #include "vmm/kvm/kvm.h"
 #include "vmm/kvm/vcpu.h"
+#include "vmm/virtio/vconsole.h"
 
 #define TSS_ADDR 0xfffbd000UL
 #define IDENTITY_MAP_ADDR 0xfffbc000ULL
@@ -183,11 +184,23 @@ static void uart_io(void *opaque, uint64_t off, uint8_t *data,
 		memset(data + 1, 0, size - 1);
 }
 
-/* Console input: hand bytes to the UART, waiting while its buffer is full. */
+/*
+ * Console input: to hvc0 with --console virtio (never blocks; 0 when the
+ * guest is not reading), else to the UART, waiting while its buffer is
+ * full.
+ */
 static size_t console_in(void *opaque, const uint8_t *buf, size_t len)
 {
 	struct vm *vm = opaque;
 	size_t done = 0;
+
+	if (vm->cfg->virtio_console) {
+		pthread_mutex_lock(&vm->lock);
+		if (vm->vcon)
+			done = virtio_console_input(vm->vcon, buf, len);
+		pthread_mutex_unlock(&vm->lock);
+		return done;
+	}
 
 	while (done < len) {
 		done += uart8250_receive(vm->uart, buf + done, len - done);

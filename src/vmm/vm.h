@@ -19,6 +19,7 @@
 
 struct uart8250;
 struct pci_bus;
+struct virtio_console;
 struct vm;
 struct console;
 struct vcpu;
@@ -76,6 +77,7 @@ struct vm {
 	struct vm_hook hooks[VM_MAX_HOOKS];
 	unsigned int nhooks;
 	struct pci_bus *pci; /* NULL until a PCI device is added */
+	struct virtio_console *vcon; /* --console virtio: hvc0 gets input */
 
 	pthread_mutex_t lock; /* request, vm_fd swaps for irq injection */
 	enum vm_request request;

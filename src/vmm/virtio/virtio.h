@@ -153,6 +153,11 @@ struct virtio_dev_ops {
 	void (*reset)(struct virtio_dev *d);
 	/* the guest kicked queue q; runs in the device's evloop thread */
 	void (*queue_notify)(struct virtio_dev *d, unsigned int q);
+	/*
+	 * optional: vm_destroy() is ending the device; its evloop has
+	 * stopped. Free d->priv and the backend here.
+	 */
+	void (*destroy)(struct virtio_dev *d);
 };
 
 /* The transport-independent part of a device instance. */
@@ -202,5 +207,12 @@ void virtio_dev_interrupt(struct virtio_dev *d, unsigned int q);
  * device and why, set DEVICE_NEEDS_RESET, stop processing until reset.
  */
 void virtio_dev_fail(struct virtio_dev *d, const char *why);
+
+/*
+ * virtio_dev_config_changed - the device changed its config space (e.g.
+ * link status, console size): bump config_generation and send the
+ * configuration-change interrupt. Any thread.
+ */
+void virtio_dev_config_changed(struct virtio_dev *d);
 
 #endif
