@@ -23,9 +23,8 @@
 #define F(bit) (1ULL << (bit))
 
 struct vnet {
-	struct virtio_dev vdev;
+	struct virtio_dev *vdev; /* the transport's, once attached */
 	struct virtio_dev_ops ops;
-	struct virtqueue vqs[VNET_NUM_QUEUES];
 	struct net_backend *be;
 	struct vhost_net *vhost; /* NULL: frames go through this thread */
 	struct virtio_net_config cfg;
@@ -116,7 +115,7 @@ static void tx_chain(struct vnet *n, const struct vq_elem *e)
 		goto drop;
 	iov_to_buf(e->out, e->n_out, 0, &h, VNET_HDR_LEN);
 	flen = e->out_len - VNET_HDR_LEN;
-	if (vnet_check_tx(&h, flen, n->vdev.features))
+	if (vnet_check_tx(&h, flen, n->vdev->features))
 		goto drop;
 	if (n->be->vnet_hdr) {
 		/* the checked copy goes to the backend, not guest memory */
@@ -141,13 +140,13 @@ drop:
 static void vnet_fail(struct vnet *n, const char *why)
 {
 	n->active = false;
-	virtio_dev_fail(&n->vdev, why);
+	virtio_dev_fail(n->vdev, why);
 }
 
 /* Send everything on the transmit queue (lock held). */
 static void tx_process(struct vnet *n)
 {
-	struct virtqueue *vq = &n->vqs[VNET_TXQ];
+	struct virtqueue *vq = &n->vdev->vqs[VNET_TXQ];
 	bool pushed = false;
 	int r;
 
@@ -168,7 +167,7 @@ static void tx_process(struct vnet *n)
 		pushed = true;
 	}
 	if (pushed)
-		virtio_dev_interrupt(&n->vdev, VNET_TXQ);
+		virtio_dev_interrupt(n->vdev, VNET_TXQ);
 }
 
 /*
@@ -202,8 +201,8 @@ static void rx_publish(struct virtqueue *vq, const uint16_t *heads,
 static int rx_frame(struct vnet *n, struct virtio_net_hdr_v1 *h,
 		    const uint8_t *frame, size_t len)
 {
-	struct virtqueue *vq = &n->vqs[VNET_RXQ];
-	bool mrg = virtio_dev_has(&n->vdev, VIRTIO_NET_F_MRG_RXBUF);
+	struct virtqueue *vq = &n->vdev->vqs[VNET_RXQ];
+	bool mrg = virtio_dev_has(n->vdev, VIRTIO_NET_F_MRG_RXBUF);
 	size_t total = VNET_HDR_LEN + len, off = 0;
 	unsigned int cnt = 0;
 	int r;
@@ -261,7 +260,7 @@ static int rx_frame(struct vnet *n, struct virtio_net_hdr_v1 *h,
 		     &h->num_buffers, sizeof(h->num_buffers));
 	rx_publish(vq, n->heads, n->lens, cnt);
 	n->st.rx_frames++;
-	virtio_dev_interrupt(&n->vdev, VNET_RXQ);
+	virtio_dev_interrupt(n->vdev, VNET_RXQ);
 	return 0;
 drop:
 	vq->last_avail -= cnt;
@@ -345,7 +344,7 @@ static void vnet_config_write(struct virtio_dev *d, size_t off, const void *buf,
 static int vhost_on(struct vnet *n)
 {
 	int kick[VNET_NUM_QUEUES], call[VNET_NUM_QUEUES];
-	struct virtio_dev *d = &n->vdev;
+	struct virtio_dev *d = n->vdev;
 	unsigned int q;
 	int r;
 
@@ -359,8 +358,8 @@ static int vhost_on(struct vnet *n)
 	n->be->ops->stop(n->be);
 	for (q = 0; q < VNET_NUM_QUEUES; q++)
 		d->set_queue_kick_owner(d, q, false);
-	r = vhost_net_start(n->vhost, d->mem, n->vqs, VNET_NUM_QUEUES, kick,
-			    call, d->features, n->be->fd);
+	r = vhost_net_start(n->vhost, d->mem, n->vdev->vqs, VNET_NUM_QUEUES,
+			    kick, call, d->features, n->be->fd);
 	if (r) {
 		for (q = 0; q < VNET_NUM_QUEUES; q++)
 			d->set_queue_kick_owner(d, q, true);
@@ -374,9 +373,9 @@ static void vhost_off(struct vnet *n)
 {
 	unsigned int q;
 
-	vhost_net_stop(n->vhost, n->vqs, VNET_NUM_QUEUES);
+	vhost_net_stop(n->vhost, n->vdev->vqs, VNET_NUM_QUEUES);
 	for (q = 0; q < VNET_NUM_QUEUES; q++)
-		n->vdev.set_queue_kick_owner(&n->vdev, q, true);
+		n->vdev->set_queue_kick_owner(n->vdev, q, true);
 	n->be->ops->start(n->be);
 }
 
@@ -425,12 +424,16 @@ static void vnet_reset(struct virtio_dev *d)
 		vhost_off(n);
 }
 
-struct vnet *vnet_new(struct net_backend *be, const uint8_t mac[6],
-		      struct evloop *loop, const struct gmem *mem)
+/* vm_destroy: the transport stopped the evloop; free everything. */
+static void vnet_destroy(struct virtio_dev *d)
+{
+	vnet_free(d->priv);
+}
+
+struct vnet *vnet_new(struct net_backend *be, const uint8_t mac[6])
 {
 	struct vnet *n = calloc(1, sizeof(*n));
 	pthread_mutexattr_t attr;
-	unsigned int q;
 
 	if (!n)
 		return NULL;
@@ -459,17 +462,20 @@ struct vnet *vnet_new(struct net_backend *be, const uint8_t mac[6],
 		.activate = vnet_activate,
 		.reset = vnet_reset,
 		.queue_notify = vnet_queue_notify,
+		.destroy = vnet_destroy,
 	};
-	for (q = 0; q < VNET_NUM_QUEUES; q++) {
-		n->vqs[q].mem = mem;
-		n->vqs[q].index = q;
-	}
-	n->vdev.ops = &n->ops;
-	n->vdev.priv = n;
-	n->vdev.mem = mem;
-	n->vdev.loop = loop;
-	n->vdev.vqs = n->vqs;
 	return n;
+}
+
+const struct virtio_dev_ops *vnet_ops(struct vnet *n)
+{
+	return &n->ops;
+}
+
+void vnet_attach(struct vnet *n, struct virtio_dev *d)
+{
+	n->vdev = d;
+	n->be->loop = d->loop;
 }
 
 int vnet_set_vhost(struct vnet *n, struct vhost_net *v)
@@ -478,11 +484,6 @@ int vnet_set_vhost(struct vnet *n, struct vhost_net *v)
 	n->ops.features &= vhost_net_features(v) | F(VIRTIO_NET_F_MAC) |
 			   F(VIRTIO_NET_F_STATUS) | n->be->features;
 	return 0;
-}
-
-struct virtio_dev *vnet_vdev(struct vnet *n)
-{
-	return &n->vdev;
 }
 
 struct net_backend *vnet_backend(struct vnet *n)
@@ -502,7 +503,9 @@ void vnet_free(struct vnet *n)
 	if (!n)
 		return;
 	if (n->vhost_running)
-		vhost_net_stop(n->vhost, n->vqs, VNET_NUM_QUEUES);
+		vhost_net_stop(n->vhost, n->vdev->vqs, VNET_NUM_QUEUES);
+	if (n->be && n->vdev)
+		n->be->ops->stop(n->be);
 	if (n->be)
 		n->be->ops->free(n->be);
 	vhost_net_close(n->vhost);

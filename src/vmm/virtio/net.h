@@ -92,12 +92,19 @@ struct vm;
 
 /*
  * vnet_new - a virtio-net device on backend be (owned from now on), MAC
- * mac, not yet on any transport. features are the offloads to offer on
- * top of MAC, STATUS and MRG_RXBUF (the backend's own, usually).
- * Returns the device or NULL (errno set).
+ * mac, not yet on any transport. It offers MAC, STATUS, MRG_RXBUF and the
+ * backend's offloads. Returns the device or NULL (errno set).
  */
-struct vnet *vnet_new(struct net_backend *be, const uint8_t mac[6],
-		      struct evloop *loop, const struct gmem *mem);
+struct vnet *vnet_new(struct net_backend *be, const uint8_t mac[6]);
+
+/* vnet_ops - the ops to give the transport (with the device as priv). */
+const struct virtio_dev_ops *vnet_ops(struct vnet *n);
+
+/*
+ * vnet_attach - bind to the transport's device d (d->priv == n), whose
+ * evloop the backend then uses. Before the backend is started.
+ */
+void vnet_attach(struct vnet *n, struct virtio_dev *d);
 
 struct vhost_net;
 
@@ -111,13 +118,13 @@ int vnet_set_vhost(struct vnet *n, struct vhost_net *v);
 /* vnet_backend - the device's backend. */
 struct net_backend *vnet_backend(struct vnet *n);
 
-/* vnet_vdev - the transport-independent device to put on a transport. */
-struct virtio_dev *vnet_vdev(struct vnet *n);
-
 /* vnet_get_stats - counters so far. */
 void vnet_get_stats(const struct vnet *n, struct vnet_stats *s);
 
-/* vnet_free - release the device and its backend (loop stopped first). */
+/*
+ * vnet_free - release the device, its backend and vhost (the evloop
+ * stopped first). The transport calls it through ops->destroy.
+ */
 void vnet_free(struct vnet *n);
 
 /*

@@ -143,6 +143,8 @@ struct fx {
 	uint16_t next_desc[VNET_NUM_QUEUES];
 	uint64_t next_buf;
 	int kick[VNET_NUM_QUEUES]; /* user backend: eventfds run by the loop */
+	struct virtio_dev dev; /* what the transport would own */
+	struct virtqueue vqs[VNET_NUM_QUEUES];
 };
 
 static const uint64_t ring_gpa[VNET_NUM_QUEUES][3] = {
@@ -210,19 +212,28 @@ static uint16_t post(struct fx *f, unsigned int q, const uint32_t *lens,
 }
 
 /* Make a device on backend be with the features, started like a driver. */
-static void make_dev(struct fx *f, struct net_backend *be, uint64_t feat)
+static void make_dev(struct fx *f, struct net_backend *be, uint64_t feat,
+		     struct evloop *loop)
 {
 	static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef };
 	unsigned int q;
 
 	f->be = be;
-	f->n = vnet_new(be, mac, NULL, &f->mem);
+	f->n = vnet_new(be, mac);
 	assert_non_null(f->n);
-	f->d = vnet_vdev(f->n);
+	f->dev = (struct virtio_dev){ .ops = vnet_ops(f->n),
+				      .priv = f->n,
+				      .mem = &f->mem,
+				      .loop = loop,
+				      .vqs = f->vqs };
+	vnet_attach(f->n, &f->dev);
+	f->d = &f->dev;
 	f->d->features = feat;
 	for (q = 0; q < VNET_NUM_QUEUES; q++) {
 		struct virtqueue *vq = &f->d->vqs[q];
 
+		vq->mem = &f->mem;
+		vq->index = q;
 		vq->size = QSIZE;
 		vq->desc_gpa = ring_gpa[q][0];
 		vq->avail_gpa = ring_gpa[q][1];
@@ -255,7 +266,7 @@ static int setup_common(void **state, bool vnet_hdr, uint64_t feat)
 	f->mem.n = 1;
 	f->next_buf = BUF;
 	f->fake = new_fake(vnet_hdr);
-	make_dev(f, &f->fake->b, feat);
+	make_dev(f, &f->fake->b, feat, NULL);
 	f->fake->resumes = 0; /* activate offered waiting frames once */
 	memset(interrupts, 0, sizeof(interrupts));
 	failures = 0;
@@ -710,9 +721,8 @@ static int setup_user(void **state)
 	/* slirp needs full frames with valid checksums: no offloads */
 	assert_int_equal(f->be->features, 0);
 	assert_false(f->be->vnet_hdr);
-	make_dev(f, f->be, F(VIRTIO_F_VERSION_1) | F(VIRTIO_NET_F_MRG_RXBUF));
-	f->n = f->n;
-	f->be->loop = loop;
+	make_dev(f, f->be, F(VIRTIO_F_VERSION_1) | F(VIRTIO_NET_F_MRG_RXBUF),
+		 loop);
 	for (i = 0; i < VNET_NUM_QUEUES; i++) {
 		f->kick[i] = eventfd(0, EFD_NONBLOCK);
 		assert_true(f->kick[i] >= 0);
