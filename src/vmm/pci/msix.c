@@ -245,6 +245,13 @@ int pci_msix_notify(struct pci_dev *d, unsigned int vec)
 	return 0;
 }
 
+int pci_msix_eventfd(const struct pci_dev *d, unsigned int vec)
+{
+	if (!d->msix || vec >= d->msix->n)
+		return -EINVAL;
+	return d->msix->efd[vec];
+}
+
 bool pci_msix_has_vector(const struct pci_dev *d, unsigned int vec)
 {
 	return d->msix && vec < d->msix->n;

@@ -119,6 +119,13 @@ int pci_add_dev(struct vm *vm, struct pci_dev *d);
  */
 int pci_msix_notify(struct pci_dev *d, unsigned int vec);
 
+/*
+ * pci_msix_eventfd - the irqfd eventfd of vector vec of d, for a kernel
+ * backend (vhost) to raise it directly; it bypasses the mask and PBA.
+ * Returns the fd or -EINVAL.
+ */
+int pci_msix_eventfd(const struct pci_dev *d, unsigned int vec);
+
 /* Whether vector vec of d exists (for the device's vector registers). */
 bool pci_msix_has_vector(const struct pci_dev *d, unsigned int vec);
 

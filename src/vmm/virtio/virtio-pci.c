@@ -137,6 +137,38 @@ static void kick_fn(void *opaque, int fd, uint32_t events)
 		t->vdev.ops->queue_notify(&t->vdev, k->q);
 }
 
+/* virtio.h get_queue_eventfds: queue q's kick eventfd and its MSI-X irqfd. */
+static int hook_queue_eventfds(struct virtio_dev *d, unsigned int q,
+			       int *kick_fd, int *call_fd)
+{
+	struct vpci *t = to_vpci(d);
+	int efd;
+
+	if (q >= t->nq)
+		return -EINVAL;
+	efd = pci_msix_eventfd(&t->pci,
+			       __atomic_load_n(&t->qvec[q], __ATOMIC_RELAXED));
+	if (efd < 0)
+		return -ENOENT; /* no vector: vhost cannot interrupt */
+	*kick_fd = t->kicks[q].fd;
+	*call_fd = efd;
+	return 0;
+}
+
+/* virtio.h set_queue_kick_owner: stop or resume reading queue q's kicks. */
+static int hook_kick_owner(struct virtio_dev *d, unsigned int q, bool transport)
+{
+	struct vpci *t = to_vpci(d);
+	int r;
+
+	if (q >= t->nq)
+		return -EINVAL;
+	if (!transport)
+		return evloop_del(d->loop, t->kicks[q].fd);
+	r = evloop_add(d->loop, t->kicks[q].fd, EPOLLIN, kick_fn, &t->kicks[q]);
+	return r == -EEXIST ? 0 : r;
+}
+
 /* (Un)register the ioeventfds of the notify area at base with KVM. */
 static void ioev_set(struct vpci *t, uint64_t base, bool assign)
 {
@@ -618,13 +650,16 @@ int virtio_pci_add(struct vm *vm, const struct virtio_dev_ops *ops, void *priv,
 	t->nvec = MIN(t->nq + 1, PCI_MSIX_MAX_VECTORS);
 	t->offered = ops->features | TRANSPORT_FEATURES;
 	snprintf(t->name, sizeof(t->name), "%s", ops->name);
-	t->vdev = (struct virtio_dev){ .ops = ops,
-				       .priv = priv,
-				       .mem = &vm->mem,
-				       .transport = t,
-				       .notify_queue = hook_notify_queue,
-				       .notify_config = hook_notify_config,
-				       .set_needs_reset = hook_notify_config };
+	t->vdev =
+		(struct virtio_dev){ .ops = ops,
+				     .priv = priv,
+				     .mem = &vm->mem,
+				     .transport = t,
+				     .notify_queue = hook_notify_queue,
+				     .notify_config = hook_notify_config,
+				     .set_needs_reset = hook_notify_config,
+				     .get_queue_eventfds = hook_queue_eventfds,
+				     .set_queue_kick_owner = hook_kick_owner };
 	t->vdev.vqs = calloc(t->nq, sizeof(*t->vdev.vqs));
 	t->qvec = calloc(t->nq, sizeof(*t->qvec));
 	t->qenabled = calloc(t->nq, sizeof(*t->qenabled));
