@@ -8,6 +8,7 @@
 #include "common/util.h"
 #include "vmm/virtio/rng.h"
 #include "vmm/virtio/vconsole.h"
+#include "vmm/virtio/blk.h"
 #include "vmm/virtio/net.h"
 #include "vmm/vm.h"
 
@@ -18,7 +19,7 @@ struct vdev_kind_info {
 };
 
 static const struct vdev_kind_info kinds[] = {
-	[VDEV_DISK] = { "--disk", NULL },
+	[VDEV_DISK] = { "--disk", virtio_blk_create },
 	[VDEV_NET] = { "--net", virtio_net_create },
 	[VDEV_RNG] = { "--rng", virtio_rng_create },
 	[VDEV_CONSOLE] = { "--console virtio", virtio_console_create },

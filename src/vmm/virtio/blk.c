@@ -528,6 +528,12 @@ static void build_config(struct vblk *b)
 	b->lim.readonly = k->readonly;
 }
 
+/* The VM is ending the device (its evloop stopped): drain and free. */
+static void vblk_destroy(struct virtio_dev *d)
+{
+	vblk_free(to_vblk(d));
+}
+
 /* Fill the ops table: features depend on the disk and the queue count. */
 static void build_ops(struct vblk *b)
 {
@@ -552,6 +558,7 @@ static void build_ops(struct vblk *b)
 	o->activate = vblk_activate;
 	o->reset = vblk_reset;
 	o->queue_notify = vblk_queue_notify;
+	o->destroy = vblk_destroy;
 }
 
 struct vblk *vblk_new(struct disk *disk, unsigned int nqueues)

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * --disk: open the disk, make a virtio-blk device with one queue per vCPU
+ * and put it on the VM's PCI bus. Kept apart from virtio/blk.c so that the
+ * device itself needs no transport (and is unit-tested without one).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "vmm/disk/disk.h"
+#include "vmm/virtio/blk.h"
+#include "vmm/virtio/virtio-pci.h"
+#include "vmm/vm.h"
+
+#define DISK_MAX_DEPTH 1024
+
+int virtio_blk_create(struct vm *vm, const char *spec)
+{
+	unsigned int nq = vm->ncpus ? vm->ncpus : 1;
+	char err[DISK_ERR_LEN];
+	struct virtio_dev *d;
+	struct disk_opts o;
+	struct disk *disk;
+	struct vblk *b;
+	int r;
+
+	r = disk_parse_opts(spec, &o, err, sizeof(err));
+	if (r) {
+		wirt_err("%s", err);
+		return r;
+	}
+	r = disk_open(&disk, &o, MIN(nq * VBLK_QUEUE_SIZE, DISK_MAX_DEPTH), err,
+		      sizeof(err));
+	if (r) {
+		wirt_err("%s", err);
+		disk_opts_free(&o);
+		return r;
+	}
+	b = vblk_new(disk, nq);
+	if (!b) {
+		r = -errno;
+		wirt_err("disk '%s': %s", o.path, strerror(errno));
+		disk_close(disk);
+		goto out;
+	}
+	r = virtio_pci_add(vm, vblk_ops(b), b, &d);
+	if (r) {
+		wirt_err("disk '%s': cannot add its virtio-blk PCI device: %s",
+			 o.path, strerror(-r));
+		vblk_free(b);
+		goto out;
+	}
+	/* from here the transport owns b: ops->destroy frees it */
+	r = vblk_attach(b, d);
+	if (r)
+		wirt_err("disk '%s': cannot start its virtio-blk device: %s",
+			 o.path, strerror(-r));
+out:
+	disk_opts_free(&o);
+	return r;
+}
