@@ -20,6 +20,7 @@
 
 extern char ap_tramp[], ap_tramp_end[];
 void guest_main(uint8_t *bp);
+void virtio_test(const char *mode); /* virtio_drv.c */
 
 static inline void outb(uint16_t port, uint8_t v)
 {
@@ -325,6 +326,8 @@ void guest_main(uint8_t *bp)
 		test_reboot(t + 7);
 	else if (starts(t, "echo"))
 		test_echo();
+	else if (starts(t, "virtio-"))
+		virtio_test(t + 7);
 	else if (starts(t, "hang"))
 		for (;;)
 			__asm__ volatile("pause");

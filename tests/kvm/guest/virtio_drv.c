@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * KVM-tier test driver for virtio-pci (wirt.test=virtio-rng): enumerate PCI
+ * bus 0 through ports 0xcf8/0xcfc (and compare with ECAM), find the
+ * virtio-rng function, map its BARs (the identity map covers 0-4 GiB),
+ * walk its virtio capabilities, negotiate VERSION_1, run queue 0 in guest
+ * RAM, check MSI-X delivery in the local APIC's IRR (interrupts stay off),
+ * then a hostile descriptor (the device must report NEEDS_RESET while the
+ * guest runs on), a reset and reuse. Results are "key: value" lines.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmm/acpi/acpi.h"
+#include "vmm/virtio/ring.h"
+
+#define COM1 0x3f8
+#define LAPIC 0xfee00000UL
+#define ECAM 0xe0000000UL
+#define MSI_VECTOR 0x45
+
+/* Guest RAM used here: far above the test program and its stack. */
+#define RING_BASE 0x800000UL
+#define DESC_ADDR (RING_BASE + 0x0000)
+#define AVAIL_ADDR (RING_BASE + 0x1000)
+#define USED_ADDR (RING_BASE + 0x2000)
+#define BUF_ADDR (RING_BASE + 0x4000)
+#define QSIZE 8
+#define REBOOT_MARK ((volatile uint32_t *)0x5200) /* survives a reset */
+
+void virtio_test(const char *mode);
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void outl(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static void pc(char c)
+{
+	while (!(inb(COM1 + 5) & 0x20))
+		;
+	outb(COM1, c);
+}
+
+static void ps(const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\n')
+			pc('\r');
+		pc(*s);
+	}
+}
+
+static void pu(uint64_t v)
+{
+	char b[24];
+	int i = 0;
+
+	do {
+		b[i++] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	while (i)
+		pc(b[--i]);
+}
+
+static void phex(uint64_t v, int digits)
+{
+	while (digits--)
+		pc("0123456789abcdef"[(v >> (4 * digits)) & 0xf]);
+}
+
+/* "key: value\n" */
+static void kv(const char *k, uint64_t v)
+{
+	ps(k);
+	ps(": ");
+	pu(v);
+	ps("\n");
+}
+
+static uint32_t mmio32(uint64_t a)
+{
+	return *(volatile uint32_t *)a;
+}
+
+static uint16_t mmio16(uint64_t a)
+{
+	return *(volatile uint16_t *)a;
+}
+
+static uint8_t mmio8(uint64_t a)
+{
+	return *(volatile uint8_t *)a;
+}
+
+static void wmmio32(uint64_t a, uint32_t v)
+{
+	*(volatile uint32_t *)a = v;
+}
+
+static void wmmio16(uint64_t a, uint16_t v)
+{
+	*(volatile uint16_t *)a = v;
+}
+
+static void wmmio8(uint64_t a, uint8_t v)
+{
+	*(volatile uint8_t *)a = v;
+}
+
+static void wmmio64(uint64_t a, uint64_t v)
+{
+	wmmio32(a, (uint32_t)v);
+	wmmio32(a + 4, v >> 32);
+}
+
+static uint32_t cfg_read(unsigned int slot, unsigned int reg)
+{
+	outl(0xcf8, 0x80000000u | slot << 11 | (reg & 0xfc));
+	return inl(0xcfc);
+}
+
+static void cfg_write16(unsigned int slot, unsigned int reg, uint16_t v)
+{
+	outl(0xcf8, 0x80000000u | slot << 11 | (reg & 0xfc));
+	__asm__ volatile("outw %0, %1"
+			 :
+			 : "a"(v), "Nd"((uint16_t)(0xcfc + (reg & 2))));
+}
+
+static void *memset_(void *d, int c, size_t n)
+{
+	uint8_t *p = d;
+
+	while (n--)
+		*p++ = c;
+	return d;
+}
+
+/* The device as the driver found it. */
+struct vdev {
+	unsigned int slot;
+	uint64_t bar[6];
+	uint64_t common, notify, isr, device;
+	uint32_t notify_mult;
+	unsigned int msix_cap;
+	uint64_t msix_table;
+};
+
+/* Common configuration registers (virtio 1.2, 4.1.4.3) */
+#define C_DFSEL 0x00
+#define C_DF 0x04
+#define C_GFSEL 0x08
+#define C_GF 0x0c
+#define C_MSIX 0x10
+#define C_NUMQ 0x12
+#define C_STATUS 0x14
+#define C_GEN 0x15
+#define C_QSEL 0x16
+#define C_QSIZE 0x18
+#define C_QMSIX 0x1a
+#define C_QENABLE 0x1c
+#define C_QNOFF 0x1e
+#define C_QDESC 0x20
+#define C_QDRIVER 0x28
+#define C_QDEVICE 0x30
+
+/* Enumerate bus 0; returns the slot of 1af4:1044 or -1. */
+static int enumerate(void)
+{
+	unsigned int s, n = 0, ecam_ok = 1;
+	int rng = -1;
+
+	for (s = 0; s < 32; s++) {
+		uint32_t id = cfg_read(s, 0);
+
+		if ((id & 0xffff) == 0xffff)
+			continue;
+		n++;
+		if (mmio32(ECAM + (s << 15)) != id ||
+		    mmio32(ECAM + (s << 15) + 8) != cfg_read(s, 8))
+			ecam_ok = 0;
+		ps("pci: 00:");
+		phex(s, 2);
+		ps(".0 ");
+		phex(id & 0xffff, 4);
+		pc(':');
+		phex(id >> 16, 4);
+		ps(" class ");
+		phex(cfg_read(s, 8) >> 8, 6);
+		ps("\n");
+		if (id == 0x10441af4)
+			rng = s;
+	}
+	kv("pci-devices", n);
+	if (n)
+		kv("ecam-matches", ecam_ok);
+	return rng;
+}
+
+/* Map BARs, enable decoding, walk the capability list. Returns 0 or -1. */
+static int probe(struct vdev *v)
+{
+	unsigned int p, i, seen = 0;
+
+	for (i = 0; i < 6; i++)
+		v->bar[i] = cfg_read(v->slot, 0x10 + 4 * i) & ~0xfu;
+	cfg_write16(v->slot, 4, 0x6); /* memory + bus master */
+	for (p = cfg_read(v->slot, 0x34) & 0xfc; p;
+	     p = cfg_read(v->slot, p) >> 8 & 0xfc) {
+		uint32_t h = cfg_read(v->slot, p);
+		uint8_t type = h >> 24;
+		uint64_t addr;
+
+		if ((h & 0xff) == 0x11) {
+			v->msix_cap = p;
+			v->msix_table = v->bar[cfg_read(v->slot, p + 4) & 7] +
+					(cfg_read(v->slot, p + 4) & ~7u);
+			continue;
+		}
+		if ((h & 0xff) != 0x09)
+			continue;
+		addr = v->bar[cfg_read(v->slot, p + 4) & 7] +
+		       cfg_read(v->slot, p + 8);
+		seen |= 1u << type;
+		if (type == 1)
+			v->common = addr;
+		else if (type == 2) {
+			v->notify = addr;
+			v->notify_mult = cfg_read(v->slot, p + 16);
+		} else if (type == 3)
+			v->isr = addr;
+		else if (type == 4)
+			v->device = addr;
+	}
+	ps("virtio-caps:");
+	if (seen & 2)
+		ps(" common");
+	if (seen & 4)
+		ps(" notify");
+	if (seen & 8)
+		ps(" isr");
+	if (v->msix_cap)
+		ps(" msix");
+	ps("\n");
+	return (seen & 0xe) == 0xe && v->msix_cap ? 0 : -1;
+}
+
+/* Reset and bring the device to DRIVER_OK with queue 0. Returns 0/-1. */
+static int init_dev(struct vdev *v)
+{
+	uint64_t c = v->common;
+	uint32_t hi;
+	unsigned int i;
+
+	wmmio8(c + C_STATUS, 0);
+	for (i = 0; i < 1000 && mmio8(c + C_STATUS); i++)
+		;
+	if (mmio8(c + C_STATUS))
+		return -1;
+	wmmio8(c + C_STATUS, 1);
+	wmmio8(c + C_STATUS, 3);
+	wmmio32(c + C_DFSEL, 1);
+	hi = mmio32(c + C_DF);
+	kv("feature-version-1", hi & 1);
+	wmmio32(c + C_GFSEL, 0);
+	wmmio32(c + C_GF, 0);
+	wmmio32(c + C_GFSEL, 1);
+	wmmio32(c + C_GF, 1); /* VERSION_1 only */
+	wmmio8(c + C_STATUS, 0xb);
+	if (!(mmio8(c + C_STATUS) & 8))
+		return -1;
+	memset_((void *)RING_BASE, 0, 0x4000);
+	wmmio16(c + C_QSEL, 0);
+	wmmio16(c + C_QSIZE, QSIZE);
+	wmmio16(c + C_QMSIX, 0);
+	wmmio64(c + C_QDESC, DESC_ADDR);
+	wmmio64(c + C_QDRIVER, AVAIL_ADDR);
+	wmmio64(c + C_QDEVICE, USED_ADDR);
+	wmmio16(c + C_QENABLE, 1);
+	wmmio8(c + C_STATUS, 0xf);
+	return mmio8(c + C_STATUS) == 0xf ? 0 : -1;
+}
+
+static uint16_t avail_idx;
+
+/* Offer one device-writable buffer and kick queue 0. */
+static void post(struct vdev *v, uint16_t head, uint64_t addr, uint32_t len)
+{
+	struct virtq_desc *d = (struct virtq_desc *)DESC_ADDR;
+	struct virtq_avail *a = (struct virtq_avail *)AVAIL_ADDR;
+	uint16_t q = mmio16(v->common + C_QNOFF);
+
+	d[head].addr = addr;
+	d[head].len = len;
+	d[head].flags = VIRTQ_DESC_F_WRITE;
+	d[head].next = 0;
+	a->ring[avail_idx % QSIZE] = head;
+	__atomic_store_n(&a->idx, ++avail_idx, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	wmmio16(v->notify + q * v->notify_mult, 0);
+}
+
+/* Wait until the used index reaches want. Returns 0, -1 on timeout. */
+static int wait_used(uint16_t want)
+{
+	volatile struct virtq_used *u = (struct virtq_used *)USED_ADDR;
+	unsigned long i;
+
+	for (i = 0; i < 50000000UL; i++) {
+		if (u->idx == want)
+			return 0;
+		__asm__ volatile("pause");
+	}
+	return -1;
+}
+
+static unsigned int distinct(const uint8_t *p, unsigned int n)
+{
+	uint8_t seen[256];
+	unsigned int i, k = 0;
+
+	memset_(seen, 0, sizeof(seen));
+	for (i = 0; i < n; i++)
+		if (!seen[p[i]]++)
+			k++;
+	return k;
+}
+
+/* MSI-X vector 0 to this CPU's APIC, vector MSI_VECTOR; MSI-X on. */
+static void setup_msix(struct vdev *v)
+{
+	*(volatile uint32_t *)(LAPIC + 0xf0) = 0x1ff; /* software enable */
+	wmmio32(v->msix_table + 0, 0xfee00000);
+	wmmio32(v->msix_table + 4, 0);
+	wmmio32(v->msix_table + 8, MSI_VECTOR);
+	wmmio32(v->msix_table + 12, 0); /* unmask */
+	cfg_write16(v->slot, v->msix_cap + 2, 0x8000);
+}
+
+static int irr_pending(unsigned int vec)
+{
+	uint32_t irr = *(volatile uint32_t *)(LAPIC + 0x200 + vec / 32 * 0x10);
+
+	return irr >> (vec % 32) & 1;
+}
+
+static void run_requests(struct vdev *v, unsigned int n)
+{
+	volatile struct virtq_used *u = (struct virtq_used *)USED_ADDR;
+	unsigned int i, ok = 0;
+
+	for (i = 0; i < n; i++) {
+		post(v, i % QSIZE, BUF_ADDR + 64, 32);
+		if (wait_used(avail_idx))
+			break;
+		ok += u->ring[(avail_idx - 1) % QSIZE].len == 32;
+	}
+	kv("rng-requests-ok", ok);
+}
+
+static void test_rng(void)
+{
+	volatile struct virtq_used *u = (struct virtq_used *)USED_ADDR;
+	struct vdev v;
+	unsigned int i;
+	int slot;
+
+	memset_(&v, 0, sizeof(v));
+	slot = enumerate();
+	if (slot < 0) {
+		ps("virtio-rng: not found\n");
+		return;
+	}
+	v.slot = slot;
+	if (probe(&v) || init_dev(&v)) {
+		ps("FAIL: virtio-rng initialisation\n");
+		return;
+	}
+	kv("num-queues", mmio16(v.common + C_NUMQ));
+	setup_msix(&v);
+	avail_idx = 0;
+	memset_((void *)BUF_ADDR, 0, 64);
+	post(&v, 0, BUF_ADDR, 64);
+	if (wait_used(1)) {
+		ps("FAIL: no answer from virtio-rng\n");
+		return;
+	}
+	kv("rng-bytes", u->ring[0].len);
+	kv("rng-distinct", distinct((const uint8_t *)BUF_ADDR, 64));
+	for (i = 0; i < 1000000 && !irr_pending(MSI_VECTOR); i++)
+		__asm__ volatile("pause");
+	kv("msix-irr", irr_pending(MSI_VECTOR));
+	run_requests(&v, 100);
+
+	/* hostile: a buffer far outside guest RAM */
+	post(&v, 1, 0x7fff00000000ULL, 64);
+	for (i = 0; i < 10000000 && !(mmio8(v.common + C_STATUS) & 0x40); i++)
+		__asm__ volatile("pause");
+	kv("needs-reset", !!(mmio8(v.common + C_STATUS) & 0x40));
+	kv("used-after-bad", u->idx == avail_idx - 1);
+	ps("guest still running\n");
+
+	/* reset and use it again */
+	if (init_dev(&v)) {
+		ps("FAIL: re-initialisation after reset\n");
+		return;
+	}
+	kv("status-after-reset", mmio8(v.common + C_STATUS));
+	avail_idx = 0;
+	memset_((void *)BUF_ADDR, 0, 64);
+	post(&v, 0, BUF_ADDR, 48);
+	if (wait_used(1)) {
+		ps("FAIL: no answer after reset\n");
+		return;
+	}
+	kv("rng-bytes-after-reset", u->ring[0].len);
+	kv("rng-distinct-after-reset", distinct((const uint8_t *)BUF_ADDR, 48));
+}
+
+/*
+ * rng-reboot: run the rng test, reset the machine through ACPI, and run it
+ * again in the second boot (the VMM re-registers irqfds, MSI routes and
+ * ioeventfds with the new KVM VM and resets the PCI functions).
+ */
+static void test_reboot(void)
+{
+	uint32_t boot = REBOOT_MARK[0] == 0x56495254 ? 2 : 1;
+
+	kv("virtio-boot", boot);
+	test_rng();
+	if (boot == 2) {
+		REBOOT_MARK[0] = 0;
+		return;
+	}
+	REBOOT_MARK[0] = 0x56495254;
+	outb(ACPI_RESET_PORT, ACPI_RESET_VALUE);
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+void virtio_test(const char *mode)
+{
+	if (mode[0] == 'r' && mode[3] == '-' && mode[4] == 'r')
+		test_reboot();
+	else
+		test_rng();
+}
