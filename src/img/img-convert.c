@@ -2,6 +2,8 @@
 /* wirt-img convert, compare, commit, rebase: commands that copy data. */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -78,14 +80,112 @@ static int write_sparse(struct blk *out, uint64_t off, const uint8_t *buf,
 	return 0;
 }
 
+struct copy {
+	struct blk *in, *out;
+	uint64_t size, gran;
+	bool comp, noc, prog;
+	uint64_t next, done; /* atomic: next chunk to claim, bytes done */
+	pthread_mutex_t lock;
+	int failed;
+	char err[512];
+};
+
+/* Copy [off, end) of the input to the output, skipping zero areas. */
+static int copy_chunk(struct copy *c, uint64_t off, uint64_t end, uint8_t *buf)
+{
+	uint64_t gran = c->gran;
+
+	while (off < end) {
+		uint64_t n = end - off, pnum;
+		bool zero;
+
+		if (zero_status(c->in, off, n, &pnum, &zero) < 0)
+			return -1;
+		if (zero && !c->noc) {
+			/* compressed writes stay cluster aligned */
+			n = c->comp ? MAX(ALIGN_DOWN(off + pnum, gran),
+					  off + MIN(n, gran)) -
+					      off :
+				      pnum;
+			n = MIN(n, end - off);
+			if (!c->comp ||
+			    (off % gran == 0 &&
+			     (n % gran == 0 || off + n == c->size))) {
+				off += n;
+				continue;
+			}
+		}
+		if (blk_pread(c->in, off, buf, n) < 0 ||
+		    write_sparse(c->out, off, buf, n, gran, c->comp) < 0)
+			return -1;
+		off += n;
+	}
+	return 0;
+}
+
+static void *copy_worker(void *arg)
+{
+	struct copy *c = arg;
+	uint8_t *buf = malloc(CHUNK);
+
+	while (buf && !__atomic_load_n(&c->failed, __ATOMIC_ACQUIRE)) {
+		uint64_t i = __atomic_fetch_add(&c->next, 1, __ATOMIC_ACQ_REL);
+		uint64_t off = i * CHUNK, end, d;
+
+		if (off >= c->size)
+			break;
+		end = MIN(off + CHUNK, c->size);
+		if (copy_chunk(c, off, end, buf) < 0) {
+			pthread_mutex_lock(&c->lock);
+			if (!c->failed)
+				snprintf(c->err, sizeof(c->err), "%s",
+					 blk_last_error());
+			c->failed = 1;
+			pthread_mutex_unlock(&c->lock);
+			break;
+		}
+		d = __atomic_add_fetch(&c->done, end - off, __ATOMIC_ACQ_REL);
+		pthread_mutex_lock(&c->lock);
+		img_progress(c->prog, d, c->size);
+		pthread_mutex_unlock(&c->lock);
+	}
+	if (!buf) {
+		snprintf(c->err, sizeof(c->err), "out of memory");
+		c->failed = 1;
+	}
+	free(buf);
+	return NULL;
+}
+
+/* Run the copy on @nt threads; 0 or -1 with c->err set. */
+static int run_copy(struct copy *c, unsigned nt)
+{
+	pthread_t th[8];
+	unsigned started = 0;
+
+	pthread_mutex_init(&c->lock, NULL);
+	for (; started < MIN(nt, ARRAY_SIZE(th)); started++)
+		if (pthread_create(&th[started], NULL, copy_worker, c))
+			break;
+	if (!started)
+		copy_worker(c);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&c->lock);
+	if (!c->failed && blk_flush(c->out) < 0) {
+		snprintf(c->err, sizeof(c->err), "%s", blk_last_error());
+		c->failed = 1;
+	}
+	return c->failed ? -1 : 0;
+}
+
 int cmd_convert(int argc, char **argv)
 {
 	struct blk_create_opts o = { 0 };
 	const char *fmt = NULL, *ofmt = "raw";
 	bool comp = false, prog = false, noc = false;
 	struct blk *in, *out = NULL;
-	uint64_t size, off = 0, gran;
-	uint8_t *buf = NULL;
+	uint64_t size, gran;
 	int c, ret = 1;
 
 	while ((c = getopt_long(argc, argv, "f:O:o:cpqnB:t:T:WS:m:Uh",
@@ -150,35 +250,24 @@ int cmd_convert(int argc, char **argv)
 		goto out;
 	gran = comp ? blk_cluster_size(out) :
 		      MIN(4096, MAX(512, blk_cluster_size(out)));
-	buf = malloc(CHUNK);
-	if (!buf)
-		goto out;
-	img_progress(prog, 0, size);
-	while (off < size) {
-		uint64_t n = MIN(CHUNK, size - off), pnum;
-		bool zero;
+	{
+		struct copy cp = { .in = in,
+				   .out = out,
+				   .size = size,
+				   .gran = gran,
+				   .comp = comp,
+				   .noc = noc,
+				   .prog = prog };
+		/* CPU-bound compression and raw output run in parallel; plain
+		 * qcow2 output stays in order for a sequential layout. */
+		unsigned nt = (comp || strcmp(ofmt, "qcow2")) ? 4 : 1;
 
-		if (zero_status(in, off, n, &pnum, &zero) < 0)
-			goto io_err;
-		if (zero && !noc) {
-			/* keep compressed writes cluster aligned */
-			n = comp ? MAX(ALIGN_DOWN(off + pnum, gran),
-				       off + MIN(n, gran)) -
-					    off :
-				   pnum;
-			n = MIN(n, size - off);
-			if (!comp || (off % gran == 0 &&
-				      (n % gran == 0 || off + n == size))) {
-				off += n;
-				img_progress(prog, off, size);
-				continue;
-			}
+		img_progress(prog, 0, size);
+		if (run_copy(&cp, nt) < 0) {
+			wirt_err("convert of '%s' to '%s' failed: %s",
+				 argv[optind], argv[optind + 1], cp.err);
+			goto out;
 		}
-		if (blk_pread(in, off, buf, n) < 0 ||
-		    write_sparse(out, off, buf, n, gran, comp) < 0)
-			goto io_err;
-		off += n;
-		img_progress(prog, off, size);
 	}
 	if (blk_flush(out) < 0)
 		goto io_err;
@@ -188,7 +277,6 @@ io_err:
 	wirt_err("convert of '%s' to '%s' failed: %s", argv[optind],
 		 argv[optind + 1], blk_last_error());
 out:
-	free(buf);
 	if (out && blk_close(out) < 0 && !ret) {
 		wirt_err("%s", blk_last_error());
 		ret = 1;
