@@ -34,31 +34,31 @@
 struct tap {
 	struct net_backend b;
 	char ifname[IFNAMSIZ];
-	bool started; /* the device wants frames */
-	bool paused; /* a frame waits for guest buffers */
-	bool watching; /* the fd is in the evloop */
+	bool watching; /* the fd is in the evloop (start/stop) */
+	bool paused; /* loop thread: a frame waits for guest buffers */
+	bool warned;
 	size_t pending; /* its length in buf, 0 when none */
 	uint8_t *buf;
 };
 
-static void tap_event(void *opaque, int fd, uint32_t events);
+/*
+ * Threads: start/stop (the device's activate/reset, a vCPU thread) add and
+ * drop the fd; everything else runs in the loop thread, which only changes
+ * the watched events, so the two never undo each other's work: a start
+ * always watches EPOLLIN and the loop pauses again if the guest is still
+ * full.
+ */
 
-/* Watch the fd exactly while started and not paused; 0 or -errno. */
-static int tap_watch(struct tap *t)
+/* Stop or resume reading while the guest has no buffers (loop thread). */
+static void tap_pause(struct tap *t, bool pause)
 {
-	bool want = t->started && !t->paused;
-	int r = 0;
-
-	if (want && !t->watching)
-		r = evloop_add(t->b.loop, t->b.fd, EPOLLIN, tap_event, t);
-	else if (!want && t->watching)
-		evloop_del(t->b.loop, t->b.fd);
-	if (!r)
-		t->watching = want;
-	return r;
+	if (t->paused == pause)
+		return;
+	t->paused = pause;
+	evloop_mod(t->b.loop, t->b.fd, pause ? 0 : EPOLLIN);
 }
 
-/* Offer the waiting frame, then read more; stop when the guest is full. */
+/* Offer the waiting frame, then read more; pause when the guest is full. */
 static void tap_rx(struct tap *t)
 {
 	unsigned int n;
@@ -72,35 +72,52 @@ static void tap_rx(struct tap *t)
 			t->pending = len;
 		}
 		if (t->b.receive(t->b.opaque, t->buf, t->pending) == -EAGAIN) {
-			t->paused = true;
-			tap_watch(t);
+			tap_pause(t, true);
 			return;
 		}
 		t->pending = 0;
 	}
-	t->paused = false;
-	tap_watch(t);
+	tap_pause(t, false);
 }
 
 static void tap_event(void *opaque, int fd, uint32_t events)
 {
-	tap_rx(opaque);
+	struct tap *t = opaque;
+
+	if (events & (EPOLLERR | EPOLLHUP)) {
+		/* the interface went away: stop watching a dead fd */
+		if (!t->warned)
+			wirt_warn(
+				"tap '%s': the interface is gone; the guest's network is down",
+				t->ifname);
+		t->warned = true;
+		evloop_del(t->b.loop, fd);
+		return;
+	}
+	tap_rx(t);
 }
 
 static int tap_start(struct net_backend *b)
 {
 	struct tap *t = (struct tap *)b;
+	int r;
 
-	t->started = true;
-	return tap_watch(t);
+	if (t->watching)
+		return 0;
+	r = evloop_add(b->loop, b->fd, EPOLLIN, tap_event, t);
+	if (r && r != -EEXIST)
+		return r;
+	t->watching = true;
+	return 0;
 }
 
 static void tap_stop(struct net_backend *b)
 {
 	struct tap *t = (struct tap *)b;
 
-	t->started = false;
-	tap_watch(t);
+	if (t->watching)
+		evloop_del(b->loop, b->fd);
+	t->watching = false;
 }
 
 static int tap_send(struct net_backend *b, const struct iovec *iov,
@@ -118,7 +135,7 @@ static void tap_rx_resume(struct net_backend *b)
 {
 	struct tap *t = (struct tap *)b;
 
-	if (t->paused && t->started)
+	if (t->paused && t->watching)
 		tap_rx(t);
 }
 

@@ -401,11 +401,13 @@ static int vnet_activate(struct virtio_dev *d)
 	pthread_mutex_lock(&n->lock);
 	n->vhost_running = vhost;
 	n->active = true;
-	n->rx_waiting = false;
+	/*
+	 * Frames may wait in the backend since before the reset: the
+	 * transport kicks every enabled queue after DRIVER_OK, and that
+	 * receive-queue kick resumes the backend in the loop thread.
+	 */
+	n->rx_waiting = !vhost;
 	pthread_mutex_unlock(&n->lock);
-	/* frames may wait in the backend since before the reset */
-	if (!vhost)
-		n->be->ops->rx_resume(n->be);
 	return 0;
 }
 

@@ -845,8 +845,39 @@ static void test_user_arp_and_udp_to_loopback(void **state)
 	assert_int_equal(recv(s, got, sizeof(got), 0), 5);
 	assert_memory_equal(got, "hello", 5);
 	close(s);
+
+	/*
+	 * The same datagram to another address this host has (127.0.0.2):
+	 * unfiltered, libslirp would send it there; it must not arrive.
+	 */
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(s >= 0);
+	sa.sin_addr.s_addr = htonl(0x7f000002);
+	sa.sin_port = 0;
+	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&sa, &sl), 0);
+	port = ntohs(sa.sin_port);
+	inet_pton(AF_INET, "127.0.0.2", udp + 30);
+	udp[24] = udp[25] = 0;
+	c = csum(udp + 14, 20);
+	udp[24] = c >> 8, udp[25] = c & 0xff;
+	udp[36] = port >> 8, udp[37] = port & 0xff;
+	guest_send(f, udp, sizeof(udp));
+	/* and to the DNS address, which slirp would forward to a resolver */
+	inet_pton(AF_INET, "10.0.2.3", udp + 30);
+	udp[24] = udp[25] = 0;
+	c = csum(udp + 14, 20);
+	udp[24] = c >> 8, udp[25] = c & 0xff;
+	udp[36] = 0, udp[37] = 53;
+	guest_send(f, udp, sizeof(udp));
+	{
+		struct pollfd p = { s, POLLIN, 0 };
+
+		assert_int_equal(poll(&p, 1, 500), 0);
+	}
+	close(s);
 	assert_int_equal(failures, 0);
-	assert_int_equal(stats(f).tx_frames, 2);
+	assert_int_equal(stats(f).tx_frames, 4);
 }
 
 int main(void)
