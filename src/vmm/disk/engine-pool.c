@@ -53,22 +53,13 @@ static void append(struct disk_io **head, struct disk_io **tail,
 /* Run one request through the block library. Returns 0 or -errno. */
 static int run(struct blk *b, struct disk_io *io)
 {
-	uint64_t off = io->off;
-	unsigned int i;
-	int r = 0;
+	int r;
 
 	switch (io->op) {
 	case DISK_READ:
+		return blk_preadv(b, io->off, io->iov, io->niov);
 	case DISK_WRITE:
-		for (i = 0; i < io->niov && !r; i++) {
-			const struct iovec *v = &io->iov[i];
-
-			r = io->op == DISK_READ ?
-				    blk_pread(b, off, v->iov_base, v->iov_len) :
-				    blk_pwrite(b, off, v->iov_base, v->iov_len);
-			off += v->iov_len;
-		}
-		return r;
+		return blk_pwritev(b, io->off, io->iov, io->niov);
 	case DISK_FLUSH:
 		return blk_flush(b);
 	case DISK_DISCARD:
