@@ -33,6 +33,8 @@ struct net_backend_ops {
 	 */
 	int (*send)(struct net_backend *b, const struct iovec *iov,
 		    unsigned int n);
+	/* after a batch of send() calls (may be NULL) */
+	void (*flush)(struct net_backend *b);
 	/* the device has receive buffers again: deliver what waits */
 	void (*rx_resume)(struct net_backend *b);
 	/*

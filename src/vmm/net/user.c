@@ -47,6 +47,7 @@ struct user {
 	int tfd; /* timerfd */
 	int nfd; /* eventfd: slirp asked to be polled again */
 	bool watching;
+	bool dirty; /* frames went in since the last rearm */
 	struct pollfd *pfd; /* as slirp_pollfds_fill asked */
 	unsigned int npfd, cap_pfd;
 	struct pollfd *reg; /* what epfd holds: fd and events */
@@ -383,6 +384,7 @@ static void user_event(void *opaque, int fd, uint32_t events)
 	(void)!read(u->nfd, &v, sizeof(v));
 	r = poll(u->pfd, u->npfd, 0);
 	slirp_pollfds_poll(u->slirp, r < 0, cb_get_revents, u);
+	u->dirty = false;
 	rearm(u);
 }
 
@@ -428,8 +430,18 @@ static int user_send(struct net_backend *b, const struct iovec *iov,
 	if (!net_user_filter(u->txbuf, len))
 		return 0;
 	slirp_input(u->slirp, u->txbuf, len);
-	rearm(u);
+	u->dirty = true; /* rearm once per batch, in user_flush */
 	return 0;
+}
+
+static void user_flush(struct net_backend *b)
+{
+	struct user *u = (struct user *)b;
+
+	if (!u->dirty)
+		return;
+	u->dirty = false;
+	rearm(u);
 }
 
 static void user_rx_resume(struct net_backend *b)
@@ -476,6 +488,7 @@ static const struct net_backend_ops user_ops = {
 	.start = user_start,
 	.stop = user_stop,
 	.send = user_send,
+	.flush = user_flush,
 	.rx_resume = user_rx_resume,
 	.set_offloads = user_set_offloads,
 	.free = user_free,

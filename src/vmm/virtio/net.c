@@ -166,6 +166,8 @@ static void tx_process(struct vnet *n)
 		vq_push(vq, &n->txe, 0);
 		pushed = true;
 	}
+	if (pushed && n->be->ops->flush)
+		n->be->ops->flush(n->be);
 	if (pushed)
 		virtio_dev_interrupt(n->vdev, VNET_TXQ);
 }
