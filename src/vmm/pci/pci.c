@@ -200,7 +200,11 @@ static void cfg_access(struct pci_bus *bus, unsigned int slot, unsigned int fn,
 			memset(data, 0xff, size);
 	} else if (wr) {
 		pci_cfg_write(d, reg, data, size);
+		if (d->cfg_hook)
+			d->cfg_hook(d, reg, size, true);
 	} else {
+		if (d->cfg_hook)
+			d->cfg_hook(d, reg, size, false);
 		pci_cfg_read(d, reg, data, size);
 	}
 	pthread_mutex_unlock(&bus->lock);

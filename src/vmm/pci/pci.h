@@ -73,6 +73,13 @@ struct pci_dev {
 	 * vCPU thread with the bus lock held, or a hook with no vCPU running.
 	 */
 	void (*bar_moved)(struct pci_dev *d, int i, uint64_t addr);
+	/*
+	 * optional: config space [off, off+size) is about to be read, or
+	 * was just written; lets a device back a capability with registers
+	 * (e.g. virtio's PCI configuration access window). Bus lock held.
+	 */
+	void (*cfg_hook)(struct pci_dev *d, unsigned int off, unsigned int size,
+			 bool is_write);
 	void *opaque;
 
 	/* private to the PCI code */

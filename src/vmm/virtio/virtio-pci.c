@@ -32,6 +32,7 @@
 #define CAP_NOTIFY 2
 #define CAP_ISR 3
 #define CAP_DEVICE 4
+#define CAP_PCI_CFG 5
 
 #define ISR_QUEUE 1
 #define ISR_CONFIG 2
@@ -63,6 +64,7 @@ struct vpci {
 	uint8_t isr; /* atomic */
 	uint8_t generation; /* atomic */
 	struct kick *kicks;
+	unsigned int pcicfg; /* offset of the PCI_CFG capability */
 	uint64_t ioev_base; /* notify area address registered, 0 none */
 	bool ioev_live; /* registered with the current KVM VM */
 	unsigned long kicks_seen, slow_kicks, irqs; /* statistics */
@@ -586,6 +588,34 @@ static void hook_destroy(struct vm *vm, void *opaque)
 	vpci_free(t);
 }
 
+/*
+ * The VIRTIO_PCI_CAP_PCI_CFG window (virtio 1.2, 4.1.4.9): the driver sets
+ * bar, offset and length (1, 2 or 4) in the capability, then reading or
+ * writing pci_cfg_data accesses the BAR there. Only BAR 0 is served.
+ */
+static void pcicfg_hook(struct pci_dev *pd, unsigned int off, unsigned int size,
+			bool wr)
+{
+	struct vpci *t = pd->opaque;
+	unsigned int c = t->pcicfg, data = c + 16;
+	uint8_t *cap = pd->cfg + c;
+	uint32_t boff = get_le(cap + 8, 4), len = get_le(cap + 12, 4);
+	uint8_t buf[4] = { 0 };
+
+	if (!c || off >= data + 4 || off + size <= data)
+		return;
+	if (cap[4] != 0 || (len != 1 && len != 2 && len != 4) || boff % len ||
+	    boff >= VIRTIO_PCI_BAR_SIZE)
+		return;
+	if (wr) {
+		memcpy(buf, pd->cfg + data, len);
+		bar0_access(t, boff, buf, len, true);
+	} else {
+		bar0_access(t, boff, buf, len, false);
+		memcpy(pd->cfg + data, buf, 4);
+	}
+}
+
 /* Fill the PCI identity and capabilities of t. Returns 0 or -errno. */
 static int setup_pci(struct vpci *t)
 {
@@ -615,6 +645,15 @@ static int setup_pci(struct vpci *t)
 	if (r >= 0)
 		r = add_vcap(pd, CAP_NOTIFY, VIRTIO_PCI_NOTIFY_OFF,
 			     t->nq * VIRTIO_PCI_NOTIFY_MULT, true);
+	if (r >= 0) {
+		/* bar, offset, length and the data window are writable */
+		static const uint8_t wm[20] = { [4] = 0xff, [8 ... 19] = 0xff };
+		uint8_t cap[20] = { PCI_CAP_ID_VNDR, 0, 20, CAP_PCI_CFG };
+
+		r = pci_dev_add_cap(pd, cap, wm, sizeof(cap));
+		t->pcicfg = r > 0 ? r : 0;
+		pd->cfg_hook = pcicfg_hook;
+	}
 	if (r >= 0)
 		r = pci_dev_init_msix(pd, t->nvec, 1);
 	return r < 0 ? r : 0;

@@ -17,7 +17,9 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <linux/kvm.h>
 
+#include "vmm/kvm/irq.h"
 #include "vmm/pci/pci.h"
 #include "vmm/virtio/ring.h"
 #include "vmm/virtio/rng.h"
@@ -249,7 +251,7 @@ static void test_transport(void **state)
 	uint8_t gen;
 
 	msix = walk_caps(&types);
-	assert_int_equal(types, 1u << 1 | 1u << 2 | 1u << 3);
+	assert_int_equal(types, 1u << 1 | 1u << 2 | 1u << 3 | 1u << 5);
 	assert_int_not_equal(msix, 0);
 	assert_int_equal(cf8_read(1, msix) >> 16 & 0x7ff, 1); /* 2 vectors */
 	assert_int_equal(cf8_read(1, msix + 4), 1); /* table: BAR 1 + 0 */
@@ -320,6 +322,92 @@ static void test_transport(void **state)
 	assert_true(rd(0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);
 }
 
+/* The virtio PCI_CFG window: BAR 0 registers through config space. */
+static void test_pci_cfg_window(void **state)
+{
+	unsigned int p, c = 0;
+
+	for (p = cf8_read(1, 0x34) & 0xff; p; p = cf8_read(1, p) >> 8 & 0xff)
+		if ((cf8_read(1, p) & 0xff) == PCI_CAP_ID_VNDR &&
+		    cf8_read(1, p) >> 24 == 5)
+			c = p;
+	assert_int_not_equal(c, 0);
+	assert_int_equal(cf8_read(1, c) >> 16 & 0xff, 20); /* cap_len */
+	/* works without memory decoding: num_queues at 0x12, 2 bytes */
+	cf8_write(1, c + 4, 1, 0);
+	cf8_write(1, c + 8, 4, 0x12);
+	cf8_write(1, c + 12, 4, 2);
+	assert_int_equal(cf8_read(1, c + 16) & 0xffff, 1);
+	/* a write: device_status = ACKNOWLEDGE, read back */
+	cf8_write(1, c + 8, 4, 0x14);
+	cf8_write(1, c + 12, 4, 1);
+	cf8_write(1, c + 16, 1, VIRTIO_STATUS_ACKNOWLEDGE);
+	cf8_write(1, c + 16, 4, 0); /* another write: status 0 = reset */
+	cf8_write(1, c + 16, 1, VIRTIO_STATUS_ACKNOWLEDGE);
+	assert_int_equal(cf8_read(1, c + 16) & 0xff, VIRTIO_STATUS_ACKNOWLEDGE);
+	/* bad length or BAR: nothing happens, no crash */
+	cf8_write(1, c + 12, 4, 3);
+	cf8_read(1, c + 16);
+	cf8_write(1, c + 12, 4, 4);
+	cf8_write(1, c + 8, 4, 0xfffffffc);
+	cf8_read(1, c + 16);
+	cf8_write(1, c + 4, 1, 5);
+	cf8_write(1, c + 16, 4, 0);
+}
+
+/* GSI routing keeps KVM's default irqchip routes beside MSI routes. */
+static void test_routes(void **state)
+{
+	struct kvm_irq_routing_entry e[64];
+	struct irq_router *r = irq_router_new();
+	unsigned int n, i, msi = 0;
+	int g;
+
+	assert_non_null(r);
+	n = irq_router_fill(r, e, 64);
+	assert_int_equal(n, 24 + 16);
+	for (i = 0; i < n; i++)
+		assert_int_equal(e[i].type, KVM_IRQ_ROUTING_IRQCHIP);
+	/* GSI 0: IOAPIC pin 0 and PIC master pin 0 */
+	assert_int_equal(e[0].gsi, 0);
+	assert_int_equal(e[0].u.irqchip.irqchip, KVM_IRQCHIP_IOAPIC);
+	assert_int_equal(e[1].u.irqchip.irqchip, KVM_IRQCHIP_PIC_MASTER);
+	/* GSI 9: IOAPIC pin 9 and PIC slave pin 1 */
+	assert_int_equal(e[18].gsi, 9);
+	assert_int_equal(e[18].u.irqchip.pin, 9);
+	assert_int_equal(e[19].u.irqchip.irqchip, KVM_IRQCHIP_PIC_SLAVE);
+	assert_int_equal(e[19].u.irqchip.pin, 1);
+	/* GSI 23: IOAPIC only, last default */
+	assert_int_equal(e[39].gsi, 23);
+	assert_int_equal(e[39].u.irqchip.irqchip, KVM_IRQCHIP_IOAPIC);
+	g = irq_router_alloc(r, 4);
+	assert_int_equal(g, 24);
+	assert_int_equal(irq_router_alloc(r, IRQ_MAX_MSI), -ENOSPC);
+	assert_int_equal(irq_router_set_msi(r, 23, 0xfee00000, 0, true),
+			 -EINVAL);
+	assert_int_equal(irq_router_set_msi(r, 28, 0xfee00000, 0, true),
+			 -EINVAL);
+	assert_int_equal(irq_router_set_msi(r, 26, 0xfee01000, 0x41, true), 0);
+	n = irq_router_fill(r, e, 64);
+	assert_int_equal(n, 41);
+	for (i = 0; i < n; i++)
+		if (e[i].type == KVM_IRQ_ROUTING_MSI) {
+			msi++;
+			assert_int_equal(e[i].gsi, 26);
+			assert_int_equal(e[i].u.msi.address_lo, 0xfee01000);
+			assert_int_equal(e[i].u.msi.data, 0x41);
+		}
+	assert_int_equal(msi, 1);
+	/* the device's vector got a route once unmasked (test_transport) */
+	assert_int_equal(irq_router_commit(r, -1, false), 0);
+	assert_int_equal(irq_router_commits(r), 1);
+	assert_int_equal(irq_router_commit(r, -1, false), 0);
+	assert_int_equal(irq_router_commits(r), 1); /* unchanged: no ioctl */
+	irq_router_set_msi(r, 26, 0, 0, false);
+	assert_int_equal(irq_router_fill(r, e, 64), 40);
+	irq_router_free(r);
+}
+
 static void test_second_rng(void **state)
 {
 	assert_int_equal(virtio_rng_create(&vm, ""), -EINVAL);
@@ -332,6 +420,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bus, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transport, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_pci_cfg_window, setup,
+						teardown),
+		cmocka_unit_test(test_routes),
 		cmocka_unit_test_setup_teardown(test_second_rng, setup,
 						teardown),
 	};
