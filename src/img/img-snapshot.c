@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "block/qcow2.h"
 #include "common/util.h"
@@ -220,7 +221,9 @@ int cmd_bench(int argc, char **argv)
 		blk_close(B.b);
 		return 1;
 	}
+	/* depth is emulated by threads; more than two per CPU only contend */
 	nt = MIN(depth, ARRAY_SIZE(th));
+	nt = MIN(nt, 2 * MAX(1L, sysconf(_SC_NPROCESSORS_ONLN)));
 	printf("Sending %llu %s requests, %llu bytes each, %llu in parallel (starting at offset %llu, step size %llu)\n",
 	       (unsigned long long)B.count, B.write ? "write" : "read",
 	       (unsigned long long)B.bufsize, (unsigned long long)depth,
