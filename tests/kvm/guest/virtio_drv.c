@@ -13,8 +13,8 @@
 
 #include "vmm/acpi/acpi.h"
 #include "vmm/virtio/ring.h"
+#include "gio.h"
 
-#define COM1 0x3f8
 #define LAPIC 0xfee00000UL
 #define ECAM 0xe0000000UL
 #define MSI_VECTOR 0x45
@@ -30,74 +30,20 @@
 
 void virtio_test(const char *mode);
 
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline void outl(uint16_t port, uint32_t v)
-{
-	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint32_t inl(uint16_t port)
-{
-	uint32_t v;
-
-	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static void pc(char c)
-{
-	while (!(inb(COM1 + 5) & 0x20))
-		;
-	outb(COM1, c);
-}
-
-static void ps(const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '\n')
-			pc('\r');
-		pc(*s);
-	}
-}
-
-static void pu(uint64_t v)
-{
-	char b[24];
-	int i = 0;
-
-	do {
-		b[i++] = '0' + v % 10;
-		v /= 10;
-	} while (v);
-	while (i)
-		pc(b[--i]);
-}
 
 static void phex(uint64_t v, int digits)
 {
 	while (digits--)
-		pc("0123456789abcdef"[(v >> (4 * digits)) & 0xf]);
+		gio_putc("0123456789abcdef"[(v >> (4 * digits)) & 0xf]);
 }
 
 /* "key: value\n" */
 static void kv(const char *k, uint64_t v)
 {
-	ps(k);
-	ps(": ");
-	pu(v);
-	ps("\n");
+	gio_puts(k);
+	gio_puts(": ");
+	gio_putu(v);
+	gio_puts("\n");
 }
 
 static uint32_t mmio32(uint64_t a)
@@ -202,15 +148,15 @@ static int enumerate(void)
 		if (mmio32(ECAM + (s << 15)) != id ||
 		    mmio32(ECAM + (s << 15) + 8) != cfg_read(s, 8))
 			ecam_ok = 0;
-		ps("pci: 00:");
+		gio_puts("pci: 00:");
 		phex(s, 2);
-		ps(".0 ");
+		gio_puts(".0 ");
 		phex(id & 0xffff, 4);
-		pc(':');
+		gio_putc(':');
 		phex(id >> 16, 4);
-		ps(" class ");
+		gio_puts(" class ");
 		phex(cfg_read(s, 8) >> 8, 6);
-		ps("\n");
+		gio_puts("\n");
 		if (id == 0x10441af4)
 			rng = s;
 	}
@@ -255,16 +201,16 @@ static int probe(struct vdev *v)
 		else if (type == 4)
 			v->device = addr;
 	}
-	ps("virtio-caps:");
+	gio_puts("virtio-caps:");
 	if (seen & 2)
-		ps(" common");
+		gio_puts(" common");
 	if (seen & 4)
-		ps(" notify");
+		gio_puts(" notify");
 	if (seen & 8)
-		ps(" isr");
+		gio_puts(" isr");
 	if (v->msix_cap)
-		ps(" msix");
-	ps("\n");
+		gio_puts(" msix");
+	gio_puts("\n");
 	return (seen & 0xe) == 0xe && v->msix_cap ? 0 : -1;
 }
 
@@ -391,12 +337,12 @@ static void test_rng(void)
 	memset_(&v, 0, sizeof(v));
 	slot = enumerate();
 	if (slot < 0) {
-		ps("virtio-rng: not found\n");
+		gio_puts("virtio-rng: not found\n");
 		return;
 	}
 	v.slot = slot;
 	if (probe(&v) || init_dev(&v)) {
-		ps("FAIL: virtio-rng initialisation\n");
+		gio_puts("FAIL: virtio-rng initialisation\n");
 		return;
 	}
 	kv("num-queues", mmio16(v.common + C_NUMQ));
@@ -405,7 +351,7 @@ static void test_rng(void)
 	memset_((void *)BUF_ADDR, 0, 64);
 	post(&v, 0, BUF_ADDR, 64);
 	if (wait_used(1)) {
-		ps("FAIL: no answer from virtio-rng\n");
+		gio_puts("FAIL: no answer from virtio-rng\n");
 		return;
 	}
 	kv("rng-bytes", u->ring[0].len);
@@ -421,11 +367,11 @@ static void test_rng(void)
 		__asm__ volatile("pause");
 	kv("needs-reset", !!(mmio8(v.common + C_STATUS) & 0x40));
 	kv("used-after-bad", u->idx == avail_idx - 1);
-	ps("guest still running\n");
+	gio_puts("guest still running\n");
 
 	/* reset and use it again */
 	if (init_dev(&v)) {
-		ps("FAIL: re-initialisation after reset\n");
+		gio_puts("FAIL: re-initialisation after reset\n");
 		return;
 	}
 	kv("status-after-reset", mmio8(v.common + C_STATUS));
@@ -433,7 +379,7 @@ static void test_rng(void)
 	memset_((void *)BUF_ADDR, 0, 64);
 	post(&v, 0, BUF_ADDR, 48);
 	if (wait_used(1)) {
-		ps("FAIL: no answer after reset\n");
+		gio_puts("FAIL: no answer after reset\n");
 		return;
 	}
 	kv("rng-bytes-after-reset", u->ring[0].len);
