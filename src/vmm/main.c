@@ -12,6 +12,7 @@
 #include "vmm/devices/console.h"
 #include "vmm/kvm/kvm.h"
 #include "vmm/kvm/vcpu.h"
+#include "vmm/state/state.h"
 #include "vmm/vm.h"
 #include "vmm/vmm.h"
 
@@ -81,6 +82,8 @@ int main(int argc, char **argv)
 	if (r == OPTS_EXIT_OK)
 		return 0;
 	if (r != OPTS_RUN)
+		return EXIT_HOST;
+	if (cfg.incoming && state_merge_config(&cfg))
 		return EXIT_HOST;
 
 	if (vm_prepare(&vm, &cfg)) {

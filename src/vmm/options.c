@@ -21,6 +21,8 @@ enum {
 	OPT_DISK,
 	OPT_NET,
 	OPT_RNG,
+	OPT_API_SOCKET,
+	OPT_INCOMING,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -37,6 +39,8 @@ static const struct option long_opts[] = {
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "net", required_argument, NULL, OPT_NET },
 	{ "rng", no_argument, NULL, OPT_RNG },
+	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
+	{ "incoming", required_argument, NULL, OPT_INCOMING },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -47,7 +51,7 @@ const char *vmm_usage(void)
 	return "usage: wirt-vmm --kernel PATH [--initrd PATH] [--cmdline STR] [--cpus N]\n"
 	       "                [--memory SIZE] [--console stdio|file=PATH|socket=PATH|none]\n"
 	       "                [--name NAME] [--no-reboot] [--disk SPEC]... [--net SPEC]...\n"
-	       "                [--rng]\n"
+	       "                [--rng] [--api-socket PATH] [--incoming file:PATH]\n"
 	       "\n"
 	       "Boots a Linux bzImage on KVM without firmware.\n"
 	       "  --kernel PATH     bzImage to boot (boot protocol 2.06 or later, 64-bit)\n"
@@ -65,6 +69,10 @@ const char *vmm_usage(void)
 	       "                    or tap=IFNAME[,vhost=on][,mac=M] (repeatable)\n"
 	       "  --rng             virtio-rng fed by the host's getrandom()\n"
 	       "  --console virtio  the console is the guest's hvc0 (virtio-console)\n"
+	       "  --api-socket PATH QMP control socket (stop, cont, system_powerdown,\n"
+	       "                    migrate to file:PATH, ...), mode 0600\n"
+	       "  --incoming file:PATH  restore a VM saved by QMP migrate; --kernel and\n"
+	       "                    the device options may be left out (given, they must match)\n"
 	       "\n"
 	       "Exit status: 0 when the guest powers off (or reboots with --no-reboot),\n"
 	       "1 when the VM crashes, 2 for bad usage or a host problem.\n";
@@ -133,6 +141,21 @@ static int parse_one(int opt, const char *arg, struct vmm_config *cfg)
 		}
 		cfg->memory = v;
 		return 0;
+	case OPT_API_SOCKET:
+		if (!*arg) {
+			wirt_err("--api-socket: give the path of the socket to create");
+			return -EINVAL;
+		}
+		cfg->api_socket = arg;
+		return 0;
+	case OPT_INCOMING:
+		if (strncmp(arg, "file:", 5) || !arg[5]) {
+			wirt_err("--incoming '%s': only file:PATH is supported (a file written by QMP migrate)",
+				 arg);
+			return -EINVAL;
+		}
+		cfg->incoming = arg + 5;
+		return 0;
 	case OPT_DISK:
 	case OPT_NET:
 	case OPT_RNG:
@@ -196,7 +219,7 @@ int vmm_parse_args(int argc, char **argv, struct vmm_config *cfg)
 			 argv[optind]);
 		return OPTS_ERROR;
 	}
-	if (!cfg->kernel) {
+	if (!cfg->kernel && !cfg->incoming) {
 		wirt_err("no kernel given: use --kernel PATH (see wirt-vmm --help)");
 		return OPTS_ERROR;
 	}

@@ -25,6 +25,7 @@
 #include "vmm/devices/uart8250.h"
 #include "vmm/kvm/kvm.h"
 #include "vmm/kvm/vcpu.h"
+#include "vmm/state/state.h"
 #include "vmm/virtio/vconsole.h"
 
 #define TSS_ADDR 0xfffbd000UL
@@ -275,6 +276,7 @@ int vm_prepare(struct vm *vm, const struct vmm_config *cfg)
 	vm->wake_fd = -1;
 	vm->ncpus = cfg->cpus;
 	pthread_mutex_init(&vm->lock, NULL);
+	vm_pause_init(vm);
 
 	r = read_file("kernel", cfg->kernel, MAX_KERNEL_SIZE, &vm->kernel_image,
 		      &vm->kernel_len);
@@ -345,6 +347,10 @@ int vm_init(struct vm *vm, int kvm_fd)
 	r = init_devices(vm);
 	if (!r)
 		r = vdevs_create(vm);
+	if (!r)
+		r = control_init(vm);
+	if (!r && cfg->incoming)
+		r = state_open(vm);
 	return r;
 }
 
@@ -501,6 +507,7 @@ static void destroy_kvm_vm(struct vm *vm)
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	vm->vm_fd = -1;
+	vm->pause.clock_valid = false;
 	pthread_mutex_unlock(&vm->lock);
 }
 
@@ -520,7 +527,7 @@ static int boot_once(struct vm *vm)
 	r = hooks_attach(vm);
 	if (r)
 		return r;
-	r = load_guest(vm);
+	r = vm->incoming ? 0 : load_guest(vm);
 	if (r)
 		return r;
 	for (i = 0; i < vm->ncpus; i++) {
@@ -529,6 +536,11 @@ static int boot_once(struct vm *vm)
 			wirt_err("creating vCPU %u failed: %s", i, strerror(-r));
 			return r;
 		}
+	}
+	if (vm->incoming) {
+		r = state_restore(vm);
+		if (r)
+			return r;
 	}
 	for (i = 0; i < vm->ncpus; i++) {
 		r = vcpu_start(&vm->vcpus[i]);
@@ -550,6 +562,7 @@ void vm_request_stop(struct vm *vm, enum vm_request req)
 		__atomic_store_n(&vm->request, req, __ATOMIC_RELEASE);
 	for (i = 0; vm->vcpus && i < vm->ncpus; i++)
 		vcpu_kick(&vm->vcpus[i]);
+	pthread_cond_broadcast(&vm->pause.cond);
 	pthread_mutex_unlock(&vm->lock);
 	(void)!write(vm->wake_fd, &one, sizeof(one));
 }
@@ -614,6 +627,7 @@ int vm_run(struct vm *vm)
 		wait_for_stop(vm, sig_fd);
 		destroy_kvm_vm(vm);
 		req = vm->request;
+		control_vm_stopped(vm, req);
 		if (req == VM_RESET && !vm->cfg->no_reboot) {
 			uart8250_reset(vm->uart);
 			atomic_store(&vm->ged_events, 0);
@@ -633,6 +647,8 @@ void vm_destroy(struct vm *vm)
 {
 	unsigned int i = vm->nhooks;
 
+	control_free(vm);
+	state_close(vm);
 	while (i--)
 		if (vm->hooks[i].destroy)
 			vm->hooks[i].destroy(vm, vm->hooks[i].opaque);
@@ -650,5 +666,6 @@ void vm_destroy(struct vm *vm)
 	free(vm->cpuid);
 	free(vm->kernel_image);
 	pthread_mutex_destroy(&vm->lock);
+	pthread_cond_destroy(&vm->pause.cond);
 	memset(vm, 0, sizeof(*vm));
 }

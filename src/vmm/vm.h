@@ -9,11 +9,13 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vmm/acpi/acpi.h"
 #include "vmm/boot/layout.h"
 #include "vmm/bus.h"
+#include "vmm/control/control.h"
 #include "vmm/mem.h"
 #include "vmm/vmm.h"
 
@@ -23,6 +25,9 @@ struct virtio_console;
 struct vm;
 struct console;
 struct vcpu;
+struct vm_control;
+struct state_writer;
+struct state_in;
 
 /* Why the VM stopped running; the first request wins. */
 enum vm_request {
@@ -47,6 +52,22 @@ struct vm_hook {
 	void (*kvm_detach)(struct vm *vm, void *opaque);
 	void (*reset)(struct vm *vm, void *opaque);
 	void (*destroy)(struct vm *vm, void *opaque);
+	void *opaque;
+};
+
+/*
+ * Save/restore of a device (QMP migrate, --incoming), registered with
+ * vm_add_state_hook next to its vm_hook (same opaque). save runs while
+ * every vCPU is parked: flush what the guest wrote (disks) and append the
+ * device state with state_put() (vmm/state/state.h); load gets those
+ * bytes back (hostile input: validate) after kvm_attach, before the vCPUs
+ * run. A vm_hook with kvm_attach or reset and no state hook of the same
+ * opaque makes migrate fail, naming the device. Both return 0 or -errno.
+ */
+struct vm_state_hook {
+	const char *name;
+	int (*save)(struct vm *vm, void *opaque, struct state_writer *w);
+	int (*load)(struct vm *vm, void *opaque, const void *buf, size_t len);
 	void *opaque;
 };
 
@@ -76,6 +97,8 @@ struct vm {
 
 	struct vm_hook hooks[VM_MAX_HOOKS];
 	unsigned int nhooks;
+	struct vm_state_hook state_hooks[VM_MAX_HOOKS];
+	unsigned int nstate_hooks;
 	struct pci_bus *pci; /* NULL until a PCI device is added */
 	struct virtio_console *vcon; /* --console virtio: hvc0 gets input */
 
@@ -84,6 +107,9 @@ struct vm {
 	int wake_fd; /* eventfd: main thread wakes on a request */
 	atomic_uint io_exits; /* exits since boot, tells real resets apart */
 	atomic_uint ged_events; /* pending GED events, read-to-clear */
+	struct vm_pause pause; /* stop/cont (control/pause.c) */
+	struct vm_control *ctl; /* --api-socket (control/control.c) */
+	struct state_in *incoming; /* --incoming: state to load at boot */
 };
 
 /*
@@ -117,6 +143,9 @@ void vm_request_stop(struct vm *vm, enum vm_request req);
 
 /* vm_add_hook - register h (copied). Returns 0 or -ENOSPC. */
 int vm_add_hook(struct vm *vm, const struct vm_hook *h);
+
+/* vm_add_state_hook - register h (copied). Returns 0 or -ENOSPC. */
+int vm_add_state_hook(struct vm *vm, const struct vm_state_hook *h);
 
 /*
  * vdevs_create - create the devices of cfg->vdevs (--disk, --net, --rng,

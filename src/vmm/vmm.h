@@ -38,6 +38,8 @@ struct vmm_config {
 	bool virtio_console; /* --console virtio: the console is hvc0 */
 	struct vdev_spec vdevs[VMM_MAX_VDEVS];
 	unsigned int nvdevs;
+	const char *api_socket; /* --api-socket PATH: QMP control socket */
+	const char *incoming; /* --incoming file:PATH: restore saved state */
 };
 
 enum opts_result {

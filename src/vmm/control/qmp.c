@@ -62,6 +62,8 @@ struct qmp_server {
 	pthread_mutex_t lock; /* clients list and every output queue */
 	struct qmp_client *clients;
 	unsigned int nclients;
+	void (*defer_fn)(void *); /* set by a handler: runs after its reply */
+	void *defer_arg;
 };
 
 int qmp_error_set(struct qmp_error *e, const char *cls, const char *fmt, ...)
@@ -448,6 +450,12 @@ static void handle_request(struct qmp_client *c, struct json_object *req)
 		reply_error(c, id, err.cls, err.desc);
 	else
 		reply_return(c, id, ret);
+	if (c->s->defer_fn) {
+		void (*fn)(void *) = c->s->defer_fn;
+
+		c->s->defer_fn = NULL;
+		fn(c->s->defer_arg);
+	}
 }
 
 /* After bad input: reply once, forget the partial request, skip the line. */
@@ -764,6 +772,12 @@ void qmp_server_event(struct qmp_server *s, const char *name,
 	json_object_put(o);
 	if (pending)
 		kick(s);
+}
+
+void qmp_server_defer(struct qmp_server *s, void (*fn)(void *), void *arg)
+{
+	s->defer_fn = fn;
+	s->defer_arg = arg;
 }
 
 unsigned int qmp_server_nclients(struct qmp_server *s)

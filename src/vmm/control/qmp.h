@@ -106,6 +106,13 @@ int qmp_server_start(struct qmp_server *s);
 void qmp_server_event(struct qmp_server *s, const char *name,
 		      struct json_object *data);
 
+/*
+ * qmp_server_defer - from inside a command handler: call fn(arg) in the
+ * server thread right after this command's reply is queued (e.g. quit
+ * answers first, then stops the VM). One per command.
+ */
+void qmp_server_defer(struct qmp_server *s, void (*fn)(void *), void *arg);
+
 /* Number of clients connected now (for tests). */
 unsigned int qmp_server_nclients(struct qmp_server *s);
 

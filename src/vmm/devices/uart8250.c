@@ -275,6 +275,42 @@ void uart8250_reset(struct uart8250 *u)
 	update_irq(u);
 }
 
+void uart8250_get_regs(struct uart8250 *u, struct uart8250_regs *r)
+{
+	memset(r, 0, sizeof(*r));
+	pthread_mutex_lock(&u->lock);
+	r->ier = u->ier;
+	r->lcr = u->lcr;
+	r->mcr = u->mcr;
+	r->scr = u->scr;
+	r->dll = u->dll;
+	r->dlm = u->dlm;
+	r->fcr = u->fcr;
+	r->lsr_err = u->lsr_err;
+	r->msr = u->msr;
+	r->rbr_last = u->rbr_last;
+	r->thre_pending = u->thre_pending;
+	pthread_mutex_unlock(&u->lock);
+}
+
+void uart8250_set_regs(struct uart8250 *u, const struct uart8250_regs *r)
+{
+	pthread_mutex_lock(&u->lock);
+	u->ier = r->ier & 0x0f;
+	u->lcr = r->lcr;
+	u->mcr = r->mcr & 0x1f;
+	u->scr = r->scr;
+	u->dll = r->dll;
+	u->dlm = r->dlm;
+	u->fcr = r->fcr;
+	u->lsr_err = r->lsr_err & 0x1e;
+	u->msr = r->msr;
+	u->rbr_last = r->rbr_last;
+	u->thre_pending = r->thre_pending != 0;
+	pthread_mutex_unlock(&u->lock);
+	update_irq(u);
+}
+
 /* RBR read: pop one byte of the receive FIFO. Caller holds the lock. */
 static uint8_t read_rbr(struct uart8250 *u)
 {

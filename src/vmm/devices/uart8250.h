@@ -38,6 +38,22 @@ void uart8250_free(struct uart8250 *u);
 /* Reset to power-on state (guest reboot); drops pending host input. */
 void uart8250_reset(struct uart8250 *u);
 
+/* The guest-visible register state, for save/restore. */
+struct uart8250_regs {
+	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr, lsr_err, msr, rbr_last;
+	uint8_t thre_pending;
+	uint8_t pad[5];
+};
+
+/* uart8250_get_regs - copy the register state of u into r. */
+void uart8250_get_regs(struct uart8250 *u, struct uart8250_regs *r);
+
+/*
+ * uart8250_set_regs - load register state r (hostile input: reserved bits
+ * are masked) and update the interrupt line.
+ */
+void uart8250_set_regs(struct uart8250 *u, const struct uart8250_regs *r);
+
 /* Guest register access; off is 0..7, other values read 0xff / are ignored. */
 uint8_t uart8250_read(struct uart8250 *u, unsigned int off);
 void uart8250_write(struct uart8250 *u, unsigned int off, uint8_t val);

@@ -306,11 +306,16 @@ static void *vcpu_thread(void *arg)
 
 	snprintf(name, sizeof(name), "vcpu%u", v->id);
 	pthread_setname_np(pthread_self(), name);
+	__atomic_store_n(&v->tid, gettid(), __ATOMIC_RELAXED);
 	sigemptyset(&set);
 	sigaddset(&set, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
 	for (;;) {
+		if (__atomic_load_n(&vm->request, __ATOMIC_ACQUIRE) !=
+		    VM_RUNNING)
+			break;
+		vm_vcpu_park(v);
 		if (__atomic_load_n(&vm->request, __ATOMIC_ACQUIRE) !=
 		    VM_RUNNING)
 			break;

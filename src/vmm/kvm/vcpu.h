@@ -6,6 +6,7 @@
 #include <linux/kvm.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct vm;
 
@@ -16,6 +17,7 @@ struct vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	int started;
+	pid_t tid; /* the thread's id (query-cpus-fast), 0 before it runs */
 };
 
 /*

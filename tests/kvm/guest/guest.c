@@ -303,6 +303,86 @@ static void test_echo(void)
 	puts_("echo done\n");
 }
 
+/* LAPIC timer interrupt: acknowledge and return (wakes the hlt). */
+__asm__(".text\n"
+	".globl timer_isr\n"
+	"timer_isr:\n"
+	"	pushq %rax\n"
+	"	movabsq $0xfee000b0, %rax\n"
+	"	movl $0, (%rax)\n"
+	"	popq %rax\n"
+	"	iretq\n");
+extern char timer_isr[];
+
+#define TIMER_VECTOR 0x40
+
+/* An IDT whose only gate is the timer vector; then the LAPIC timer on. */
+static void timer_setup(void)
+{
+	static uint64_t idt[2 * 256] __attribute__((aligned(16)));
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) idtr = { sizeof(idt) - 1,
+					   (uint64_t)(uintptr_t)idt };
+	uint64_t h = (uint64_t)(uintptr_t)timer_isr;
+	uint16_t cs;
+
+	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
+	idt[2 * TIMER_VECTOR] = (h & 0xffff) | (uint64_t)cs << 16 |
+				(uint64_t)0x8e << 40 |
+				((h >> 16) & 0xffff) << 48;
+	idt[2 * TIMER_VECTOR + 1] = h >> 32;
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+	/* mask both 8259s: only the LAPIC timer may interrupt the hlt */
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+	lapic_write(0xf0, 0x1ff); /* software enable */
+	lapic_write(0x3e0, 0xb); /* divide by 1 */
+	lapic_write(0x320, TIMER_VECTOR); /* one-shot */
+}
+
+/* Sleep about ns nanoseconds in hlt (KVM's APIC timer ticks per ns). */
+static void sleep_ns(uint32_t ns)
+{
+	lapic_write(0x380, ns);
+	__asm__ volatile("sti; hlt; cli");
+}
+
+/*
+ * Print "count: N" about every 100 ms forever, N kept in RAM (a saved and
+ * restored VM goes on from where it was), sleeping in hlt between lines.
+ * Checks the GED event register every 25 ms: a power button press prints
+ * a line and powers off. wirt.test=counter-stop=N powers off after N.
+ */
+static void test_counter(const char *arg)
+{
+	static volatile uint64_t count;
+	uint64_t stop = 0;
+	int i;
+
+	if (starts(arg, "-stop="))
+		for (arg += 6; *arg >= '0' && *arg <= '9'; arg++)
+			stop = stop * 10 + (*arg - '0');
+	timer_setup();
+	for (;;) {
+		count++;
+		puts_("count: ");
+		putu(count);
+		puts_("\n");
+		if (stop && count >= stop)
+			return;
+		for (i = 0; i < 4; i++) {
+			if (*(volatile uint32_t *)ACPI_GED_MMIO_BASE &
+			    ACPI_GED_EVT_POWER_BUTTON) {
+				puts_("power button pressed\n");
+				return;
+			}
+			sleep_ns(25000000);
+		}
+	}
+}
+
 void guest_main(uint8_t *bp)
 {
 	const char *t = test_name(bp);
@@ -328,6 +408,8 @@ void guest_main(uint8_t *bp)
 		test_echo();
 	else if (starts(t, "virtio-"))
 		virtio_test(t + 7);
+	else if (starts(t, "counter"))
+		test_counter(t + 7);
 	else if (starts(t, "hang"))
 		for (;;)
 			__asm__ volatile("pause");

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The QMP command set of a VM: run state, stop/cont, power button, reset,
+ * quit, vCPU list, and the events the VM emits.
+ */
+#include "vmm/control/control.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "vmm/control/ctl.h"
+#include "vmm/control/qmp.h"
+#include "vmm/devices/platform.h"
+#include "vmm/kvm/vcpu.h"
+#include "vmm/vm.h"
+
+void control_event(struct vm *vm, const char *name, struct json_object *data)
+{
+	if (vm->ctl)
+		qmp_server_event(vm->ctl->srv, name, data);
+	else
+		json_object_put(data);
+}
+
+/* {"guest": guest, "reason": reason}: SHUTDOWN and RESET data. */
+static struct json_object *why(bool guest, const char *reason)
+{
+	struct json_object *d = json_object_new_object();
+
+	json_object_object_add(d, "guest", json_object_new_boolean(guest));
+	json_object_object_add(d, "reason", json_object_new_string(reason));
+	return d;
+}
+
+void control_vm_stopped(struct vm *vm, int req)
+{
+	struct vm_control *c = vm->ctl;
+	const char *host = c ? c->host_reason : NULL;
+
+	if (!c)
+		return;
+	c->host_reason = NULL;
+	switch (req) {
+	case VM_POWEROFF:
+		control_event(vm, "SHUTDOWN", why(true, "guest-shutdown"));
+		break;
+	case VM_RESET:
+		if (vm->cfg->no_reboot)
+			control_event(vm, "SHUTDOWN",
+				      why(!host, host ? host : "guest-reset"));
+		else
+			control_event(vm, "RESET",
+				      why(!host, host ? host : "guest-reset"));
+		break;
+	case VM_QUIT:
+		control_event(vm, "SHUTDOWN",
+			      why(false, host ? host : "host-signal"));
+		break;
+	case VM_CRASH:
+		control_event(vm, "SHUTDOWN", why(true, "guest-panic"));
+		break;
+	}
+}
+
+/* QEMU's RunState name for the VM now. */
+static const char *run_state(struct vm *vm)
+{
+	struct vm_control *c = vm->ctl;
+	enum vm_request req = __atomic_load_n(&vm->request, __ATOMIC_ACQUIRE);
+
+	if (req == VM_CRASH)
+		return "internal-error";
+	if (req != VM_RUNNING && req != VM_RESET)
+		return "shutdown";
+	if (c->state_override)
+		return c->state_override;
+	return vm_paused(vm) ? "paused" : "running";
+}
+
+static int cmd_query_status(void *opaque, struct json_object *args,
+			    struct json_object **ret, struct qmp_error *err)
+{
+	struct vm *vm = opaque;
+	struct json_object *o = json_object_new_object();
+	const char *st = run_state(vm);
+
+	json_object_object_add(o, "status", json_object_new_string(st));
+	json_object_object_add(o, "singlestep", json_object_new_boolean(0));
+	json_object_object_add(o, "running",
+			       json_object_new_boolean(!strcmp(st, "running")));
+	*ret = o;
+	return 0;
+}
+
+static int cmd_stop(void *opaque, struct json_object *args,
+		    struct json_object **ret, struct qmp_error *err)
+{
+	struct vm *vm = opaque;
+
+	if (vm_pause(vm))
+		control_event(vm, "STOP", NULL);
+	return 0;
+}
+
+static int cmd_cont(void *opaque, struct json_object *args,
+		    struct json_object **ret, struct qmp_error *err)
+{
+	struct vm *vm = opaque;
+	struct vm_control *c = vm->ctl;
+
+	if (c->migrating)
+		return qmp_error_set(
+			err, QMP_ERR_GENERIC,
+			"a migration is in progress: wait for it or use migrate_cancel");
+	if (c->state_override && !strcmp(c->state_override, "inmigrate"))
+		return qmp_error_set(err, QMP_ERR_GENERIC,
+				     "the VM state is still being restored");
+	c->state_override = NULL;
+	if (vm_resume(vm))
+		control_event(vm, "RESUME", NULL);
+	return 0;
+}
+
+static int cmd_powerdown(void *opaque, struct json_object *args,
+			 struct json_object **ret, struct qmp_error *err)
+{
+	struct vm *vm = opaque;
+
+	platform_power_button(vm);
+	control_event(vm, "POWERDOWN", NULL);
+	return 0;
+}
+
+static int cmd_reset(void *opaque, struct json_object *args,
+		     struct json_object **ret, struct qmp_error *err)
+{
+	struct vm *vm = opaque;
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->request == VM_RUNNING)
+		vm->ctl->host_reason = "host-qmp-system-reset";
+	pthread_mutex_unlock(&vm->lock);
+	vm_request_stop(vm, VM_RESET);
+	return 0;
+}
+
+/* Runs after quit's reply is queued: then the VM stops. */
+static void do_quit(void *arg)
+{
+	struct vm *vm = arg;
+
+	vm_request_stop(vm, VM_QUIT);
+}
+
+static int cmd_quit(void *opaque, struct json_object *args,
+		    struct json_object **ret, struct qmp_error *err)
+{
+	struct vm *vm = opaque;
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->request == VM_RUNNING)
+		vm->ctl->host_reason = "host-qmp-quit";
+	pthread_mutex_unlock(&vm->lock);
+	qmp_server_defer(vm->ctl->srv, do_quit, vm);
+	return 0;
+}
+
+static int cmd_query_cpus_fast(void *opaque, struct json_object *args,
+			       struct json_object **ret, struct qmp_error *err)
+{
+	struct vm *vm = opaque;
+	struct json_object *a = json_object_new_array();
+	unsigned int i;
+
+	for (i = 0; i < vm->ncpus; i++) {
+		struct json_object *o = json_object_new_object();
+		struct json_object *p = json_object_new_object();
+		char path[64];
+
+		snprintf(path, sizeof(path), "/machine/unattached/device[%u]",
+			 i);
+		json_object_object_add(o, "cpu-index", json_object_new_int(i));
+		json_object_object_add(o, "qom-path",
+				       json_object_new_string(path));
+		json_object_object_add(
+			o, "thread-id",
+			json_object_new_int(__atomic_load_n(&vm->vcpus[i].tid,
+							    __ATOMIC_RELAXED)));
+		json_object_object_add(p, "core-id", json_object_new_int(0));
+		json_object_object_add(p, "thread-id", json_object_new_int(0));
+		json_object_object_add(p, "socket-id", json_object_new_int(i));
+		json_object_object_add(o, "props", p);
+		json_object_object_add(o, "target",
+				       json_object_new_string("x86_64"));
+		json_object_array_add(a, o);
+	}
+	*ret = a;
+	return 0;
+}
+
+static int no_balloon(void *opaque, struct json_object *args,
+		      struct json_object **ret, struct qmp_error *err)
+{
+	return qmp_error_set(err, QMP_ERR_NOT_ACTIVE,
+			     "No balloon device has been activated");
+}
+
+static const struct qmp_cmd vm_cmds[] = {
+	{ "query-status", cmd_query_status, { { NULL } } },
+	{ "stop", cmd_stop, { { NULL } } },
+	{ "cont", cmd_cont, { { NULL } } },
+	{ "system_powerdown", cmd_powerdown, { { NULL } } },
+	{ "system_reset", cmd_reset, { { NULL } } },
+	{ "quit", cmd_quit, { { NULL } } },
+	{ "query-cpus-fast", cmd_query_cpus_fast, { { NULL } } },
+	{ "balloon", no_balloon, { { "value", QMP_T_INT, 1 } } },
+	{ "query-balloon", no_balloon, { { NULL } } },
+	{ "migrate",
+	  cmd_migrate,
+	  { { "uri", QMP_T_STR, 1 },
+	    { "detach", QMP_T_BOOL, 0 },
+	    { "blk", QMP_T_BOOL, 0 },
+	    { "inc", QMP_T_BOOL, 0 },
+	    { "resume", QMP_T_BOOL, 0 } } },
+	{ "query-migrate", cmd_query_migrate, { { NULL } } },
+	{ "migrate_cancel", cmd_migrate_cancel, { { NULL } } },
+};
+
+int control_init(struct vm *vm)
+{
+	const char *path = vm->cfg->api_socket;
+	struct vm_control *c;
+	int r;
+
+	if (!path)
+		return 0;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->vm = vm;
+	pthread_mutex_init(&c->mig_lock, NULL);
+	c->srv = qmp_server_new(vm_cmds, ARRAY_SIZE(vm_cmds), vm);
+	if (!c->srv) {
+		r = -errno;
+		wirt_err("--api-socket '%s': cannot create the server: %s",
+			 path, strerror(-r));
+		free(c);
+		return r;
+	}
+	vm->ctl = c;
+	r = qmp_server_listen(c->srv, path);
+	if (r) {
+		const char *hint =
+			r == -EEXIST ?
+				" (a file that is not a socket is there: remove it or choose another path)" :
+			r == -EADDRINUSE ?
+				" (another process serves this socket: stop it or choose another path)" :
+			r == -ENAMETOOLONG ?
+				" (unix socket paths are limited to 107 bytes)" :
+			r == -ENOENT ? " (its directory does not exist)" :
+				       "";
+
+		wirt_err("--api-socket '%s': %s%s", path, strerror(-r), hint);
+		return r;
+	}
+	r = qmp_server_start(c->srv);
+	if (r)
+		wirt_err("--api-socket '%s': cannot start its thread: %s", path,
+			 strerror(-r));
+	return r;
+}
+
+void control_free(struct vm *vm)
+{
+	struct vm_control *c = vm->ctl;
+
+	if (!c)
+		return;
+	migrate_wait(vm);
+	qmp_server_free(c->srv);
+	pthread_mutex_destroy(&c->mig_lock);
+	free(c);
+	vm->ctl = NULL;
+}

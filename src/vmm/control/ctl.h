@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Internal state of the control module shared by its files. */
+#ifndef WIRT_VMM_CTL_H
+#define WIRT_VMM_CTL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmm/control/qmp.h"
+
+struct vm;
+
+struct vm_control {
+	struct vm *vm;
+	struct qmp_server *srv;
+	/* reason of a host-requested stop for the SHUTDOWN/RESET event */
+	const char *host_reason;
+	/* run state shown instead of running/paused (inmigrate...) */
+	const char *state_override;
+
+	/* migration (migrate.c), guarded by mig_lock */
+	pthread_mutex_t mig_lock;
+	bool migrating; /* a migrate thread is running */
+	bool mig_thread; /* a thread to join exists */
+	pthread_t mig_tid;
+	volatile bool mig_cancel;
+	const char *mig_status; /* QEMU MigrationStatus, NULL before any */
+	char mig_error[256];
+	char mig_path[4096];
+	uint64_t mig_total, mig_done, mig_zero; /* bytes of guest RAM */
+	uint64_t mig_ms; /* duration of the last migration */
+};
+
+/* QMP handlers of migrate.c */
+int cmd_migrate(void *opaque, struct json_object *args,
+		struct json_object **ret, struct qmp_error *err);
+int cmd_query_migrate(void *opaque, struct json_object *args,
+		      struct json_object **ret, struct qmp_error *err);
+int cmd_migrate_cancel(void *opaque, struct json_object *args,
+		       struct json_object **ret, struct qmp_error *err);
+
+/* migrate_wait - join a finished or running migration thread. */
+void migrate_wait(struct vm *vm);
+
+#endif
