@@ -90,6 +90,13 @@ int main(int argc, char **argv)
 		vm_destroy(&vm);
 		return EXIT_HOST;
 	}
+	/* Before any thread exists, so every thread inherits the mask. */
+	prctl(PR_SET_NAME, cfg.name);
+	setup_signals();
+	if (vm_setup(&vm)) {
+		vm_destroy(&vm);
+		return EXIT_HOST;
+	}
 	if (kvm_host_kind() == KVM_KIND_PVM)
 		pvm_notice();
 	kvm_fd = kvm_open(&why);
@@ -102,9 +109,6 @@ int main(int argc, char **argv)
 		vm_destroy(&vm);
 		return EXIT_HOST;
 	}
-	prctl(PR_SET_NAME, cfg.name);
-	setup_signals();
-
 	r = vm_init(&vm, kvm_fd);
 	if (r) {
 		vm_destroy(&vm);

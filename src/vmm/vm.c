@@ -310,6 +310,27 @@ int vm_prepare(struct vm *vm, const struct vmm_config *cfg)
 	return 0;
 }
 
+int vm_setup(struct vm *vm)
+{
+	int r;
+
+	r = alloc_ram(vm);
+	if (r)
+		return r;
+	vm->vcpus = calloc(vm->ncpus, sizeof(*vm->vcpus));
+	vm->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (!vm->vcpus || vm->wake_fd < 0)
+		return -ENOMEM;
+	vm->acpi.ncpus = vm->ncpus;
+	vm->acpi.ioapic_id = vm->ncpus;
+	r = init_devices(vm);
+	if (!r)
+		r = vdevs_create(vm);
+	if (!r)
+		r = control_init(vm);
+	return r;
+}
+
 int vm_init(struct vm *vm, int kvm_fd)
 {
 	const struct vmm_config *cfg = vm->cfg;
@@ -335,21 +356,7 @@ int vm_init(struct vm *vm, int kvm_fd)
 			 strerror(-r));
 		return r;
 	}
-	r = alloc_ram(vm);
-	if (r)
-		return r;
-	vm->vcpus = calloc(vm->ncpus, sizeof(*vm->vcpus));
-	vm->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (!vm->vcpus || vm->wake_fd < 0)
-		return -ENOMEM;
-	vm->acpi.ncpus = vm->ncpus;
-	vm->acpi.ioapic_id = vm->ncpus;
-	r = init_devices(vm);
-	if (!r)
-		r = vdevs_create(vm);
-	if (!r)
-		r = control_init(vm);
-	if (!r && cfg->incoming)
+	if (cfg->incoming)
 		r = state_open(vm);
 	return r;
 }

@@ -120,8 +120,17 @@ struct vm {
 int vm_prepare(struct vm *vm, const struct vmm_config *cfg);
 
 /*
- * vm_init - with KVM open: map guest RAM, query CPUID, create devices and
- * the console. Returns 0, or a negative errno after printing one line.
+ * vm_setup - without KVM: map guest RAM, create the platform devices, the
+ * console, the command-line devices (--disk, --net, ...) and the control
+ * socket, so every input error is reported before /dev/kvm is opened.
+ * Returns 0, or a negative errno after printing one line.
+ */
+int vm_setup(struct vm *vm);
+
+/*
+ * vm_init - with KVM open: check the vCPU count against it, query CPUID,
+ * open the --incoming state. Returns 0, or a negative errno after printing
+ * one line.
  */
 int vm_init(struct vm *vm, int kvm_fd);
 
