@@ -9,8 +9,8 @@
 #include <stdint.h>
 
 #include "vmm/acpi/acpi.h"
+#include "gio.h"
 
-#define COM1 0x3f8
 #define LAPIC 0xfee00000UL
 #define BOOT_MAGIC 0x57495254 /* "WIRT" */
 #define BOOT_COUNTER ((volatile uint32_t *)0x5000)
@@ -22,55 +22,13 @@ extern char ap_tramp[], ap_tramp_end[];
 void guest_main(uint8_t *bp);
 void virtio_test(const char *mode); /* virtio_drv.c */
 
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static void putc_(char c)
-{
-	while (!(inb(COM1 + 5) & 0x20))
-		;
-	outb(COM1, c);
-}
-
-static void puts_(const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '\n')
-			putc_('\r');
-		putc_(*s);
-	}
-}
-
-static void putu(uint64_t v)
-{
-	char buf[24];
-	int i = 0;
-
-	do {
-		buf[i++] = '0' + v % 10;
-		v /= 10;
-	} while (v);
-	while (i)
-		putc_(buf[--i]);
-}
-
 static void putx(uint64_t v)
 {
 	int i;
 
-	puts_("0x");
+	gio_puts("0x");
 	for (i = 60; i >= 0; i -= 4)
-		putc_("0123456789abcdef"[(v >> i) & 0xf]);
+		gio_putc("0123456789abcdef"[(v >> i) & 0xf]);
 }
 
 static int starts(const char *s, const char *p)
@@ -94,7 +52,7 @@ static uint64_t rd64(const uint8_t *p)
 static void poweroff(void)
 {
 	outb(ACPI_SLEEP_CTL_PORT, (ACPI_SLP_TYP_S5 << 2) | ACPI_SLP_EN);
-	puts_("FAIL: still running after ACPI poweroff\n");
+	gio_puts("FAIL: still running after ACPI poweroff\n");
 	for (;;)
 		__asm__ volatile("cli; hlt");
 }
@@ -112,9 +70,9 @@ static const char *test_name(const uint8_t *bp)
 
 static void test_hello(const uint8_t *bp)
 {
-	puts_("hello from the wirt test guest\ncmdline: ");
-	puts_((const char *)(uintptr_t)rd32(bp + 0x228));
-	puts_("\n");
+	gio_puts("hello from the wirt test guest\ncmdline: ");
+	gio_puts((const char *)(uintptr_t)rd32(bp + 0x228));
+	gio_puts("\n");
 }
 
 /* Sum of e820 RAM entries as the VMM reported them. */
@@ -128,18 +86,18 @@ static void test_memory(const uint8_t *bp)
 
 		if (rd32(e + 16) == 1)
 			total += rd64(e + 8);
-		puts_("e820: ");
+		gio_puts("e820: ");
 		putx(rd64(e));
-		puts_(" ");
+		gio_puts(" ");
 		putx(rd64(e + 8));
-		puts_(" type ");
-		putu(rd32(e + 16));
-		puts_("\n");
+		gio_puts(" type ");
+		gio_putu(rd32(e + 16));
+		gio_puts("\n");
 	}
 	/* Touch the last page of RAM to prove it is really there. */
-	puts_("ram-total: ");
-	putu(total);
-	puts_("\n");
+	gio_puts("ram-total: ");
+	gio_putu(total);
+	gio_puts("\n");
 }
 
 static int checksum_ok(const uint8_t *p, uint32_t len)
@@ -160,7 +118,7 @@ static void test_acpi(const uint8_t *bp)
 
 	if (!rsdp || !starts((const char *)rsdp, "RSD PTR ") ||
 	    !checksum_ok(rsdp, 20) || !checksum_ok(rsdp, rd32(rsdp + 20))) {
-		puts_("FAIL: no valid RSDP\n");
+		gio_puts("FAIL: no valid RSDP\n");
 		return;
 	}
 	xsdt = (const uint8_t *)(uintptr_t)rd64(rsdp + 24);
@@ -169,12 +127,12 @@ static void test_acpi(const uint8_t *bp)
 	n = (rd32(xsdt + 4) - 36) / 8;
 	for (i = 0; i < n; i++) {
 		t = (const uint8_t *)(uintptr_t)rd64(xsdt + 36 + i * 8);
-		puts_("acpi-table: ");
-		putc_(t[0]);
-		putc_(t[1]);
-		putc_(t[2]);
-		putc_(t[3]);
-		puts_("\n");
+		gio_puts("acpi-table: ");
+		gio_putc(t[0]);
+		gio_putc(t[1]);
+		gio_putc(t[2]);
+		gio_putc(t[3]);
+		gio_puts("\n");
 		if (!checksum_ok(t, rd32(t + 4)))
 			bad++;
 		if (starts((const char *)t, "APIC")) {
@@ -187,11 +145,11 @@ static void test_acpi(const uint8_t *bp)
 			}
 		}
 	}
-	puts_("acpi-bad-checksums: ");
-	putu(bad);
-	puts_("\nacpi-lapics: ");
-	putu(lapics);
-	puts_("\n");
+	gio_puts("acpi-bad-checksums: ");
+	gio_putu(bad);
+	gio_puts("\nacpi-lapics: ");
+	gio_putu(lapics);
+	gio_puts("\n");
 }
 
 static void lapic_write(uint32_t reg, uint32_t v)
@@ -233,16 +191,16 @@ static void test_smp(void)
 	}
 	for (i = 0; i < 256; i++)
 		if (AP_BITMAP[i / 8] & (1u << (i % 8))) {
-			puts_("ap-apic-id: ");
-			putu(i);
-			puts_("\n");
+			gio_puts("ap-apic-id: ");
+			gio_putu(i);
+			gio_puts("\n");
 			ids++;
 		}
-	puts_("cpus-up: ");
-	putu(1 + *AP_COUNT);
-	puts_("\nap-distinct-ids: ");
-	putu(ids);
-	puts_("\n");
+	gio_puts("cpus-up: ");
+	gio_putu(1 + *AP_COUNT);
+	gio_puts("\nap-distinct-ids: ");
+	gio_putu(ids);
+	gio_puts("\n");
 }
 
 /* Boot counter in low RAM survives a reset (wirt-vmm keeps RAM). */
@@ -269,11 +227,11 @@ static void test_reboot(const char *how)
 {
 	uint32_t n = count_boot();
 
-	puts_("boot ");
-	putu(n);
-	puts_("\n");
+	gio_puts("boot ");
+	gio_putu(n);
+	gio_puts("\n");
 	if (n >= 2) {
-		puts_("rebooted ok\n");
+		gio_puts("rebooted ok\n");
 		BOOT_COUNTER[0] = 0;
 		return;
 	}
@@ -283,7 +241,7 @@ static void test_reboot(const char *how)
 		outb(0x64, 0xfe);
 	else
 		triple_fault();
-	puts_("FAIL: reset did not happen\n");
+	gio_puts("FAIL: reset did not happen\n");
 }
 
 /* Echo console input back, upper-cased, until a newline. */
@@ -291,16 +249,16 @@ static void test_echo(void)
 {
 	char c;
 
-	puts_("echo ready\n");
+	gio_puts("echo ready\n");
 	do {
 		while (!(inb(COM1 + 5) & 1))
 			;
 		c = inb(COM1);
 		if (c >= 'a' && c <= 'z')
 			c -= 32;
-		putc_(c == '\r' ? '\n' : c);
+		gio_putc(c == '\r' ? '\n' : c);
 	} while (c != '\n' && c != '\r');
-	puts_("echo done\n");
+	gio_puts("echo done\n");
 }
 
 /* LAPIC timer interrupt: acknowledge and return (wakes the hlt). */
@@ -367,15 +325,15 @@ static void test_counter(const char *arg)
 	timer_setup();
 	for (;;) {
 		count++;
-		puts_("count: ");
-		putu(count);
-		puts_("\n");
+		gio_puts("count: ");
+		gio_putu(count);
+		gio_puts("\n");
 		if (stop && count >= stop)
 			return;
 		for (i = 0; i < 4; i++) {
 			if (*(volatile uint32_t *)ACPI_GED_MMIO_BASE &
 			    ACPI_GED_EVT_POWER_BUTTON) {
-				puts_("power button pressed\n");
+				gio_puts("power button pressed\n");
 				return;
 			}
 			sleep_ns(25000000);
@@ -391,9 +349,9 @@ void guest_main(uint8_t *bp)
 		triple_fault(); /* before any I/O: a crash for wirt-vmm */
 		return;
 	}
-	puts_("wirt-test: start ");
-	puts_(t);
-	puts_("\n");
+	gio_puts("wirt-test: start ");
+	gio_puts(t);
+	gio_puts("\n");
 	if (starts(t, "hello"))
 		test_hello(bp);
 	else if (starts(t, "memory"))
@@ -414,7 +372,7 @@ void guest_main(uint8_t *bp)
 		for (;;)
 			__asm__ volatile("pause");
 	else
-		puts_("FAIL: unknown test\n");
-	puts_("wirt-test: end\n");
+		gio_puts("FAIL: unknown test\n");
+	gio_puts("wirt-test: end\n");
 	poweroff();
 }
