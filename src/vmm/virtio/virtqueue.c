@@ -238,50 +238,47 @@ bool vq_enable_notify(struct virtqueue *vq)
 	return load16_acquire(&vq->avail->idx) != vq->last_avail;
 }
 
-size_t iov_to_buf(const struct iovec *iov, unsigned int n, size_t off,
-		  void *buf, size_t len)
+/*
+ * iov_copy - copy len bytes between the iovec, starting off bytes into it,
+ * and buf: into buf when to_buf, out of buf otherwise. Returns the bytes
+ * copied (short when the iovec ends first).
+ */
+static size_t iov_copy(const struct iovec *iov, unsigned int n, size_t off,
+		       uint8_t *buf, size_t len, bool to_buf)
 {
 	size_t done = 0;
 	unsigned int i;
 
 	for (i = 0; i < n && done < len; i++) {
+		uint8_t *seg;
 		size_t c;
 
 		if (off >= iov[i].iov_len) {
 			off -= iov[i].iov_len;
 			continue;
 		}
+		seg = (uint8_t *)iov[i].iov_base + off;
 		c = iov[i].iov_len - off;
 		if (c > len - done)
 			c = len - done;
-		memcpy((uint8_t *)buf + done, (uint8_t *)iov[i].iov_base + off,
-		       c);
+		if (to_buf)
+			memcpy(buf + done, seg, c);
+		else
+			memcpy(seg, buf + done, c);
 		done += c;
 		off = 0;
 	}
 	return done;
 }
 
+size_t iov_to_buf(const struct iovec *iov, unsigned int n, size_t off,
+		  void *buf, size_t len)
+{
+	return iov_copy(iov, n, off, buf, len, true);
+}
+
 size_t iov_from_buf(const struct iovec *iov, unsigned int n, size_t off,
 		    const void *buf, size_t len)
 {
-	size_t done = 0;
-	unsigned int i;
-
-	for (i = 0; i < n && done < len; i++) {
-		size_t c;
-
-		if (off >= iov[i].iov_len) {
-			off -= iov[i].iov_len;
-			continue;
-		}
-		c = iov[i].iov_len - off;
-		if (c > len - done)
-			c = len - done;
-		memcpy((uint8_t *)iov[i].iov_base + off,
-		       (const uint8_t *)buf + done, c);
-		done += c;
-		off = 0;
-	}
-	return done;
+	return iov_copy(iov, n, off, (uint8_t *)buf, len, false);
 }
