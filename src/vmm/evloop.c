@@ -220,6 +220,16 @@ void evloop_free(struct evloop *l)
 	free(l);
 }
 
+void evloop_hold(struct evloop *l)
+{
+	pthread_mutex_lock(&l->lock);
+}
+
+void evloop_release(struct evloop *l)
+{
+	pthread_mutex_unlock(&l->lock);
+}
+
 bool evloop_in_thread(const struct evloop *l)
 {
 	return l->running && pthread_equal(pthread_self(), l->thread);

@@ -43,6 +43,15 @@ void evloop_stop(struct evloop *l);
 
 void evloop_free(struct evloop *l);
 
+/*
+ * evloop_hold/evloop_release - from another thread: wait for a running
+ * callback, then keep every callback of l from running until release
+ * (a device frozen for a consistent snapshot). evloop_add/mod/del from
+ * the holding thread still work.
+ */
+void evloop_hold(struct evloop *l);
+void evloop_release(struct evloop *l);
+
 /* True when called from l's own thread. */
 bool evloop_in_thread(const struct evloop *l);
 

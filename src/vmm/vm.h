@@ -69,6 +69,14 @@ struct vm_state_hook {
 	int (*save)(struct vm *vm, void *opaque, struct state_writer *w);
 	int (*load)(struct vm *vm, void *opaque, const void *buf, size_t len);
 	void *opaque;
+	/*
+	 * optional: the save finished (or failed) and the VM may go on:
+	 * undo what save held (device threads). Runs for every hook whose
+	 * save ran, in reverse order.
+	 */
+	void (*resume)(struct vm *vm, void *opaque);
+	/* optional: why the device cannot be saved now, or NULL */
+	const char *(*blocker)(struct vm *vm, void *opaque);
 };
 
 #define VM_MAX_HOOKS 48

@@ -80,7 +80,8 @@ int cmd_migrate(void *opaque, struct json_object *args,
 	struct vm *vm = opaque;
 	struct vm_control *c = vm->ctl;
 	struct json_object *u;
-	const char *uri, *dev;
+	const char *uri;
+	char why[160];
 	int r;
 
 	json_object_object_get_ex(args, "uri", &u);
@@ -99,12 +100,9 @@ int cmd_migrate(void *opaque, struct json_object *args,
 	if (__atomic_load_n(&vm->request, __ATOMIC_ACQUIRE) != VM_RUNNING)
 		return qmp_error_set(err, QMP_ERR_GENERIC,
 				     "the VM is shutting down");
-	dev = state_check_devices(vm);
-	if (dev)
-		return qmp_error_set(
-			err, QMP_ERR_GENERIC,
-			"device '%s' does not support migration yet: cannot save this VM",
-			dev);
+	if (!state_check_devices(vm, why, sizeof(why)))
+		return qmp_error_set(err, QMP_ERR_GENERIC,
+				     "%s: cannot save this VM", why);
 	pthread_mutex_lock(&c->mig_lock);
 	if (c->migrating) {
 		pthread_mutex_unlock(&c->mig_lock);

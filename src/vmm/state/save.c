@@ -33,6 +33,7 @@ struct out_sec {
 struct saver {
 	struct out_sec sec[STATE_MAX_SECTIONS];
 	unsigned int n;
+	unsigned int nsaved; /* device hooks whose save ran */
 	char *why;
 	size_t whylen;
 };
@@ -256,11 +257,23 @@ static int save_devices(struct saver *s, struct vm *vm)
 			return -ENOSPC;
 		strncpy(name, h->name ? h->name : "", sizeof(name) - 1);
 		r = state_put(w, name, sizeof(name));
+		s->nsaved = i + 1; /* resume it, even when save fails */
 		r = r ?: h->save(vm, h->opaque, w);
 		if (r)
 			return fail(s, r, "device %s: %s", h->name);
 	}
 	return r;
+}
+
+/* Let the devices whose save ran go on, last first. */
+static void resume_devices(struct saver *s, struct vm *vm)
+{
+	while (s->nsaved) {
+		const struct vm_state_hook *h = &vm->state_hooks[--s->nsaved];
+
+		if (h->resume)
+			h->resume(vm, h->opaque);
+	}
 }
 
 static bool page_zero(const uint8_t *p)
@@ -363,7 +376,7 @@ int vm_add_state_hook(struct vm *vm, const struct vm_state_hook *h)
 	return 0;
 }
 
-const char *state_check_devices(struct vm *vm)
+bool state_check_devices(struct vm *vm, char *why, size_t whylen)
 {
 	unsigned int i, j;
 
@@ -375,10 +388,24 @@ const char *state_check_devices(struct vm *vm)
 		for (j = 0; j < vm->nstate_hooks; j++)
 			if (vm->state_hooks[j].opaque == h->opaque)
 				break;
-		if (j == vm->nstate_hooks)
-			return h->name ? h->name : "(unnamed device)";
+		if (j == vm->nstate_hooks) {
+			snprintf(why, whylen,
+				 "device '%s' does not support migration yet",
+				 h->name ? h->name : "(unnamed)");
+			return false;
+		}
 	}
-	return NULL;
+	for (j = 0; j < vm->nstate_hooks; j++) {
+		const struct vm_state_hook *sh = &vm->state_hooks[j];
+		const char *b = sh->blocker ? sh->blocker(vm, sh->opaque) : NULL;
+
+		if (b) {
+			snprintf(why, whylen, "device '%s' cannot be saved: %s",
+				 sh->name ? sh->name : "(unnamed)", b);
+			return false;
+		}
+	}
+	return true;
 }
 
 /* Where the RAM image starts: after the metadata, page aligned. */
@@ -438,6 +465,7 @@ int state_save(struct vm *vm, const char *path, volatile uint64_t *done,
 	if (!r && fsync(fd))
 		r = fail(s, -errno, "cannot flush '%s': %s", path);
 out:
+	resume_devices(s, vm);
 	if (fd >= 0)
 		close(fd);
 	if (r && fd >= 0)

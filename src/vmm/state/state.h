@@ -80,10 +80,11 @@ int state_save(struct vm *vm, const char *path, volatile uint64_t *done,
 	       volatile const bool *cancel, char *why, size_t whylen);
 
 /*
- * state_check_devices - name the first device hook that cannot be saved
- * (has kvm_attach or reset but no save), or NULL when all can.
+ * state_check_devices - whether every device can be saved now. Returns
+ * true, or false with a one-phrase reason naming the first device that
+ * cannot (no save hook, or its blocker says why) in why.
  */
-const char *state_check_devices(struct vm *vm);
+bool state_check_devices(struct vm *vm, char *why, size_t whylen);
 
 /*
  * state_merge_config - read the configuration saved in cfg->incoming and

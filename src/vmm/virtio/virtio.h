@@ -129,6 +129,7 @@ size_t iov_from_buf(const struct iovec *iov, unsigned int n, size_t off,
 		    const void *buf, size_t len);
 
 struct virtio_dev;
+struct state_writer; /* vmm/state/state.h: state_put() */
 
 struct virtio_dev_ops {
 	const char *name; /* "virtio-blk", for messages */
@@ -158,6 +159,30 @@ struct virtio_dev_ops {
 	 * stopped. Free d->priv and the backend here.
 	 */
 	void (*destroy)(struct virtio_dev *d);
+
+	/*
+	 * Save/restore (QMP migrate, --incoming, snapshots); all optional.
+	 * The transport saves and restores the queues (addresses, indices,
+	 * vectors) itself; a device without in-flight work or state of its
+	 * own needs none of these.
+	 * migrate_blocker: why the device cannot be saved now (one phrase,
+	 * e.g. "vhost-net queues run in the kernel"), or NULL.
+	 * quiesce: every vCPU is parked and the transport no longer reads
+	 * kicks; finish every in-flight request (vq_push it) and make what
+	 * the guest wrote durable (flush). The device's evloop still runs.
+	 * Called from the saving thread. Returns 0 or -errno.
+	 * save: append the device's own state with state_put(); its evloop
+	 * is held (no callback runs) until the whole VM is written.
+	 * Returns 0 or -errno.
+	 * load: the bytes save wrote (len may be 0 for an older device
+	 * without state), after the transport registers are back and
+	 * before activate(); hostile input, validate it. Returns 0 or
+	 * -EINVAL.
+	 */
+	const char *(*migrate_blocker)(struct virtio_dev *d);
+	int (*quiesce)(struct virtio_dev *d);
+	int (*save)(struct virtio_dev *d, struct state_writer *w);
+	int (*load)(struct virtio_dev *d, const void *buf, size_t len);
 };
 
 /* The transport-independent part of a device instance. */
