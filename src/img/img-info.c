@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "block/info.h"
 #include "block/qcow2.h"
 #include "common/util.h"
 #include "img/img.h"
@@ -36,9 +37,7 @@ static int parse_output(const char *v, bool *json)
 
 static uint64_t actual_size(struct blk *b)
 {
-	struct stat st;
-
-	return fstat(blk_fd(b), &st) == 0 ? (uint64_t)st.st_blocks * 512 : 0;
+	return blk_file_allocated(blk_fd(b));
 }
 
 static void vm_clock(uint64_t ns, char *out, size_t len)
@@ -117,25 +116,46 @@ static void info_human(struct blk *b)
 		printf("    compression type: zlib\n    refcount bits: 16\n");
 }
 
+/* qemu-img's "format-specific" object of a qcow2 image. */
+static void format_specific_json(const struct blk_info *i, const char *ind)
+{
+	printf("%s    \"format-specific\": {\n%s        \"type\": \"qcow2\",\n"
+	       "%s        \"data\": {\n%s            \"compat\": \"%s\",\n",
+	       ind, ind, ind, ind, i->compat);
+	printf("%s            \"compression-type\": \"%s\",\n", ind,
+	       i->compression_type);
+	if (i->v3)
+		printf("%s            \"lazy-refcounts\": %s,\n", ind,
+		       i->lazy_refcounts ? "true" : "false");
+	printf("%s            \"refcount-bits\": %u%s\n", ind, i->refcount_bits,
+	       i->v3 ? "," : "");
+	if (i->v3)
+		printf("%s            \"corrupt\": %s,\n%s            \"extended-l2\": false\n",
+		       ind, i->corrupt ? "true" : "false", ind);
+	printf("%s        }\n%s    },\n", ind, ind);
+}
+
 static void info_json(struct blk *b, const char *ind)
 {
 	struct qcow2 *q = strcmp(blk_format(b), "qcow2") ? NULL : blk_opaque(b);
+	struct blk_info inf;
 
+	blk_get_info(b, &inf);
 	printf("%s{\n", ind);
-	if (q && q->backing_fmt) {
+	if (inf.backing_fmt) {
 		printf("%s    \"backing-filename-format\": ", ind);
-		img_json_str(stdout, q->backing_fmt);
+		img_json_str(stdout, inf.backing_fmt);
 		printf(",\n");
 	}
 	printf("%s    \"virtual-size\": %llu,\n%s    \"filename\": ", ind,
-	       (unsigned long long)blk_getlength(b), ind);
-	img_json_str(stdout, blk_filename(b));
+	       (unsigned long long)inf.virtual_size, ind);
+	img_json_str(stdout, inf.filename);
 	printf(",\n");
-	if (q)
+	if (inf.qcow2)
 		printf("%s    \"cluster-size\": %llu,\n", ind,
-		       (unsigned long long)q->cs);
+		       (unsigned long long)inf.cluster_size);
 	printf("%s    \"format\": \"%s\",\n%s    \"actual-size\": %llu,\n", ind,
-	       blk_format(b), ind, (unsigned long long)actual_size(b));
+	       inf.format, ind, (unsigned long long)inf.actual_size);
 	if (q && q->nr_snaps) {
 		printf("%s    \"snapshots\": [\n", ind);
 		for (uint32_t i = 0; i < q->nr_snaps; i++) {
@@ -164,38 +184,19 @@ static void info_json(struct blk *b, const char *ind)
 		}
 		printf("%s    ],\n", ind);
 	}
-	if (q) {
-		printf("%s    \"format-specific\": {\n%s        \"type\": \"qcow2\",\n"
-		       "%s        \"data\": {\n%s            \"compat\": \"%s\",\n",
-		       ind, ind, ind, ind, q->version == 2 ? "0.10" : "1.1");
-		printf("%s            \"compression-type\": \"%s\",\n", ind,
-		       q->compression_type ? "zstd" : "zlib");
-		if (q->version == 3)
-			printf("%s            \"lazy-refcounts\": %s,\n", ind,
-			       q->compat & QC_COMPAT_LAZY ? "true" : "false");
-		printf("%s            \"refcount-bits\": %u%s\n", ind,
-		       1U << q->refcount_order, q->version == 3 ? "," : "");
-		if (q->version == 3)
-			printf("%s            \"corrupt\": %s,\n", ind,
-			       q->incompat & QC_INCOMPAT_CORRUPT ? "true" :
-								   "false");
-		if (q->version == 3)
-			printf("%s            \"extended-l2\": false\n", ind);
-		printf("%s        }\n%s    },\n", ind, ind);
-	}
-	if (q && q->backing_file) {
-		char *full =
-			blk_resolve_backing(blk_filename(b), q->backing_file);
-
+	if (inf.qcow2)
+		format_specific_json(&inf, ind);
+	if (inf.backing_file) {
 		printf("%s    \"full-backing-filename\": ", ind);
-		img_json_str(stdout, full ? full : q->backing_file);
+		img_json_str(stdout, inf.full_backing ? inf.full_backing :
+							inf.backing_file);
 		printf(",\n%s    \"backing-filename\": ", ind);
-		img_json_str(stdout, q->backing_file);
+		img_json_str(stdout, inf.backing_file);
 		printf(",\n");
-		free(full);
 	}
 	printf("%s    \"dirty-flag\": %s\n%s}", ind,
-	       q && (q->incompat & QC_INCOMPAT_DIRTY) ? "true" : "false", ind);
+	       inf.dirty ? "true" : "false", ind);
+	blk_info_free(&inf);
 }
 
 int cmd_info(int argc, char **argv)
