@@ -70,9 +70,16 @@ struct vm_state_hook {
 	int (*load)(struct vm *vm, void *opaque, const void *buf, size_t len);
 	void *opaque;
 	/*
+	 * optional, before any state (vCPUs, irqchip, other devices) is
+	 * read: finish in-flight work (its interrupts must reach the saved
+	 * irqchip), flush, and hold the device's threads so nothing changes
+	 * until resume. Returns 0 or -errno.
+	 */
+	int (*quiesce)(struct vm *vm, void *opaque);
+	/*
 	 * optional: the save finished (or failed) and the VM may go on:
-	 * undo what save held (device threads). Runs for every hook whose
-	 * save ran, in reverse order.
+	 * undo what quiesce held. Runs for every hook whose quiesce ran, in
+	 * reverse order.
 	 */
 	void (*resume)(struct vm *vm, void *opaque);
 	/* optional: why the device cannot be saved now, or NULL */

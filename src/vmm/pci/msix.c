@@ -17,6 +17,7 @@
 #include "common/util.h"
 #include "vmm/kvm/irq.h"
 #include "vmm/pci/pci.h"
+#include "vmm/pci/pci-int.h"
 
 #define CTRL_ENABLE 0x80 /* in the high byte of message control */
 #define CTRL_FMASK 0x40
@@ -276,4 +277,36 @@ void msix_detach(struct pci_msix *m, int vm_fd)
 
 	for (v = 0; v < m->n; v++)
 		irqfd_deassign(vm_fd, m->efd[v], m->gsi_base + v);
+}
+
+unsigned int msix_nvec(const struct pci_msix *m)
+{
+	return m->n;
+}
+
+void msix_get_state(struct pci_msix *m, uint8_t *table, uint64_t *pba)
+{
+	pthread_mutex_lock(&m->lock);
+	memcpy(table, m->table, m->n * 16);
+	memcpy(pba, m->pba, sizeof(m->pba));
+	pthread_mutex_unlock(&m->lock);
+}
+
+void msix_set_state(struct pci_msix *m, const uint8_t *table,
+		    const uint64_t *pba)
+{
+	unsigned int v;
+
+	pthread_mutex_lock(&m->lock);
+	memcpy(m->table, table, m->n * 16);
+	memset(m->pba, 0, sizeof(m->pba));
+	for (v = 0; v < m->n; v++) {
+		/* vector control: only the mask bit exists */
+		memset(m->table + v * 16 + 12, 0, 4);
+		m->table[v * 16 + 12] = table[v * 16 + 12] & VEC_MASKED;
+		if (pba[v / 64] >> (v % 64) & 1)
+			m->pba[v / 64] |= 1ULL << (v % 64);
+	}
+	refresh(m);
+	pthread_mutex_unlock(&m->lock);
 }

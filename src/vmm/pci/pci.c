@@ -4,6 +4,7 @@
  * placement and decoding, capability lists. See pci.h.
  */
 #include "vmm/pci/pci.h"
+#include "vmm/pci/pci-int.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -18,17 +19,6 @@
 #define CF8_ENABLE 0x80000000u
 #define HOST_BRIDGE_VENDOR 0x8086
 #define HOST_BRIDGE_DEVICE 0x0d57
-
-struct pci_bus {
-	struct vm *vm;
-	pthread_mutex_t lock;
-	uint32_t cf8;
-	struct pci_dev *dev[PCI_MAX_SLOTS];
-	struct pci_dev host;
-	uint64_t win_base, win_size;
-	uint64_t next_bar; /* placement cursor in the window */
-	struct irq_router *router;
-};
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -124,7 +114,7 @@ static bool in_window(const struct pci_bus *bus, uint64_t addr, uint64_t size)
  * memory decoding is off or the BAR is outside the window, e.g. while the
  * guest sizes it) and tell the device about changes.
  */
-static void update_decoding(struct pci_dev *d)
+void pci_update_decoding(struct pci_dev *d)
 {
 	bool mem = get16(d->cfg + PCI_COMMAND) & PCI_COMMAND_MEMORY;
 	unsigned int i;
@@ -172,7 +162,7 @@ void pci_cfg_write(struct pci_dev *d, unsigned int off, const uint8_t *data,
 	}
 	if (overlaps(off, size, PCI_COMMAND, 2) ||
 	    overlaps(off, size, PCI_BAR0, 4 * PCI_NUM_BARS))
-		update_decoding(d);
+		pci_update_decoding(d);
 	if (d->msix)
 		msix_ctrl_written(d);
 }
@@ -324,7 +314,7 @@ static void bus_reset(struct vm *vm, void *opaque)
 		if (!d)
 			continue;
 		memcpy(d->cfg, d->cfg0, sizeof(d->cfg));
-		update_decoding(d);
+		pci_update_decoding(d);
 		if (d->msix)
 			msix_reset(d->msix);
 	}
@@ -382,6 +372,8 @@ static int bus_create(struct vm *vm)
 				 window_io, bus, "pci-mmio32");
 	if (!r)
 		r = vm_add_hook(vm, &h);
+	if (!r)
+		r = pci_add_state_hook(vm, bus);
 	if (r) {
 		irq_router_free(bus->router);
 		free(bus);

@@ -142,17 +142,7 @@ void pci_cfg_read(struct pci_dev *d, unsigned int off, uint8_t *data,
 void pci_cfg_write(struct pci_dev *d, unsigned int off, const uint8_t *data,
 		   unsigned int size);
 
-/* Internal to src/vmm/pci: MSI-X table, PBA and capability handling. */
-int msix_new(struct pci_dev *d, unsigned int nvec, int bar);
-int msix_bind(struct pci_msix *m, struct pci_bus *bus);
+/* msix_free - free MSI-X state of a device (its owner, at destroy). */
 void msix_free(struct pci_msix *m);
-void msix_bar_access(void *opaque, uint64_t off, uint8_t *data,
-		     unsigned int size, bool is_write);
-void msix_ctrl_written(struct pci_dev *d);
-void msix_reset(struct pci_msix *m);
-int msix_attach(struct pci_msix *m, int vm_fd);
-void msix_detach(struct pci_msix *m, int vm_fd);
-struct irq_router *pci_bus_router(struct pci_bus *bus);
-int pci_bus_vm_fd(struct pci_bus *bus);
 
 #endif

@@ -33,7 +33,7 @@ struct out_sec {
 struct saver {
 	struct out_sec sec[STATE_MAX_SECTIONS];
 	unsigned int n;
-	unsigned int nsaved; /* device hooks whose save ran */
+	unsigned int nquiesced; /* device hooks quiesced, to resume */
 	char *why;
 	size_t whylen;
 };
@@ -257,7 +257,6 @@ static int save_devices(struct saver *s, struct vm *vm)
 			return -ENOSPC;
 		strncpy(name, h->name ? h->name : "", sizeof(name) - 1);
 		r = state_put(w, name, sizeof(name));
-		s->nsaved = i + 1; /* resume it, even when save fails */
 		r = r ?: h->save(vm, h->opaque, w);
 		if (r)
 			return fail(s, r, "device %s: %s", h->name);
@@ -265,11 +264,29 @@ static int save_devices(struct saver *s, struct vm *vm)
 	return r;
 }
 
-/* Let the devices whose save ran go on, last first. */
+/*
+ * Quiesce every device before anything is read: their last interrupts
+ * must be in the irqchip state and their last writes in RAM and on disk.
+ * Returns 0 or -errno; s->nquiesced says which to resume.
+ */
+static int quiesce_devices(struct saver *s, struct vm *vm)
+{
+	for (; s->nquiesced < vm->nstate_hooks; s->nquiesced++) {
+		const struct vm_state_hook *h = &vm->state_hooks[s->nquiesced];
+		int r = h->quiesce ? h->quiesce(vm, h->opaque) : 0;
+
+		if (r)
+			return fail(s, r, "device %s: %s", h->name);
+	}
+	return 0;
+}
+
+/* Let the quiesced devices go on, last first. */
 static void resume_devices(struct saver *s, struct vm *vm)
 {
-	while (s->nsaved) {
-		const struct vm_state_hook *h = &vm->state_hooks[--s->nsaved];
+	while (s->nquiesced) {
+		const struct vm_state_hook *h =
+			&vm->state_hooks[--s->nquiesced];
 
 		if (h->resume)
 			h->resume(vm, h->opaque);
@@ -397,7 +414,8 @@ bool state_check_devices(struct vm *vm, char *why, size_t whylen)
 	}
 	for (j = 0; j < vm->nstate_hooks; j++) {
 		const struct vm_state_hook *sh = &vm->state_hooks[j];
-		const char *b = sh->blocker ? sh->blocker(vm, sh->opaque) : NULL;
+		const char *b =
+			sh->blocker ? sh->blocker(vm, sh->opaque) : NULL;
 
 		if (b) {
 			snprintf(why, whylen, "device '%s' cannot be saved: %s",
@@ -434,6 +452,9 @@ int state_save(struct vm *vm, const char *path, volatile uint64_t *done,
 	s->why = why;
 	s->whylen = whylen;
 	snprintf(why, whylen, "out of memory");
+	r = quiesce_devices(s, vm);
+	if (r)
+		goto out;
 	r = save_config(s, vm->cfg);
 	if (r == -EINVAL)
 		snprintf(why, whylen,

@@ -49,6 +49,8 @@ struct vblk {
 	bool failed; /* virtio_dev_fail called: stop until reset */
 	bool resetting; /* reset waiting: answer nothing */
 	bool *irq; /* per queue: pushed since the last interrupt */
+	struct disk_io qflush; /* the flush of a save (vblk_quiesce) */
+	int qflush_ret; /* its result; 1 while it runs */
 	struct vblk_req *free_reqs;
 	unsigned int nfree;
 };
@@ -503,6 +505,44 @@ static void vblk_reset(struct virtio_dev *d)
 	pthread_mutex_unlock(&b->lock);
 }
 
+/* The save's flush completed (evloop thread, lock held). */
+static void qflush_done(struct disk_io *io, int ret)
+{
+	struct vblk *b = io->opaque;
+
+	b->qflush_ret = ret;
+	pthread_cond_broadcast(&b->idle);
+}
+
+/*
+ * Before a save (kicks stopped, vCPUs parked): wait until every request
+ * was answered, then flush the disk so the saved state and the image
+ * agree. Returns 0 or the flush's -errno.
+ */
+static int vblk_quiesce(struct virtio_dev *d)
+{
+	struct vblk *b = to_vblk(d);
+	int r = 0;
+
+	pthread_mutex_lock(&b->lock);
+	while (atomic_load(&b->inflight))
+		pthread_cond_wait(&b->idle, &b->lock);
+	send_irqs(b);
+	if (!b->disk->readonly) {
+		b->qflush = (struct disk_io){ .op = DISK_FLUSH,
+					      .done = qflush_done,
+					      .opaque = b };
+		b->qflush_ret = 1;
+		disk_submit(b->disk, &b->qflush);
+		disk_kick(b->disk);
+		while (b->qflush_ret == 1)
+			pthread_cond_wait(&b->idle, &b->lock);
+		r = b->qflush_ret;
+	}
+	pthread_mutex_unlock(&b->lock);
+	return r;
+}
+
 /* Fill the config space from the disk. */
 static void build_config(struct vblk *b)
 {
@@ -559,6 +599,7 @@ static void build_ops(struct vblk *b)
 	o->reset = vblk_reset;
 	o->queue_notify = vblk_queue_notify;
 	o->destroy = vblk_destroy;
+	o->quiesce = vblk_quiesce;
 }
 
 struct vblk *vblk_new(struct disk *disk, unsigned int nqueues)

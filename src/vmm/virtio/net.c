@@ -381,6 +381,20 @@ static void vhost_off(struct vnet *n)
 	n->be->ops->start(n->be);
 }
 
+/* Saving: vhost's ring positions live in the host kernel. */
+static const char *vnet_migrate_blocker(struct virtio_dev *d)
+{
+	struct vnet *n = to_vnet(d);
+	bool vhost;
+
+	pthread_mutex_lock(&n->lock);
+	vhost = n->vhost_running;
+	pthread_mutex_unlock(&n->lock);
+	if (!vhost)
+		return NULL;
+	return "its queues run in the host kernel (vhost-net); start the VM with vhost=off to save it";
+}
+
 static int vnet_activate(struct virtio_dev *d)
 {
 	struct vnet *n = to_vnet(d);
@@ -464,6 +478,7 @@ struct vnet *vnet_new(struct net_backend *be, const uint8_t mac[6])
 		.config_read = vnet_config_read,
 		.config_write = vnet_config_write,
 		.activate = vnet_activate,
+		.migrate_blocker = vnet_migrate_blocker,
 		.reset = vnet_reset,
 		.queue_notify = vnet_queue_notify,
 		.destroy = vnet_destroy,

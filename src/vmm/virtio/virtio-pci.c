@@ -13,6 +13,7 @@
  * holding the bus lock.
  */
 #include "vmm/virtio/virtio-pci.h"
+#include "vmm/virtio/virtio-pci-int.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -41,36 +42,6 @@
 	(1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_F_INDIRECT_DESC | \
 	 1ULL << VIRTIO_F_EVENT_IDX)
 
-struct vpci;
-
-struct kick {
-	struct vpci *t;
-	unsigned int q;
-	int fd;
-};
-
-struct vpci {
-	struct virtio_dev vdev;
-	struct pci_dev pci;
-	struct vm *vm;
-	unsigned int nq, nvec;
-	uint64_t offered;
-	uint32_t dev_feat_sel, drv_feat_sel;
-	uint64_t driver_features;
-	uint16_t config_vector;
-	uint16_t queue_sel;
-	uint16_t *qvec; /* per queue MSI-X vector */
-	bool *qenabled;
-	uint8_t isr; /* atomic */
-	uint8_t generation; /* atomic */
-	struct kick *kicks;
-	unsigned int pcicfg; /* offset of the PCI_CFG capability */
-	uint64_t ioev_base; /* notify area address registered, 0 none */
-	bool ioev_live; /* registered with the current KVM VM */
-	unsigned long kicks_seen, slow_kicks, irqs; /* statistics */
-	char name[32];
-};
-
 static struct vpci *to_vpci(struct virtio_dev *d)
 {
 	return d->transport;
@@ -93,7 +64,7 @@ static uint64_t get_le(const uint8_t *p, unsigned int n)
 	return v;
 }
 
-static uint8_t get_status(const struct vpci *t)
+uint8_t vpci_status(const struct vpci *t)
 {
 	return __atomic_load_n(&t->vdev.status, __ATOMIC_ACQUIRE);
 }
@@ -126,7 +97,7 @@ static void hook_notify_config(struct virtio_dev *d)
 /* ---- notifications ---------------------------------------------------- */
 
 /* evloop: queue q was kicked (ioeventfd or the slow path). */
-static void kick_fn(void *opaque, int fd, uint32_t events)
+void vpci_kick_fn(void *opaque, int fd, uint32_t events)
 {
 	struct kick *k = opaque;
 	struct vpci *t = k->t;
@@ -167,7 +138,8 @@ static int hook_kick_owner(struct virtio_dev *d, unsigned int q, bool transport)
 		return -EINVAL;
 	if (!transport)
 		return evloop_del(d->loop, t->kicks[q].fd);
-	r = evloop_add(d->loop, t->kicks[q].fd, EPOLLIN, kick_fn, &t->kicks[q]);
+	r = evloop_add(d->loop, t->kicks[q].fd, EPOLLIN, vpci_kick_fn,
+		       &t->kicks[q]);
 	return r == -EEXIST ? 0 : r;
 }
 
@@ -213,7 +185,7 @@ static void bar_moved(struct pci_dev *pd, int i, uint64_t addr)
  * wait for a running queue_notify, let the device drop in-flight state,
  * then clear every transport register.
  */
-static void vpci_reset(struct vpci *t)
+void vpci_reset(struct vpci *t)
 {
 	struct virtio_dev *d = &t->vdev;
 	unsigned int q;
@@ -232,7 +204,7 @@ static void vpci_reset(struct vpci *t)
 		t->qvec[q] = VIRTIO_MSI_NO_VECTOR;
 		t->qenabled[q] = false;
 		(void)!read(t->kicks[q].fd, &x, sizeof(x));
-		evloop_add(d->loop, t->kicks[q].fd, EPOLLIN, kick_fn,
+		evloop_add(d->loop, t->kicks[q].fd, EPOLLIN, vpci_kick_fn,
 			   &t->kicks[q]);
 	}
 	d->features = 0;
@@ -245,14 +217,14 @@ static void vpci_reset(struct vpci *t)
 }
 
 /* Whether the driver's features are acceptable (FEATURES_OK check). */
-static bool features_ok(const struct vpci *t)
+bool vpci_features_ok(const struct vpci *t)
 {
 	return !(t->driver_features & ~t->offered) &&
 	       (t->driver_features & 1ULL << VIRTIO_F_VERSION_1);
 }
 
 /* DRIVER_OK: make the enabled queues live and activate the device. */
-static void driver_ok(struct vpci *t)
+void vpci_driver_ok(struct vpci *t)
 {
 	struct virtio_dev *d = &t->vdev;
 	unsigned int q;
@@ -280,7 +252,7 @@ static void driver_ok(struct vpci *t)
 static void write_status(struct vpci *t, uint8_t v)
 {
 	struct virtio_dev *d = &t->vdev;
-	uint8_t old = get_status(t);
+	uint8_t old = vpci_status(t);
 
 	if (v == 0) {
 		vpci_reset(t);
@@ -288,19 +260,19 @@ static void write_status(struct vpci *t, uint8_t v)
 	}
 	if ((v & VIRTIO_STATUS_FEATURES_OK) &&
 	    !(old & VIRTIO_STATUS_FEATURES_OK)) {
-		if (features_ok(t))
+		if (vpci_features_ok(t))
 			d->features = t->driver_features;
 		else
 			v &= ~VIRTIO_STATUS_FEATURES_OK;
 	}
 	v = (v & ~VIRTIO_STATUS_NEEDS_RESET) |
-	    (get_status(t) & VIRTIO_STATUS_NEEDS_RESET);
+	    (vpci_status(t) & VIRTIO_STATUS_NEEDS_RESET);
 	__atomic_store_n(&d->status, v, __ATOMIC_SEQ_CST);
 	if ((v & VIRTIO_STATUS_DRIVER_OK) && !(old & VIRTIO_STATUS_DRIVER_OK)) {
 		if (!(v & VIRTIO_STATUS_FEATURES_OK))
 			virtio_dev_fail(d, "DRIVER_OK set without FEATURES_OK");
 		else if (!(v & VIRTIO_STATUS_NEEDS_RESET))
-			driver_ok(t);
+			vpci_driver_ok(t);
 	}
 }
 
@@ -321,7 +293,7 @@ static void enable_queue(struct vpci *t, unsigned int q)
 		return;
 	}
 	t->qenabled[q] = true;
-	if (get_status(t) & VIRTIO_STATUS_DRIVER_OK) {
+	if (vpci_status(t) & VIRTIO_STATUS_DRIVER_OK) {
 		vq->event_idx = virtio_dev_has(d, VIRTIO_F_EVENT_IDX);
 		vq->indirect = virtio_dev_has(d, VIRTIO_F_INDIRECT_DESC);
 		__atomic_store_n(&vq->ready, true, __ATOMIC_RELEASE);
@@ -349,7 +321,7 @@ static void common_image(struct vpci *t, uint8_t *c)
 		       4);
 	put_le(c + 0x10, t->config_vector, 2);
 	put_le(c + 0x12, t->nq, 2);
-	c[0x14] = get_status(t);
+	c[0x14] = vpci_status(t);
 	c[0x15] = __atomic_load_n(&t->generation, __ATOMIC_SEQ_CST);
 	put_le(c + 0x16, q, 2);
 	if (!qok)
@@ -364,7 +336,7 @@ static void common_image(struct vpci *t, uint8_t *c)
 }
 
 /* A vector register write: keep it if the vector exists, else NO_VECTOR. */
-static uint16_t check_vector(const struct vpci *t, uint64_t v)
+uint16_t vpci_check_vector(const struct vpci *t, uint64_t v)
 {
 	return v < t->nvec ? v : VIRTIO_MSI_NO_VECTOR;
 }
@@ -374,7 +346,7 @@ static void common_field(struct vpci *t, unsigned int off, const uint8_t *c)
 {
 	unsigned int q = t->queue_sel;
 	struct virtqueue *vq = q < t->nq ? &t->vdev.vqs[q] : NULL;
-	bool before_ok = !(get_status(t) & VIRTIO_STATUS_FEATURES_OK);
+	bool before_ok = !(vpci_status(t) & VIRTIO_STATUS_FEATURES_OK);
 	bool qfree = vq && !t->qenabled[q];
 	unsigned int half;
 
@@ -394,7 +366,7 @@ static void common_field(struct vpci *t, unsigned int off, const uint8_t *c)
 		break;
 	case 0x10:
 		__atomic_store_n(&t->config_vector,
-				 check_vector(t, get_le(c + 0x10, 2)),
+				 vpci_check_vector(t, get_le(c + 0x10, 2)),
 				 __ATOMIC_RELAXED);
 		break;
 	case 0x14:
@@ -413,9 +385,10 @@ static void common_field(struct vpci *t, unsigned int off, const uint8_t *c)
 		break;
 	case 0x1a:
 		if (vq)
-			__atomic_store_n(&t->qvec[q],
-					 check_vector(t, get_le(c + 0x1a, 2)),
-					 __ATOMIC_RELAXED);
+			__atomic_store_n(
+				&t->qvec[q],
+				vpci_check_vector(t, get_le(c + 0x1a, 2)),
+				__ATOMIC_RELAXED);
 		break;
 	case 0x1c:
 		if (vq && get_le(c + 0x1c, 2) == 1)
@@ -730,6 +703,7 @@ int virtio_pci_add(struct vm *vm, const struct virtio_dev_ops *ops, void *priv,
 	h.name = t->name;
 	h.opaque = t;
 	r = vm_add_hook(vm, &h);
+	r = r ?: vpci_add_state_hook(vm, t);
 	if (r) /* the bus holds t now: leave it to the bus's lifetime */
 		return r;
 	*out = &t->vdev;

@@ -307,6 +307,16 @@ static void sleep_ns(uint32_t ns)
 	__asm__ volatile("sti; hlt; cli");
 }
 
+/* For the other test files: sleep ms in hlt, the timer set up once. */
+void guest_sleep_ms(uint32_t ms)
+{
+	static int ready;
+
+	if (!ready++)
+		timer_setup();
+	sleep_ns(ms * 1000000u);
+}
+
 /*
  * Print "count: N" about every 100 ms forever, N kept in RAM (a saved and
  * restored VM goes on from where it was), sleeping in hlt between lines.

@@ -7,6 +7,9 @@
  * RAM, check MSI-X delivery in the local APIC's IRR (interrupts stay off),
  * then a hostile descriptor (the device must report NEEDS_RESET while the
  * guest runs on), a reset and reuse. Results are "key: value" lines.
+ * wirt.test=virtio-rng-loop instead asks for entropy forever (polling,
+ * MSI-X left masked), printing "count: N" after each 5 good answers: a
+ * VM saved and restored meanwhile must go on with the same queue.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -29,7 +32,7 @@
 #define REBOOT_MARK ((volatile uint32_t *)0x5200) /* survives a reset */
 
 void virtio_test(const char *mode);
-
+void guest_sleep_ms(uint32_t ms); /* guest.c */
 
 static void phex(uint64_t v, int digits)
 {
@@ -327,27 +330,36 @@ static void run_requests(struct vdev *v, unsigned int n)
 	kv("rng-requests-ok", ok);
 }
 
+/* Find, probe and initialise the rng; 0, or -1 after printing why. */
+static int rng_open(struct vdev *v)
+{
+	int slot;
+
+	memset_(v, 0, sizeof(*v));
+	slot = enumerate();
+	if (slot < 0) {
+		gio_puts("virtio-rng: not found\n");
+		return -1;
+	}
+	v->slot = slot;
+	if (probe(v) || init_dev(v)) {
+		gio_puts("FAIL: virtio-rng initialisation\n");
+		return -1;
+	}
+	avail_idx = 0;
+	return 0;
+}
+
 static void test_rng(void)
 {
 	volatile struct virtq_used *u = (struct virtq_used *)USED_ADDR;
 	struct vdev v;
 	unsigned int i;
-	int slot;
 
-	memset_(&v, 0, sizeof(v));
-	slot = enumerate();
-	if (slot < 0) {
-		gio_puts("virtio-rng: not found\n");
+	if (rng_open(&v))
 		return;
-	}
-	v.slot = slot;
-	if (probe(&v) || init_dev(&v)) {
-		gio_puts("FAIL: virtio-rng initialisation\n");
-		return;
-	}
 	kv("num-queues", mmio16(v.common + C_NUMQ));
 	setup_msix(&v);
-	avail_idx = 0;
 	memset_((void *)BUF_ADDR, 0, 64);
 	post(&v, 0, BUF_ADDR, 64);
 	if (wait_used(1)) {
@@ -407,10 +419,38 @@ static void test_reboot(void)
 		__asm__ volatile("cli; hlt");
 }
 
+static void test_rng_loop(void)
+{
+	volatile struct virtq_used *u = (struct virtq_used *)USED_ADDR;
+	uint64_t n;
+	unsigned int i;
+	struct vdev v;
+
+	if (rng_open(&v))
+		return;
+	for (n = 1;; n++) {
+		for (i = 0; i < 5; i++) {
+			post(&v, avail_idx % QSIZE, BUF_ADDR, 16);
+			if (wait_used(avail_idx) ||
+			    u->ring[(avail_idx - 1) % QSIZE].len != 16) {
+				gio_puts(
+					"FAIL: virtio-rng stopped answering\n");
+				return;
+			}
+		}
+		gio_puts("count: ");
+		gio_putu(n);
+		gio_puts("\n");
+		guest_sleep_ms(100);
+	}
+}
+
 void virtio_test(const char *mode)
 {
 	if (mode[0] == 'r' && mode[3] == '-' && mode[4] == 'r')
 		test_reboot();
+	else if (mode[0] == 'r' && mode[3] == '-' && mode[4] == 'l')
+		test_rng_loop();
 	else
 		test_rng();
 }

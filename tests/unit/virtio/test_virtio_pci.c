@@ -5,7 +5,8 @@
  * recorded) with virtio-rng on it, driven the way a guest driver would,
  * through ports 0xcf8/0xcfc, ECAM and BAR MMIO: identity, capabilities,
  * BAR sizing, MSI-X masking and PBA, feature negotiation, a request, a
- * hostile descriptor giving NEEDS_RESET, reset and reuse.
+ * hostile descriptor giving NEEDS_RESET, reset and reuse; save and
+ * restore of the bus and the transport.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -21,6 +22,7 @@
 
 #include "vmm/kvm/irq.h"
 #include "vmm/pci/pci.h"
+#include "vmm/state/state.h"
 #include "vmm/virtio/ring.h"
 #include "vmm/virtio/rng.h"
 #include "vmm/virtio/virtio-pci.h"
@@ -41,6 +43,29 @@ int vm_add_hook(struct vm *v, const struct vm_hook *h)
 	if (v->nhooks == VM_MAX_HOOKS)
 		return -ENOSPC;
 	v->hooks[v->nhooks++] = *h;
+	return 0;
+}
+
+int vm_add_state_hook(struct vm *v, const struct vm_state_hook *h)
+{
+	if (v->nstate_hooks == VM_MAX_HOOKS)
+		return -ENOSPC;
+	v->state_hooks[v->nstate_hooks++] = *h;
+	return 0;
+}
+
+/* A state section in memory, as save.c would write it. */
+struct state_writer {
+	uint8_t buf[16384];
+	size_t len;
+};
+
+int state_put(struct state_writer *w, const void *buf, size_t len)
+{
+	if (len > sizeof(w->buf) - w->len)
+		return -ENOSPC;
+	memcpy(w->buf + w->len, buf, len);
+	w->len += len;
 	return 0;
 }
 
@@ -426,6 +451,130 @@ static void test_routes(void **state)
 	irq_router_free(r);
 }
 
+/* What state_save does with the hooks: quiesce all, save all, resume. */
+static void save_all(struct state_writer *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm.nstate_hooks; i++)
+		if (vm.state_hooks[i].quiesce)
+			assert_int_equal(vm.state_hooks[i].quiesce(
+						 &vm, vm.state_hooks[i].opaque),
+					 0);
+	for (i = 0; i < vm.nstate_hooks; i++) {
+		w[i].len = 0;
+		assert_int_equal(vm.state_hooks[i].save(
+					 &vm, vm.state_hooks[i].opaque, &w[i]),
+				 0);
+	}
+	i = vm.nstate_hooks;
+	while (i--)
+		if (vm.state_hooks[i].resume)
+			vm.state_hooks[i].resume(&vm, vm.state_hooks[i].opaque);
+}
+
+/* A guest reboot: every register back to power-on. */
+static void reset_all(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm.nhooks; i++)
+		if (vm.hooks[i].reset)
+			vm.hooks[i].reset(&vm, vm.hooks[i].opaque);
+}
+
+static int load(unsigned int i, const struct state_writer *w)
+{
+	return vm.state_hooks[i].load(&vm, vm.state_hooks[i].opaque, w->buf,
+				      w->len);
+}
+
+/*
+ * Save a working device, reset everything, load: registers, MSI-X and
+ * queue indices come back and the next request lands in used slot 1.
+ * Then forged states are refused.
+ */
+static void test_save_restore(void **state)
+{
+	static struct state_writer w[2], bad;
+	struct virtq_used *u = (void *)(ram + USED);
+	unsigned int types = 0, msix = walk_caps(&types);
+	uint32_t qstate_off;
+
+	assert_int_equal(vm.nstate_hooks, 2); /* pci bus, virtio-rng */
+	bar0 = cf8_read(1, 0x10) & ~0xfu;
+	bar1 = cf8_read(1, 0x14) & ~0xfu;
+	cf8_write(1, 4, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	driver_init();
+	io(&vm.mmio, bar1, 4, true, 0xfee00000);
+	io(&vm.mmio, bar1 + 8, 4, true, 0x4041);
+	io(&vm.mmio, bar1 + 12, 4, true, 0);
+	cf8_write(1, msix + 2, 2, 0x8000);
+	post(0, BUF, 16);
+	wait_used(1);
+	save_all(w);
+	/* the device goes on after a save */
+	post(1, BUF + 0x40, 16);
+	wait_used(2);
+
+	reset_all();
+	assert_int_equal(cf8_read(1, 4) & PCI_COMMAND_MEMORY, 0);
+	assert_int_equal(load(0, &w[0]), 0);
+	assert_int_equal(cf8_read(1, 4) & 7,
+			 PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	assert_int_equal(cf8_read(1, msix) >> 16 & 0x8000, 0x8000);
+	assert_int_equal(io(&vm.mmio, bar1 + 8, 4, false, 0), 0x4041);
+	assert_int_equal(io(&vm.mmio, bar1 + 12, 4, false, 0), 0);
+	assert_int_equal(rd(0x14, 1), 0); /* transport not loaded yet */
+	assert_int_equal(load(1, &w[1]), 0);
+	assert_int_equal(rd(0x14, 1), 0xf);
+	wr(0x16, 2, 0);
+	assert_int_equal(rd(0x1c, 2), 1);
+	assert_int_equal(rd(0x18, 2), 8);
+	assert_int_equal(rd(0x20, 8), DESC);
+	assert_int_equal(rd(0x30, 8), USED);
+	assert_int_equal(rd(0x1a, 2), 0);
+	/* the guest's view is the one saved: used idx 1, so rewind RAM */
+	__atomic_store_n(&u->idx, 1, __ATOMIC_RELEASE);
+	((struct virtq_avail *)(ram + AVAIL))->idx = 1;
+	post(2, BUF + 0x80, 24);
+	wait_used(2);
+	assert_int_equal(u->ring[1].id, 2);
+	assert_int_equal(u->ring[1].len, 24);
+
+	/* forged or foreign states: refused, no crash */
+	reset_all();
+	bad = w[1];
+	bad.len--;
+	assert_int_equal(load(1, &bad), -EINVAL);
+	bad = w[1];
+	bad.buf[4] ^= 1; /* device id */
+	assert_int_equal(load(1, &bad), -EINVAL);
+	bad = w[1];
+	qstate_off = 40; /* after struct vpci_state */
+	bad.buf[qstate_off + 24] = 6; /* queue size not a power of two */
+	assert_int_equal(load(1, &bad), -EINVAL);
+	bad = w[1];
+	bad.buf[qstate_off] = 0x08; /* desc ring misaligned */
+	assert_int_equal(load(1, &bad), -EINVAL);
+	bad = w[1];
+	bad.buf[qstate_off + 7] = 0x40; /* rings outside RAM */
+	assert_int_equal(load(1, &bad), -EINVAL);
+	bad = w[1];
+	bad.buf[8 + 3] = 0x80; /* an unoffered feature */
+	assert_int_equal(load(1, &bad), -EINVAL);
+	bad = w[0];
+	bad.buf[4] = 7; /* function count */
+	assert_int_equal(load(0, &bad), -EINVAL);
+	bad = w[0];
+	bad.len += 8;
+	assert_int_equal(load(0, &bad), -EINVAL);
+	/* nothing was applied: decoding off, status 0 */
+	assert_int_equal(cf8_read(1, 4) & PCI_COMMAND_MEMORY, 0);
+	cf8_write(1, 4, 2, PCI_COMMAND_MEMORY);
+	assert_int_equal(rd(0x14, 1), 0);
+}
+
 static void test_second_rng(void **state)
 {
 	assert_int_equal(virtio_rng_create(&vm, ""), -EINVAL);
@@ -441,6 +590,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pci_cfg_window, setup,
 						teardown),
 		cmocka_unit_test(test_routes),
+		cmocka_unit_test_setup_teardown(test_save_restore, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_second_rng, setup,
 						teardown),
 	};
