@@ -26,6 +26,7 @@ struct vm;
 struct console;
 struct vcpu;
 struct vm_control;
+struct vm_disks;
 struct state_writer;
 struct state_in;
 
@@ -124,6 +125,7 @@ struct vm {
 	atomic_uint ged_events; /* pending GED events, read-to-clear */
 	struct vm_pause pause; /* stop/cont (control/pause.c) */
 	struct vm_control *ctl; /* --api-socket (control/control.c) */
+	struct vm_disks *disks; /* --disk names for QMP (disk/disk-list.c) */
 	struct state_in *incoming; /* --incoming: state to load at boot */
 };
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "vmm/control/block-cmd.h"
 #include "vmm/control/ctl.h"
 #include "vmm/control/qmp.h"
 #include "vmm/devices/platform.h"
@@ -216,6 +217,10 @@ static const struct qmp_cmd vm_cmds[] = {
 	{ "system_reset", cmd_reset, { { NULL } } },
 	{ "quit", cmd_quit, { { NULL } } },
 	{ "query-cpus-fast", cmd_query_cpus_fast, { { NULL } } },
+	{ "query-block", cmd_query_block, { { NULL } } },
+	{ "query-blockstats",
+	  cmd_query_blockstats,
+	  { { "query-nodes", QMP_T_BOOL, 0 } } },
 	{ "balloon", no_balloon, { { "value", QMP_T_INT, 1 } } },
 	{ "query-balloon", no_balloon, { { NULL } } },
 	{ "migrate",

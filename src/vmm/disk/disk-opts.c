@@ -8,7 +8,7 @@
 
 #include "vmm/disk/disk.h"
 
-#define KNOWN_KEYS "path, format, readonly, cache, serial"
+#define KNOWN_KEYS "path, format, readonly, cache, serial, id"
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -64,6 +64,23 @@ static int parse_bool(const char *v)
 			return 0;
 	}
 	return -EINVAL;
+}
+
+/* id=NAME: 1 to DISK_ID_MAX of [A-Za-z0-9_.-]. Returns 0 or -EINVAL. */
+static int parse_id(struct disk_opts *o, const char *val, char *err,
+		    size_t errlen)
+{
+	size_t n = strlen(val);
+
+	if (!n || n > DISK_ID_MAX ||
+	    strspn(val, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			"0123456789_.-") != n)
+		return fail(
+			err, errlen,
+			"--disk: id '%s' must be 1 to %d letters, digits, '_', '.' or '-'",
+			val, DISK_ID_MAX);
+	memcpy(o->id, val, n + 1);
+	return 0;
 }
 
 /* Apply one key=value to o. Returns 0 or -EINVAL with err filled. */
@@ -128,6 +145,8 @@ static int apply(struct disk_opts *o, const char *key, const char *val,
 		memcpy(o->serial, val, n + 1);
 		return 0;
 	}
+	if (!strcmp(key, "id"))
+		return parse_id(o, val, err, errlen);
 	return fail(err, errlen, "--disk: unknown option '%s' (known: %s)", key,
 		    KNOWN_KEYS);
 }

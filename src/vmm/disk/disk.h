@@ -22,7 +22,10 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "vmm/disk/stats.h"
+
 #define DISK_SERIAL_MAX 20 /* virtio-blk GET_ID is 20 bytes */
+#define DISK_ID_MAX 31 /* id=: [A-Za-z0-9_.-] */
 #define DISK_ERR_LEN 512
 
 enum disk_cache {
@@ -37,11 +40,12 @@ struct disk_opts {
 	bool readonly;
 	enum disk_cache cache;
 	char serial[DISK_SERIAL_MAX + 1]; /* "" when not given */
+	char id[DISK_ID_MAX + 1]; /* QMP device name, "" when not given */
 };
 
 /*
  * disk_parse_opts - parse "path=FILE[,format=raw|qcow2][,readonly=on|off]
- * [,cache=none|writeback][,serial=S]" into *o (",," in a value is a comma).
+ * [,cache=none|writeback][,serial=S][,id=NAME]" into *o (",," in a value is a comma).
  * Returns 0, or -EINVAL with one line for the user in err.
  */
 int disk_parse_opts(const char *spec, struct disk_opts *o, char *err,
@@ -100,6 +104,7 @@ struct disk {
 	unsigned int logical_block; /* block size to show the guest */
 	struct blk *blk; /* qcow2 through the block library, else NULL */
 	struct disk_engine *eng;
+	struct blk_stats stats; /* query-blockstats, counted by virtio-blk */
 };
 
 /*

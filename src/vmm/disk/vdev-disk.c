@@ -8,12 +8,31 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "vmm/disk/disk-list.h"
 #include "vmm/disk/disk.h"
 #include "vmm/virtio/blk.h"
 #include "vmm/virtio/virtio-pci.h"
 #include "vmm/vm.h"
 
 #define DISK_MAX_DEPTH 1024
+
+/* Name the disk for the control socket. Returns 0 or -errno after one line. */
+static int list_disk(struct vm *vm, const struct disk_opts *o, struct disk *k)
+{
+	unsigned int n = vm_disks_count(vm);
+	int r = vm_disks_add(vm, o->id, k);
+
+	if (r == -EEXIST && o->id[0])
+		wirt_err("--disk '%s': id '%s' is already used by another --disk (give each disk its own id=)",
+			 o->path, o->id);
+	else if (r == -EEXIST)
+		wirt_err("--disk '%s': its default name 'virtio%u' is taken by an earlier id= (choose another id there)",
+			 o->path, n);
+	else if (r)
+		wirt_err("--disk '%s': cannot list the disk: %s", o->path,
+			 strerror(-r));
+	return r;
+}
 
 int virtio_blk_create(struct vm *vm, const char *spec)
 {
@@ -56,6 +75,8 @@ int virtio_blk_create(struct vm *vm, const char *spec)
 	if (r)
 		wirt_err("disk '%s': cannot start its virtio-blk device: %s",
 			 o.path, strerror(-r));
+	else
+		r = list_disk(vm, &o, disk);
 out:
 	disk_opts_free(&o);
 	return r;

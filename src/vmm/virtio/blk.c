@@ -22,6 +22,7 @@
 
 #include "common/util.h"
 #include "vmm/disk/disk.h"
+#include "vmm/disk/stats.h"
 
 struct vblk_req {
 	struct vblk *dev;
@@ -29,6 +30,7 @@ struct vblk_req {
 	unsigned int pending; /* disk I/Os not yet done */
 	uint8_t status;
 	uint32_t written; /* bytes written into the in buffers */
+	uint64_t t0; /* blk_stats_now() at the start, 0: refused by parse */
 	struct vblk_parsed p;
 	struct disk_io io[VBLK_MAX_RANGES];
 	struct vblk_req *next_free;
@@ -272,6 +274,7 @@ static void req_put(struct vblk *b, struct vblk_req *r)
 /* Answer r: status byte, used ring, interrupt owed. Lock held. */
 static void req_finish(struct vblk *b, struct vblk_req *r)
 {
+	vblk_account(&b->disk->stats, &r->p, r->status, r->t0);
 	if (!b->resetting && !b->failed) {
 		*r->p.status = r->status;
 		vq_push(&b->vdev->vqs[r->q], &r->elem, r->written + 1);
@@ -394,6 +397,7 @@ static int handle(struct vblk *b, struct vblk_req *r)
 	atomic_fetch_add(&b->inflight, 1);
 	r->status = st;
 	r->written = 0;
+	r->t0 = st == VIRTIO_BLK_S_OK ? blk_stats_now() : 0;
 	if (st != VIRTIO_BLK_S_OK)
 		req_finish(b, r);
 	else

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "vmm/disk/disk.h"
+#include "vmm/disk/stats.h"
 #include "vmm/virtio/blk.h"
 #include "vmm/virtio/ring.h"
 
@@ -685,6 +686,60 @@ static void test_batch_and_reset(void **state)
 	fake_down();
 }
 
+/* Every answered request is accounted once, as query-blockstats shows. */
+static void test_stats(void **state)
+{
+	struct blk_stats_snap v;
+	uint64_t buf, seg;
+
+	fake_up(",format=raw", 1);
+	buf = alloc_buf(8192);
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 3, 0, 0, buf, 4096, NULL),
+			 VIRTIO_BLK_S_OK);
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 0, 0, 0, buf, 512, NULL),
+			 VIRTIO_BLK_S_OK);
+	assert_int_equal(request(VIRTIO_BLK_T_OUT, 100, buf, 8192, 0, 0, NULL),
+			 VIRTIO_BLK_S_OK);
+	assert_int_equal(request(VIRTIO_BLK_T_FLUSH, 0, 0, 0, 0, 0, NULL),
+			 VIRTIO_BLK_S_OK);
+	assert_int_equal(request(VIRTIO_BLK_T_GET_ID, 0, 0, 0, buf, 20, NULL),
+			 VIRTIO_BLK_S_OK);
+	/* past the end, and not whole sectors: invalid, no I/O */
+	assert_int_equal(
+		request(VIRTIO_BLK_T_IN, DISK_SIZE / 512, 0, 0, buf, 512, NULL),
+		VIRTIO_BLK_S_IOERR);
+	assert_int_equal(request(VIRTIO_BLK_T_OUT, 0, buf, 100, 0, 0, NULL),
+			 VIRTIO_BLK_S_IOERR);
+	assert_int_equal(request(42, 0, 0, 0, 0, 0, NULL), VIRTIO_BLK_S_UNSUPP);
+	seg = alloc_buf(16);
+	memcpy(gpa(seg), &(uint64_t){ 1000 }, 8);
+	memcpy((uint8_t *)gpa(seg) + 8, &(uint32_t){ 16 }, 4);
+	memcpy((uint8_t *)gpa(seg) + 12, &(uint32_t){ 0 }, 4);
+	assert_int_equal(
+		request(VIRTIO_BLK_T_WRITE_ZEROES, 0, seg, 16, 0, 0, NULL),
+		VIRTIO_BLK_S_OK);
+	assert_int_equal(request(VIRTIO_BLK_T_DISCARD, 0, seg, 16, 0, 0, NULL),
+			 VIRTIO_BLK_S_OK);
+
+	blk_stats_read(&F.disk->stats, blk_stats_now(), &v);
+	assert_int_equal(v.ops[BLK_ACCT_READ], 2);
+	assert_int_equal(v.bytes[BLK_ACCT_READ], 4096 + 512);
+	assert_int_equal(v.invalid[BLK_ACCT_READ], 1);
+	assert_int_equal(v.ops[BLK_ACCT_WRITE], 2);
+	assert_int_equal(v.bytes[BLK_ACCT_WRITE], 8192 + 16 * 512);
+	assert_int_equal(v.invalid[BLK_ACCT_WRITE], 1);
+	assert_int_equal(v.failed[BLK_ACCT_WRITE], 0);
+	assert_int_equal(v.wr_highest, (1000 + 16) * 512);
+	assert_int_equal(v.ops[BLK_ACCT_FLUSH], 1);
+	assert_int_equal(v.ops[BLK_ACCT_UNMAP], 1);
+	assert_int_equal(v.bytes[BLK_ACCT_UNMAP], 16 * 512);
+	assert_true(v.total_ns[BLK_ACCT_READ] > 0);
+	assert_true(v.total_ns[BLK_ACCT_WRITE] > 0);
+	assert_true(v.has_idle);
+	assert_true(v.idle_ns < 10ULL * 1000000000ULL);
+	fake_down();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -698,6 +753,7 @@ int main(void)
 		cmocka_unit_test(test_probed_raw_block0),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_batch_and_reset),
+		cmocka_unit_test(test_stats),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The VM's disks by QMP device name. */
+#include "vmm/disk/disk-list.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/vm.h"
+
+/* Frees the list at the end of the VM (its only hook). */
+static void list_destroy(struct vm *vm, void *opaque)
+{
+	vm_disks_free(vm);
+}
+
+/* The list of vm, created (with its destroy hook) on first use. */
+static struct vm_disks *get_list(struct vm *vm)
+{
+	struct vm_hook h = { .name = "disk-list", .destroy = list_destroy };
+	struct vm_disks *l = vm->disks;
+
+	if (l)
+		return l;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return NULL;
+	h.opaque = l;
+	if (vm_add_hook(vm, &h)) {
+		free(l);
+		errno = ENOSPC;
+		return NULL;
+	}
+	vm->disks = l;
+	return l;
+}
+
+int vm_disks_add(struct vm *vm, const char *id, struct disk *disk)
+{
+	struct vm_disks *l = get_list(vm);
+	struct vm_disk *e;
+	unsigned int i;
+	char name[DISK_ID_MAX + 1];
+
+	if (!l)
+		return -errno;
+	if (l->n >= VM_MAX_DISKS)
+		return -ENOSPC;
+	if (id && *id)
+		snprintf(name, sizeof(name), "%s", id);
+	else
+		snprintf(name, sizeof(name), "virtio%u", l->n);
+	for (i = 0; i < l->n; i++)
+		if (!strcmp(l->d[i].name, name))
+			return -EEXIST;
+	e = &l->d[l->n];
+	memcpy(e->name, name, sizeof(name));
+	e->named = id && *id;
+	e->index = l->n++;
+	e->disk = disk;
+	return 0;
+}
+
+unsigned int vm_disks_count(const struct vm *vm)
+{
+	return vm->disks ? vm->disks->n : 0;
+}
+
+const struct vm_disk *vm_disk_get(const struct vm *vm, unsigned int i)
+{
+	return i < vm_disks_count(vm) ? &vm->disks->d[i] : NULL;
+}
+
+void vm_disks_free(struct vm *vm)
+{
+	free(vm->disks);
+	vm->disks = NULL;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The VM's disks by name, for the control socket (query-block,
+ * query-blockstats). Each --disk gets the name given with id=, or
+ * "virtio<N>" (N its position among the --disk options, from 0), which is
+ * how QEMU names `-drive if=virtio` disks.
+ *
+ * The list is filled while the devices are created (before the control
+ * socket runs) and freed with the VM after the control socket is gone, so
+ * readers need no lock.
+ */
+#ifndef WIRT_VMM_DISK_LIST_H
+#define WIRT_VMM_DISK_LIST_H
+
+#include <stdbool.h>
+
+#include "vmm/disk/disk.h"
+
+#define VM_MAX_DISKS 64
+
+struct vm;
+
+struct vm_disk {
+	char name[DISK_ID_MAX + 1]; /* QMP "device" */
+	bool named; /* given with id= */
+	unsigned int index; /* position among the --disk options */
+	struct disk *disk;
+};
+
+struct vm_disks {
+	unsigned int n;
+	struct vm_disk d[VM_MAX_DISKS];
+};
+
+/*
+ * vm_disks_add - list disk under id (NULL: "virtio<N>"). Returns 0,
+ * -EEXIST when another disk has that name, -ENOSPC past VM_MAX_DISKS,
+ * or -ENOMEM.
+ */
+int vm_disks_add(struct vm *vm, const char *id, struct disk *disk);
+
+/* vm_disks_count - how many disks the VM has. */
+unsigned int vm_disks_count(const struct vm *vm);
+
+/* vm_disk_get - disk i (< vm_disks_count()), or NULL. */
+const struct vm_disk *vm_disk_get(const struct vm *vm, unsigned int i);
+
+/* vm_disks_free - free the list (with the VM). */
+void vm_disks_free(struct vm *vm);
+
+#endif
