@@ -21,6 +21,7 @@ enum {
 	OPT_DISK,
 	OPT_NET,
 	OPT_RNG,
+	OPT_BALLOON,
 	OPT_API_SOCKET,
 	OPT_INCOMING,
 	OPT_HELP,
@@ -39,6 +40,7 @@ static const struct option long_opts[] = {
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "net", required_argument, NULL, OPT_NET },
 	{ "rng", no_argument, NULL, OPT_RNG },
+	{ "balloon", optional_argument, NULL, OPT_BALLOON },
 	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
 	{ "incoming", required_argument, NULL, OPT_INCOMING },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -51,7 +53,8 @@ const char *vmm_usage(void)
 	return "usage: wirt-vmm --kernel PATH [--initrd PATH] [--cmdline STR] [--cpus N]\n"
 	       "                [--memory SIZE] [--console stdio|file=PATH|socket=PATH|none]\n"
 	       "                [--name NAME] [--no-reboot] [--disk SPEC]... [--net SPEC]...\n"
-	       "                [--rng] [--api-socket PATH] [--incoming file:PATH]\n"
+	       "                [--rng] [--balloon[=deflate-on-oom=on]] [--api-socket PATH]\n"
+	       "                [--incoming file:PATH]\n"
 	       "\n"
 	       "Boots a Linux bzImage on KVM without firmware.\n"
 	       "  --kernel PATH     bzImage to boot (boot protocol 2.06 or later, 64-bit)\n"
@@ -68,6 +71,8 @@ const char *vmm_usage(void)
 	       "  --net SPEC        virtio-net: user[,hostfwd=tcp:ADDR:HPORT-:GPORT]...[,mac=M]\n"
 	       "                    or tap=IFNAME[,vhost=on][,mac=M] (repeatable)\n"
 	       "  --rng             virtio-rng fed by the host's getrandom()\n"
+	       "  --balloon[=deflate-on-oom=on]  virtio-balloon with guest statistics\n"
+	       "                    (QMP balloon, query-balloon, qom-get guest-stats)\n"
 	       "  --console virtio  the console is the guest's hvc0 (virtio-console)\n"
 	       "  --api-socket PATH QMP control socket (stop, cont, system_powerdown,\n"
 	       "                    migrate to file:PATH, ...), mode 0600\n"
@@ -163,6 +168,8 @@ static int parse_one(int opt, const char *arg, struct vmm_config *cfg)
 				     opt == OPT_NET  ? VDEV_NET :
 						       VDEV_RNG,
 				opt == OPT_RNG ? "" : arg);
+	case OPT_BALLOON:
+		return add_vdev(cfg, VDEV_BALLOON, arg ? arg : "");
 	case OPT_CONSOLE:
 		if (!strcmp(arg, "virtio")) {
 			if (cfg->virtio_console)

@@ -6,6 +6,7 @@
 #include <errno.h>
 
 #include "common/util.h"
+#include "vmm/virtio/balloon.h"
 #include "vmm/virtio/rng.h"
 #include "vmm/virtio/vconsole.h"
 #include "vmm/virtio/blk.h"
@@ -23,6 +24,7 @@ static const struct vdev_kind_info kinds[] = {
 	[VDEV_NET] = { "--net", virtio_net_create },
 	[VDEV_RNG] = { "--rng", virtio_rng_create },
 	[VDEV_CONSOLE] = { "--console virtio", virtio_console_create },
+	[VDEV_BALLOON] = { "--balloon", virtio_balloon_create },
 };
 
 int vdevs_create(struct vm *vm)

@@ -19,6 +19,7 @@ enum vdev_kind {
 	VDEV_NET, /* --net SPEC */
 	VDEV_RNG, /* --rng */
 	VDEV_CONSOLE, /* --console virtio */
+	VDEV_BALLOON, /* --balloon[=SPEC] */
 };
 
 struct vdev_spec {

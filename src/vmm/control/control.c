@@ -202,13 +202,6 @@ static int cmd_query_cpus_fast(void *opaque, struct json_object *args,
 	return 0;
 }
 
-static int no_balloon(void *opaque, struct json_object *args,
-		      struct json_object **ret, struct qmp_error *err)
-{
-	return qmp_error_set(err, QMP_ERR_NOT_ACTIVE,
-			     "No balloon device has been activated");
-}
-
 static const struct qmp_cmd vm_cmds[] = {
 	{ "query-status", cmd_query_status, { { NULL } } },
 	{ "stop", cmd_stop, { { NULL } } },
@@ -221,8 +214,17 @@ static const struct qmp_cmd vm_cmds[] = {
 	{ "query-blockstats",
 	  cmd_query_blockstats,
 	  { { "query-nodes", QMP_T_BOOL, 0 } } },
-	{ "balloon", no_balloon, { { "value", QMP_T_INT, 1 } } },
-	{ "query-balloon", no_balloon, { { NULL } } },
+	{ "balloon", cmd_balloon, { { "value", QMP_T_INT, 1 } } },
+	{ "query-balloon", cmd_query_balloon, { { NULL } } },
+	{ "qom-list", cmd_qom_list, { { "path", QMP_T_STR, 1 } } },
+	{ "qom-get",
+	  cmd_qom_get,
+	  { { "path", QMP_T_STR, 1 }, { "property", QMP_T_STR, 1 } } },
+	{ "qom-set",
+	  cmd_qom_set,
+	  { { "path", QMP_T_STR, 1 },
+	    { "property", QMP_T_STR, 1 },
+	    { "value", QMP_T_ANY, 1 } } },
 	{ "migrate",
 	  cmd_migrate,
 	  { { "uri", QMP_T_STR, 1 },

@@ -40,6 +40,18 @@ int cmd_query_migrate(void *opaque, struct json_object *args,
 int cmd_migrate_cancel(void *opaque, struct json_object *args,
 		       struct json_object **ret, struct qmp_error *err);
 
+/* QMP handlers of balloon-cmd.c (the virtio-balloon and its QOM view) */
+int cmd_balloon(void *opaque, struct json_object *args,
+		struct json_object **ret, struct qmp_error *err);
+int cmd_query_balloon(void *opaque, struct json_object *args,
+		      struct json_object **ret, struct qmp_error *err);
+int cmd_qom_list(void *opaque, struct json_object *args,
+		 struct json_object **ret, struct qmp_error *err);
+int cmd_qom_get(void *opaque, struct json_object *args,
+		struct json_object **ret, struct qmp_error *err);
+int cmd_qom_set(void *opaque, struct json_object *args,
+		struct json_object **ret, struct qmp_error *err);
+
 /* migrate_wait - join a finished or running migration thread. */
 void migrate_wait(struct vm *vm);
 
