@@ -100,28 +100,40 @@ unsigned int balloon_parse_stats(const struct iovec *iov, unsigned int n,
 	return count;
 }
 
-/* A run of contiguous host pages to discard; flushed when it breaks. */
-struct run {
-	uint8_t *start;
-	size_t len;
-};
-
-static void run_flush(struct run *r)
+/* qsort: host page addresses in ascending order. */
+static int cmp_page(const void *x, const void *y)
 {
-	if (r->len)
-		madvise(r->start, r->len, MADV_DONTNEED);
-	r->len = 0;
+	uintptr_t a = (uintptr_t) * (uint8_t *const *)x;
+	uintptr_t b = (uintptr_t) * (uint8_t *const *)y;
+
+	return a < b ? -1 : a > b;
 }
 
-static void run_add(struct run *r, uint8_t *p)
+/*
+ * Discard the n host pages pg (sorted here): one madvise per run of
+ * adjacent pages, as a guest's PFN list is rarely in order and every call
+ * costs a TLB shootdown in KVM.
+ */
+static void discard_pages(uint8_t **pg, size_t n)
 {
-	if (r->len && p == r->start + r->len) {
-		r->len += BALLOON_PAGE_SIZE;
-		return;
+	uint8_t *start = NULL;
+	size_t i, len = 0;
+
+	qsort(pg, n, sizeof(*pg), cmp_page);
+	for (i = 0; i < n; i++) {
+		if (len && pg[i] < start + len)
+			continue; /* the same page twice */
+		if (len && pg[i] == start + len) {
+			len += BALLOON_PAGE_SIZE;
+			continue;
+		}
+		if (len)
+			madvise(start, len, MADV_DONTNEED);
+		start = pg[i];
+		len = BALLOON_PAGE_SIZE;
 	}
-	run_flush(r);
-	r->start = p;
-	r->len = BALLOON_PAGE_SIZE;
+	if (len)
+		madvise(start, len, MADV_DONTNEED);
 }
 
 size_t balloon_pages(const struct gmem *mem, const struct vq_elem *e,
@@ -129,11 +141,11 @@ size_t balloon_pages(const struct gmem *mem, const struct vq_elem *e,
 {
 	size_t total = e->out_len / 4, off, ok = 0;
 	uint32_t pfn[PFN_BATCH];
-	struct run run = { NULL, 0 };
+	uint8_t *pg[PFN_BATCH];
 
 	*bad = 0;
 	for (off = 0; off < total; off += PFN_BATCH) {
-		size_t i, k = MIN(total - off, (size_t)PFN_BATCH);
+		size_t i, n = 0, k = MIN(total - off, (size_t)PFN_BATCH);
 
 		if (iov_to_buf(e->out, e->n_out, off * 4, pfn, k * 4) != k * 4)
 			break;
@@ -145,12 +157,12 @@ size_t balloon_pages(const struct gmem *mem, const struct vq_elem *e,
 				(*bad)++;
 				continue;
 			}
-			ok++;
-			if (discard)
-				run_add(&run, p);
+			pg[n++] = p;
 		}
+		ok += n;
+		if (discard)
+			discard_pages(pg, n);
 	}
-	run_flush(&run);
 	return ok;
 }
 
@@ -252,20 +264,22 @@ static void pages_notify(struct vballoon *b, unsigned int q)
 }
 
 /*
- * Give the held stats buffer back so the guest refills it. Under b->lock.
- * Returns true when pushed (the caller interrupts after unlocking).
+ * Give the held stats buffer back so the guest refills it, with its
+ * interrupt. Under b->lock, which a device reset also takes before the
+ * transport clears the queue: the timer thread never touches a queue
+ * being reset.
  */
-static bool stats_release(struct vballoon *b)
+static void stats_release(struct vballoon *b)
 {
 	struct virtqueue *vq = &b->d->vqs[BALLOON_Q_STATS];
 
 	if (!b->held)
-		return false;
+		return;
 	b->held = false;
 	if (!__atomic_load_n(&vq->ready, __ATOMIC_ACQUIRE))
-		return false; /* failed or reset: the ring is not ours */
+		return; /* failed or reset: the ring is not ours */
 	vq_push(vq, &b->stats_elem, 0);
-	return true;
+	virtio_dev_interrupt(b->d, BALLOON_Q_STATS);
 }
 
 /*
@@ -277,7 +291,6 @@ static void stats_notify(struct vballoon *b)
 {
 	struct virtio_dev *d = b->d;
 	struct virtqueue *vq = &d->vqs[BALLOON_Q_STATS];
-	bool pushed = false;
 	int n;
 
 	pthread_mutex_lock(&b->lock);
@@ -293,7 +306,7 @@ static void stats_notify(struct vballoon *b)
 				continue;
 			break;
 		}
-		pushed |= stats_release(b);
+		stats_release(b);
 		b->stats_elem = b->stats_new;
 		balloon_parse_stats(b->stats_elem.out, b->stats_elem.n_out,
 				    b->stats_elem.out_len, b->stats.v);
@@ -301,8 +314,6 @@ static void stats_notify(struct vballoon *b)
 		b->held = true;
 	}
 	pthread_mutex_unlock(&b->lock);
-	if (pushed)
-		virtio_dev_interrupt(d, BALLOON_Q_STATS);
 }
 
 static void balloon_notify(struct virtio_dev *d, unsigned int q)
@@ -321,15 +332,12 @@ static void timer_fn(void *opaque, int fd, uint32_t events)
 {
 	struct vballoon *b = opaque;
 	uint64_t n;
-	bool pushed;
 
 	if (read(fd, &n, sizeof(n)) != sizeof(n))
 		return;
 	pthread_mutex_lock(&b->lock);
-	pushed = stats_release(b);
+	stats_release(b);
 	pthread_mutex_unlock(&b->lock);
-	if (pushed)
-		virtio_dev_interrupt(b->d, BALLOON_Q_STATS);
 }
 
 /* The driver reset the device: the held buffer is gone with the rings. */
@@ -350,13 +358,10 @@ static void balloon_reset(struct virtio_dev *d)
 static int balloon_quiesce(struct virtio_dev *d)
 {
 	struct vballoon *b = d->priv;
-	bool pushed;
 
 	pthread_mutex_lock(&b->lock);
-	pushed = stats_release(b);
+	stats_release(b);
 	pthread_mutex_unlock(&b->lock);
-	if (pushed)
-		virtio_dev_interrupt(d, BALLOON_Q_STATS);
 	return 0;
 }
 
