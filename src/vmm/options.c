@@ -67,7 +67,7 @@ const char *vmm_usage(void)
 	       "  --name NAME       VM name for messages and the process title\n"
 	       "  --no-reboot       exit when the guest reboots instead of restarting it\n"
 	       "  --disk SPEC       virtio-blk disk: path=FILE[,format=raw|qcow2][,readonly=on]\n"
-	       "                    [,cache=none|writeback][,serial=S] (repeatable)\n"
+	       "                    [,cache=none|writeback][,serial=S][,id=NAME] (repeatable)\n"
 	       "  --net SPEC        virtio-net: user[,hostfwd=tcp:ADDR:HPORT-:GPORT]...[,mac=M]\n"
 	       "                    or tap=IFNAME[,vhost=on][,mac=M] (repeatable)\n"
 	       "  --rng             virtio-rng fed by the host's getrandom()\n"
