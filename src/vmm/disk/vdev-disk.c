@@ -23,11 +23,13 @@ static int list_disk(struct vm *vm, const struct disk_opts *o, struct disk *k)
 	int r = vm_disks_add(vm, o->id, k);
 
 	if (r == -EEXIST && o->id[0])
-		wirt_err("--disk '%s': id '%s' is already used by another --disk (give each disk its own id=)",
-			 o->path, o->id);
+		wirt_err(
+			"--disk '%s': id '%s' is already used by another --disk (give each disk its own id=)",
+			o->path, o->id);
 	else if (r == -EEXIST)
-		wirt_err("--disk '%s': its default name 'virtio%u' is taken by an earlier id= (choose another id there)",
-			 o->path, n);
+		wirt_err(
+			"--disk '%s': its default name 'virtio%u' is taken by an earlier id= (choose another id there)",
+			o->path, n);
 	else if (r)
 		wirt_err("--disk '%s': cannot list the disk: %s", o->path,
 			 strerror(-r));
