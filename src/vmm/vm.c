@@ -56,9 +56,10 @@ static int read_file(const char *what, const char *path, uint64_t max,
 		return -EINVAL;
 	}
 	if ((uint64_t)st.st_size > max || st.st_size == 0) {
-		wirt_err("%s '%s': size %lld is not plausible (empty or above %llu MiB)",
-			 what, path, (long long)st.st_size,
-			 (unsigned long long)(max >> 20));
+		wirt_err(
+			"%s '%s': size %lld is not plausible (empty or above %llu MiB)",
+			what, path, (long long)st.st_size,
+			(unsigned long long)(max >> 20));
 		close(fd);
 		return -EFBIG;
 	}
@@ -123,18 +124,18 @@ static int alloc_ram(struct vm *vm)
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (vm->ram == MAP_FAILED) {
 		vm->ram = NULL;
-		wirt_err("cannot map %llu MiB of guest memory: %s (lower --memory)",
-			 (unsigned long long)(size >> 20), strerror(errno));
+		wirt_err(
+			"cannot map %llu MiB of guest memory: %s (lower --memory)",
+			(unsigned long long)(size >> 20), strerror(errno));
 		return -ENOMEM;
 	}
 	madvise(vm->ram, size, MADV_DONTDUMP);
 	vm->mem.r[0] = (struct gmem_region){ 0, vm->lay.low_size, vm->ram };
 	vm->mem.n = 1;
 	if (vm->lay.high_size)
-		vm->mem.r[vm->mem.n++] = (struct gmem_region){
-			HIGH_RAM_START, vm->lay.high_size,
-			vm->ram + vm->lay.low_size
-		};
+		vm->mem.r[vm->mem.n++] =
+			(struct gmem_region){ HIGH_RAM_START, vm->lay.high_size,
+					      vm->ram + vm->lay.low_size };
 	return 0;
 }
 
@@ -245,15 +246,15 @@ static int init_devices(struct vm *vm)
 		const char *path = vm->cfg->console.path[0] ?
 					   vm->cfg->console.path :
 					   "stdio";
-		const char *hint = r == -EEXIST ?
-					   " (a file that is not a socket is there: remove it or choose another path)" :
-				   r == -EADDRINUSE ?
-					   " (another process serves this socket: stop it or choose another path)" :
-				   r == -ENAMETOOLONG ?
-					   " (unix socket paths are limited to 107 bytes)" :
-				   r == -ENOENT ?
-					   " (its directory does not exist)" :
-					   "";
+		const char *hint =
+			r == -EEXIST ?
+				" (a file that is not a socket is there: remove it or choose another path)" :
+			r == -EADDRINUSE ?
+				" (another process serves this socket: stop it or choose another path)" :
+			r == -ENAMETOOLONG ?
+				" (unix socket paths are limited to 107 bytes)" :
+			r == -ENOENT ? " (its directory does not exist)" :
+				       "";
 
 		wirt_err("console '%s': %s%s", path, strerror(-r), hint);
 		return r;
@@ -296,15 +297,17 @@ int vm_prepare(struct vm *vm, const struct vmm_config *cfg)
 		return r;
 	}
 	if (strlen(cfg->cmdline) > bz.cmdline_size) {
-		wirt_err("--cmdline is %zu bytes; this kernel accepts at most %u",
-			 strlen(cfg->cmdline), bz.cmdline_size);
+		wirt_err(
+			"--cmdline is %zu bytes; this kernel accepts at most %u",
+			strlen(cfg->cmdline), bz.cmdline_size);
 		return -E2BIG;
 	}
 	host = host_memory();
 	if (host && cfg->memory > host) {
-		wirt_err("--memory %llu MiB: the host has only %llu MiB of RAM and swap to back it (lower --memory)",
-			 (unsigned long long)(cfg->memory >> 20),
-			 (unsigned long long)(host >> 20));
+		wirt_err(
+			"--memory %llu MiB: the host has only %llu MiB of RAM and swap to back it (lower --memory)",
+			(unsigned long long)(cfg->memory >> 20),
+			(unsigned long long)(host >> 20));
 		return -ENOMEM;
 	}
 	return 0;
@@ -356,8 +359,13 @@ int vm_init(struct vm *vm, int kvm_fd)
 			 strerror(-r));
 		return r;
 	}
-	if (cfg->incoming)
-		r = state_open(vm);
+	if (cfg->incoming) {
+		char label[PATH_MAX + 16];
+
+		snprintf(label, sizeof(label), "--incoming '%s'",
+			 cfg->incoming);
+		r = state_open(vm, cfg->incoming, label);
+	}
 	return r;
 }
 
@@ -418,10 +426,9 @@ static int load_guest(struct vm *vm)
 	bzimage_parse(vm->kernel_image, vm->kernel_len, &bz, &why);
 	if (cfg->initrd) {
 		fd = open(cfg->initrd, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 ||
-		    read_full(fd, vm->ram + vm->lay.initrd_addr,
-			      vm->lay.initrd_size) !=
-			    (ssize_t)vm->lay.initrd_size) {
+		if (fd < 0 || read_full(fd, vm->ram + vm->lay.initrd_addr,
+					vm->lay.initrd_size) !=
+				      (ssize_t)vm->lay.initrd_size) {
 			wirt_err("initrd '%s': could not read it", cfg->initrd);
 			if (fd >= 0)
 				close(fd);
@@ -540,7 +547,8 @@ static int boot_once(struct vm *vm)
 	for (i = 0; i < vm->ncpus; i++) {
 		r = vcpu_create(&vm->vcpus[i], vm, i, boot_entry(&vm->lay));
 		if (r) {
-			wirt_err("creating vCPU %u failed: %s", i, strerror(-r));
+			wirt_err("creating vCPU %u failed: %s", i,
+				 strerror(-r));
 			return r;
 		}
 	}
@@ -552,7 +560,8 @@ static int boot_once(struct vm *vm)
 	for (i = 0; i < vm->ncpus; i++) {
 		r = vcpu_start(&vm->vcpus[i]);
 		if (r) {
-			wirt_err("starting vCPU %u failed: %s", i, strerror(-r));
+			wirt_err("starting vCPU %u failed: %s", i,
+				 strerror(-r));
 			return r;
 		}
 	}
@@ -607,6 +616,7 @@ static void wait_for_stop(struct vm *vm, int sig_fd)
 
 int vm_run(struct vm *vm)
 {
+	bool reverting = false;
 	sigset_t term;
 	int sig_fd, r;
 
@@ -625,6 +635,10 @@ int vm_run(struct vm *vm)
 		enum vm_request req;
 
 		r = boot_once(vm);
+		if (reverting)
+			__atomic_store_n(&vm->revert_result, r,
+					 __ATOMIC_SEQ_CST);
+		reverting = false;
 		if (r) {
 			vm_request_stop(vm, VM_CRASH);
 			destroy_kvm_vm(vm);
@@ -635,13 +649,27 @@ int vm_run(struct vm *vm)
 		destroy_kvm_vm(vm);
 		req = vm->request;
 		control_vm_stopped(vm, req);
-		if (req == VM_RESET && !vm->cfg->no_reboot) {
+		if ((req == VM_RESET && !vm->cfg->no_reboot) ||
+		    req == VM_REVERT) {
 			uart8250_reset(vm->uart);
 			atomic_store(&vm->ged_events, 0);
 			hooks_reset(vm);
 			vm->request = VM_RUNNING;
-			continue;
 		}
+		if (req == VM_REVERT) {
+			r = vm->revert ? vm->revert(vm) : -EINVAL;
+			if (r) {
+				__atomic_store_n(&vm->revert_result, r,
+						 __ATOMIC_SEQ_CST);
+				wirt_err(
+					"the VM cannot go on after a failed snapshot revert");
+				r = 1;
+				break;
+			}
+			reverting = true;
+		}
+		if (vm->request == VM_RUNNING)
+			continue;
 		r = req == VM_CRASH ? 1 : 0;
 		break;
 	}

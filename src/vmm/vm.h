@@ -6,6 +6,7 @@
 #ifndef WIRT_VMM_VM_H
 #define WIRT_VMM_VM_H
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -37,6 +38,7 @@ enum vm_request {
 	VM_RESET, /* guest asked for a reset: reboot or exit 0 */
 	VM_QUIT, /* host user asked to quit (Ctrl-A x, signal): exit 0 */
 	VM_CRASH, /* guest or KVM failure: exit 1 */
+	VM_REVERT, /* loadvm: restore a snapshot (vm->revert), go on */
 };
 
 /*
@@ -127,6 +129,14 @@ struct vm {
 	struct vm_control *ctl; /* --api-socket (control/control.c) */
 	struct vm_disks *disks; /* --disk names for QMP (disk/disk-list.c) */
 	struct state_in *incoming; /* --incoming: state to load at boot */
+	char incoming_label[PATH_MAX + 80]; /* its name in error lines */
+	/*
+	 * VM_REVERT: with no vCPU and the devices reset, put the disks back
+	 * and state_open() the snapshot; 0 or -errno. revert_result is 1
+	 * until the restored VM runs, then 0, or -errno when it failed.
+	 */
+	int (*revert)(struct vm *vm);
+	int revert_result;
 };
 
 /*

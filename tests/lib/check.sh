@@ -5,7 +5,8 @@
 CHECK_PASS=0
 CHECK_FAIL=0
 CHECK_TMP=$(mktemp -d "${TMPDIR:-/tmp}/wirt-test.XXXXXX")
-trap 'rm -rf "$CHECK_TMP"' EXIT
+# CHECK_KEEP=1 keeps the files of a run for a look afterwards
+[ -n "${CHECK_KEEP:-}" ] || trap 'rm -rf "$CHECK_TMP"' EXIT
 
 # run_case NAME TIMEOUT STDIN_FILE CMD... : run CMD, keep stdout, stderr and
 # status in $CHECK_TMP/NAME.{out,err,rc}. STDIN_FILE may be /dev/null.

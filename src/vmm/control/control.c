@@ -233,6 +233,9 @@ static const struct qmp_cmd vm_cmds[] = {
 	    { "inc", QMP_T_BOOL, 0 },
 	    { "resume", QMP_T_BOOL, 0 } } },
 	{ "query-migrate", cmd_query_migrate, { { NULL } } },
+	{ "human-monitor-command",
+	  cmd_hmp,
+	  { { "command-line", QMP_T_STR, 1 }, { "cpu-index", QMP_T_INT, 0 } } },
 	{ "migrate_cancel", cmd_migrate_cancel, { { NULL } } },
 };
 

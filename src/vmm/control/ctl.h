@@ -30,6 +30,7 @@ struct vm_control {
 	char mig_path[4096];
 	uint64_t mig_total, mig_done, mig_zero; /* bytes of guest RAM */
 	uint64_t mig_ms; /* duration of the last migration */
+	char snap_tag[72]; /* loadvm: the snapshot being reverted to */
 };
 
 /* QMP handlers of migrate.c */
@@ -51,6 +52,10 @@ int cmd_qom_get(void *opaque, struct json_object *args,
 		struct json_object **ret, struct qmp_error *err);
 int cmd_qom_set(void *opaque, struct json_object *args,
 		struct json_object **ret, struct qmp_error *err);
+
+/* QMP human-monitor-command: savevm, loadvm, delvm, info snapshots */
+int cmd_hmp(void *opaque, struct json_object *args, struct json_object **ret,
+	    struct qmp_error *err);
 
 /* migrate_wait - join a finished or running migration thread. */
 void migrate_wait(struct vm *vm);

@@ -50,8 +50,8 @@ static void *migrate_thread(void *arg)
 	if (paused_here)
 		control_event(vm, "STOP", NULL);
 	set_status(vm, "active");
-	r = state_save(vm, c->mig_path, &c->mig_done, &c->mig_cancel, why,
-		       sizeof(why));
+	r = state_save(vm, c->mig_path, &c->mig_done, &c->mig_cancel, NULL,
+		       NULL, why, sizeof(why));
 	pthread_mutex_lock(&c->mig_lock);
 	c->mig_ms = now_ms() - t0;
 	if (r)

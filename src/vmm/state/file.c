@@ -55,6 +55,14 @@ const struct state_blob *state_find(const struct state_in *in, uint32_t type,
 	return NULL;
 }
 
+const char *const state_vdev_kinds[STATE_VDEV_KINDS] = {
+	[VDEV_DISK] = "disk",	    [VDEV_NET] = "net",
+	[VDEV_RNG] = "rng",	    [VDEV_CONSOLE] = "console",
+	[VDEV_BALLOON] = "balloon",
+};
+_Static_assert(VDEV_BALLOON + 1 == STATE_VDEV_KINDS,
+	       "every device kind has a name in saved configurations");
+
 /* Check the header of a state file; fills in->hdr. 0 or -EINVAL (why). */
 static int check_header(struct state_in *in, const struct stat *st,
 			const char **why)

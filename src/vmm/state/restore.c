@@ -31,8 +31,6 @@ int state_xsave_size(struct vm *vm)
 	return n > 4096 ? n : 4096;
 }
 
-static const char *const vdev_kinds[] = { "disk", "net", "rng", "console" };
-
 /* Report a mismatch between an option and the saved configuration. */
 static int mismatch(const char *path, const char *opt, const char *saved)
 {
@@ -83,10 +81,10 @@ static int merge_kv(struct vmm_config *cfg, const struct vmm_config *user,
 		if (!spec || *nvdev >= VMM_MAX_VDEVS)
 			return -EINVAL;
 		*spec++ = 0;
-		for (k = 0; k < ARRAY_SIZE(vdev_kinds); k++)
-			if (!strcmp(val, vdev_kinds[k]))
+		for (k = 0; k < STATE_VDEV_KINDS; k++)
+			if (!strcmp(val, state_vdev_kinds[k]))
 				break;
-		if (k == ARRAY_SIZE(vdev_kinds))
+		if (k == STATE_VDEV_KINDS)
 			return -EINVAL;
 		if (user->nvdevs &&
 		    (*nvdev >= user->nvdevs ||
@@ -208,9 +206,8 @@ static int ram_crc(int fd, uint64_t off, uint64_t size, uint32_t *crc,
 	return 0;
 }
 
-int state_open(struct vm *vm)
+int state_open(struct vm *vm, const char *path, const char *label)
 {
-	const char *path = vm->cfg->incoming;
 	const struct state_blob *b;
 	struct state_ram_info info;
 	struct state_in *in;
@@ -235,8 +232,8 @@ int state_open(struct vm *vm)
 		goto bad;
 	if (crc != info.crc || pages != info.pages) {
 		wirt_err(
-			"--incoming '%s': guest memory checksum mismatch (the file is corrupt); refusing to restore from it",
-			path);
+			"%s: guest memory checksum mismatch (the file is corrupt); refusing to restore from it",
+			label);
 		state_in_free(in);
 		return -EINVAL;
 	}
@@ -245,18 +242,19 @@ int state_open(struct vm *vm)
 		 in->ram.offset);
 	if (p == MAP_FAILED) {
 		r = -errno;
-		wirt_err("--incoming '%s': cannot map guest memory from it: %s",
-			 path, strerror(errno));
+		wirt_err("%s: cannot map guest memory from it: %s", label,
+			 strerror(errno));
 		state_in_free(in);
 		return r;
 	}
 	madvise(vm->ram, info.size, MADV_DONTDUMP);
 	vm->incoming = in;
+	snprintf(vm->incoming_label, sizeof(vm->incoming_label), "%s", label);
 	return 0;
 bad:
 	wirt_err(
-		"--incoming '%s': the memory description does not match the saved configuration (the file is corrupt); refusing to restore from it",
-		path);
+		"%s: the memory description does not match the saved configuration (the file is corrupt); refusing to restore from it",
+		label);
 	state_in_free(in);
 	return r;
 }
@@ -376,17 +374,15 @@ static int load_devices(struct vm *vm, struct state_in *in)
 		if (!b || b->len < STATE_DEV_NAME ||
 		    strncmp((const char *)b->data, h->name ? h->name : "",
 			    STATE_DEV_NAME - 1)) {
-			wirt_err(
-				"--incoming '%s': no saved state for device %s",
-				vm->cfg->incoming, h->name);
+			wirt_err("%s: no saved state for device %s",
+				 vm->incoming_label, h->name);
 			return -ENOENT;
 		}
 		r = h->load(vm, h->opaque, b->data + STATE_DEV_NAME,
 			    b->len - STATE_DEV_NAME);
 		if (r) {
-			wirt_err(
-				"--incoming '%s': device %s refused its saved state: %s",
-				vm->cfg->incoming, h->name, strerror(-r));
+			wirt_err("%s: device %s refused its saved state: %s",
+				 vm->incoming_label, h->name, strerror(-r));
 			return r;
 		}
 	}
@@ -407,15 +403,15 @@ int state_restore(struct vm *vm)
 	}
 	if (r) {
 		wirt_err(
-			"--incoming '%s': loading the saved VM and vCPU state into KVM failed: %s",
-			vm->cfg->incoming, strerror(-r));
+			"%s: loading the saved VM and vCPU state into KVM failed: %s",
+			vm->incoming_label, strerror(-r));
 		return r;
 	}
 	r = load_devices(vm, in);
 	if (r == -EINVAL)
 		wirt_err(
-			"--incoming '%s': the saved device state does not fit these devices",
-			vm->cfg->incoming);
+			"%s: the saved device state does not fit these devices",
+			vm->incoming_label);
 	state_close(vm);
 	return r;
 }
@@ -424,4 +420,62 @@ void state_close(struct vm *vm)
 {
 	state_in_free(vm->incoming);
 	vm->incoming = NULL;
+}
+
+int state_check_file(struct vm *vm, const char *path, char *why, size_t whylen)
+{
+	const struct state_blob *ri, *vb, *b;
+	struct state_ram_info info;
+	struct state_vm v;
+	struct state_in *in;
+	unsigned int i;
+	int r = state_in_read(path, &in);
+
+	if (r) {
+		snprintf(why, whylen,
+			 "its state file '%s' is missing or damaged: %s", path,
+			 strerror(-r));
+		return r;
+	}
+	ri = state_find(in, SEC_RAM_INFO, 0);
+	vb = state_find(in, SEC_VM, 0);
+	r = -EINVAL;
+	if (!ri || ri->len != sizeof(info) || !vb || vb->len != sizeof(v)) {
+		snprintf(why, whylen, "its state file '%s' is damaged", path);
+		goto out;
+	}
+	memcpy(&info, ri->data, sizeof(info));
+	memcpy(&v, vb->data, sizeof(v));
+	if (info.size != vm->cfg->memory || v.ncpus != vm->ncpus) {
+		snprintf(
+			why, whylen,
+			"it was taken of a VM with %llu MiB and %u vCPUs, this one has %llu MiB and %u",
+			(unsigned long long)(info.size >> 20), v.ncpus,
+			(unsigned long long)(vm->cfg->memory >> 20), vm->ncpus);
+		goto out;
+	}
+	for (i = 0; i < vm->nstate_hooks; i++) {
+		const char *name = vm->state_hooks[i].name;
+
+		b = state_find(in, SEC_DEVICE, i);
+		if (!b || b->len < STATE_DEV_NAME ||
+		    strncmp((const char *)b->data, name ? name : "",
+			    STATE_DEV_NAME - 1)) {
+			snprintf(
+				why, whylen,
+				"it was taken of a VM with other devices (no state for %s)",
+				name);
+			goto out;
+		}
+	}
+	if (state_find(in, SEC_DEVICE, vm->nstate_hooks)) {
+		snprintf(
+			why, whylen,
+			"it was taken of a VM with more devices than this one");
+		goto out;
+	}
+	r = 0;
+out:
+	state_in_free(in);
+	return r;
 }

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,7 +97,6 @@ static int put_kv(struct state_writer *w, const char *key, const char *val)
 
 static int save_config(struct saver *s, const struct vmm_config *cfg)
 {
-	static const char *const kinds[] = { "disk", "net", "rng", "console" };
 	struct state_writer *w = new_sec(s, SEC_CONFIG, 0);
 	char num[32], dev[4200];
 	unsigned int i;
@@ -113,9 +113,10 @@ static int save_config(struct saver *s, const struct vmm_config *cfg)
 	r = r ?: put_kv(w, "memory", num);
 	r = r ?: put_kv(w, "no_reboot", cfg->no_reboot ? "1" : "0");
 	for (i = 0; !r && i < cfg->nvdevs; i++) {
-		if (cfg->vdevs[i].kind >= ARRAY_SIZE(kinds))
+		if (cfg->vdevs[i].kind >= STATE_VDEV_KINDS)
 			return -EINVAL;
-		snprintf(dev, sizeof(dev), "%s:%s", kinds[cfg->vdevs[i].kind],
+		snprintf(dev, sizeof(dev), "%s:%s",
+			 state_vdev_kinds[cfg->vdevs[i].kind],
 			 cfg->vdevs[i].spec);
 		r = put_kv(w, "vdev", dev);
 	}
@@ -437,12 +438,30 @@ static uint64_t ram_offset(const struct saver *s)
 	return ALIGN_UP(off + sizeof(struct state_ram_info), 2UL << 20);
 }
 
+/*
+ * Where to write path: "path.tmp" (malloc'd) for a regular file or a new
+ * one, path itself for anything else (a FIFO, a device). NULL: no memory.
+ */
+static char *tmp_name(const char *path)
+{
+	struct stat st;
+	char *t;
+
+	if (!stat(path, &st) && !S_ISREG(st.st_mode))
+		return (char *)path;
+	if (asprintf(&t, "%s.tmp", path) < 0)
+		return NULL;
+	return t;
+}
+
 int state_save(struct vm *vm, const char *path, volatile uint64_t *done,
-	       volatile const bool *cancel, char *why, size_t whylen)
+	       volatile const bool *cancel, state_held_fn held, void *arg,
+	       char *why, size_t whylen)
 {
 	struct saver *s = calloc(1, sizeof(*s));
 	struct state_ram_info info = { 0 };
 	struct state_writer *iw;
+	char *wpath = NULL;
 	uint64_t ram_off;
 	unsigned int i;
 	int fd = -1, r;
@@ -471,9 +490,19 @@ int state_save(struct vm *vm, const char *path, volatile uint64_t *done,
 	/* the RAM info section is filled in after the RAM is written */
 	iw->len = 0;
 	ram_off = ram_offset(s);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/*
+	 * A regular file is written under a temporary name and renamed at
+	 * the end: a failed save leaves the old file, and a VM restored
+	 * from path (its RAM lazily mapped from the file) can save to it.
+	 */
+	wpath = tmp_name(path);
+	if (!wpath) {
+		r = -ENOMEM;
+		goto out;
+	}
+	fd = open(wpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		r = fail(s, -errno, "cannot create '%s': %s", path);
+		r = fail(s, -errno, "cannot create '%s': %s", wpath);
 		goto out;
 	}
 	if (ftruncate(fd, ram_off + vm->cfg->memory)) {
@@ -485,12 +514,18 @@ int state_save(struct vm *vm, const char *path, volatile uint64_t *done,
 	r = r ?: write_meta(s, fd, ram_off, vm->cfg->memory);
 	if (!r && fsync(fd))
 		r = fail(s, -errno, "cannot flush '%s': %s", path);
+	if (!r && held)
+		r = held(vm, arg, why, whylen);
+	if (!r && wpath != path && rename(wpath, path))
+		r = fail(s, -errno, "cannot rename to '%s': %s", path);
 out:
 	resume_devices(s, vm);
 	if (fd >= 0)
 		close(fd);
 	if (r && fd >= 0)
-		unlink(path);
+		unlink(wpath);
+	if (wpath != path)
+		free(wpath);
 	for (i = 0; i < s->n; i++)
 		free(s->sec[i].w.buf);
 	free(s);

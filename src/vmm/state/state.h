@@ -72,12 +72,22 @@ struct state_writer;
 int state_put(struct state_writer *w, const void *buf, size_t len);
 
 /*
+ * While every device is quiesced and the state file is complete: take
+ * the disks' part of a snapshot. Returns 0, or -errno with a one-line
+ * reason in why (the save then fails and its file is removed).
+ */
+typedef int (*state_held_fn)(struct vm *vm, void *arg, char *why,
+			     size_t whylen);
+
+/*
  * state_save - write the whole VM to path. Every vCPU must be parked
  * (vm_pause). done/total are updated as guest memory is written; a true
- * *cancel stops early. Returns 0, or -errno with a one-line reason in why.
+ * *cancel stops early. held (may be NULL) runs with arg before the
+ * devices go on. Returns 0, or -errno with a one-line reason in why.
  */
 int state_save(struct vm *vm, const char *path, volatile uint64_t *done,
-	       volatile const bool *cancel, char *why, size_t whylen);
+	       volatile const bool *cancel, state_held_fn held, void *arg,
+	       char *why, size_t whylen);
 
 /*
  * state_check_devices - whether every device can be saved now. Returns
@@ -95,12 +105,13 @@ bool state_check_devices(struct vm *vm, char *why, size_t whylen);
 int state_merge_config(struct vmm_config *cfg);
 
 /*
- * state_open - with --incoming: validate the whole file (header, section
- * checksums, size, memory checksum), map guest memory from it over
- * vm->ram and keep the rest for state_restore. Returns 0 or -errno after
- * printing one error line.
+ * state_open - for --incoming (and a snapshot revert): validate the whole
+ * file at path (header, section checksums, size, memory checksum), map
+ * guest memory from it over vm->ram and keep the rest for state_restore;
+ * label starts its error lines ("--incoming 'FILE'"). Returns 0 or
+ * -errno after printing one error line.
  */
-int state_open(struct vm *vm);
+int state_open(struct vm *vm, const char *path, const char *label);
 
 /*
  * state_restore - load the saved state into the freshly created KVM VM and
@@ -108,6 +119,13 @@ int state_open(struct vm *vm);
  * Returns 0 or -errno after printing one error line.
  */
 int state_restore(struct vm *vm);
+
+/*
+ * state_check_file - whether the state file at path is intact and was
+ * saved from a VM like vm (memory, vCPUs, devices), before a snapshot
+ * revert commits to it. Returns 0, or -errno with a phrase in why.
+ */
+int state_check_file(struct vm *vm, const char *path, char *why, size_t whylen);
 
 /* state_close - free what state_open kept (vm_destroy). */
 void state_close(struct vm *vm);

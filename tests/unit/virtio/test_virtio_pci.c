@@ -526,6 +526,9 @@ static void test_save_restore(void **state)
 	assert_int_equal(io(&vm.mmio, bar1 + 8, 4, false, 0), 0x4041);
 	assert_int_equal(io(&vm.mmio, bar1 + 12, 4, false, 0), 0);
 	assert_int_equal(rd(0x14, 1), 0); /* transport not loaded yet */
+	/* RAM as saved (a restore maps it first): used idx 1, avail idx 1 */
+	__atomic_store_n(&u->idx, 1, __ATOMIC_RELEASE);
+	((struct virtq_avail *)(ram + AVAIL))->idx = 1;
 	assert_int_equal(load(1, &w[1]), 0);
 	assert_int_equal(rd(0x14, 1), 0xf);
 	wr(0x16, 2, 0);
@@ -534,9 +537,6 @@ static void test_save_restore(void **state)
 	assert_int_equal(rd(0x20, 8), DESC);
 	assert_int_equal(rd(0x30, 8), USED);
 	assert_int_equal(rd(0x1a, 2), 0);
-	/* the guest's view is the one saved: used idx 1, so rewind RAM */
-	__atomic_store_n(&u->idx, 1, __ATOMIC_RELEASE);
-	((struct virtq_avail *)(ram + AVAIL))->idx = 1;
 	post(2, BUF + 0x80, 24);
 	wait_used(2);
 	assert_int_equal(u->ring[1].id, 2);
