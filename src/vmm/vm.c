@@ -646,8 +646,10 @@ int vm_run(struct vm *vm)
 			break;
 		}
 		wait_for_stop(vm, sig_fd);
-		destroy_kvm_vm(vm);
 		req = vm->request;
+		if (req != VM_REVERT) /* loadvm waits for this loop itself */
+			control_vm_stopping(vm);
+		destroy_kvm_vm(vm);
 		control_vm_stopped(vm, req);
 		if ((req == VM_RESET && !vm->cfg->no_reboot) ||
 		    req == VM_REVERT) {

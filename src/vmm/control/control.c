@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/util.h"
 #include "vmm/control/block-cmd.h"
@@ -233,6 +234,25 @@ static const struct qmp_cmd vm_cmds[] = {
 	    { "inc", QMP_T_BOOL, 0 },
 	    { "resume", QMP_T_BOOL, 0 } } },
 	{ "query-migrate", cmd_query_migrate, { { NULL } } },
+	{ "snapshot-save",
+	  cmd_snapshot_save,
+	  { { "job-id", QMP_T_STR, 1 },
+	    { "tag", QMP_T_STR, 1 },
+	    { "vmstate", QMP_T_STR, 1 },
+	    { "devices", QMP_T_ANY, 1 } } },
+	{ "snapshot-load",
+	  cmd_snapshot_load,
+	  { { "job-id", QMP_T_STR, 1 },
+	    { "tag", QMP_T_STR, 1 },
+	    { "vmstate", QMP_T_STR, 1 },
+	    { "devices", QMP_T_ANY, 1 } } },
+	{ "snapshot-delete",
+	  cmd_snapshot_delete,
+	  { { "job-id", QMP_T_STR, 1 },
+	    { "tag", QMP_T_STR, 1 },
+	    { "devices", QMP_T_ANY, 1 } } },
+	{ "query-jobs", cmd_query_jobs, { { NULL } } },
+	{ "job-dismiss", cmd_job_dismiss, { { "id", QMP_T_STR, 1 } } },
 	{ "human-monitor-command",
 	  cmd_hmp,
 	  { { "command-line", QMP_T_STR, 1 }, { "cpu-index", QMP_T_INT, 0 } } },
@@ -281,6 +301,24 @@ int control_init(struct vm *vm)
 		wirt_err("--api-socket '%s': cannot start its thread: %s", path,
 			 strerror(-r));
 	return r;
+}
+
+void control_vm_stopping(struct vm *vm)
+{
+	struct vm_control *c = vm->ctl;
+	bool busy = true;
+
+	if (!c)
+		return;
+	c->mig_cancel = true;
+	while (busy) {
+		pthread_mutex_lock(&c->mig_lock);
+		busy = c->migrating;
+		pthread_mutex_unlock(&c->mig_lock);
+		if (busy)
+			nanosleep(&(struct timespec){ 0, 5000000 }, NULL);
+	}
+	migrate_wait(vm);
 }
 
 void control_free(struct vm *vm)

@@ -58,6 +58,13 @@ void vm_vcpu_park(struct vcpu *v);
 int control_init(struct vm *vm);
 
 /*
+ * control_vm_stopping - the vCPUs left for a stop that ends this KVM VM
+ * (not a snapshot revert): cancel a running save (migrate, savevm) and
+ * wait until it let go of the VM, before its vCPUs are destroyed.
+ */
+void control_vm_stopping(struct vm *vm);
+
+/*
  * control_vm_stopped - the VM stopped for reason req (enum vm_request):
  * emit SHUTDOWN or RESET with QEMU's "guest" and "reason" fields. Main
  * thread, after the vCPUs are gone.

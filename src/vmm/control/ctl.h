@@ -53,6 +53,28 @@ int cmd_qom_get(void *opaque, struct json_object *args,
 int cmd_qom_set(void *opaque, struct json_object *args,
 		struct json_object **ret, struct qmp_error *err);
 
+/*
+ * snapshot_save/load/delete - savevm, loadvm, delvm of tag (snapshot.c;
+ * tag checked with snapshot_tag_ok). Return 0, or -errno with one phrase
+ * in why. load returns once the reverted VM runs.
+ */
+int snapshot_save(struct vm *vm, const char *tag, char *why, size_t whylen);
+int snapshot_load(struct vm *vm, const char *tag, char *why, size_t whylen);
+int snapshot_delete(struct vm *vm, const char *tag, char *why, size_t whylen);
+bool snapshot_tag_ok(const char *tag);
+
+/* QMP snapshot jobs (snapshot-job.c) */
+int cmd_snapshot_save(void *opaque, struct json_object *args,
+		      struct json_object **ret, struct qmp_error *err);
+int cmd_snapshot_load(void *opaque, struct json_object *args,
+		      struct json_object **ret, struct qmp_error *err);
+int cmd_snapshot_delete(void *opaque, struct json_object *args,
+			struct json_object **ret, struct qmp_error *err);
+int cmd_query_jobs(void *opaque, struct json_object *args,
+		   struct json_object **ret, struct qmp_error *err);
+int cmd_job_dismiss(void *opaque, struct json_object *args,
+		    struct json_object **ret, struct qmp_error *err);
+
 /* QMP human-monitor-command: savevm, loadvm, delvm, info snapshots */
 int cmd_hmp(void *opaque, struct json_object *args, struct json_object **ret,
 	    struct qmp_error *err);

@@ -113,8 +113,12 @@ static const char *disks_unsupported(const struct vm *vm, char *why, size_t len)
 			return why;
 		}
 	}
-	if (!home_disk(vm))
-		return "the VM has no writable qcow2 disk to keep the snapshot with";
+	if (!home_disk(vm)) {
+		snprintf(
+			why, len,
+			"the VM has no writable qcow2 disk to keep the snapshot with");
+		return why;
+	}
 	return NULL;
 }
 
@@ -125,7 +129,10 @@ static bool claim(struct vm_control *c)
 
 	pthread_mutex_lock(&c->mig_lock);
 	ok = !c->migrating;
-	c->migrating = true;
+	if (ok) {
+		c->migrating = true;
+		c->mig_cancel = false;
+	}
 	pthread_mutex_unlock(&c->mig_lock);
 	return ok;
 }
@@ -162,45 +169,47 @@ static int snap_disks(struct vm *vm, void *arg, char *why, size_t len)
 	return r;
 }
 
-static struct json_object *savevm(struct vm *vm, const char *tag)
+int snapshot_save(struct vm *vm, const char *tag, char *why, size_t whylen)
 {
 	struct vm_control *c = vm->ctl;
 	struct snap_ctx x = { tag, 0, false };
-	char why[PATH_MAX + 512], path[PATH_MAX], dir[PATH_MAX];
+	char path[PATH_MAX], dir[PATH_MAX];
 	volatile uint64_t done = 0;
-	volatile bool cancel = false;
 	bool paused_here;
 	int r;
 
-	if (disks_unsupported(vm, why, sizeof(why)))
-		return text("Error: %s\r\n",
-			    disks_unsupported(vm, why, sizeof(why)));
-	if (!state_check_devices(vm, why, sizeof(why)))
-		return text("Error: %s\r\n", why);
-	if (state_path(vm, tag, "", path, sizeof(path)))
-		return text("Error: the snapshot's file name is too long\r\n");
+	if (disks_unsupported(vm, why, whylen))
+		return -ENOTSUP;
+	if (!state_check_devices(vm, why, whylen))
+		return -ENOTSUP;
+	if (state_path(vm, tag, "", path, sizeof(path))) {
+		snprintf(why, whylen, "the snapshot's file name is too long");
+		return -ENAMETOOLONG;
+	}
 	snprintf(dir, sizeof(dir), "%s", path);
 	*strrchr(dir, '/') = 0;
-	if (mkdir(dir, 0700) && errno != EEXIST)
-		return text("Error: cannot create '%s': %s\r\n", dir,
-			    strerror(errno));
-	if (!claim(c))
-		return text(
-			"Error: a migration or snapshot is in progress\r\n");
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		r = -errno;
+		snprintf(why, whylen, "cannot create '%s': %s", dir,
+			 strerror(errno));
+		return r;
+	}
+	if (!claim(c)) {
+		snprintf(why, whylen, "a migration or snapshot is in progress");
+		return -EBUSY;
+	}
 	paused_here = vm_pause(vm);
 	if (paused_here)
 		control_event(vm, "STOP", NULL);
 	/* the file is renamed into place after the disks' snapshots */
-	r = state_save(vm, path, &done, &cancel, snap_disks, &x, why,
-		       sizeof(why));
+	r = state_save(vm, path, &done, &c->mig_cancel, snap_disks, &x, why,
+		       whylen);
 	if (r && x.ok) /* the state file could not be put in place */
 		unsnap_disks(vm, tag, vm_disks_count(vm));
 	if (paused_here && vm_resume(vm))
 		control_event(vm, "RESUME", NULL);
 	release(c);
-	if (r)
-		return text("Error: snapshot '%s' failed: %s\r\n", tag, why);
-	return text("");
+	return r;
 }
 
 /*
@@ -227,37 +236,42 @@ static int revert(struct vm *vm)
 	return state_open(vm, path, label);
 }
 
-static struct json_object *loadvm(struct vm *vm, const char *tag)
+int snapshot_load(struct vm *vm, const char *tag, char *why, size_t whylen)
 {
 	struct vm_control *c = vm->ctl;
-	char why[512], path[PATH_MAX];
+	char path[PATH_MAX];
 	unsigned int i;
 	int r, i_wait;
 
-	if (disks_unsupported(vm, why, sizeof(why)))
-		return text("Error: %s\r\n",
-			    disks_unsupported(vm, why, sizeof(why)));
+	if (disks_unsupported(vm, why, whylen))
+		return -ENOTSUP;
 	for (i = 0; i < vm_disks_count(vm); i++) {
 		const struct vm_disk *d = vm_disk_get(vm, i);
 
-		if (!d->disk->readonly && !disk_snapshot_has(d->disk, tag))
-			return text(
-				"Error: Snapshot '%s' does not exist in disk '%s'\r\n",
-				tag, d->name);
+		if (!d->disk->readonly && !disk_snapshot_has(d->disk, tag)) {
+			snprintf(why, whylen,
+				 "Snapshot '%s' does not exist in disk '%s'",
+				 tag, d->name);
+			return -ENOENT;
+		}
 	}
-	if (state_path(vm, tag, "", path, sizeof(path)) ||
-	    state_check_file(vm, path, why, sizeof(why)))
-		return text("Error: snapshot '%s': %s\r\n", tag, why);
-	if (!claim(c))
-		return text(
-			"Error: a migration or snapshot is in progress\r\n");
+	if (state_path(vm, tag, "", path, sizeof(path)))
+		return -ENAMETOOLONG;
+	r = state_check_file(vm, path, why, whylen);
+	if (r)
+		return r;
+	if (!claim(c)) {
+		snprintf(why, whylen, "a migration or snapshot is in progress");
+		return -EBUSY;
+	}
 	snprintf(c->snap_tag, sizeof(c->snap_tag), "%s", tag);
 	__atomic_store_n(&vm->revert_result, 1, __ATOMIC_SEQ_CST);
 	vm->revert = revert;
 	vm_request_stop(vm, VM_REVERT);
 	if (__atomic_load_n(&vm->request, __ATOMIC_ACQUIRE) != VM_REVERT) {
 		release(c);
-		return text("Error: the VM is shutting down\r\n");
+		snprintf(why, whylen, "the VM is shutting down");
+		return -ESHUTDOWN;
 	}
 	/* the main thread reverts and restores; wait for its verdict */
 	for (i_wait = 0; i_wait < 60000; i_wait++) {
@@ -267,21 +281,22 @@ static struct json_object *loadvm(struct vm *vm, const char *tag)
 		nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
 	}
 	release(c);
-	if (r == 1)
-		return text(
-			"Error: snapshot '%s': the revert did not finish\r\n",
-			tag);
+	if (r == 1) {
+		snprintf(why, whylen, "the revert did not finish");
+		return -ETIMEDOUT;
+	}
 	if (r)
-		return text("Error: snapshot '%s': the revert failed: %s\r\n",
-			    tag, strerror(-r));
-	return text("");
+		snprintf(why, whylen, "the revert failed (%s); the VM stops",
+			 strerror(-r));
+	return r;
 }
 
-static struct json_object *delvm(struct vm *vm, const char *tag)
+int snapshot_delete(struct vm *vm, const char *tag, char *why, size_t whylen)
 {
-	char why[512], path[PATH_MAX];
+	char path[PATH_MAX];
 	bool found = false;
 	unsigned int i;
+	int r;
 
 	for (i = 0; i < vm_disks_count(vm); i++) {
 		struct disk *d = vm_disk_get(vm, i)->disk;
@@ -289,15 +304,22 @@ static struct json_object *delvm(struct vm *vm, const char *tag)
 		if (!disk_snapshot_has(d, tag))
 			continue;
 		found = true;
-		if (disk_snapshot_delete(d, tag, why, sizeof(why)))
-			return text("Error: deleting snapshot '%s': %s\r\n",
-				    tag, why);
+		r = disk_snapshot_delete(d, tag, why, whylen);
+		if (r)
+			return r;
 	}
 	if (!state_path(vm, tag, "", path, sizeof(path)) && !unlink(path))
 		found = true;
-	if (!found)
-		return text("Error: Snapshot '%s' not found\r\n", tag);
-	return text("");
+	if (!found) {
+		snprintf(why, whylen, "Snapshot '%s' not found", tag);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+bool snapshot_tag_ok(const char *tag)
+{
+	return tag_ok(tag);
 }
 
 /* Whether every writable disk has tag. */
@@ -392,9 +414,14 @@ int cmd_hmp(void *opaque, struct json_object *args, struct json_object **ret,
 				arg, TAG_MAX);
 			return 0;
 		}
-		*ret = cmd[0] == 's' ? savevm(vm, arg) :
-		       cmd[0] == 'l' ? loadvm(vm, arg) :
-				       delvm(vm, arg);
+		char why[PATH_MAX + 512];
+		int r = cmd[0] == 's' ?
+				snapshot_save(vm, arg, why, sizeof(why)) :
+			cmd[0] == 'l' ?
+				snapshot_load(vm, arg, why, sizeof(why)) :
+				snapshot_delete(vm, arg, why, sizeof(why));
+
+		*ret = r ? text("Error: %s\r\n", why) : text("");
 		return 0;
 	}
 	if (!strcmp(cmd, "savevm") || !strcmp(cmd, "loadvm") ||
