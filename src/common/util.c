@@ -168,8 +168,8 @@ ssize_t pread_full(int fd, void *buf, size_t len, off_t off)
 	size_t done = 0;
 
 	while (done < len) {
-		ssize_t r = pread(fd, (char *)buf + done, len - done,
-				  off + done);
+		ssize_t r =
+			pread(fd, (char *)buf + done, len - done, off + done);
 
 		if (r < 0) {
 			if (errno == EINTR)
@@ -199,4 +199,19 @@ ssize_t pwrite_full(int fd, const void *buf, size_t len, off_t off)
 		done += r;
 	}
 	return done;
+}
+
+const char *unix_socket_hint(int err)
+{
+	switch (err < 0 ? -err : err) {
+	case EEXIST:
+		return " (a file that is not a socket is there: remove it or choose another path)";
+	case EADDRINUSE:
+		return " (another process serves this socket: stop it or choose another path)";
+	case ENAMETOOLONG:
+		return " (unix socket paths are limited to 107 bytes)";
+	case ENOENT:
+		return " (its directory does not exist)";
+	}
+	return "";
 }

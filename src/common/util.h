@@ -48,4 +48,11 @@ ssize_t write_full(int fd, const void *buf, size_t len);
 ssize_t pread_full(int fd, void *buf, size_t len, off_t off);
 ssize_t pwrite_full(int fd, const void *buf, size_t len, off_t off);
 
+/*
+ * unix_socket_hint - for an error binding a unix socket at a path: a
+ * parenthesised hint naming the fix (" (its directory does not
+ * exist)"), or "" when there is none to give.
+ */
+const char *unix_socket_hint(int err);
+
 #endif

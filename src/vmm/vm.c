@@ -246,15 +246,7 @@ static int init_devices(struct vm *vm)
 		const char *path = vm->cfg->console.path[0] ?
 					   vm->cfg->console.path :
 					   "stdio";
-		const char *hint =
-			r == -EEXIST ?
-				" (a file that is not a socket is there: remove it or choose another path)" :
-			r == -EADDRINUSE ?
-				" (another process serves this socket: stop it or choose another path)" :
-			r == -ENAMETOOLONG ?
-				" (unix socket paths are limited to 107 bytes)" :
-			r == -ENOENT ? " (its directory does not exist)" :
-				       "";
+		const char *hint = unix_socket_hint(r);
 
 		wirt_err("console '%s': %s%s", path, strerror(-r), hint);
 		return r;

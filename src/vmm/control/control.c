@@ -283,15 +283,7 @@ int control_init(struct vm *vm)
 	vm->ctl = c;
 	r = qmp_server_listen(c->srv, path);
 	if (r) {
-		const char *hint =
-			r == -EEXIST ?
-				" (a file that is not a socket is there: remove it or choose another path)" :
-			r == -EADDRINUSE ?
-				" (another process serves this socket: stop it or choose another path)" :
-			r == -ENAMETOOLONG ?
-				" (unix socket paths are limited to 107 bytes)" :
-			r == -ENOENT ? " (its directory does not exist)" :
-				       "";
+		const char *hint = unix_socket_hint(r);
 
 		wirt_err("--api-socket '%s': %s%s", path, strerror(-r), hint);
 		return r;

@@ -19,6 +19,8 @@
 #include <time.h>
 
 #include <cmocka.h>
+
+#include "fake-vm.h"
 #include <json-c/json.h>
 
 #include "vmm/control/ctl.h"
@@ -43,36 +45,6 @@ static uint8_t *ram;
 static uint64_t bar0;
 
 /* ---- what the rest of wirt-vmm would provide ------------------------ */
-
-int vm_add_hook(struct vm *v, const struct vm_hook *h)
-{
-	if (v->nhooks == VM_MAX_HOOKS)
-		return -ENOSPC;
-	v->hooks[v->nhooks++] = *h;
-	return 0;
-}
-
-int vm_add_state_hook(struct vm *v, const struct vm_state_hook *h)
-{
-	if (v->nstate_hooks == VM_MAX_HOOKS)
-		return -ENOSPC;
-	v->state_hooks[v->nstate_hooks++] = *h;
-	return 0;
-}
-
-struct state_writer {
-	uint8_t buf[8192];
-	size_t len;
-};
-
-int state_put(struct state_writer *w, const void *buf, size_t len)
-{
-	if (len > sizeof(w->buf) - w->len)
-		return -ENOSPC;
-	memcpy(w->buf + w->len, buf, len);
-	w->len += len;
-	return 0;
-}
 
 /* Events the device emitted: the last BALLOON_CHANGE and a count. */
 static int64_t last_change = -1;
@@ -174,26 +146,18 @@ static void test_pages(void **state)
 static uint64_t io(struct bus *b, uint64_t addr, unsigned int size, bool wr,
 		   uint64_t v)
 {
-	uint8_t d[8] = { 0 };
-
-	memcpy(d, &v, size);
-	bus_access(b, addr, d, size, wr);
-	v = 0;
-	memcpy(&v, d, size);
-	return v;
+	return fake_io(b, addr, size, wr, v);
 }
 
 static uint32_t cf8_read(unsigned int slot, unsigned int reg)
 {
-	io(&vm.pio, 0xcf8, 4, true, 0x80000000u | slot << 11 | reg);
-	return io(&vm.pio, 0xcfc, 4, false, 0);
+	return fake_cf8_read(&vm, slot, reg);
 }
 
 static void cf8_write(unsigned int slot, unsigned int reg, unsigned int size,
 		      uint32_t v)
 {
-	io(&vm.pio, 0xcf8, 4, true, 0x80000000u | slot << 11 | (reg & ~3u));
-	io(&vm.pio, 0xcfc + (reg & 3), size, true, v);
+	fake_cf8_write(&vm, slot, reg, size, v);
 }
 
 static uint64_t rd(uint64_t off, unsigned int size)
@@ -210,17 +174,10 @@ static struct vballoon *bl;
 
 static int setup(void **state)
 {
-	memset(&vm, 0, sizeof(vm));
 	ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(ram != MAP_FAILED);
-	cfg.memory = RAM_SIZE;
-	vm.cfg = &cfg;
-	vm.vm_fd = -1;
-	vm.kvm_fd = -1;
-	pthread_mutex_init(&vm.lock, NULL);
-	vm.mem.r[0] = (struct gmem_region){ 0, RAM_SIZE, ram };
-	vm.mem.n = 1;
+	fake_vm_init(&vm, &cfg, ram, RAM_SIZE);
 	assert_null(virtio_balloon_find(&vm));
 	assert_int_equal(virtio_balloon_create(&vm, ""), 0);
 	bl = virtio_balloon_find(&vm);
@@ -232,12 +189,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	unsigned int i = vm.nhooks;
-
-	while (i--)
-		if (vm.hooks[i].destroy)
-			vm.hooks[i].destroy(&vm, vm.hooks[i].opaque);
-	pthread_mutex_destroy(&vm.lock);
+	fake_vm_destroy(&vm);
 	munmap(ram, RAM_SIZE);
 	return 0;
 }
@@ -446,28 +398,14 @@ static void test_save_load(void **state)
 	wait_stat(4, 3000);
 	assert_int_equal(virtio_balloon_set_interval(bl, 7), 0);
 	/* as state_save: quiesce all (the held stats buffer goes back) */
-	for (i = 0; i < vm.nstate_hooks; i++)
-		if (vm.state_hooks[i].quiesce)
-			assert_int_equal(vm.state_hooks[i].quiesce(
-						 &vm, vm.state_hooks[i].opaque),
-					 0);
+	fake_quiesce_all(&vm);
 	assert_int_equal(used(2)->idx, 1);
-	for (i = 0; i < vm.nstate_hooks; i++) {
-		w[i].len = 0;
-		assert_int_equal(vm.state_hooks[i].save(
-					 &vm, vm.state_hooks[i].opaque, &w[i]),
-				 0);
-	}
-	i = vm.nstate_hooks;
-	while (i--)
-		if (vm.state_hooks[i].resume)
-			vm.state_hooks[i].resume(&vm, vm.state_hooks[i].opaque);
+	fake_save_all(&vm, w);
+	fake_resume_all(&vm);
 
 	/* a guest reboot forgets everything the driver did */
 	nchanges = 0;
-	for (i = 0; i < vm.nhooks; i++)
-		if (vm.hooks[i].reset)
-			vm.hooks[i].reset(&vm, vm.hooks[i].opaque);
+	fake_reset_all(&vm);
 	assert_int_equal(nchanges, 1);
 	assert_int_equal(last_change, RAM_SIZE);
 	assert_int_equal(virtio_balloon_actual(bl), RAM_SIZE);

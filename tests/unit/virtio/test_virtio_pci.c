@@ -22,6 +22,7 @@
 
 #include "vmm/kvm/irq.h"
 #include "vmm/pci/pci.h"
+#include "fake-vm.h"
 #include "vmm/state/state.h"
 #include "vmm/virtio/ring.h"
 #include "vmm/virtio/rng.h"
@@ -37,61 +38,21 @@
 static struct vm vm;
 static uint8_t *ram;
 
-/* The hook table is the one part of vm.c the devices need. */
-int vm_add_hook(struct vm *v, const struct vm_hook *h)
-{
-	if (v->nhooks == VM_MAX_HOOKS)
-		return -ENOSPC;
-	v->hooks[v->nhooks++] = *h;
-	return 0;
-}
-
-int vm_add_state_hook(struct vm *v, const struct vm_state_hook *h)
-{
-	if (v->nstate_hooks == VM_MAX_HOOKS)
-		return -ENOSPC;
-	v->state_hooks[v->nstate_hooks++] = *h;
-	return 0;
-}
-
-/* A state section in memory, as save.c would write it. */
-struct state_writer {
-	uint8_t buf[16384];
-	size_t len;
-};
-
-int state_put(struct state_writer *w, const void *buf, size_t len)
-{
-	if (len > sizeof(w->buf) - w->len)
-		return -ENOSPC;
-	memcpy(w->buf + w->len, buf, len);
-	w->len += len;
-	return 0;
-}
-
 static uint64_t io(struct bus *b, uint64_t addr, unsigned int size, bool wr,
 		   uint64_t v)
 {
-	uint8_t d[8] = { 0 };
-
-	memcpy(d, &v, size);
-	bus_access(b, addr, d, size, wr);
-	v = 0;
-	memcpy(&v, d, size);
-	return v;
+	return fake_io(b, addr, size, wr, v);
 }
 
 static uint32_t cf8_read(unsigned int slot, unsigned int reg)
 {
-	io(&vm.pio, 0xcf8, 4, true, 0x80000000u | slot << 11 | reg);
-	return io(&vm.pio, 0xcfc, 4, false, 0);
+	return fake_cf8_read(&vm, slot, reg);
 }
 
 static void cf8_write(unsigned int slot, unsigned int reg, unsigned int size,
 		      uint32_t v)
 {
-	io(&vm.pio, 0xcf8, 4, true, 0x80000000u | slot << 11 | (reg & ~3u));
-	io(&vm.pio, 0xcfc + (reg & 3), size, true, v);
+	fake_cf8_write(&vm, slot, reg, size, v);
 }
 
 static uint32_t ecam_read(unsigned int slot, unsigned int reg,
@@ -116,26 +77,15 @@ static int setup(void **state)
 {
 	static struct vmm_config cfg;
 
-	memset(&vm, 0, sizeof(vm));
 	ram = calloc(1, RAM_SIZE);
-	vm.cfg = &cfg;
-	vm.vm_fd = -1;
-	vm.kvm_fd = -1;
-	pthread_mutex_init(&vm.lock, NULL);
-	vm.mem.r[0] = (struct gmem_region){ 0, RAM_SIZE, ram };
-	vm.mem.n = 1;
+	fake_vm_init(&vm, &cfg, ram, RAM_SIZE);
 	assert_int_equal(virtio_rng_create(&vm, ""), 0);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	unsigned int i = vm.nhooks;
-
-	while (i--)
-		if (vm.hooks[i].destroy)
-			vm.hooks[i].destroy(&vm, vm.hooks[i].opaque);
-	pthread_mutex_destroy(&vm.lock);
+	fake_vm_destroy(&vm);
 	free(ram);
 	return 0;
 }
@@ -454,33 +404,14 @@ static void test_routes(void **state)
 /* What state_save does with the hooks: quiesce all, save all, resume. */
 static void save_all(struct state_writer *w)
 {
-	unsigned int i;
-
-	for (i = 0; i < vm.nstate_hooks; i++)
-		if (vm.state_hooks[i].quiesce)
-			assert_int_equal(vm.state_hooks[i].quiesce(
-						 &vm, vm.state_hooks[i].opaque),
-					 0);
-	for (i = 0; i < vm.nstate_hooks; i++) {
-		w[i].len = 0;
-		assert_int_equal(vm.state_hooks[i].save(
-					 &vm, vm.state_hooks[i].opaque, &w[i]),
-				 0);
-	}
-	i = vm.nstate_hooks;
-	while (i--)
-		if (vm.state_hooks[i].resume)
-			vm.state_hooks[i].resume(&vm, vm.state_hooks[i].opaque);
+	fake_quiesce_all(&vm);
+	fake_save_all(&vm, w);
+	fake_resume_all(&vm);
 }
 
-/* A guest reboot: every register back to power-on. */
 static void reset_all(void)
 {
-	unsigned int i;
-
-	for (i = 0; i < vm.nhooks; i++)
-		if (vm.hooks[i].reset)
-			vm.hooks[i].reset(&vm, vm.hooks[i].opaque);
+	fake_reset_all(&vm);
 }
 
 static int load(unsigned int i, const struct state_writer *w)
