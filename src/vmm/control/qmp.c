@@ -592,6 +592,8 @@ int qmp_server_add_client(struct qmp_server *s, int fd)
 		r = -ENOMEM;
 		goto fail;
 	}
+	/* replies echo request strings: never let bytes that are not UTF-8 in */
+	json_tokener_set_flags(c->tok, JSON_TOKENER_VALIDATE_UTF8);
 	pthread_mutex_lock(&s->lock);
 	if (s->nclients >= QMP_MAX_CLIENTS) {
 		pthread_mutex_unlock(&s->lock);

@@ -314,6 +314,11 @@ static void test_garbage(void **state)
 		     "JSON parse error");
 	expect_error(c, "\x01\xff\xfe binary\n", QMP_ERR_GENERIC,
 		     "JSON parse error");
+	/* strings must be UTF-8: replies quote command names back */
+	expect_error(c, "{\"execute\": \"\xff\xfe\x80\"}\n", QMP_ERR_GENERIC,
+		     "JSON parse error");
+	expect_error(c, "{\"execute\": \"\xc3\"}\n", QMP_ERR_GENERIC,
+		     "JSON parse error");
 	/* the server still works after each */
 	json_object_put(expect_return(
 		c, "{\"execute\":\"echo\",\"arguments\":{\"s\":\"ok\"}}"));
