@@ -126,7 +126,7 @@ static struct json_object *inserted_json(const struct vm_disk *e)
 	char node[64];
 	struct blk *l;
 
-	put_str(o, "file", k->opts.path);
+	put_str(o, "file", disk_file(k));
 	put_str(o, "node-name", node_name(e, "format", node, sizeof(node)));
 	put_bool(o, "ro", k->readonly);
 	put_str(o, "drv", k->format);

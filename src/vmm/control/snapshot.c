@@ -5,15 +5,17 @@
  * info snapshots, which is how libvirt takes internal snapshots.
  *
  * A snapshot is the VM's memory and device state (a wirt-vmm state file,
- * the format of migrate to file:) plus an internal snapshot of the same
- * name in every writable qcow2 disk, taken while the devices are
- * quiesced, so memory and disks are from one instant. The state file
- * lives beside the first writable qcow2 disk: IMAGE.snapshots/TAG.state.
- * Writable raw disks cannot hold a snapshot: savevm refuses them by name.
+ * the format of migrate to file:) plus a snapshot of the same name of
+ * every writable disk, taken while the devices are quiesced, so memory
+ * and disks are from one instant: an internal snapshot in a qcow2 image,
+ * an external qcow2 overlay for a raw image (disk-layer.h). The state
+ * file lives beside the first writable qcow2 disk, else the first
+ * writable raw disk: IMAGE.snapshots/TAG.state.
  *
- * loadvm checks the snapshot against this VM, then has the main thread
- * stop the vCPUs, reset the devices, revert every disk and restore the
- * state, the way --incoming does at start. As with QEMU's HMP, a failed
+ * loadvm checks the snapshot against this VM and prepares the raw disks'
+ * new overlays, then has the main thread stop the vCPUs, reset the
+ * devices, revert every disk and restore the state, the way --incoming
+ * does at start. As with QEMU's HMP, a failed
  * command answers with "Error: ..." text, not a QMP error.
  */
 #include <ctype.h>
@@ -68,19 +70,28 @@ static bool tag_ok(const char *t)
 	return true;
 }
 
-/* The first writable qcow2 disk, which holds the state files; or NULL. */
+/*
+ * The disk beside which the state files live: the first writable qcow2
+ * disk, else the first writable raw disk; NULL when there is none.
+ */
 static const struct vm_disk *home_disk(const struct vm *vm)
 {
+	const struct vm_disk *raw = NULL;
 	unsigned int i;
 
 	for (i = 0; i < vm_disks_count(vm); i++) {
 		const struct vm_disk *d = vm_disk_get(vm, i);
 
-		if (!d->disk->readonly && d->disk->blk &&
-		    !strcmp(d->disk->format, "qcow2"))
+		if (d->disk->readonly)
+			continue;
+		if (d->disk->raw_base) {
+			if (!raw)
+				raw = d;
+		} else if (d->disk->blk && !strcmp(d->disk->format, "qcow2")) {
 			return d;
+		}
 	}
-	return NULL;
+	return raw;
 }
 
 /* Where tag's state file is (suffix "" or ".tmp"); -ENOENT: no home. */
@@ -116,7 +127,7 @@ static const char *disks_unsupported(const struct vm *vm, char *why, size_t len)
 	if (!home_disk(vm)) {
 		snprintf(
 			why, len,
-			"the VM has no writable qcow2 disk to keep the snapshot with");
+			"the VM has no writable disk to keep the snapshot with (add a qcow2 or raw --disk)");
 		return why;
 	}
 	return NULL;
@@ -219,13 +230,16 @@ int snapshot_save(struct vm *vm, const char *tag, char *why, size_t whylen)
 static int revert(struct vm *vm)
 {
 	struct vm_control *c = vm->ctl;
-	char why[512], path[PATH_MAX], label[sizeof(c->snap_tag) + 16];
+	char why[PATH_MAX + 512], path[PATH_MAX],
+		label[sizeof(c->snap_tag) + 16];
 	unsigned int i;
 	int r = 0;
 
 	for (i = 0; !r && i < vm_disks_count(vm); i++)
 		r = disk_snapshot_apply(vm_disk_get(vm, i)->disk, c->snap_tag,
 					why, sizeof(why));
+	while (i < vm_disks_count(vm)) /* overlays no longer needed */
+		disk_snapshot_unprepare(vm_disk_get(vm, i++)->disk);
 	if (r) {
 		wirt_err("loadvm '%s': reverting a disk failed: %s",
 			 c->snap_tag, why);
@@ -234,6 +248,15 @@ static int revert(struct vm *vm)
 	state_path(vm, c->snap_tag, "", path, sizeof(path));
 	snprintf(label, sizeof(label), "loadvm '%s'", c->snap_tag);
 	return state_open(vm, path, label);
+}
+
+/* Remove the overlays prepared for a revert that does not come. */
+static void unprepare_disks(struct vm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm_disks_count(vm); i++)
+		disk_snapshot_unprepare(vm_disk_get(vm, i)->disk);
 }
 
 int snapshot_load(struct vm *vm, const char *tag, char *why, size_t whylen)
@@ -264,11 +287,21 @@ int snapshot_load(struct vm *vm, const char *tag, char *why, size_t whylen)
 		snprintf(why, whylen, "a migration or snapshot is in progress");
 		return -EBUSY;
 	}
+	/* what can fail (new overlays) fails here, with the VM running */
+	for (i = 0; !r && i < vm_disks_count(vm); i++)
+		r = disk_snapshot_prepare(vm_disk_get(vm, i)->disk, tag, why,
+					  whylen);
+	if (r) {
+		unprepare_disks(vm);
+		release(c);
+		return r;
+	}
 	snprintf(c->snap_tag, sizeof(c->snap_tag), "%s", tag);
 	__atomic_store_n(&vm->revert_result, 1, __ATOMIC_SEQ_CST);
 	vm->revert = revert;
 	vm_request_stop(vm, VM_REVERT);
 	if (__atomic_load_n(&vm->request, __ATOMIC_ACQUIRE) != VM_REVERT) {
+		unprepare_disks(vm);
 		release(c);
 		snprintf(why, whylen, "the VM is shutting down");
 		return -ESHUTDOWN;

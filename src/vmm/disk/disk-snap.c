@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Internal snapshots of a disk in use (QMP/HMP savevm, loadvm, delvm):
- * the qcow2 snapshot table of the open image, changed through the block
+ * Snapshots of a disk in use (QMP/HMP savevm, loadvm, delvm): for a
+ * qcow2 image, its internal snapshot table, changed through the block
  * library while the VM's devices are quiesced, so no request is in
- * flight. The image stays one that qemu-img lists and checks clean.
+ * flight; the image stays one that qemu-img lists and checks clean. A
+ * writable raw image takes its snapshots as external qcow2 overlays
+ * instead (disk-layer.c).
  */
 #include "vmm/disk/disk-snap.h"
 
@@ -14,20 +16,29 @@
 
 #include "block/blk.h"
 #include "block/qcow2.h"
+#include "vmm/disk/disk-layer.h"
 
 const char *disk_snapshot_unsupported(const struct disk *d)
 {
 	if (d->readonly)
 		return NULL; /* nothing to keep: it cannot change */
+	if (d->raw_base)
+		return disk_layer_unsupported(d);
 	if (!d->blk || strcmp(d->format, "qcow2"))
-		return "it is a raw image, and internal snapshots need qcow2 (convert it: wirt-img convert -O qcow2 FILE NEW.qcow2)";
+		return "it is not a qcow2 image (convert it: wirt-img convert -O qcow2 FILE NEW.qcow2)";
 	return NULL;
 }
 
-/* The open qcow2 image of d, or NULL (raw, read-only). */
+/* Whether d is a writable raw image with external snapshots. */
+static bool external(const struct disk *d)
+{
+	return !d->readonly && d->raw_base;
+}
+
+/* The open qcow2 image of d with internal snapshots, or NULL. */
 static struct qcow2 *qcow2_of(const struct disk *d)
 {
-	if (d->readonly || !d->blk || strcmp(d->format, "qcow2"))
+	if (d->readonly || d->raw_base || !d->blk || strcmp(d->format, "qcow2"))
 		return NULL;
 	return blk_opaque(d->blk);
 }
@@ -37,6 +48,8 @@ bool disk_snapshot_has(const struct disk *d, const char *tag)
 	struct qcow2 *q = qcow2_of(d);
 	bool has;
 
+	if (external(d))
+		return disk_layer_has(d, tag);
 	if (!q)
 		return false;
 	pthread_mutex_lock(&q->lock);
@@ -90,18 +103,36 @@ static int snap_op(struct disk *d, char op, const char *tag, char *why,
 int disk_snapshot_create(struct disk *d, const char *tag, char *why,
 			 size_t whylen)
 {
+	if (external(d))
+		return disk_layer_create(d, tag, why, whylen);
 	return snap_op(d, 'c', tag, why, whylen);
+}
+
+int disk_snapshot_prepare(struct disk *d, const char *tag, char *why,
+			  size_t whylen)
+{
+	return external(d) ? disk_layer_prepare(d, tag, why, whylen) : 0;
+}
+
+void disk_snapshot_unprepare(struct disk *d)
+{
+	if (external(d))
+		disk_layer_unprepare(d);
 }
 
 int disk_snapshot_apply(struct disk *d, const char *tag, char *why,
 			size_t whylen)
 {
+	if (external(d))
+		return disk_layer_apply(d, tag, why, whylen);
 	return snap_op(d, 'a', tag, why, whylen);
 }
 
 int disk_snapshot_delete(struct disk *d, const char *tag, char *why,
 			 size_t whylen)
 {
+	if (external(d))
+		return disk_layer_delete(d, tag, why, whylen);
 	return snap_op(d, 'd', tag, why, whylen);
 }
 
@@ -111,6 +142,8 @@ int disk_snapshot_list(const struct disk *d, struct disk_snap_info *out,
 	struct qcow2 *q = qcow2_of(d);
 	unsigned int i, n = 0;
 
+	if (external(d))
+		return disk_layer_list(d, out, max);
 	if (!q)
 		return -ENOENT;
 	pthread_mutex_lock(&q->lock);

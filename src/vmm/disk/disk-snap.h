@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Internal (qcow2) snapshots of the VM's open disks, taken and reverted
- * while every device is quiesced. Read-only disks cannot change, so they
- * take part in no snapshot; writable raw disks cannot hold one.
+ * Snapshots of the VM's open disks, taken and reverted while every
+ * device is quiesced: internal snapshots in a qcow2 image, external qcow2
+ * overlays for a writable raw image (disk-layer.h). Read-only disks
+ * cannot change, so they take part in no snapshot.
  */
 #ifndef WIRT_VMM_DISK_SNAP_H
 #define WIRT_VMM_DISK_SNAP_H
@@ -28,15 +29,15 @@ struct disk_snap_info {
  */
 const char *disk_snapshot_unsupported(const struct disk *d);
 
-/* disk_snapshot_has - whether d's qcow2 image has a snapshot named tag. */
+/* disk_snapshot_has - whether d has a snapshot named tag. */
 bool disk_snapshot_has(const struct disk *d, const char *tag);
 
 /*
- * disk_snapshot_create/apply/delete - on d's qcow2 image (nothing for a
- * read-only disk). create replaces a snapshot of the same name, as QEMU's
- * savevm does; apply needs the snapshot and the same disk size; delete
- * of a missing name does nothing. Return 0, or -errno with a one-line
- * reason naming the image in why.
+ * disk_snapshot_create/apply/delete - on d (nothing for a read-only
+ * disk). create replaces a snapshot of the same name, as QEMU's savevm
+ * does; apply needs the snapshot and the same disk size; delete of a
+ * missing name does nothing. Return 0, or -errno with a one-line reason
+ * naming the image in why.
  */
 int disk_snapshot_create(struct disk *d, const char *tag, char *why,
 			 size_t whylen);
@@ -46,8 +47,18 @@ int disk_snapshot_delete(struct disk *d, const char *tag, char *why,
 			 size_t whylen);
 
 /*
- * disk_snapshot_list - up to max entries of d's snapshot table. Returns
- * how many, or -ENOENT when d is not a writable qcow2 image.
+ * disk_snapshot_prepare - before a revert to tag stops the VM, do what
+ * can fail early (for a raw disk: create the overlay to revert onto).
+ * Returns 0, or -errno with a one-line reason in why.
+ * disk_snapshot_unprepare - undo a prepare whose revert did not come.
+ */
+int disk_snapshot_prepare(struct disk *d, const char *tag, char *why,
+			  size_t whylen);
+void disk_snapshot_unprepare(struct disk *d);
+
+/*
+ * disk_snapshot_list - up to max of d's snapshots. Returns how many, or
+ * -ENOENT when d is neither a writable qcow2 nor a writable raw image.
  */
 int disk_snapshot_list(const struct disk *d, struct disk_snap_info *out,
 		       unsigned int max);

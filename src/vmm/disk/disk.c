@@ -14,12 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "block/blk.h"
 #include "common/util.h"
+#include "vmm/disk/disk-layer.h"
 #include "vmm/disk/engine.h"
 
 #define POOL_THREADS 4
@@ -81,36 +83,82 @@ static int open_error(const struct disk_opts *o, int e, char *err,
 }
 
 /*
- * Take the image lock on fd: a write lock on the whole file for a writable
- * open, a read lock for a read-only one. Open file description locks
- * belong to this open, so another process (or another open here) that
- * conflicts is refused. Returns 0 or -errno with err filled.
+ * Set an open file description lock of type (F_RDLCK, F_WRLCK) over the
+ * whole file behind fd. Returns 0 (also when the file system has no
+ * locks, *nolocks then set to the errno), -EBUSY when another open of the
+ * file holds a conflicting lock, or another -errno.
  */
-static int lock_image(int fd, const struct disk_opts *o, char *err,
-		      size_t errlen)
+static int set_lock(int fd, short type, int *nolocks)
 {
 	struct flock fl = {
-		.l_type = o->readonly ? F_RDLCK : F_WRLCK,
+		.l_type = type,
 		.l_whence = SEEK_SET,
 		.l_start = 0,
 		.l_len = 0,
 	};
 
+	*nolocks = 0;
 	if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
 		return 0;
 	if (errno == EAGAIN || errno == EACCES)
-		return fail(err, errlen, -EBUSY,
-			    "disk '%s' is in use by another process (locked)",
-			    o->path);
+		return -EBUSY;
 	if (errno == ENOLCK || errno == EOPNOTSUPP || errno == EINVAL ||
 	    errno == ENOSYS) {
-		wirt_warn(
-			"disk '%s': its file system does not support locks (%s); opened without an image lock",
-			o->path, strerror(errno));
+		*nolocks = errno;
 		return 0;
 	}
-	return fail(err, errlen, -errno, "disk '%s': cannot lock it: %s",
-		    o->path, strerror(errno));
+	return -errno;
+}
+
+/*
+ * Take the image lock on fd (the file at path): a write lock on the whole
+ * file for a writable open, a read lock for a read-only one. Open file
+ * description locks belong to this open, so another process (or another
+ * open here) that conflicts is refused. Returns 0 or -errno with err
+ * filled.
+ */
+static int lock_image(int fd, const char *path, bool readonly, char *err,
+		      size_t errlen)
+{
+	int nolocks, r = set_lock(fd, readonly ? F_RDLCK : F_WRLCK, &nolocks);
+
+	if (r == -EBUSY)
+		return fail(err, errlen, -EBUSY,
+			    "disk '%s' is in use by another process (locked)",
+			    path);
+	if (r)
+		return fail(err, errlen, r, "disk '%s': cannot lock it: %s",
+			    path, strerror(-r));
+	if (nolocks)
+		wirt_warn(
+			"disk '%s': its file system does not support locks (%s); opened without an image lock",
+			path, strerror(nolocks));
+	return 0;
+}
+
+/*
+ * Take shared locks on every backing file below top (read-only layers
+ * that must not change while this disk uses them). Returns 0, or -errno
+ * with err naming the file that another process writes.
+ */
+static int lock_backing(struct blk *top, char *err, size_t errlen)
+{
+	struct blk *l;
+	int nolocks, r;
+
+	for (l = blk_backing(top); l; l = blk_backing(l)) {
+		r = set_lock(blk_fd(l), F_RDLCK, &nolocks);
+		if (r == -EBUSY)
+			return fail(
+				err, errlen, r,
+				"backing file '%s' of '%s' is in use by another process that may write it (locked); stop that process first",
+				blk_filename(l), blk_filename(top));
+		if (r)
+			return fail(err, errlen, r,
+				    "backing file '%s': cannot lock it: %s",
+				    blk_filename(l), strerror(-r));
+	}
+	return 0;
 }
 
 /*
@@ -262,18 +310,21 @@ static int open_file(struct disk *d, struct stat *st, char *err, size_t errlen)
 	return 0;
 }
 
-/* Open the image through the block library (qcow2, or the raw fallback). */
+/*
+ * Open the file the disk writes (disk_file()) through the block library
+ * (qcow2, or the raw fallback) and lock its backing chain shared.
+ */
 static int open_blk(struct disk *d, const char *fmt, char *err, size_t errlen)
 {
 	unsigned int flags =
 		BLK_O_NO_PROBE_WARN | (d->readonly ? 0 : BLK_O_RDWR);
-	int r = blk_open(&d->blk, d->opts.path, fmt, flags);
+	int r = blk_open(&d->blk, disk_file(d), fmt, flags);
 
 	if (r < 0)
-		return fail(err, errlen, r, "disk '%s': %s", d->opts.path,
+		return fail(err, errlen, r, "disk '%s': %s", disk_file(d),
 			    blk_last_error());
 	d->size = blk_getlength(d->blk);
-	return 0;
+	return lock_backing(d->blk, err, errlen);
 }
 
 /* Start the engine for the format. Returns 0 or -errno with err. */
@@ -309,6 +360,44 @@ static int start_engine(struct disk *d, unsigned int depth, char *err,
 	return r ? r : disk_pool_start(d, POOL_THREADS, err, errlen);
 }
 
+/*
+ * A writable raw disk with snapshots runs on its active overlay
+ * (opts.path.snapshots/active): the raw image is now a backing file that
+ * must not change. Close the raw image (its lock goes) and open the
+ * overlay in its place, locked exclusively. Returns 0 (also when there is
+ * no overlay) or -errno with err filled.
+ */
+static int open_active(struct disk *d, char *err, size_t errlen)
+{
+	char *active = NULL;
+	int r;
+
+	if (d->readonly || strcmp(d->format, "raw"))
+		return 0;
+	d->raw_base = true;
+	if (d->is_blkdev) /* takes no snapshots (disk_layer_unsupported) */
+		return 0;
+	r = disk_layer_read_active(d->opts.path, &active, err, errlen);
+	if (r || !active)
+		return r;
+	wirt_info(
+		"disk '%s': has snapshots; the guest's data is in its overlay '%s' (the raw image is its frozen backing file)",
+		d->opts.path, active);
+	close(d->fd);
+	d->active = active;
+	d->fd = open(active, O_RDWR | O_CLOEXEC);
+	if (d->fd < 0)
+		return fail(
+			err, errlen, -errno,
+			"disk '%s': cannot open its active overlay '%s': %s (it holds the guest's writes since the last snapshot; restore it, or remove %s.snapshots/active to go back to the raw image's data)",
+			d->opts.path, active, strerror(errno), d->opts.path);
+	r = lock_image(d->fd, active, false, err, errlen);
+	if (r)
+		return r;
+	d->format = "qcow2";
+	return 0;
+}
+
 int disk_open(struct disk **out, const struct disk_opts *o, unsigned int depth,
 	      char *err, size_t errlen)
 {
@@ -320,6 +409,13 @@ int disk_open(struct disk **out, const struct disk_opts *o, unsigned int depth,
 	if (!d)
 		return fail(err, errlen, -ENOMEM, "disk: out of memory");
 	d->fd = -1;
+	pthread_mutex_init(&d->eng_lock, NULL);
+	d->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (d->efd < 0) {
+		r = fail(err, errlen, -errno, "disk '%s': eventfd: %s", o->path,
+			 strerror(errno));
+		goto out;
+	}
 	r = copy_opts(d, o);
 	if (r) {
 		fail(err, errlen, r, "disk: out of memory");
@@ -328,11 +424,13 @@ int disk_open(struct disk **out, const struct disk_opts *o, unsigned int depth,
 	d->readonly = o->readonly;
 	r = open_file(d, &st, err, errlen);
 	if (!r)
-		r = lock_image(d->fd, o, err, errlen);
+		r = lock_image(d->fd, o->path, o->readonly, err, errlen);
 	if (!r)
 		r = image_size(d, &st, err, errlen);
 	if (!r)
 		r = pick_format(d, err, errlen);
+	if (!r)
+		r = open_active(d, err, errlen);
 	if (!r)
 		r = start_engine(d, depth ? depth : 128, err, errlen);
 out:
@@ -344,6 +442,114 @@ out:
 	return 0;
 }
 
+/*
+ * Close what disk_switch_layer opened for a switch that did not happen,
+ * and give the old file its exclusive lock back. Returns ret.
+ */
+static int unswitch(struct disk *d, struct blk *nb, int nfd, int ret)
+{
+	int nolocks;
+
+	if (nb)
+		blk_close(nb);
+	if (nfd >= 0)
+		close(nfd);
+	if (set_lock(d->fd, F_WRLCK, &nolocks))
+		wirt_warn(
+			"disk '%s': cannot lock it again after a failed switch",
+			disk_file(d));
+	return ret;
+}
+
+int disk_switch_layer(struct disk *d, const char *path, char *err,
+		      size_t errlen)
+{
+	struct disk_engine *old_eng = d->eng;
+	struct blk *old_blk = d->blk, *nb = NULL;
+	char *npath = strdup(path);
+	int nfd = -1, nolocks, r;
+
+	if (!npath)
+		return fail(err, errlen, -ENOMEM, "disk: out of memory");
+	if (d->readonly || disk_inflight(d)) {
+		free(npath);
+		return fail(err, errlen, -EBUSY,
+			    "disk '%s': cannot switch files now (%s)",
+			    d->opts.path,
+			    d->readonly ? "read-only" : "requests in flight");
+	}
+	/* whatever the guest wrote is in the old file before it freezes */
+	r = old_blk ? blk_flush(old_blk) : (fdatasync(d->fd) ? -errno : 0);
+	if (r < 0) {
+		free(npath);
+		return fail(err, errlen, r, "disk '%s': cannot flush it: %s",
+			    disk_file(d), strerror(-r));
+	}
+	nfd = open(path, O_RDWR | O_CLOEXEC);
+	if (nfd < 0) {
+		r = fail(err, errlen, -errno, "disk '%s': cannot open '%s': %s",
+			 d->opts.path, path, strerror(errno));
+		goto fail;
+	}
+	r = lock_image(nfd, path, false, err, errlen);
+	if (r)
+		goto fail;
+	/* the old file may be a backing file of the new one: share it */
+	set_lock(d->fd, F_RDLCK, &nolocks);
+	r = blk_open(&nb, path, "qcow2", BLK_O_RDWR | BLK_O_NO_PROBE_WARN);
+	if (r < 0) {
+		fail(err, errlen, r, "disk '%s': %s", d->opts.path,
+		     blk_last_error());
+		goto fail;
+	}
+	if (blk_getlength(nb) != d->size) {
+		r = fail(err, errlen, -EMEDIUMTYPE,
+			 "disk '%s': '%s' has %llu bytes, the disk %llu",
+			 d->opts.path, path,
+			 (unsigned long long)blk_getlength(nb),
+			 (unsigned long long)d->size);
+		goto fail;
+	}
+	r = lock_backing(nb, err, errlen);
+	if (r)
+		goto fail;
+	pthread_mutex_lock(&d->eng_lock);
+	d->blk = nb;
+	r = disk_pool_start(d, POOL_THREADS, err, errlen);
+	if (r) {
+		d->blk = old_blk;
+		d->eng = old_eng;
+		pthread_mutex_unlock(&d->eng_lock);
+		goto fail;
+	}
+	/* the new engine runs; stop the old one (it has nothing to do) */
+	{
+		struct disk_engine *new_eng = d->eng;
+
+		d->eng = old_eng;
+		d->eng->ops->close(d);
+		d->eng = new_eng;
+	}
+	if (d->direct)
+		wirt_warn(
+			"disk '%s': cache=none is not supported for qcow2 overlays yet; using the page cache",
+			d->opts.path);
+	d->direct = false;
+	d->align = 1;
+	d->format = "qcow2";
+	pthread_mutex_unlock(&d->eng_lock);
+	if (old_blk)
+		blk_close(old_blk);
+	close(d->fd);
+	d->fd = nfd;
+	free(d->active);
+	d->active = npath;
+	return 0;
+fail:
+	free(npath);
+	return unswitch(d, nb, nfd, r);
+}
+
 void disk_close(struct disk *d)
 {
 	struct pollfd pfd;
@@ -352,7 +558,7 @@ void disk_close(struct disk *d)
 		return;
 	if (d->eng) {
 		while (disk_inflight(d)) {
-			pfd.fd = d->eng->efd;
+			pfd.fd = d->efd;
 			pfd.events = POLLIN;
 			poll(&pfd, 1, 100);
 			disk_complete(d);
@@ -363,13 +569,23 @@ void disk_close(struct disk *d)
 		blk_close(d->blk);
 	if (d->fd >= 0)
 		close(d->fd);
+	if (d->efd >= 0)
+		close(d->efd);
+	pthread_mutex_destroy(&d->eng_lock);
+	free(d->active);
+	free(d->pending);
 	disk_opts_free(&d->opts);
 	free(d);
 }
 
+const char *disk_file(const struct disk *d)
+{
+	return d->active ? d->active : d->opts.path;
+}
+
 int disk_event_fd(const struct disk *d)
 {
-	return d->eng->efd;
+	return d->efd;
 }
 
 void disk_submit(struct disk *d, struct disk_io *io)
@@ -389,7 +605,12 @@ void disk_kick(struct disk *d)
 
 unsigned int disk_complete(struct disk *d)
 {
-	return d->eng->ops->complete(d);
+	unsigned int n;
+
+	pthread_mutex_lock(&d->eng_lock);
+	n = d->eng->ops->complete(d);
+	pthread_mutex_unlock(&d->eng_lock);
+	return n;
 }
 
 unsigned int disk_inflight(const struct disk *d)
@@ -406,7 +627,7 @@ void disk_signal(struct disk *d)
 {
 	uint64_t one = 1;
 
-	(void)!write(d->eng->efd, &one, sizeof(one));
+	(void)!write(d->efd, &one, sizeof(one));
 }
 
 size_t disk_io_len(const struct disk_io *io)

@@ -17,6 +17,7 @@
 #ifndef WIRT_VMM_DISK_H
 #define WIRT_VMM_DISK_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -93,17 +94,27 @@ struct blk;
 
 struct disk {
 	struct disk_opts opts;
-	int fd; /* the image, holding the OFD lock; raw I/O goes here */
+	int fd; /* the file written (opts.path or the active overlay),
+		   holding its OFD lock; raw I/O goes here */
+	int efd; /* eventfd every engine signals completions on */
 	uint64_t size; /* bytes, as the guest sees them */
 	bool readonly;
 	bool direct; /* opened O_DIRECT */
 	bool is_blkdev;
 	bool probed_raw; /* format probed as raw: block 0 writes restricted */
-	const char *format; /* "raw" or "qcow2" */
+	/*
+	 * raw_base: a writable raw image, snapshotted through external qcow2
+	 * overlays in opts.path's ".snapshots" directory (disk-layer.c).
+	 */
+	bool raw_base;
+	char *active; /* the overlay written instead of opts.path, or NULL */
+	char *pending; /* an overlay prepared for a revert, or NULL */
+	const char *format; /* of the file written: "raw" or "qcow2" */
 	unsigned int align; /* O_DIRECT offset/length/buffer alignment */
 	unsigned int logical_block; /* block size to show the guest */
 	struct blk *blk; /* qcow2 through the block library, else NULL */
 	struct disk_engine *eng;
+	pthread_mutex_t eng_lock; /* disk_complete against an engine swap */
 	struct blk_stats stats; /* query-blockstats, counted by virtio-blk */
 };
 
@@ -119,6 +130,25 @@ int disk_open(struct disk **out, const struct disk_opts *o, unsigned int depth,
 
 /* disk_close - wait for in-flight requests, stop the engine, close. */
 void disk_close(struct disk *d);
+
+/*
+ * disk_file - the file the disk writes now: its active overlay when a
+ * raw disk runs on one, else the image given (opts.path).
+ */
+const char *disk_file(const struct disk *d);
+
+/*
+ * disk_switch_layer - make the qcow2 image at path (whose backing chain
+ * holds the disk's data) the file the disk reads and writes, in place of
+ * the current one, and run it on the worker-thread engine. No request
+ * may be in flight (devices quiesced). The old file stays open only as a
+ * backing file if the new chain has it. OFD locks: path exclusively, its
+ * backing chain shared. The eventfd and the statistics stay the same.
+ * Returns 0, or -errno with one line for the user in err; on failure the
+ * disk goes on with its old file, untouched.
+ */
+int disk_switch_layer(struct disk *d, const char *path, char *err,
+		      size_t errlen);
 
 /* disk_event_fd - the fd to watch (EPOLLIN) and call disk_complete() on. */
 int disk_event_fd(const struct disk *d);

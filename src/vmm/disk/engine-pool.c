@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "block/blk.h"
@@ -93,7 +92,7 @@ static void *worker(void *arg)
 		io->ret = run(e->d->blk, io);
 		pthread_mutex_lock(&e->lock);
 		append(&e->done, &e->done_tail, io);
-		(void)!write(e->base.efd, &one, sizeof(one));
+		(void)!write(e->d->efd, &one, sizeof(one));
 	}
 	pthread_mutex_unlock(&e->lock);
 	return NULL;
@@ -130,7 +129,7 @@ static unsigned int pool_complete(struct disk *d)
 	unsigned int n = 0;
 	uint64_t v;
 
-	(void)!read(e->base.efd, &v, sizeof(v));
+	(void)!read(d->efd, &v, sizeof(v));
 	pthread_mutex_lock(&e->lock);
 	io = e->done;
 	e->done = e->done_tail = NULL;
@@ -164,7 +163,6 @@ static void pool_close(struct disk *d)
 	stop_workers(e, e->nthreads);
 	pthread_mutex_destroy(&e->lock);
 	pthread_cond_destroy(&e->cond);
-	close(e->base.efd);
 	free(e);
 	d->eng = NULL;
 }
@@ -188,12 +186,6 @@ int disk_pool_start(struct disk *d, unsigned int nthreads, char *err,
 		return -ENOMEM;
 	e->d = d;
 	e->base.ops = &pool_ops;
-	e->base.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (e->base.efd < 0) {
-		r = -errno;
-		free(e);
-		return r;
-	}
 	pthread_mutex_init(&e->lock, NULL);
 	pthread_cond_init(&e->cond, NULL);
 	nthreads = MIN(MAX(nthreads, 1u), (unsigned int)POOL_MAX_THREADS);
@@ -203,7 +195,6 @@ int disk_pool_start(struct disk *d, unsigned int nthreads, char *err,
 			stop_workers(e, i);
 			pthread_mutex_destroy(&e->lock);
 			pthread_cond_destroy(&e->cond);
-			close(e->base.efd);
 			free(e);
 			snprintf(err, errlen,
 				 "disk '%s': cannot start I/O threads: %s",

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "common/util.h"
@@ -245,7 +244,7 @@ static unsigned int uring_complete(struct disk *d)
 	unsigned int n = 0;
 	uint64_t v;
 
-	(void)!read(e->base.efd, &v, sizeof(v));
+	(void)!read(d->efd, &v, sizeof(v));
 	while (io_uring_peek_cqe(&e->ring, &cqe) == 0) {
 		int res = cqe->res;
 
@@ -270,7 +269,6 @@ static void uring_close(struct disk *d)
 	struct uring_eng *e = ue(d);
 
 	io_uring_queue_exit(&e->ring);
-	close(e->base.efd);
 	free(e);
 	d->eng = NULL;
 }
@@ -294,20 +292,13 @@ int disk_uring_start(struct disk *d, unsigned int depth, char *err,
 	depth = MIN(MAX(depth, 8u), 4096u);
 	e->depth = depth;
 	e->base.ops = &uring_ops;
-	e->base.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (e->base.efd < 0) {
-		r = -errno;
-		free(e);
-		return r;
-	}
 	r = io_uring_queue_init(depth, &e->ring, 0);
 	if (r == 0) {
-		r = io_uring_register_eventfd(&e->ring, e->base.efd);
+		r = io_uring_register_eventfd(&e->ring, d->efd);
 		if (r)
 			io_uring_queue_exit(&e->ring);
 	}
 	if (r) {
-		close(e->base.efd);
 		free(e);
 		snprintf(err, errlen, "disk '%s': cannot set up io_uring: %s",
 			 d->opts.path, strerror(-r));

@@ -18,7 +18,6 @@ struct disk_engine_ops {
 /* Common head of every engine's state (d->eng). */
 struct disk_engine {
 	const struct disk_engine_ops *ops;
-	int efd; /* eventfd signalled when completions are ready */
 	atomic_uint inflight;
 };
 
@@ -46,7 +45,7 @@ size_t disk_io_len(const struct disk_io *io);
  */
 int disk_sync_io(struct disk *d, struct disk_io *io);
 
-/* disk_signal - wake the evloop: add one to the engine's eventfd. */
+/* disk_signal - wake the evloop: add one to the disk's eventfd. */
 void disk_signal(struct disk *d);
 
 #endif
