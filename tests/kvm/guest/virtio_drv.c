@@ -13,6 +13,9 @@
  * wirt.test=virtio-blk drives the first virtio-blk disk with a known mix
  * of requests (blk_test below), prints what it did, then spins so that
  * the host can read the disk's counters over QMP.
+ * wirt.test=virtio-blk-counter keeps a counter in RAM and in the disk's
+ * first sector together (test_blk_counter): a snapshot revert must bring
+ * both back from the same instant.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -538,9 +541,68 @@ static void test_blk(void)
 		__asm__ volatile("pause");
 }
 
+/*
+ * A counter in RAM and in sector 0: every ~100 ms read sector 0, check
+ * that it holds the last value written (from RAM), write the next value
+ * and print "count: N". The first read only reports what the disk held
+ * at boot ("blk-start: N"); a mismatch later prints a FAIL line and
+ * stops the counter. Spins afterwards so the host can look.
+ */
+static void test_blk_counter(void)
+{
+	static volatile uint64_t count;
+	volatile uint64_t *data = (volatile uint64_t *)BLK_DATA;
+	struct vdev v;
+	int slot;
+
+	memset_(&v, 0, sizeof(v));
+	slot = enumerate(0x10421af4);
+	if (slot < 0 || (v.slot = slot, probe(&v)) || init_dev(&v)) {
+		gio_puts("FAIL: virtio-blk initialisation\n");
+		return;
+	}
+	avail_idx = 0;
+	if (blk_req(&v, 0, 0, 512) != 0) {
+		gio_puts("FAIL: virtio-blk read\n");
+		return;
+	}
+	kv("blk-start", *data);
+	for (;;) {
+		if (count) {
+			if (blk_req(&v, 0, 0, 512) != 0) {
+				gio_puts("FAIL: virtio-blk read\n");
+				break;
+			}
+			if (*data != count) {
+				gio_puts("FAIL: disk holds ");
+				gio_putu(*data);
+				gio_puts(", memory ");
+				gio_putu(count);
+				gio_puts("\n");
+				break;
+			}
+		}
+		memset_((void *)BLK_DATA, 0, 512);
+		*data = count + 1;
+		if (blk_req(&v, 1, 0, 512) != 0) {
+			gio_puts("FAIL: virtio-blk write\n");
+			break;
+		}
+		count++;
+		gio_puts("count: ");
+		gio_putu(count);
+		gio_puts("\n");
+		guest_sleep_ms(100);
+	}
+	for (;;)
+		__asm__ volatile("pause");
+}
+
 void virtio_test(const char *mode)
 {
-	if (mode[0] == 'b')
+	if (mode[0] == 'b' && mode[3] == '-')
+		test_blk_counter();
+	else if (mode[0] == 'b')
 		test_blk();
 	else if (mode[0] == 'r' && mode[3] == '-' && mode[4] == 'r')
 		test_reboot();

@@ -280,6 +280,31 @@ static void test_raw_layers(void **state)
 	assert_false(disk_snapshot_has(d, "s1"));
 	assert_int_equal(disk_snapshot_list(d, l, 4), 0);
 
+	/* a switch that fails leaves the raw image in use, still exclusive */
+	{
+		struct blk_create_opts co = { .size = 1024 * KB,
+					      .backing_file = rawabs,
+					      .backing_fmt = "raw" };
+		char small[200];
+
+		snprintf(small, sizeof(small), "%s/small.qcow2", dir);
+		assert_int_equal(blk_create(small, "qcow2", &co), 0);
+		assert_int_equal(disk_switch_layer(d, small, why, sizeof(why)),
+				 -EMEDIUMTYPE);
+		assert_non_null(strstr(why, small));
+		assert_null(d->active);
+		assert_string_equal(d->format, "raw");
+		put(d, 0x99);
+		assert_true(file_has(rpath, 0x99));
+		put(d, 0xaa);
+		assert_int_equal(disk_parse_opts(spec, &o, err, sizeof(err)),
+				 0);
+		assert_int_equal(disk_open(&other, &o, 8, err, sizeof(err)),
+				 -EBUSY);
+		disk_opts_free(&o);
+		unlink(small);
+	}
+
 	/* s1 freezes the raw image; the disk goes on in layer-1 */
 	assert_int_equal(disk_snapshot_create(d, "s1", why, sizeof(why)), 0);
 	assert_string_equal(disk_file(d), snapf("layer-1.qcow2"));
