@@ -106,6 +106,7 @@ static int open_layer(struct blk **out, const char *path, const char *fmt,
 	b->depth = depth;
 	b->parent = parent;
 	b->readonly = !(flags & BLK_O_RDWR);
+	b->unsafe = flags & BLK_O_UNSAFE;
 	b->filename = strdup(path);
 	b->fd = open(path, (b->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (b->fd < 0) {
@@ -393,4 +394,9 @@ int blk_fd(struct blk *b)
 void *blk_opaque(struct blk *b)
 {
 	return b->opaque;
+}
+
+int blk_datasync(struct blk *b, int fd)
+{
+	return b->unsafe ? 0 : fdatasync(fd);
 }

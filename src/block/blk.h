@@ -21,6 +21,7 @@ struct blk;
 #define BLK_O_NO_BACKING 0x2 /* do not open the backing chain */
 #define BLK_O_NO_REPAIR 0x4 /* do not repair a dirty qcow2 image on open */
 #define BLK_O_NO_PROBE_WARN 0x8 /* stay quiet when the format is probed */
+#define BLK_O_UNSAFE 0x10 /* cache=unsafe: flushes write metadata, never sync */
 
 /* blk_block_status result bits */
 #define BLK_ST_DATA 0x1 /* reads come from data stored at *map */
@@ -107,6 +108,11 @@ int blk_create(const char *path, const char *fmt,
 /* blk_probe - guess the format of @path: "qcow2" or "raw"; NULL on error. */
 const char *blk_probe(const char *path);
 
+/*
+ * blk_datasync - fdatasync(fd) of image b's file, or nothing when b was
+ * opened BLK_O_UNSAFE. Returns 0, or -1 with errno set.
+ */
+int blk_datasync(struct blk *b, int fd);
 /* Last error message of this thread (never NULL). */
 const char *blk_last_error(void);
 /* Set it (used by drivers); returns -@err for tail calls. */
@@ -145,6 +151,7 @@ struct blk {
 	char *filename;
 	int fd;
 	bool readonly;
+	bool unsafe; /* BLK_O_UNSAFE: no fdatasync */
 	uint64_t size;
 	uint32_t cluster_size;
 	struct blk *backing;

@@ -104,7 +104,7 @@ static int open_rw_fixups(struct qcow2 *q, unsigned flags)
 	if (!hdr)
 		return 0;
 	ret = qcow2_write_header(q);
-	if (ret == 0 && fdatasync(q->fd) < 0)
+	if (ret == 0 && blk_datasync(q->b, q->fd) < 0)
 		ret = -errno;
 	return ret;
 }
@@ -248,10 +248,11 @@ static int write_fresh(struct qcow2 *q, int64_t host, uint64_t k, uint64_t in,
 }
 
 /*
- * Allocating write of @len bytes at @off (lock held): new clusters for the
- * run of entries in this L2 table that are not owned, filled with the old
- * guest content around the new data, then the L2 entries switched.
- * Returns bytes consumed or -errno.
+ * Allocating write of @len bytes at @off (lock held, and dropped while
+ * whole fresh clusters are written): new clusters for the run of entries
+ * in this L2 table that are not owned, filled with the old guest content
+ * around the new data, then the L2 entries switched. Returns bytes
+ * consumed or -errno.
  */
 static int64_t alloc_write(struct qcow2 *q, uint64_t off, const uint8_t *buf,
 			   uint64_t len)
@@ -280,8 +281,34 @@ static int64_t alloc_write(struct qcow2 *q, uint64_t off, const uint8_t *buf,
 	}
 	first = qbe64(&tbl[idx]);
 	last = qbe64(&tbl[idx + k - 1]);
-	if ((uint64_t)host >= old_end && (!in || reads_zero(q, first)) &&
-	    (!((in + done) & (q->cs - 1)) || reads_zero(q, last))) {
+	if ((uint64_t)host >= old_end && !in && !(done & (q->cs - 1))) {
+		/*
+		 * Whole fresh clusters: write the data without the lock, so
+		 * that writers on other threads allocate meanwhile, then take
+		 * the table again (it may have been evicted or copied) and
+		 * point the entries at the new clusters. Nothing refers to
+		 * them until then, and a write that overlaps this one on
+		 * another thread covers only clusters this write replaces
+		 * whole, so either order is a valid result.
+		 */
+		qcow2_cache_put(q->l2c, tbl);
+		pthread_mutex_unlock(&q->lock);
+		ret = pwrite_full(q->fd, buf, done, host) < 0 ?
+			      blk_error(errno, "write to '%s' failed",
+					q->b->filename) :
+			      0;
+		pthread_mutex_lock(&q->lock);
+		if (!ret)
+			ret = qcow2_get_l2_rw(q, off, &tbl);
+		if (ret < 0) {
+			for (uint64_t i = 0; i < k; i++)
+				qcow2_free_entry(q, ((uint64_t)host +
+						     (i << q->cluster_bits)) |
+							    QC_COPIED);
+			return ret;
+		}
+	} else if ((uint64_t)host >= old_end && (!in || reads_zero(q, first)) &&
+		   (!((in + done) & (q->cs - 1)) || reads_zero(q, last))) {
 		/* Never-used clusters read as zeroes: write just the data. */
 		ret = write_fresh(q, host, k, in, buf, done);
 		if (ret < 0)
@@ -579,7 +606,7 @@ static int qcow2_truncate(struct blk *b, uint64_t size, bool shrink)
 	if (!ret) {
 		q->size = size;
 		ret = qcow2_write_header(q);
-		if (!ret && fdatasync(q->fd) < 0)
+		if (!ret && blk_datasync(q->b, q->fd) < 0)
 			ret = -errno;
 		if (!ret)
 			b->size = size;

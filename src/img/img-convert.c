@@ -183,7 +183,9 @@ int cmd_convert(int argc, char **argv)
 {
 	struct blk_create_opts o = { 0 };
 	const char *fmt = NULL, *ofmt = "raw";
-	bool comp = false, prog = false, noc = false;
+	/* as qemu-img: cache=unsafe unless -t says otherwise, so the
+	 * output is in the page cache, not yet on stable storage, at exit */
+	bool comp = false, prog = false, noc = false, unsafe = true;
 	struct blk *in, *out = NULL;
 	uint64_t size, gran;
 	int c, ret = 1;
@@ -214,8 +216,21 @@ int cmd_convert(int argc, char **argv)
 			wirt_err(
 				"convert -B is not supported; convert, then 'wirt-img rebase -b' the result");
 			return 1;
-		case 'q':
 		case 't':
+			/* qemu-img's cache modes; only unsafe skips the sync */
+			if (strcmp(optarg, "unsafe") &&
+			    strcmp(optarg, "none") &&
+			    strcmp(optarg, "writeback") &&
+			    strcmp(optarg, "writethrough") &&
+			    strcmp(optarg, "directsync")) {
+				wirt_err(
+					"Invalid cache option: %s (use unsafe, writeback, writethrough, directsync or none)",
+					optarg);
+				return 1;
+			}
+			unsafe = !strcmp(optarg, "unsafe");
+			break;
+		case 'q':
 		case 'T':
 		case 'W':
 		case 'S':
@@ -224,7 +239,7 @@ int cmd_convert(int argc, char **argv)
 			break;
 		default:
 			wirt_err(
-				"usage: wirt-img convert [-c] [-p] [-f fmt] [-O output_fmt] [-o options] filename output_filename");
+				"usage: wirt-img convert [-c] [-p] [-t cache] [-f fmt] [-O output_fmt] [-o options] filename output_filename");
 			return 1;
 		}
 	}
@@ -245,7 +260,9 @@ int cmd_convert(int argc, char **argv)
 		wirt_err("%s", blk_last_error());
 		goto out;
 	}
-	out = img_open(argv[optind + 1], ofmt, BLK_O_RDWR | BLK_O_NO_BACKING);
+	out = img_open(argv[optind + 1], ofmt,
+		       BLK_O_RDWR | BLK_O_NO_BACKING |
+			       (unsafe ? BLK_O_UNSAFE : 0));
 	if (!out)
 		goto out;
 	gran = comp ? blk_cluster_size(out) :
@@ -258,9 +275,9 @@ int cmd_convert(int argc, char **argv)
 				   .comp = comp,
 				   .noc = noc,
 				   .prog = prog };
-		/* CPU-bound compression and raw output run in parallel; plain
-		 * qcow2 output stays in order for a sequential layout. */
-		unsigned nt = (comp || strcmp(ofmt, "qcow2")) ? 4 : 1;
+		/* Chunks are claimed in order, so a qcow2 output's clusters
+		 * stay nearly sequential while 4 threads write them. */
+		unsigned nt = 4;
 
 		img_progress(prog, 0, size);
 		if (run_copy(&cp, nt) < 0) {

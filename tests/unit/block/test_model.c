@@ -269,6 +269,82 @@ static void test_concurrent(void **state)
 	free(model);
 }
 
+/*
+ * Allocating writes on several threads at once: each thread writes runs
+ * of whole clusters into clusters of its own (written without the
+ * image's lock) and its own quarter of clusters every thread shares
+ * (allocated by whichever thread comes first, under the lock), in
+ * rounds; a barrier before each group of clusters makes the threads race
+ * on the same clusters.
+ */
+static pthread_barrier_t group_barrier;
+
+static void *alloc_writer(void *arg)
+{
+	struct thr *t = arg;
+	uint64_t nclus = SIZE / 4096, c, run, q = 4096 / NTHREADS;
+	uint8_t buf[4 * 4096];
+
+	for (unsigned round = 0; round < 3; round++) {
+		for (c = 0; c + 8 <= nclus; c += 8) {
+			/* clusters c..c+7: 0-3 shared, 4-7 one thread's run */
+			uint64_t base = c * 4096;
+
+			pthread_barrier_wait(&group_barrier);
+			for (unsigned k = 0; k < 4; k++) {
+				uint64_t off = base + k * 4096 + t->id * q;
+
+				memset(buf, (int)(0x10 * round + t->id + k), q);
+				if (blk_pwrite(t->b, off, buf, q) < 0)
+					return (void *)1;
+				memcpy(t->model + off, buf, q);
+			}
+			if ((c / 8) % NTHREADS != t->id)
+				continue;
+			run = 1 + (c / 8 + round) % 4;
+			memset(buf, (int)(0x80 + round + c), run * 4096);
+			if (blk_pwrite(t->b, base + 4 * 4096, buf, run * 4096) <
+			    0)
+				return (void *)1;
+			memcpy(t->model + base + 4 * 4096, buf, run * 4096);
+		}
+	}
+	return NULL;
+}
+
+static void test_concurrent_alloc(void **state)
+{
+	char img[] = "/tmp/wirt-conc-XXXXXX";
+	struct blk_create_opts o = { .size = SIZE, .cluster_size = 4096 };
+	uint8_t *model = calloc(1, SIZE);
+	pthread_t th[NTHREADS];
+	struct thr t[NTHREADS];
+	struct blk *b;
+	void *r;
+
+	close(mkstemp(img));
+	assert_int_equal(blk_create(img, "qcow2", &o), 0);
+	assert_int_equal(blk_open(&b, img, "qcow2", BLK_O_RDWR), 0);
+	pthread_barrier_init(&group_barrier, NULL, NTHREADS);
+	for (unsigned i = 0; i < NTHREADS; i++) {
+		t[i] = (struct thr){ b, model, i };
+		pthread_create(&th[i], NULL, alloc_writer, &t[i]);
+	}
+	for (unsigned i = 0; i < NTHREADS; i++) {
+		pthread_join(th[i], &r);
+		assert_null(r);
+	}
+	pthread_barrier_destroy(&group_barrier);
+	compare_all(b, model);
+	check_clean(b);
+	assert_int_equal(blk_close(b), 0);
+	assert_int_equal(blk_open(&b, img, "qcow2", 0), 0);
+	compare_all(b, model);
+	blk_close(b);
+	unlink(img);
+	free(model);
+}
+
 /* preadv/pwritev split differently must agree with plain reads. */
 static void test_iov(void **state)
 {
@@ -314,6 +390,7 @@ int main(void)
 		cmocka_unit_test(test_model_backing_v3),
 		cmocka_unit_test(test_model_backing_v2),
 		cmocka_unit_test(test_concurrent),
+		cmocka_unit_test(test_concurrent_alloc),
 		cmocka_unit_test(test_iov),
 	};
 
