@@ -548,6 +548,7 @@ static int boot_once(struct vm *vm)
 		r = state_restore(vm);
 		if (r)
 			return r;
+		vm_pause_hold_clock(vm); /* a stopped VM stays stopped */
 	}
 	for (i = 0; i < vm->ncpus; i++) {
 		r = vcpu_start(&vm->vcpus[i]);

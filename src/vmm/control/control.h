@@ -41,6 +41,14 @@ bool vm_pause(struct vm *vm);
  */
 bool vm_resume(struct vm *vm);
 
+/*
+ * vm_pause_hold_clock - for a VM rebuilt from saved state while a pause
+ * stays in force (loadvm in a stopped VM): read the restored kvmclock, so
+ * that cont gives the guest its time from the restore on, not the time
+ * it spent stopped. Does nothing when the VM is not paused.
+ */
+void vm_pause_hold_clock(struct vm *vm);
+
 /* vm_paused - true while a pause is in force. */
 bool vm_paused(struct vm *vm);
 

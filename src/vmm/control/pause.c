@@ -72,6 +72,15 @@ bool vm_resume(struct vm *vm)
 	return true;
 }
 
+void vm_pause_hold_clock(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	if (vm->pause.req && vm->vm_fd >= 0 &&
+	    !ioctl(vm->vm_fd, KVM_GET_CLOCK, &vm->pause.clock))
+		vm->pause.clock_valid = true;
+	pthread_mutex_unlock(&vm->lock);
+}
+
 bool vm_paused(struct vm *vm)
 {
 	bool p;
