@@ -396,7 +396,7 @@ void *blk_opaque(struct blk *b)
 	return b->opaque;
 }
 
-int blk_datasync(struct blk *b, int fd)
+int blk_datasync(struct blk *b)
 {
-	return b->unsafe ? 0 : fdatasync(fd);
+	return b->unsafe ? 0 : fdatasync(b->fd);
 }

@@ -109,10 +109,10 @@ int blk_create(const char *path, const char *fmt,
 const char *blk_probe(const char *path);
 
 /*
- * blk_datasync - fdatasync(fd) of image b's file, or nothing when b was
+ * blk_datasync - fdatasync() of image b's file, or nothing when b was
  * opened BLK_O_UNSAFE. Returns 0, or -1 with errno set.
  */
-int blk_datasync(struct blk *b, int fd);
+int blk_datasync(struct blk *b);
 /* Last error message of this thread (never NULL). */
 const char *blk_last_error(void);
 /* Set it (used by drivers); returns -@err for tail calls. */

@@ -240,12 +240,12 @@ int qcow2_grow_l1(struct qcow2 *q, uint32_t min)
 	ret = qcow2_write_l1(q);
 	if (ret < 0)
 		return ret;
-	if (blk_datasync(q->b, q->fd) < 0)
+	if (blk_datasync(q->b) < 0)
 		return -errno;
 	ret = qcow2_write_header(q);
 	if (ret < 0)
 		return ret;
-	if (blk_datasync(q->b, q->fd) < 0)
+	if (blk_datasync(q->b) < 0)
 		return -errno;
 	if (old_len)
 		return qcow2_free_later(q, old_off, old_len);

@@ -422,7 +422,7 @@ int qcow2_mark_corrupt(struct qcow2 *q, const char *fmt, ...)
 	if (q->rw && q->version == 3 && !(q->incompat & QC_INCOMPAT_CORRUPT)) {
 		q->incompat |= QC_INCOMPAT_CORRUPT;
 		if (qcow2_write_header(q) == 0)
-			blk_datasync(q->b, q->fd);
+			blk_datasync(q->b);
 		q->rw = false;
 		q->b->readonly = true;
 	}

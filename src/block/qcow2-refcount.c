@@ -156,13 +156,13 @@ int qcow2_sync_refcounts(struct qcow2 *q)
 	ret = qcow2_cache_write(q->rcc);
 	if (ret < 0)
 		return ret;
-	if (blk_datasync(q->b, q->fd) < 0)
+	if (blk_datasync(q->b) < 0)
 		return -errno;
 	if (q->rct_dirty) {
 		ret = write_rct(q);
 		if (ret < 0)
 			return ret;
-		if (blk_datasync(q->b, q->fd) < 0)
+		if (blk_datasync(q->b) < 0)
 			return -errno;
 		q->rct_dirty = false;
 	}
@@ -244,7 +244,7 @@ static int grow_rct(struct qcow2 *q, uint64_t min)
 	ret = qcow2_write_header(q);
 	if (ret < 0)
 		return ret;
-	if (blk_datasync(q->b, q->fd) < 0)
+	if (blk_datasync(q->b) < 0)
 		return -errno;
 	return qcow2_update_refcount(q, old_off, old_cl * q->cs, -1);
 }
@@ -506,13 +506,13 @@ int qcow2_flush_meta(struct qcow2 *q)
 	if (ret < 0)
 		return ret;
 	if (q->l1_dirty) {
-		if (blk_datasync(q->b, q->fd) < 0)
+		if (blk_datasync(q->b) < 0)
 			return -errno;
 		ret = qcow2_write_l1(q);
 		if (ret < 0)
 			return ret;
 	}
-	if (blk_datasync(q->b, q->fd) < 0)
+	if (blk_datasync(q->b) < 0)
 		return blk_error(errno, "flush of '%s' failed", q->b->filename);
 	return apply_frees(q);
 }

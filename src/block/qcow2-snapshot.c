@@ -168,7 +168,7 @@ static int write_snapshots(struct qcow2 *q, uint64_t old_off, uint64_t old_len)
 		ret = qcow2_flush_meta(q);
 		if (!ret && pwrite_full(q->fd, p, len, off) < 0)
 			ret = -errno;
-		if (!ret && blk_datasync(q->b, q->fd) < 0)
+		if (!ret && blk_datasync(q->b) < 0)
 			ret = -errno;
 	}
 	free(p);
@@ -177,7 +177,7 @@ static int write_snapshots(struct qcow2 *q, uint64_t old_off, uint64_t old_len)
 	q->snaps_offset = off;
 	q->snaps_size = len;
 	ret = qcow2_write_header(q);
-	if (!ret && blk_datasync(q->b, q->fd) < 0)
+	if (!ret && blk_datasync(q->b) < 0)
 		ret = -errno;
 	if (!ret && old_len)
 		ret = qcow2_update_refcount(q, old_off, old_len, -1);

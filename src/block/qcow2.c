@@ -104,7 +104,7 @@ static int open_rw_fixups(struct qcow2 *q, unsigned flags)
 	if (!hdr)
 		return 0;
 	ret = qcow2_write_header(q);
-	if (ret == 0 && blk_datasync(q->b, q->fd) < 0)
+	if (ret == 0 && blk_datasync(q->b) < 0)
 		ret = -errno;
 	return ret;
 }
@@ -606,7 +606,7 @@ static int qcow2_truncate(struct blk *b, uint64_t size, bool shrink)
 	if (!ret) {
 		q->size = size;
 		ret = qcow2_write_header(q);
-		if (!ret && blk_datasync(q->b, q->fd) < 0)
+		if (!ret && blk_datasync(q->b) < 0)
 			ret = -errno;
 		if (!ret)
 			b->size = size;

@@ -99,7 +99,7 @@ static int raw_discard(struct blk *b, uint64_t off, uint64_t len)
 
 static int raw_flush(struct blk *b)
 {
-	if (blk_datasync(b, b->fd) < 0)
+	if (blk_datasync(b) < 0)
 		return blk_error(errno, "flush of '%s' failed: %s", b->filename,
 				 strerror(errno));
 	return 0;

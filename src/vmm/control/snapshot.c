@@ -223,6 +223,15 @@ int snapshot_save(struct vm *vm, const char *tag, char *why, size_t whylen)
 	return r;
 }
 
+/* Remove the overlays prepared for a revert that does not come. */
+static void unprepare_disks(struct vm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm_disks_count(vm); i++)
+		disk_snapshot_unprepare(vm_disk_get(vm, i)->disk);
+}
+
 /*
  * vm.c's revert step for loadvm (no vCPU, devices reset): every disk
  * back to the snapshot, then the state file mapped for the restore.
@@ -238,9 +247,8 @@ static int revert(struct vm *vm)
 	for (i = 0; !r && i < vm_disks_count(vm); i++)
 		r = disk_snapshot_apply(vm_disk_get(vm, i)->disk, c->snap_tag,
 					why, sizeof(why));
-	while (i < vm_disks_count(vm)) /* overlays no longer needed */
-		disk_snapshot_unprepare(vm_disk_get(vm, i++)->disk);
 	if (r) {
+		unprepare_disks(vm); /* overlays of the disks not reached */
 		wirt_err("loadvm '%s': reverting a disk failed: %s",
 			 c->snap_tag, why);
 		return r;
@@ -248,15 +256,6 @@ static int revert(struct vm *vm)
 	state_path(vm, c->snap_tag, "", path, sizeof(path));
 	snprintf(label, sizeof(label), "loadvm '%s'", c->snap_tag);
 	return state_open(vm, path, label);
-}
-
-/* Remove the overlays prepared for a revert that does not come. */
-static void unprepare_disks(struct vm *vm)
-{
-	unsigned int i;
-
-	for (i = 0; i < vm_disks_count(vm); i++)
-		disk_snapshot_unprepare(vm_disk_get(vm, i)->disk);
 }
 
 int snapshot_load(struct vm *vm, const char *tag, char *why, size_t whylen)

@@ -327,6 +327,20 @@ static int open_blk(struct disk *d, const char *fmt, char *err, size_t errlen)
 	return lock_backing(d->blk, err, errlen);
 }
 
+/*
+ * qcow2 goes through the block library on the worker pool, which has no
+ * O_DIRECT path yet: drop cache=none (with a warning) and its alignment.
+ */
+static void use_page_cache(struct disk *d)
+{
+	if (d->direct)
+		wirt_warn(
+			"disk '%s': cache=none is not supported for qcow2 images yet; using the page cache",
+			d->opts.path);
+	d->direct = false;
+	d->align = 1;
+}
+
 /* Start the engine for the format. Returns 0 or -errno with err. */
 static int start_engine(struct disk *d, unsigned int depth, char *err,
 			size_t errlen)
@@ -334,12 +348,7 @@ static int start_engine(struct disk *d, unsigned int depth, char *err,
 	int r;
 
 	if (!strcmp(d->format, "qcow2")) {
-		if (d->direct)
-			wirt_warn(
-				"disk '%s': cache=none is not supported for qcow2 images yet; using the page cache",
-				d->opts.path);
-		d->direct = false;
-		d->align = 1;
+		use_page_cache(d);
 		d->logical_block = 512;
 		r = open_blk(d, "qcow2", err, errlen);
 		return r ? r : disk_pool_start(d, POOL_THREADS, err, errlen);
@@ -530,12 +539,7 @@ int disk_switch_layer(struct disk *d, const char *path, char *err,
 		d->eng->ops->close(d);
 		d->eng = new_eng;
 	}
-	if (d->direct)
-		wirt_warn(
-			"disk '%s': cache=none is not supported for qcow2 overlays yet; using the page cache",
-			d->opts.path);
-	d->direct = false;
-	d->align = 1;
+	use_page_cache(d);
 	d->format = "qcow2";
 	pthread_mutex_unlock(&d->eng_lock);
 	if (old_blk)
