@@ -6,7 +6,7 @@
 #   make bench   benchmarks against the reference tools
 
 MESON_FLAGS ?=
-.PHONY: all deps check unit kvm-tests e2e img-tests demo bench clean
+.PHONY: all deps check unit kvm-tests e2e img-tests path-tests lint demo bench clean
 
 all: deps build/build.ninja
 	ninja -C build
@@ -25,7 +25,7 @@ check-deps:
 
 check: check-deps build-check/build.ninja
 	ninja -C build-check
-	$(MAKE) unit kvm-tests img-tests e2e
+	$(MAKE) lint unit kvm-tests img-tests path-tests e2e
 	@echo "make check: all tiers passed"
 
 unit: build-check/build.ninja
@@ -33,6 +33,13 @@ unit: build-check/build.ninja
 
 img-tests: build-check/build.ninja
 	@if [ -x tests/img/run ]; then tests/img/run build-check; fi
+
+# every shell script quotes its paths (a checkout path may hold spaces)
+lint:
+	tests/lint/shell
+
+path-tests: build-check/build.ninja
+	tests/paths/run build-check
 
 kvm-tests: build-check/build.ninja
 	tests/kvm/run build-check

@@ -5,8 +5,20 @@
 CHECK_PASS=0
 CHECK_FAIL=0
 CHECK_TMP=$(mktemp -d "${TMPDIR:-/tmp}/wirt-test.XXXXXX")
+# for copies that other users can reach (see check_world_copy)
+CHECK_WORLD=$(mktemp -d /tmp/wirt-world.XXXXXX) && chmod 755 "$CHECK_WORLD"
+trap 'rm -rf "$CHECK_WORLD"' EXIT
 # CHECK_KEEP=1 keeps the files of a run for a look afterwards
-[ -n "${CHECK_KEEP:-}" ] || trap 'rm -rf "$CHECK_TMP"' EXIT
+[ -n "${CHECK_KEEP:-}" ] || trap 'rm -rf "$CHECK_TMP" "$CHECK_WORLD"' EXIT
+
+# check_world_copy FILE : print the path of a copy of FILE that any user can
+# read and run. Cases that run a program as another user need it: the
+# checkout may sit where that user cannot enter (a clone in /root, mode 0700).
+check_world_copy() {
+	local dst
+	dst=$CHECK_WORLD/$(basename "$1")
+	{ [ -e "$dst" ] || cp "$1" "$dst"; } && chmod a+rX "$dst" && printf '%s\n' "$dst"
+}
 
 # run_case NAME TIMEOUT STDIN_FILE CMD... : run CMD, keep stdout, stderr and
 # status in $CHECK_TMP/NAME.{out,err,rc}. STDIN_FILE may be /dev/null.
