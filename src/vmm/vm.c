@@ -33,51 +33,61 @@
 #define MAX_KERNEL_SIZE (256ULL << 20)
 
 /*
- * read_file - read all of path into a new buffer (at most max bytes).
- * Returns 0 with *buf and *len set, or -errno after printing an error that
- * names what (e.g. "kernel") and path.
+ * open_image - open path (the kernel) read-only and check that it is a
+ * regular file of a plausible size (1 byte to max bytes). The file is not
+ * read: it is mapped only while it is parsed or copied into guest memory,
+ * so its pages never stay resident in wirt-vmm. Returns 0 with *fd and
+ * *len set, or -errno after printing an error that names what and path.
  */
-static int read_file(const char *what, const char *path, uint64_t max,
-		     uint8_t **buf, size_t *len)
+static int open_image(const char *what, const char *path, uint64_t max, int *fd,
+		      size_t *len)
 {
 	struct stat st;
-	ssize_t n;
-	int fd, r;
+	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0) {
 		r = -errno;
 		wirt_err("%s '%s': %s", what, path, strerror(errno));
 		return r;
 	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+	if (fstat(*fd, &st) || !S_ISREG(st.st_mode)) {
 		wirt_err("%s '%s': not a regular file", what, path);
-		close(fd);
-		return -EINVAL;
+		r = -EINVAL;
+		goto fail;
 	}
 	if ((uint64_t)st.st_size > max || st.st_size == 0) {
 		wirt_err(
 			"%s '%s': size %lld is not plausible (empty or above %llu MiB)",
 			what, path, (long long)st.st_size,
 			(unsigned long long)(max >> 20));
-		close(fd);
-		return -EFBIG;
+		r = -EFBIG;
+		goto fail;
 	}
-	*buf = malloc(st.st_size);
-	if (!*buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	n = read_full(fd, *buf, st.st_size);
-	close(fd);
-	if (n != st.st_size) {
-		wirt_err("%s '%s': short read", what, path);
-		free(*buf);
-		*buf = NULL;
-		return -EIO;
-	}
-	*len = n;
+	*len = st.st_size;
 	return 0;
+fail:
+	close(*fd);
+	*fd = -1;
+	return r;
+}
+
+/*
+ * map_kernel - map the kernel file read-only for parsing or loading.
+ * Returns the mapping (vm->kernel_len bytes; munmap it after use) or NULL
+ * after printing an error.
+ */
+static uint8_t *map_kernel(struct vm *vm)
+{
+	void *p = mmap(NULL, vm->kernel_len, PROT_READ, MAP_PRIVATE,
+		       vm->kernel_fd, 0);
+
+	if (p == MAP_FAILED) {
+		wirt_err("kernel '%s': cannot map it: %s", vm->cfg->kernel,
+			 strerror(errno));
+		return NULL;
+	}
+	return p;
 }
 
 /* Size of the initrd file, or -errno after printing an error. */
@@ -260,6 +270,7 @@ int vm_prepare(struct vm *vm, const struct vmm_config *cfg)
 	uint64_t host;
 	const char *why;
 	int64_t isize;
+	uint8_t *image;
 	int r;
 
 	memset(vm, 0, sizeof(*vm));
@@ -267,15 +278,22 @@ int vm_prepare(struct vm *vm, const struct vmm_config *cfg)
 	vm->kvm_fd = -1;
 	vm->vm_fd = -1;
 	vm->wake_fd = -1;
+	vm->kernel_fd = -1;
 	vm->ncpus = cfg->cpus;
 	pthread_mutex_init(&vm->lock, NULL);
 	vm_pause_init(vm);
 
-	r = read_file("kernel", cfg->kernel, MAX_KERNEL_SIZE, &vm->kernel_image,
-		      &vm->kernel_len);
+	r = open_image("kernel", cfg->kernel, MAX_KERNEL_SIZE, &vm->kernel_fd,
+		       &vm->kernel_len);
 	if (r)
 		return r;
-	r = bzimage_parse(vm->kernel_image, vm->kernel_len, &bz, &why);
+	image = map_kernel(vm);
+	if (!image)
+		return -ENOMEM;
+	memset(&bz, 0, sizeof(bz)); /* compared whole at each boot */
+	r = bzimage_parse(image, vm->kernel_len, &bz, &why);
+	munmap(image, vm->kernel_len);
+	vm->bz = bz;
 	if (r) {
 		wirt_err("kernel '%s': %s", cfg->kernel, why);
 		return r;
@@ -406,16 +424,20 @@ static void hooks_reset(struct vm *vm)
 			vm->hooks[i].reset(vm, vm->hooks[i].opaque);
 }
 
-static int load_guest(struct vm *vm)
+/*
+ * load_images - write the initrd, the ACPI tables, the zero page and the
+ * kernel (from image, the mapped bzImage described by bz) into guest
+ * memory. Returns 0 or -errno after printing an error.
+ */
+static int load_images(struct vm *vm, const uint8_t *image,
+		       const struct bzimage_info *bz)
 {
 	const struct vmm_config *cfg = vm->cfg;
 	struct boot_params_in in;
-	struct bzimage_info bz;
 	const char *why;
 	long n;
 	int fd;
 
-	bzimage_parse(vm->kernel_image, vm->kernel_len, &bz, &why);
 	if (cfg->initrd) {
 		fd = open(cfg->initrd, O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || read_full(fd, vm->ram + vm->lay.initrd_addr,
@@ -433,9 +455,49 @@ static int load_guest(struct vm *vm)
 		wirt_err("building ACPI tables failed: %s", strerror(-n));
 		return n;
 	}
-	in = (struct boot_params_in){ vm->kernel_image, vm->kernel_len, &bz,
-				      cfg->cmdline, ACPI_ADDR };
+	in = (struct boot_params_in){ image, vm->kernel_len, bz, cfg->cmdline,
+				      ACPI_ADDR };
 	return boot_write(vm->ram, &vm->lay, &in, &why);
+}
+
+/* kernel_changed - report a kernel file rewritten since start: -ESTALE. */
+static int kernel_changed(struct vm *vm)
+{
+	wirt_err(
+		"kernel '%s' changed on disk since wirt-vmm started; restart wirt-vmm to boot it",
+		vm->cfg->kernel);
+	return -ESTALE;
+}
+
+/*
+ * load_guest - map the kernel, check it again (the file may have changed
+ * since the last boot) and load everything into guest memory. Returns 0
+ * or -errno after printing an error.
+ */
+static int load_guest(struct vm *vm)
+{
+	struct bzimage_info bz;
+	uint8_t *image;
+	const char *why;
+	int r;
+
+	struct stat st;
+
+	/* the layout was planned for the kernel seen at start: a file
+	 * rewritten in place since then is refused, never half-trusted */
+	if (fstat(vm->kernel_fd, &st) || (size_t)st.st_size != vm->kernel_len)
+		return kernel_changed(vm);
+	image = map_kernel(vm);
+	if (!image)
+		return -ENOMEM;
+	memset(&bz, 0, sizeof(bz));
+	r = bzimage_parse(image, vm->kernel_len, &bz, &why);
+	if (r || memcmp(&bz, &vm->bz, sizeof(bz)))
+		r = kernel_changed(vm);
+	else
+		r = load_images(vm, image, &bz);
+	munmap(image, vm->kernel_len);
+	return r;
 }
 
 static int set_memory(struct vm *vm)
@@ -694,7 +756,8 @@ void vm_destroy(struct vm *vm)
 		close(vm->wake_fd);
 	free(vm->vcpus);
 	free(vm->cpuid);
-	free(vm->kernel_image);
+	if (vm->kernel_fd >= 0)
+		close(vm->kernel_fd);
 	pthread_mutex_destroy(&vm->lock);
 	pthread_cond_destroy(&vm->pause.cond);
 	memset(vm, 0, sizeof(*vm));

@@ -102,8 +102,9 @@ struct vm {
 	struct boot_layout lay;
 	struct gmem mem; /* the same RAM, for guest-address checks */
 	struct acpi_config acpi; /* devices add what the tables describe */
-	uint8_t *kernel_image; /* the bzImage file, kept for reboots */
+	int kernel_fd; /* the bzImage file, mapped at each (re)boot */
 	size_t kernel_len;
+	struct bzimage_info bz; /* what it held at start */
 
 	struct bus pio;
 	struct bus mmio;
