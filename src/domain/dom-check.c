@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * domain_check(): which parts of a definition wirt-vmm cannot provide.
+ * The rule (docs: "libvirt XML that wirt cannot fully provide"): what the
+ * guest's work depends on is refused with its element and line; what
+ * libvirt adds by default and a headless server does without is a
+ * one-line warning. Nothing is dropped from the document either way.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "domain/dom-int.h"
+
+struct checker {
+	struct dom_issue *out;
+	unsigned int max, n;
+};
+
+static void issue(struct checker *c, bool fatal, xmlNodePtr n, const char *fmt,
+		  ...) __attribute__((format(printf, 4, 5)));
+
+static void issue(struct checker *c, bool fatal, xmlNodePtr n, const char *fmt,
+		  ...)
+{
+	struct dom_issue *i;
+	va_list ap;
+
+	if (c->n++ >= c->max)
+		return;
+	i = &c->out[c->n - 1];
+	i->fatal = fatal;
+	i->line = dom_line(n);
+	va_start(ap, fmt);
+	vsnprintf(i->text, sizeof(i->text), fmt, ap);
+	va_end(ap);
+}
+
+/* Device kinds decided by name alone: NULL text means supported. */
+static const struct {
+	const char *name;
+	bool fatal;
+	const char *text;
+} device_rules[] = {
+	{ "emulator", false, NULL },
+	{ "disk", false, NULL },
+	{ "interface", false, NULL },
+	{ "serial", false, NULL },
+	{ "console", false, NULL },
+	{ "memballoon", false, NULL },
+	{ "rng", false, NULL },
+	{ "controller", false,
+	  "controllers are wirt's own (PCI root, virtio); ignored" },
+	{ "input", false,
+	  "no keyboard, mouse or tablet on a headless VM; ignored" },
+	{ "graphics", false, "no framebuffer yet; use the serial console" },
+	{ "video", false, "no framebuffer yet; use the serial console" },
+	{ "audio", false, "no sound; ignored" },
+	{ "channel", false, "guest-agent channels come with vsock; ignored" },
+	{ "redirdev", false, "no USB; ignored" },
+	{ "redirfilter", false, "no USB; ignored" },
+	{ "hub", false, "no USB; ignored" },
+	{ "panic", false,
+	  "no pvpanic device; a guest panic shows on the console" },
+	{ "hostdev", true,
+	  "host device assignment is not supported; remove it" },
+	{ "filesystem", true,
+	  "filesystem shares (virtiofs, 9p) are not supported; use a disk" },
+	{ "sound", true, "sound devices are not supported; remove it" },
+	{ "smartcard", true, "smartcards are not supported; remove it" },
+	{ "parallel", true, "parallel ports are not supported; remove it" },
+	{ "tpm", true, "TPM devices are not supported; remove it" },
+	{ "shmem", true, "shared memory devices are not supported; remove it" },
+	{ "memory", true,
+	  "memory hotplug devices are not supported; size <memory> instead" },
+	{ "iommu", true, "a virtual IOMMU is not supported; remove it" },
+	{ "vsock", true, "virtio-vsock is not supported yet; remove it" },
+	{ "lease", true, "lock manager leases are not supported; remove it" },
+	{ "nvram", false, "no spapr NVRAM on x86; ignored" },
+};
+
+static void check_disk(struct checker *c, xmlNodePtr n,
+		       const struct dom_disk *k)
+{
+	if (k->device != DOM_DEV_DISK)
+		issue(c, true, n,
+		      "<disk device='%s'>: only device='disk' is supported (CD-ROMs come with firmware boot); attach the image as a virtio disk",
+		      dom_prop(n, "device"));
+	else if (k->type == DOM_DISK_OTHER)
+		issue(c, true, n,
+		      "<disk type='%s'>: only type='file' and type='block' are supported",
+		      dom_prop(n, "type"));
+	else if (k->bus == DOM_BUS_OTHER)
+		issue(c, true, n,
+		      "<target bus='%s'>: disks are virtio only; use bus='virtio' (the guest sees /dev/vdX)",
+		      dom_prop(dom_child(n, "target"), "bus"));
+	else if (k->format == DOM_FMT_OTHER)
+		issue(c, true, n,
+		      "<driver type='%s'>: images are raw or qcow2; convert it with wirt-img convert -O qcow2",
+		      dom_prop(dom_child(n, "driver"), "type"));
+	else if (!k->source)
+		issue(c, true, n,
+		      "<disk> has no <source %s='...'>; name the image",
+		      k->type == DOM_DISK_BLOCK ? "dev" : "file");
+	else if (k->cache == DOM_CACHE_WRITETHROUGH ||
+		 k->cache == DOM_CACHE_DIRECTSYNC)
+		issue(c, true, n,
+		      "<driver cache='%s'>: use cache='none' or cache='writeback' (the guest's flushes are honoured with both)",
+		      dom_prop(dom_child(n, "driver"), "cache"));
+	else if (k->cache == DOM_CACHE_UNSAFE)
+		issue(c, false, n,
+		      "<driver cache='unsafe'>: runs as cache='writeback' (flushes honoured)");
+}
+
+static void check_nic(struct checker *c, xmlNodePtr n, const struct dom_nic *k)
+{
+	if (k->type == DOM_NIC_OTHER)
+		issue(c, true, n,
+		      "<interface type='%s'>: only type='user' and type='ethernet' (an existing tap) are supported so far",
+		      dom_prop(n, "type") ? dom_prop(n, "type") : "");
+	else if (k->model && strcmp(k->model, "virtio"))
+		issue(c, true, n,
+		      "<model type='%s'>: NICs are virtio only; use <model type='virtio'/>",
+		      k->model);
+	else if (!k->model)
+		issue(c, false, n,
+		      "<interface> without <model>: libvirt would pick an emulated NIC; wirt gives a virtio NIC");
+	else if (k->type == DOM_NIC_ETHERNET && !k->target)
+		issue(c, true, n,
+		      "<interface type='ethernet'> needs <target dev='TAP'/> naming an existing tap");
+}
+
+static void check_chardev(struct checker *c, xmlNodePtr n,
+			  const struct dom_chardev *k)
+{
+	const char *ttype = dom_prop(dom_child(n, "target"), "type");
+
+	if (k->type == DOM_CHR_OTHER)
+		issue(c, true, n, "<%s type='%s'>: use pty, file or unix",
+		      k->console ? "console" : "serial", dom_prop(n, "type"));
+	else if (!k->console && k->port != 0)
+		issue(c, true, n,
+		      "<serial> port %d: wirt has one serial port (COM1, port 0)",
+		      k->port);
+	else if (k->console && ttype && strcmp(ttype, "serial") &&
+		 strcmp(ttype, "virtio"))
+		issue(c, true, n,
+		      "<console> target type '%s': use serial or virtio",
+		      ttype);
+}
+
+/* check_named - a device the rules table decides; false when unknown. */
+static bool check_named(struct checker *c, xmlNodePtr n)
+{
+	const char *name = (const char *)n->name;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(device_rules); i++) {
+		if (strcmp(device_rules[i].name, name))
+			continue;
+		if (device_rules[i].text)
+			issue(c, device_rules[i].fatal, n, "<%s>: %s", name,
+			      device_rules[i].text);
+		return true;
+	}
+	return false;
+}
+
+static void check_devices(struct checker *c, const struct domain *d)
+{
+	const struct dom_def *def = &d->def;
+	xmlNodePtr n = dom_child(xmlDocGetRootElement(d->doc), "devices");
+	unsigned int di = 0, ni = 0, ci = 0;
+	const char *name, *model;
+
+	for (n = n ? n->children : NULL; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		name = (const char *)n->name;
+		model = dom_prop(n, "model");
+		if (!strcmp(name, "disk"))
+			check_disk(c, n, &def->disks[di++]);
+		else if (!strcmp(name, "interface"))
+			check_nic(c, n, &def->nics[ni++]);
+		else if (!strcmp(name, "serial") || !strcmp(name, "console"))
+			check_chardev(c, n, &def->chardevs[ci++]);
+		else if (!strcmp(name, "watchdog") &&
+			 strcmp(dom_prop(n, "action") ?: "reset", "none"))
+			issue(c, true, n,
+			      "<watchdog>: no watchdog device; remove it or set action='none'");
+		else if (!strcmp(name, "watchdog"))
+			issue(c, false, n, "<watchdog action='none'>: ignored");
+		else if ((!strcmp(name, "memballoon") &&
+			  strcmp(model ?: "", "virtio") &&
+			  strcmp(model ?: "", "none")) ||
+			 (!strcmp(name, "rng") &&
+			  strcmp(model ?: "", "virtio")))
+			issue(c, true, n, "<%s model='%s'>: use model='virtio'",
+			      name, model ?: "");
+		else if (!check_named(c, n))
+			issue(c, true, n, "<%s>: unknown device; remove it",
+			      name);
+	}
+}
+
+/* Top-level elements wirt reads, or that need no action. */
+static const char *const top_known[] = {
+	"name",	     "uuid",	 "title",	  "description",
+	"metadata",  "memory",	 "currentMemory", "vcpu",
+	"os",	     "features", "clock",	  "on_poweroff",
+	"on_reboot", "on_crash", "devices",	  "cpu",
+	"pm",	     "genid",	 "seclabel",	  "resource",
+};
+
+static void check_os(struct checker *c, xmlNodePtr root)
+{
+	xmlNodePtr os = dom_child(root, "os"), n;
+	const char *t = dom_text(dom_child(os, "type"));
+
+	if (t && strcmp(t, "hvm"))
+		issue(c, true, dom_child(os, "type"),
+		      "<os><type>%s</type>: wirt runs hvm guests", t);
+	if ((n = dom_child(os, "loader")) || (n = dom_child(os, "nvram")) ||
+	    (os && dom_prop(os, "firmware") && (n = os)))
+		issue(c, true, n,
+		      "<%s>: firmware boot is not supported yet; boot the guest's kernel with <kernel>, <initrd> and <cmdline>",
+		      (const char *)n->name);
+	else if (!dom_child(os, "kernel"))
+		issue(c, true, os ? os : root,
+		      "<os> has no <kernel>: wirt boots guests by direct kernel boot (<kernel>, <initrd>, <cmdline>) until firmware boot exists");
+	for (n = dom_child(os, "boot"); n; n = dom_next(n, "boot"))
+		if (strcmp(dom_prop(n, "dev") ?: "hd", "hd"))
+			issue(c, false, n,
+			      "<boot dev='%s'>: ignored, the kernel is booted directly",
+			      dom_prop(n, "dev"));
+}
+
+static void check_top(struct checker *c, xmlNodePtr root)
+{
+	xmlNodePtr n, clock = dom_child(root, "clock");
+	const char *mode;
+	size_t i;
+
+	check_os(c, root);
+	if (dom_child(clock, "timer"))
+		issue(c, false, dom_child(clock, "timer"),
+		      "<timer>: the platform's timers are fixed (kvmclock, PIT, RTC); ignored");
+	if ((n = dom_child(root, "pm")))
+		issue(c, false, n,
+		      "<pm>: no guest suspend to RAM or disk; ignored");
+	n = dom_child(root, "cpu");
+	mode = dom_prop(n, "mode");
+	if (n && (dom_child(n, "model") ||
+		  (mode && strcmp(mode, "host-passthrough"))))
+		issue(c, false, n,
+		      "<cpu>: the guest sees the host's CPU (as host-passthrough); the model is not applied");
+	for (n = root->children; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		for (i = 0; i < ARRAY_SIZE(top_known); i++)
+			if (!strcmp(top_known[i], (const char *)n->name))
+				break;
+		if (i == ARRAY_SIZE(top_known))
+			issue(c, false, n, "<%s>: not applied by wirt; ignored",
+			      (const char *)n->name);
+	}
+}
+
+unsigned int domain_check(const struct domain *d, struct dom_issue *issues,
+			  unsigned int max)
+{
+	struct checker c = { issues, max, 0 };
+
+	check_top(&c, xmlDocGetRootElement(d->doc));
+	check_devices(&c, d);
+	return c.n;
+}
