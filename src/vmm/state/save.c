@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "common/tmpfile.h"
 #include "common/util.h"
 #include "vmm/kvm/vcpu.h"
 #include "vmm/state/state-int.h"
@@ -441,6 +442,8 @@ static uint64_t ram_offset(const struct saver *s)
 /*
  * Where to write path: "path.tmp" (malloc'd) for a regular file or a new
  * one, path itself for anything else (a FIFO, a device). NULL: no memory.
+ * The temporary file is created anew (tmpfile_create), never through a
+ * symbolic link.
  */
 static char *tmp_name(const char *path)
 {
@@ -500,9 +503,11 @@ int state_save(struct vm *vm, const char *path, volatile uint64_t *done,
 		r = -ENOMEM;
 		goto out;
 	}
-	fd = open(wpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = wpath != path ? tmpfile_create(wpath, 0600) :
+			     open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	if (fd < 0) {
-		r = fail(s, -errno, "cannot create '%s': %s", wpath);
+		r = fail(s, wpath != path ? fd : -errno,
+			 "cannot create '%s': %s", wpath);
 		goto out;
 	}
 	if (ftruncate(fd, ram_off + vm->cfg->memory)) {
@@ -516,13 +521,18 @@ int state_save(struct vm *vm, const char *path, volatile uint64_t *done,
 		r = fail(s, -errno, "cannot flush '%s': %s", path);
 	if (!r && held)
 		r = held(vm, arg, why, whylen);
-	if (!r && wpath != path && rename(wpath, path))
-		r = fail(s, -errno, "cannot rename to '%s': %s", path);
+	if (!r && wpath != path) {
+		/* the rename, then the directory synced so that it lasts */
+		r = tmpfile_commit(wpath, path);
+		if (r)
+			r = fail(s, r, "cannot rename into place '%s': %s",
+				 path);
+	}
 out:
 	resume_devices(s, vm);
 	if (fd >= 0)
 		close(fd);
-	if (r && fd >= 0)
+	if (r && fd >= 0 && wpath != path)
 		unlink(wpath);
 	if (wpath != path)
 		free(wpath);
