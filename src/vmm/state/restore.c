@@ -166,8 +166,10 @@ static int check_trust(const struct vmm_config *cfg,
 	    !need_dev)
 		return 0;
 	f = open_memstream(&list, &len);
-	if (!f)
+	if (!f) {
+		wirt_err("--incoming '%s': out of memory", cfg->incoming);
 		return -ENOMEM;
+	}
 	if (!user->kernel && cfg->kernel)
 		put_opt(f, "--kernel", ' ', cfg->kernel);
 	if (!user->initrd && cfg->initrd)
