@@ -240,7 +240,9 @@ static int new_overlay(struct disk *d, const char *backing, const char *fmt,
 	int r;
 
 	dir_path(d->opts.path, NULL, dir, sizeof(dir));
-	if (mkdir(dir, 0700) && errno != EEXIST) {
+	if (!mkdir(dir, 0700)) {
+		tmpfile_sync_dir(dir); /* its entry in the image's directory */
+	} else if (errno != EEXIST) {
 		r = -errno;
 		snprintf(
 			why, whylen,
