@@ -24,6 +24,7 @@ enum {
 	OPT_BALLOON,
 	OPT_API_SOCKET,
 	OPT_INCOMING,
+	OPT_TRUST_SAVED_CONFIG,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -43,6 +44,7 @@ static const struct option long_opts[] = {
 	{ "balloon", optional_argument, NULL, OPT_BALLOON },
 	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
 	{ "incoming", required_argument, NULL, OPT_INCOMING },
+	{ "trust-saved-config", no_argument, NULL, OPT_TRUST_SAVED_CONFIG },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -54,7 +56,7 @@ const char *vmm_usage(void)
 	       "                [--memory SIZE] [--console stdio|file=PATH|socket=PATH|none]\n"
 	       "                [--name NAME] [--no-reboot] [--disk SPEC]... [--net SPEC]...\n"
 	       "                [--rng] [--balloon[=deflate-on-oom=on]] [--api-socket PATH]\n"
-	       "                [--incoming file:PATH]\n"
+	       "                [--incoming file:PATH [--trust-saved-config]]\n"
 	       "\n"
 	       "Boots a Linux bzImage on KVM without firmware.\n"
 	       "  --kernel PATH     bzImage to boot (boot protocol 2.06 or later, 64-bit)\n"
@@ -79,8 +81,14 @@ const char *vmm_usage(void)
 	       "                    through human-monitor-command, ...), mode 0600;\n"
 	       "                    a raw disk's snapshots are qcow2 overlays in\n"
 	       "                    FILE.snapshots/, which it runs on from then on\n"
-	       "  --incoming file:PATH  restore a VM saved by QMP migrate; --kernel and\n"
-	       "                    the device options may be left out (given, they must match)\n"
+	       "  --incoming file:PATH  restore a VM saved by QMP migrate; the file's\n"
+	       "                    configuration is used, but the host files it names must\n"
+	       "                    be given again: --kernel, --initrd and, when it has a\n"
+	       "                    disk or network device, every device option in order\n"
+	       "                    (given options must match the saved ones)\n"
+	       "  --trust-saved-config  with --incoming: let the state file choose the\n"
+	       "                    kernel, initrd, disks and networks itself (only for\n"
+	       "                    a file you trust: it decides what the VM opens)\n"
 	       "\n"
 	       "Exit status: 0 when the guest powers off (or reboots with --no-reboot),\n"
 	       "1 when the VM crashes, 2 for bad usage or a host problem.\n";
@@ -164,6 +172,9 @@ static int parse_one(int opt, const char *arg, struct vmm_config *cfg)
 		}
 		cfg->incoming = arg + 5;
 		return 0;
+	case OPT_TRUST_SAVED_CONFIG:
+		cfg->trust_saved_config = true;
+		return 0;
 	case OPT_DISK:
 	case OPT_NET:
 	case OPT_RNG:
@@ -227,6 +238,10 @@ int vmm_parse_args(int argc, char **argv, struct vmm_config *cfg)
 	if (optind < argc) {
 		wirt_err("unexpected argument '%s' (see wirt-vmm --help)",
 			 argv[optind]);
+		return OPTS_ERROR;
+	}
+	if (cfg->trust_saved_config && !cfg->incoming) {
+		wirt_err("--trust-saved-config applies to a restore only: give --incoming file:PATH too or leave it out");
 		return OPTS_ERROR;
 	}
 	if (!cfg->kernel && !cfg->incoming) {

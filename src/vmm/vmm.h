@@ -41,6 +41,7 @@ struct vmm_config {
 	unsigned int nvdevs;
 	const char *api_socket; /* --api-socket PATH: QMP control socket */
 	const char *incoming; /* --incoming file:PATH: restore saved state */
+	bool trust_saved_config; /* --trust-saved-config: its host files too */
 };
 
 enum opts_result {

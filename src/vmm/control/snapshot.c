@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/tmpfile.h"
 #include "common/util.h"
 #include "vmm/control/control.h"
 #include "vmm/control/ctl.h"
@@ -199,7 +200,9 @@ int snapshot_save(struct vm *vm, const char *tag, char *why, size_t whylen)
 	}
 	snprintf(dir, sizeof(dir), "%s", path);
 	*strrchr(dir, '/') = 0;
-	if (mkdir(dir, 0700) && errno != EEXIST) {
+	if (!mkdir(dir, 0700)) {
+		tmpfile_sync_dir(dir); /* its entry in the disk's directory */
+	} else if (errno != EEXIST) {
 		r = -errno;
 		snprintf(why, whylen, "cannot create '%s': %s", dir,
 			 strerror(errno));

@@ -19,6 +19,7 @@
 
 #include "block/blk.h"
 #include "block/info.h"
+#include "common/tmpfile.h"
 #include "common/util.h"
 
 #define LAYER_PREFIX "layer-"
@@ -72,17 +73,6 @@ static int read_line(const char *path, char **out)
 	return *out ? 0 : -ENOMEM;
 }
 
-/* fsync the directory dir (so renames in it last). */
-static void sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
 /*
  * Write "text\n" to path.tmp and sync it, ready for put_line_commit().
  * Returns 0, or -errno with why filled.
@@ -95,9 +85,9 @@ static int put_line_tmp(const char *path, const char *text, char *why,
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = tmpfile_create(tmp, 0600);
 	if (fd < 0)
-		r = -errno;
+		r = fd;
 	else if (write_full(fd, text, strlen(text)) < 0 ||
 		 write_full(fd, "\n", 1) < 0 || fsync(fd))
 		r = errno ? -errno : -EIO;
@@ -111,17 +101,21 @@ static int put_line_tmp(const char *path, const char *text, char *why,
 	return r;
 }
 
-/* Rename path.tmp to path. Returns 0, or -errno with why filled. */
+/*
+ * Rename path.tmp to path and sync the directory. Returns 0, or -errno
+ * with why filled.
+ */
 static int put_line_commit(const char *path, char *why, size_t whylen)
 {
 	char tmp[PATH_MAX + 8];
+	int r;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (!rename(tmp, path))
-		return 0;
-	snprintf(why, whylen, "cannot rename '%s' to '%s': %s", tmp, path,
-		 strerror(errno));
-	return -errno;
+	r = tmpfile_commit(tmp, path);
+	if (r)
+		snprintf(why, whylen, "cannot rename '%s' to '%s': %s", tmp,
+			 path, strerror(-r));
+	return r;
 }
 
 /* Remove path.tmp (a record never committed). */
@@ -246,7 +240,9 @@ static int new_overlay(struct disk *d, const char *backing, const char *fmt,
 	int r;
 
 	dir_path(d->opts.path, NULL, dir, sizeof(dir));
-	if (mkdir(dir, 0700) && errno != EEXIST) {
+	if (!mkdir(dir, 0700)) {
+		tmpfile_sync_dir(dir); /* its entry in the image's directory */
+	} else if (errno != EEXIST) {
 		r = -errno;
 		snprintf(
 			why, whylen,
@@ -441,8 +437,6 @@ int disk_layer_create(struct disk *d, const char *tag, char *why, size_t whylen)
 	/* the disk runs on next now: a restart must find it */
 	r = put_line_commit(act, why, whylen);
 	r = r ?: put_line_commit(rec, why, whylen);
-	dir_path(d->opts.path, NULL, act, sizeof(act));
-	sync_dir(act);
 	if (!r)
 		collect_layers(d); /* a replaced tag's layer may be free now */
 	return r;
@@ -538,8 +532,6 @@ int disk_layer_apply(struct disk *d, const char *tag, char *why, size_t whylen)
 	free(d->pending);
 	d->pending = NULL;
 	r = put_line_commit(act, why, whylen);
-	dir_path(d->opts.path, NULL, act, sizeof(act));
-	sync_dir(act);
 	if (!r)
 		collect_layers(d); /* the overlay left behind */
 	return r;

@@ -15,7 +15,39 @@
 #include "common/util.h"
 #include "vmm/state/state-int.h"
 
-#define MAX_META_SECTION (64ULL << 20)
+#define PAGE 4096u
+
+/* What one section type may be: instances below ninst, min..max bytes. */
+struct sec_rule {
+	uint32_t ninst;
+	uint64_t min, max;
+};
+
+/* The rule for type, or NULL for a type this version never writes. */
+static const struct sec_rule *sec_rule(uint32_t type)
+{
+	static const struct sec_rule rules[] = {
+		[SEC_CONFIG] = { 1, 1, STATE_CONFIG_MAX },
+		[SEC_VM] = { 1, sizeof(struct state_vm),
+			     sizeof(struct state_vm) },
+		[SEC_VCPU] = { STATE_MAX_VCPUS,
+			       sizeof(struct state_vcpu) + 4096,
+			       sizeof(struct state_vcpu) + STATE_XSAVE_MAX +
+				       STATE_MSRS_MAX *
+					       sizeof(struct kvm_msr_entry) },
+		[SEC_UART] = { 1, sizeof(struct uart8250_regs),
+			       sizeof(struct uart8250_regs) },
+		[SEC_DEVICE] = { STATE_MAX_DEVICES, STATE_DEV_NAME,
+				 STATE_DEVICE_MAX },
+		[SEC_RAM_INFO] = { 1, sizeof(struct state_ram_info),
+				   sizeof(struct state_ram_info) },
+		[SEC_RAM] = { 1, PAGE, UINT64_MAX },
+	};
+
+	if (type >= ARRAY_SIZE(rules) || !rules[type].ninst)
+		return NULL;
+	return &rules[type];
+}
 
 uint32_t state_crc(uint32_t crc, const void *buf, size_t len)
 {
@@ -63,13 +95,81 @@ const char *const state_vdev_kinds[STATE_VDEV_KINDS] = {
 _Static_assert(VDEV_BALLOON + 1 == STATE_VDEV_KINDS,
 	       "every device kind has a name in saved configurations");
 
+/*
+ * Check one section entry against its type's rule and the file: a known
+ * type, an instance in range, a length within bounds, inside the file
+ * after the header. Returns NULL or why not.
+ */
+static const char *check_entry(const struct state_hdr *h,
+			       const struct state_sec_ent *e)
+{
+	const struct sec_rule *rule = sec_rule(e->type);
+
+	if (!rule)
+		return "a section has an unknown type (the file is corrupt or from a newer wirt-vmm)";
+	if (e->instance >= rule->ninst)
+		return "a section's instance number is out of range (the file is corrupt)";
+	if (e->length < rule->min || e->length > rule->max)
+		return "a section's size is impossible for its type (the file is corrupt)";
+	if (e->offset < STATE_HDR_SIZE || e->offset > h->file_size ||
+	    e->length > h->file_size - e->offset)
+		return "a section lies outside the file (the file is corrupt)";
+	if (e->type == SEC_RAM && ((e->offset | e->length) & (PAGE - 1)))
+		return "guest memory is not page aligned in the file (the file is corrupt)";
+	return NULL;
+}
+
+/*
+ * Check the section table: every entry (check_entry), no two of the same
+ * type and instance, no two overlapping, one RAM image, and the sections
+ * read into memory (all but RAM) within STATE_META_MAX together. Returns
+ * 0 or -EINVAL with why set.
+ */
+static int check_sections(const struct state_hdr *h, const char **why)
+{
+	const struct state_sec_ent *a, *b;
+	uint64_t meta = 0;
+	unsigned int i, j, nram = 0;
+
+	for (i = 0; i < h->nsections; i++) {
+		a = &h->sec[i];
+		*why = check_entry(h, a);
+		if (*why)
+			return -EINVAL;
+		if (a->type == SEC_RAM)
+			nram++;
+		else
+			meta += a->length;
+		for (j = 0; j < i; j++) {
+			b = &h->sec[j];
+			if (a->type == b->type && a->instance == b->instance) {
+				*why = "a section appears twice (the file is corrupt)";
+				return -EINVAL;
+			}
+			if (a->offset < b->offset + b->length &&
+			    b->offset < a->offset + a->length) {
+				*why = "two sections overlap (the file is corrupt)";
+				return -EINVAL;
+			}
+		}
+	}
+	if (nram != 1) {
+		*why = "the file has no guest memory image (the file is corrupt)";
+		return -EINVAL;
+	}
+	if (meta > STATE_META_MAX) {
+		*why = "the device and vCPU sections are implausibly large together (the file is corrupt)";
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Check the header of a state file; fills in->hdr. 0 or -EINVAL (why). */
 static int check_header(struct state_in *in, const struct stat *st,
 			const char **why)
 {
 	struct state_hdr *h = &in->hdr;
 	uint32_t crc = h->hdr_crc;
-	unsigned int i;
 
 	if (memcmp(h->magic, STATE_MAGIC, 8)) {
 		*why = "not a wirt-vmm state file (bad magic)";
@@ -93,20 +193,7 @@ static int check_header(struct state_in *in, const struct stat *st,
 		*why = "file is truncated (shorter than its header says)";
 		return -EINVAL;
 	}
-	for (i = 0; i < h->nsections; i++) {
-		const struct state_sec_ent *e = &h->sec[i];
-
-		if (e->offset < STATE_HDR_SIZE || e->offset > h->file_size ||
-		    e->length > h->file_size - e->offset) {
-			*why = "a section lies outside the file (the file is corrupt)";
-			return -EINVAL;
-		}
-		if (e->type != SEC_RAM && e->length > MAX_META_SECTION) {
-			*why = "a section is implausibly large (the file is corrupt)";
-			return -EINVAL;
-		}
-	}
-	return 0;
+	return check_sections(h, why);
 }
 
 /* Read every section but RAM and check its CRC. 0 or -errno (why). */

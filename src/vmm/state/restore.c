@@ -99,6 +99,103 @@ static int merge_kv(struct vmm_config *cfg, const struct vmm_config *user,
 	return 0;
 }
 
+/*
+ * Append " OPT" and, when val is not NULL, sep and val quoted for a POSIX
+ * shell to f.
+ */
+static void put_opt(FILE *f, const char *opt, char sep, const char *val)
+{
+	fprintf(f, " %s", opt);
+	if (!val)
+		return;
+	fprintf(f, "%c'", sep);
+	for (; *val; val++)
+		if (*val == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*val, f);
+	fputc('\'', f);
+}
+
+/* Append the option that gives device v again to f. */
+static void put_vdev(FILE *f, const struct vdev_spec *v)
+{
+	switch (v->kind) {
+	case VDEV_DISK:
+		put_opt(f, "--disk", ' ', v->spec);
+		break;
+	case VDEV_NET:
+		put_opt(f, "--net", ' ', v->spec);
+		break;
+	case VDEV_RNG:
+		put_opt(f, "--rng", 0, NULL);
+		break;
+	case VDEV_CONSOLE:
+		put_opt(f, "--console", ' ', "virtio");
+		break;
+	case VDEV_BALLOON:
+		put_opt(f, "--balloon", '=', *v->spec ? v->spec : NULL);
+		break;
+	}
+}
+
+/*
+ * Unless the user trusts the file (--trust-saved-config), the saved
+ * configuration may not choose host files: the kernel and initrd read on
+ * a reboot, the images behind --disk and the taps and ports behind --net
+ * must be given again on the command line (then merge_kv checked that
+ * they match). Returns 0, or -EPERM after printing one line that lists
+ * the options to repeat.
+ */
+static int check_trust(const struct vmm_config *cfg,
+		       const struct vmm_config *user)
+{
+	bool need_dev = false;
+	char *list = NULL;
+	size_t len = 0;
+	unsigned int i;
+	FILE *f;
+
+	if (user->trust_saved_config)
+		return 0;
+	for (i = 0; !user->nvdevs && i < cfg->nvdevs; i++)
+		if (cfg->vdevs[i].kind == VDEV_DISK ||
+		    cfg->vdevs[i].kind == VDEV_NET)
+			need_dev = true;
+	if ((user->kernel || !cfg->kernel) && (user->initrd || !cfg->initrd) &&
+	    !need_dev)
+		return 0;
+	f = open_memstream(&list, &len);
+	if (!f) {
+		wirt_err("--incoming '%s': out of memory", cfg->incoming);
+		return -ENOMEM;
+	}
+	if (!user->kernel && cfg->kernel)
+		put_opt(f, "--kernel", ' ', cfg->kernel);
+	if (!user->initrd && cfg->initrd)
+		put_opt(f, "--initrd", ' ', cfg->initrd);
+	for (i = 0; need_dev && i < cfg->nvdevs; i++)
+		put_vdev(f, &cfg->vdevs[i]);
+	fclose(f);
+	wirt_err(
+		"--incoming '%s': the saved configuration names host files that only the command line may choose; give them again:%s (or add --trust-saved-config to use the file's own, for a state file you trust)",
+		cfg->incoming, list ? list : " (out of memory)");
+	free(list);
+	return -EPERM;
+}
+
+/* Whether text has a control character (saved values are printable). */
+static bool has_control(const char *text, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (((unsigned char)text[i] < 0x20 && text[i] != '\n') ||
+		    text[i] == 0x7f)
+			return true;
+	return false;
+}
+
 int state_merge_config(struct vmm_config *cfg)
 {
 	struct vmm_config user = *cfg;
@@ -106,6 +203,7 @@ int state_merge_config(struct vmm_config *cfg)
 	struct state_in *in;
 	unsigned int nvdev = 0;
 	char *line, *next;
+	size_t len;
 	int r;
 
 	r = state_in_read(cfg->incoming, &in);
@@ -120,7 +218,14 @@ int state_merge_config(struct vmm_config *cfg)
 	}
 	memcpy(saved_cfg, b->data, b->len);
 	saved_cfg[b->len] = 0;
+	len = b->len;
 	state_in_free(in);
+	if (has_control(saved_cfg, len)) {
+		wirt_err(
+			"--incoming '%s': the saved configuration is malformed (the file is corrupt)",
+			cfg->incoming);
+		return -EINVAL;
+	}
 	cfg->kernel = NULL;
 	cfg->initrd = NULL;
 	cfg->virtio_console = false;
@@ -150,7 +255,7 @@ int state_merge_config(struct vmm_config *cfg)
 			"--incoming '%s': the saved configuration is malformed (the file is corrupt)",
 			cfg->incoming);
 	cfg->nvdevs = nvdev;
-	return r;
+	return r ? r : check_trust(cfg, &user);
 }
 
 /*
@@ -206,6 +311,23 @@ static int ram_crc(int fd, uint64_t off, uint64_t size, uint32_t *crc,
 	return 0;
 }
 
+/*
+ * Whether in holds exactly one vCPU section for each of 0..ncpus-1 (the
+ * file check made instances unique).
+ */
+static bool vcpus_match(const struct state_in *in, unsigned int ncpus)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < in->n; i++)
+		if (in->sec[i].type == SEC_VCPU) {
+			if (in->sec[i].instance >= ncpus)
+				return false;
+			n++;
+		}
+	return n == ncpus;
+}
+
 int state_open(struct vm *vm, const char *path, const char *label)
 {
 	const struct state_blob *b;
@@ -227,6 +349,13 @@ int state_open(struct vm *vm, const char *path, const char *label)
 	if (info.size != vm->cfg->memory || in->ram.length != info.size ||
 	    (in->ram.offset & (PAGE - 1)))
 		goto bad;
+	if (!vcpus_match(in, vm->ncpus)) {
+		wirt_err(
+			"%s: the saved vCPUs do not match the saved configuration's %u (the file is corrupt); refusing to restore from it",
+			label, vm->ncpus);
+		state_in_free(in);
+		return -EINVAL;
+	}
 	r = ram_crc(in->fd, in->ram.offset, info.size, &crc, &pages);
 	if (r)
 		goto bad;
@@ -321,7 +450,7 @@ static int load_vcpu(struct vm *vm, struct vcpu *v, const struct state_blob *b)
 		return -EINVAL;
 	memcpy(&st, b->data, sizeof(st));
 	if (st.xsave_len < 4096 || st.xsave_len > (uint32_t)xlen ||
-	    st.nmsrs > 4096 ||
+	    st.nmsrs > STATE_MSRS_MAX ||
 	    b->len != sizeof(st) + st.xsave_len +
 			      (uint64_t)st.nmsrs * sizeof(struct kvm_msr_entry))
 		return -EINVAL;

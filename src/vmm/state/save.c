@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "common/tmpfile.h"
 #include "common/util.h"
 #include "vmm/kvm/vcpu.h"
 #include "vmm/state/state-int.h"
@@ -20,6 +21,10 @@
 
 #define PAGE 4096UL
 #define RAM_BATCH (1UL << 20)
+
+_Static_assert(VM_MAX_HOOKS <= STATE_MAX_DEVICES &&
+		       VMM_MAX_CPUS <= STATE_MAX_VCPUS,
+	       "every device and vCPU of a VM fits the state file's bounds");
 
 struct state_writer {
 	uint8_t *buf;
@@ -79,15 +84,20 @@ static int fail(struct saver *s, int r, const char *fmt, const char *arg)
 	return r < 0 ? r : -r;
 }
 
-/* Append "key=value\n"; values with a newline cannot be saved. */
+/*
+ * Append "key=value\n"; values with a control character (a newline among
+ * them) cannot be saved: a restore refuses them.
+ */
 static int put_kv(struct state_writer *w, const char *key, const char *val)
 {
+	const char *c;
 	int r = 0;
 
 	if (!val)
 		return 0;
-	if (strchr(val, '\n'))
-		return -EINVAL;
+	for (c = val; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return -EINVAL;
 	r |= state_put(w, key, strlen(key));
 	r |= state_put(w, "=", 1);
 	r |= state_put(w, val, strlen(val));
@@ -120,6 +130,8 @@ static int save_config(struct saver *s, const struct vmm_config *cfg)
 			 cfg->vdevs[i].spec);
 		r = put_kv(w, "vdev", dev);
 	}
+	if (!r && w->len > STATE_CONFIG_MAX)
+		r = -E2BIG;
 	return r;
 }
 
@@ -224,6 +236,10 @@ static int save_vcpu(struct saver *s, struct vm *vm, struct vcpu *v)
 		r = fail(s, -EIO, "vCPU MSRs%s: %s", "");
 		goto out;
 	}
+	if (xlen > (int)STATE_XSAVE_MAX || msrs->nmsrs > STATE_MSRS_MAX) {
+		r = fail(s, -E2BIG, "vCPU state%s: %s", "");
+		goto out;
+	}
 	st.xsave_len = xlen;
 	st.nmsrs = msrs->nmsrs;
 	r = state_put(w, &st, sizeof(st));
@@ -259,6 +275,8 @@ static int save_devices(struct saver *s, struct vm *vm)
 		strncpy(name, h->name ? h->name : "", sizeof(name) - 1);
 		r = state_put(w, name, sizeof(name));
 		r = r ?: h->save(vm, h->opaque, w);
+		if (!r && w->len > STATE_DEVICE_MAX)
+			r = -E2BIG;
 		if (r)
 			return fail(s, r, "device %s: %s", h->name);
 	}
@@ -441,6 +459,8 @@ static uint64_t ram_offset(const struct saver *s)
 /*
  * Where to write path: "path.tmp" (malloc'd) for a regular file or a new
  * one, path itself for anything else (a FIFO, a device). NULL: no memory.
+ * The temporary file is created anew (tmpfile_create), never through a
+ * symbolic link.
  */
 static char *tmp_name(const char *path)
 {
@@ -476,8 +496,12 @@ int state_save(struct vm *vm, const char *path, volatile uint64_t *done,
 		goto out;
 	r = save_config(s, vm->cfg);
 	if (r == -EINVAL)
+		snprintf(
+			why, whylen,
+			"the configuration has a value with a control character (a newline or tab)");
+	if (r == -E2BIG)
 		snprintf(why, whylen,
-			 "the configuration has a value with a newline");
+			 "the configuration is larger than a state file holds");
 	r = r ?: save_vm(s, vm);
 	for (i = 0; !r && i < vm->ncpus; i++)
 		r = save_vcpu(s, vm, &vm->vcpus[i]);
@@ -500,9 +524,11 @@ int state_save(struct vm *vm, const char *path, volatile uint64_t *done,
 		r = -ENOMEM;
 		goto out;
 	}
-	fd = open(wpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = wpath != path ? tmpfile_create(wpath, 0600) :
+			     open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	if (fd < 0) {
-		r = fail(s, -errno, "cannot create '%s': %s", wpath);
+		r = fail(s, wpath != path ? fd : -errno,
+			 "cannot create '%s': %s", wpath);
 		goto out;
 	}
 	if (ftruncate(fd, ram_off + vm->cfg->memory)) {
@@ -516,13 +542,18 @@ int state_save(struct vm *vm, const char *path, volatile uint64_t *done,
 		r = fail(s, -errno, "cannot flush '%s': %s", path);
 	if (!r && held)
 		r = held(vm, arg, why, whylen);
-	if (!r && wpath != path && rename(wpath, path))
-		r = fail(s, -errno, "cannot rename to '%s': %s", path);
+	if (!r && wpath != path) {
+		/* the rename, then the directory synced so that it lasts */
+		r = tmpfile_commit(wpath, path);
+		if (r)
+			r = fail(s, r, "cannot rename into place '%s': %s",
+				 path);
+	}
 out:
 	resume_devices(s, vm);
 	if (fd >= 0)
 		close(fd);
-	if (r && fd >= 0)
+	if (r && fd >= 0 && wpath != path)
 		unlink(wpath);
 	if (wpath != path)
 		free(wpath);

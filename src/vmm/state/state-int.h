@@ -9,6 +9,18 @@
 #include "vmm/devices/uart8250.h"
 #include "vmm/state/state.h"
 
+/*
+ * Bounds on what a state file may ask of a restore (file.c checks them
+ * before any section is read; the save refuses to write more).
+ */
+#define STATE_CONFIG_MAX (256u << 10) /* the saved configuration text */
+#define STATE_XSAVE_MAX (64u << 10) /* a vCPU's XSAVE area */
+#define STATE_MSRS_MAX 4096u /* MSRs per vCPU */
+#define STATE_DEVICE_MAX (1u << 20) /* one device hook's section */
+#define STATE_META_MAX (16u << 20) /* every section but RAM, together */
+#define STATE_MAX_DEVICES 64u /* device hook instances */
+#define STATE_MAX_VCPUS 255u /* vCPU instances (VMM_MAX_CPUS) */
+
 /* One section read into memory. */
 struct state_blob {
 	uint32_t type, instance;

@@ -99,14 +99,17 @@ bool state_check_devices(struct vm *vm, char *why, size_t whylen);
 /*
  * state_merge_config - read the configuration saved in cfg->incoming and
  * make it cfg's: options the user gave must match it; host-side settings
- * (console, name, --api-socket) stay the user's. Returns 0, or -errno
- * after printing one error line.
+ * (console, name, --api-socket) stay the user's. Host files it names (the
+ * kernel, initrd, disk and network devices) must have been given again
+ * unless cfg->trust_saved_config. Returns 0, or -errno after printing one
+ * error line (-EPERM: options to repeat, listed in it).
  */
 int state_merge_config(struct vmm_config *cfg);
 
 /*
  * state_open - for --incoming (and a snapshot revert): validate the whole
- * file at path (header, section checksums, size, memory checksum), map
+ * file at path (header, section table and bounds, section checksums,
+ * vCPU sections against vm->ncpus, size, memory checksum), map
  * guest memory from it over vm->ram and keep the rest for state_restore;
  * label starts its error lines ("--incoming 'FILE'"). Returns 0 or
  * -errno after printing one error line.

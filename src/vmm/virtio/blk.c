@@ -31,6 +31,8 @@ struct vblk_req {
 	uint8_t status;
 	uint32_t written; /* bytes written into the in buffers */
 	uint64_t t0; /* blk_stats_now() at the start, 0: refused by parse */
+	void *bounce; /* host copy of block 0 of a guarded write, or NULL */
+	struct iovec bounce_iov;
 	struct vblk_parsed p;
 	struct disk_io io[VBLK_MAX_RANGES];
 	struct vblk_req *next_free;
@@ -275,6 +277,8 @@ static void req_put(struct vblk *b, struct vblk_req *r)
 static void req_finish(struct vblk *b, struct vblk_req *r)
 {
 	vblk_account(&b->disk->stats, &r->p, r->status, r->t0);
+	free(r->bounce);
+	r->bounce = NULL;
 	if (!b->resetting && !b->failed) {
 		*r->p.status = r->status;
 		vq_push(&b->vdev->vqs[r->q], &r->elem, r->written + 1);
@@ -311,9 +315,10 @@ static void io_done(struct disk_io *io, int ret)
 		req_finish(r->dev, r);
 }
 
-/* Queue one disk I/O for r. */
-static void add_io(struct vblk *b, struct vblk_req *r, enum disk_op op,
-		   uint64_t off, uint64_t len, unsigned int flags)
+/* Queue one disk I/O for r over its data buffers; returns it. */
+static struct disk_io *add_io(struct vblk *b, struct vblk_req *r,
+			      enum disk_op op, uint64_t off, uint64_t len,
+			      unsigned int flags)
 {
 	struct disk_io *io = &r->io[r->pending++];
 
@@ -325,6 +330,51 @@ static void add_io(struct vblk *b, struct vblk_req *r, enum disk_op op,
 	io->niov = r->p.ndata;
 	io->done = io_done;
 	io->opaque = r;
+	return io;
+}
+
+/*
+ * Queue the write r. Block 0 of a disk whose format was probed as raw is
+ * guarded against a qcow2 header: its first bytes are copied into a host
+ * buffer, and that copy is both checked and written, so a vCPU changing
+ * guest memory after the check cannot slip the header in. The rest of
+ * the data goes out as a second write from guest memory. Returns
+ * VIRTIO_BLK_S_OK, or VIRTIO_BLK_S_IOERR (refused, or no memory) with
+ * nothing queued.
+ */
+static int start_write(struct vblk *b, struct vblk_req *r)
+{
+	struct vblk_parsed *p = &r->p;
+	size_t align = MAX(b->disk->align, (unsigned int)VBLK_SECTOR);
+	size_t n = MIN(p->data_len, align);
+	unsigned int nrest = p->ndata;
+	struct iovec *rest;
+	struct disk_io *io;
+
+	if (!p->data_len)
+		return VIRTIO_BLK_S_OK;
+	if (p->sector != 0 || !b->disk->probed_raw) {
+		add_io(b, r, DISK_WRITE, p->sector * VBLK_SECTOR, 0, 0);
+		return VIRTIO_BLK_S_OK;
+	}
+	if (posix_memalign(&r->bounce, align, n)) {
+		r->bounce = NULL;
+		return VIRTIO_BLK_S_IOERR;
+	}
+	iov_to_buf(p->data, p->ndata, 0, r->bounce, n);
+	if (disk_restrict_block0(b->disk, r->bounce, n))
+		return VIRTIO_BLK_S_IOERR;
+	r->bounce_iov = (struct iovec){ r->bounce, n };
+	io = add_io(b, r, DISK_WRITE, 0, 0, 0);
+	io->iov = &r->bounce_iov;
+	io->niov = 1;
+	if (n < p->data_len) {
+		rest = iov_skip(p->data, &nrest, n);
+		io = add_io(b, r, DISK_WRITE, n, 0, 0);
+		io->iov = rest;
+		io->niov = nrest;
+	}
+	return VIRTIO_BLK_S_OK;
 }
 
 /* Fill the GET_ID answer: the serial, NUL padded, at most 20 bytes. */
@@ -341,7 +391,6 @@ static void get_id(struct vblk *b, struct vblk_req *r)
 static void req_start(struct vblk *b, struct vblk_req *r)
 {
 	const struct vblk_parsed *p = &r->p;
-	uint8_t magic[4];
 	unsigned int i;
 
 	r->pending = 0;
@@ -351,14 +400,7 @@ static void req_start(struct vblk *b, struct vblk_req *r)
 			add_io(b, r, DISK_READ, p->sector * VBLK_SECTOR, 0, 0);
 		break;
 	case VIRTIO_BLK_T_OUT:
-		if (p->sector == 0 &&
-		    iov_to_buf(p->data, p->ndata, 0, magic, 4) == 4 &&
-		    disk_restrict_block0(b->disk, magic, 4)) {
-			r->status = VIRTIO_BLK_S_IOERR;
-			break;
-		}
-		if (p->data_len)
-			add_io(b, r, DISK_WRITE, p->sector * VBLK_SECTOR, 0, 0);
+		r->status = start_write(b, r);
 		break;
 	case VIRTIO_BLK_T_FLUSH:
 		add_io(b, r, DISK_FLUSH, 0, 0, 0);
@@ -395,6 +437,7 @@ static int handle(struct vblk *b, struct vblk_req *r)
 	if (st < 0)
 		return st;
 	atomic_fetch_add(&b->inflight, 1);
+	r->bounce = NULL;
 	r->status = st;
 	r->written = 0;
 	r->t0 = st == VIRTIO_BLK_S_OK ? blk_stats_now() : 0;

@@ -353,8 +353,28 @@ static void test_raw_layers(void **state)
 	assert_true(layer_exists(5));
 	assert_true(has(d, 0xee));
 
-	/* a name taken again replaces the old snapshot */
-	assert_int_equal(disk_snapshot_create(d, "s2", why, sizeof(why)), 0);
+	/* symlinks planted at the record files' temporary names are not
+	 * followed: their target stays as it was */
+	{
+		char victim[PATH_MAX + 16];
+		FILE *f;
+
+		snprintf(victim, sizeof(victim), "%s/victim", dir);
+		f = fopen(victim, "w");
+		assert_non_null(f);
+		fputs("precious\n", f);
+		fclose(f);
+		assert_int_equal(symlink(victim, snapf("active.tmp")), 0);
+		assert_int_equal(symlink(victim, snapf("s2.layer.tmp")), 0);
+		/* a name taken again replaces the old snapshot */
+		assert_int_equal(
+			disk_snapshot_create(d, "s2", why, sizeof(why)), 0);
+		f = fopen(victim, "r");
+		assert_non_null(f);
+		assert_non_null(fgets(victim, sizeof(victim), f));
+		fclose(f);
+		assert_string_equal(victim, "precious\n");
+	}
 	assert_string_equal(record("s2.layer"), snapf("layer-5.qcow2"));
 	put(d, 0x22);
 	assert_int_equal(disk_snapshot_create(d, "s2", why, sizeof(why)), 0);

@@ -41,6 +41,27 @@ void virtio_dev_fail(struct virtio_dev *d, const char *why)
 	atomic_fetch_add(&fails, 1);
 }
 
+/*
+ * The link wraps disk_submit (-Wl,--wrap=disk_submit): when race_mem is
+ * set, a write at offset 0 first overwrites those guest bytes with a
+ * qcow2 magic, as a second vCPU could do between the device's check and
+ * the I/O. race_hits counts the writes it raced with.
+ */
+static uint8_t *race_mem;
+static atomic_int race_hits;
+
+void __real_disk_submit(struct disk *d, struct disk_io *io);
+void __wrap_disk_submit(struct disk *d, struct disk_io *io);
+
+void __wrap_disk_submit(struct disk *d, struct disk_io *io)
+{
+	if (race_mem && io->op == DISK_WRITE && io->off == 0) {
+		memcpy(race_mem, "QFI\xfb", 4);
+		atomic_fetch_add(&race_hits, 1);
+	}
+	__real_disk_submit(d, io);
+}
+
 /* ---- vblk_parse on iovecs ---- */
 
 static const struct vblk_limits lim = { .capacity = 2048,
@@ -608,6 +629,56 @@ static void test_probed_raw_block0(void **state)
 	fake_down();
 }
 
+/*
+ * The block 0 guard checks a host copy and writes that copy: guest memory
+ * changed after the check (by the wrapped disk_submit) does not reach the
+ * image, and a write longer than one block still lands whole.
+ */
+static void test_probed_raw_block0_race(void **state)
+{
+	uint8_t want[8192], got[8192];
+	uint64_t buf;
+	unsigned int i;
+
+	fake_up("", 1); /* probed as raw */
+	buf = alloc_buf(sizeof(want));
+	for (i = 0; i < sizeof(want); i++)
+		want[i] = (uint8_t)(i * 7 + 3);
+	memcpy(gpa(buf), want, sizeof(want));
+	race_mem = gpa(buf);
+	atomic_store(&race_hits, 0);
+	assert_int_equal(
+		request(VIRTIO_BLK_T_OUT, 0, buf, sizeof(want), 0, 0, NULL),
+		VIRTIO_BLK_S_OK);
+	race_mem = NULL;
+	assert_int_equal(atomic_load(&race_hits), 1);
+	assert_memory_equal(gpa(buf), "QFI\xfb", 4); /* the guest did change */
+	read_file(0, got, sizeof(got));
+	assert_memory_equal(got, want, sizeof(want));
+
+	/* a one-sector write at 0, split over two guest buffers */
+	memset(gpa(buf), 0x5a, 512);
+	race_mem = gpa(buf);
+	{
+		uint64_t h = alloc_buf(16), st = alloc_buf(1);
+		struct seg s[4] = { { h, 16, false },
+				    { buf, 2, false },
+				    { buf + 2, 510, false },
+				    { st, 1, true } };
+
+		hdr(gpa(h), VIRTIO_BLK_T_OUT, 0);
+		add_chain(s, 4);
+		kick();
+		wait_used(1);
+		assert_int_equal(*(uint8_t *)gpa(st), VIRTIO_BLK_S_OK);
+	}
+	race_mem = NULL;
+	read_file(0, got, 512);
+	memset(want, 0x5a, 512);
+	assert_memory_equal(got, want, 512);
+	fake_down();
+}
+
 /* A chain with no device-writable byte cannot be answered: NEEDS_RESET. */
 static void test_malformed(void **state)
 {
@@ -751,6 +822,7 @@ int main(void)
 		cmocka_unit_test(test_discard_zeroes),
 		cmocka_unit_test(test_readonly),
 		cmocka_unit_test(test_probed_raw_block0),
+		cmocka_unit_test(test_probed_raw_block0_race),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_batch_and_reset),
 		cmocka_unit_test(test_stats),
