@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *progname = "wirt";
@@ -84,12 +85,37 @@ const char *wirt_progname(void)
 	return progname;
 }
 
+/*
+ * stamp - "YYYY-MM-DD HH:MM:SS.mmm+0000: " into buf when the environment
+ * has WIRT_LOG_TIMESTAMPS=1 (wirtd sets it for the VMs whose stderr goes
+ * to a log file), else "". Returns the length written.
+ */
+static int stamp(char *buf, size_t len)
+{
+	static int on = -1;
+	struct timespec ts;
+	struct tm tm;
+	const char *e;
+
+	if (on < 0) {
+		e = getenv("WIRT_LOG_TIMESTAMPS");
+		on = e && !strcmp(e, "1");
+	}
+	if (!on || clock_gettime(CLOCK_REALTIME, &ts) ||
+	    !gmtime_r(&ts.tv_sec, &tm))
+		return 0;
+	return snprintf(buf, len, "%04d-%02d-%02d %02d:%02d:%02d.%03ld+0000: ",
+			tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+}
+
 static void vmsg(const char *kind, const char *fmt, va_list ap)
 {
 	char buf[1024];
-	int n;
+	int n, t;
 
-	n = snprintf(buf, sizeof(buf), "%s: %s", progname, kind);
+	t = stamp(buf, sizeof(buf));
+	n = t + snprintf(buf + t, sizeof(buf) - t, "%s: %s", progname, kind);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		n = 0;
 	vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);

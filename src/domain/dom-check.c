@@ -143,10 +143,9 @@ static void check_chardev(struct checker *c, xmlNodePtr n,
 		issue(c, true, n,
 		      "<serial> port %d: wirt has one serial port (COM1, port 0)",
 		      k->port);
-	else if (k->console && ttype && strcmp(ttype, "serial") &&
-		 strcmp(ttype, "virtio"))
+	else if (k->console && ttype && strcmp(ttype, "serial"))
 		issue(c, true, n,
-		      "<console> target type '%s': use serial or virtio",
+		      "<console> target type '%s': the console is the serial port; use <target type='serial'/>",
 		      ttype);
 }
 

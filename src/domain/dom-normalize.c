@@ -218,3 +218,16 @@ int domain_normalize(struct domain *d, char *err, size_t errlen)
 				strerror(-r));
 	return dom_view(d, err, errlen);
 }
+
+int domain_set_uuid(struct domain *d, const char *uuid, char *err,
+		    size_t errlen)
+{
+	xmlNodePtr root = xmlDocGetRootElement(d->doc);
+	xmlNodePtr n = dom_child(root, "uuid");
+
+	if (!n)
+		n = dom_add(root, "uuid", NULL);
+	if (!n || dom_set_text(n, uuid))
+		return -ENOMEM;
+	return dom_view(d, err, errlen);
+}

@@ -158,6 +158,13 @@ struct dom_issue {
 unsigned int domain_check(const struct domain *d, struct dom_issue *issues,
 			  unsigned int max);
 
+/*
+ * domain_set_uuid - give d the UUID uuid (a redefinition keeps the UUID of
+ * the domain it replaces). Returns 0 or -EINVAL / -ENOMEM with err set.
+ */
+int domain_set_uuid(struct domain *d, const char *uuid, char *err,
+		    size_t errlen);
+
 /* domain_lifecycle_name - "destroy", "restart", ... for an action. */
 const char *domain_lifecycle_name(enum dom_lifecycle lc);
 

@@ -1,0 +1,598 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * wirt: virsh's commands against wirtd, with virsh's output byte for byte
+ * where scripts parse it (tables, dominfo, domstate --reason, domstats,
+ * "Domain 'NAME' started" messages, a blank line after each command's
+ * output, "error: ..." and exit status 1 on failure).
+ */
+#include <errno.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "common/util.h"
+#include "wirt/wirt.h"
+
+#define FLAGS_MAX 8
+
+/* A parsed command line: flags seen and positional arguments. */
+struct cmdline {
+	const char *pos[4];
+	int npos;
+	const char *flags[FLAGS_MAX];
+	int nflags;
+};
+
+struct ctx {
+	int sock;
+	const char *cmd;
+	struct cmdline cl;
+	char err[2048];
+};
+
+static bool flag(const struct ctx *c, const char *f)
+{
+	int i;
+
+	for (i = 0; i < c->cl.nflags; i++)
+		if (!strcmp(c->cl.flags[i], f))
+			return true;
+	return false;
+}
+
+static int fail(struct ctx *c)
+{
+	fprintf(stderr, "error: %s\n\n", c->err);
+	return 1;
+}
+
+/* call - one request; NULL (after printing the error) on failure. */
+static struct json_object *call(struct ctx *c, const char *cmd,
+				struct json_object *args, int *fd)
+{
+	struct json_object *r =
+		wc_call(c->sock, cmd, args, fd, c->err, sizeof(c->err));
+
+	if (!r)
+		fail(c);
+	return r;
+}
+
+/* dom_args - {"domain": first positional argument}. */
+static struct json_object *dom_args(const struct ctx *c)
+{
+	struct json_object *a = json_object_new_object();
+
+	json_object_object_add(a, "domain",
+			       json_object_new_string(c->cl.pos[0]));
+	return a;
+}
+
+static const char *str(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) :
+						     "";
+}
+
+static long long num(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) :
+						     0;
+}
+
+static bool yes(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) &&
+	       json_object_get_boolean(v);
+}
+
+/* simple - a command on one domain that prints "Domain 'X' MSG". */
+static int simple(struct ctx *c, const char *cmd, const char *msg)
+{
+	struct json_object *r = call(c, cmd, dom_args(c), NULL);
+
+	if (!r)
+		return 1;
+	printf("Domain '%s' %s\n\n", c->cl.pos[0], msg);
+	json_object_put(r);
+	return 0;
+}
+
+static int do_shutdown(struct ctx *c)
+{
+	return simple(c, "shutdown", "is being shutdown");
+}
+static int do_reboot(struct ctx *c)
+{
+	return simple(c, "reboot", "is being rebooted");
+}
+static int do_reset(struct ctx *c)
+{
+	return simple(c, "reset", "was reset");
+}
+static int do_destroy(struct ctx *c)
+{
+	return simple(c, "destroy", "destroyed");
+}
+static int do_suspend(struct ctx *c)
+{
+	return simple(c, "suspend", "suspended");
+}
+static int do_resume(struct ctx *c)
+{
+	return simple(c, "resume", "resumed");
+}
+
+/* list_match - the domain passes list's filters. */
+static bool list_match(const struct ctx *c, struct json_object *d)
+{
+	const char *st = str(d, "state");
+	bool active = strcmp(st, "shut off") != 0;
+	bool any_state = flag(c, "state-running") || flag(c, "state-paused") ||
+			 flag(c, "state-shutoff") || flag(c, "state-other");
+
+	if (any_state)
+		return (flag(c, "state-running") && !strcmp(st, "running")) ||
+		       (flag(c, "state-paused") && !strcmp(st, "paused")) ||
+		       (flag(c, "state-shutoff") && !strcmp(st, "shut off")) ||
+		       (flag(c, "state-other") && strcmp(st, "running") &&
+			strcmp(st, "paused") && strcmp(st, "shut off"));
+	if (flag(c, "autostart") && !yes(d, "autostart"))
+		return false;
+	if (flag(c, "no-autostart") && yes(d, "autostart"))
+		return false;
+	if (flag(c, "persistent") && !yes(d, "persistent"))
+		return false;
+	if (flag(c, "transient") && yes(d, "persistent"))
+		return false;
+	if (flag(c, "inactive"))
+		return !active;
+	return active || flag(c, "all");
+}
+
+static int do_list(struct ctx *c)
+{
+	static const char *const heads[] = { "Id", "Name", "State" };
+	struct json_object *r = call(c, "list", NULL, NULL), *ds, *d;
+	struct table *t = NULL;
+	char id[16];
+	size_t i;
+
+	if (!r)
+		return 1;
+	json_object_object_get_ex(r, "domains", &ds);
+	if (!flag(c, "name") && !flag(c, "uuid") && !flag(c, "id"))
+		t = table_new(3, heads);
+	/* running domains first by id, then the others by name */
+	for (int pass = 0; pass < 2; pass++)
+		for (i = 0; i < json_object_array_length(ds); i++) {
+			d = json_object_array_get_idx(ds, i);
+			if ((num(d, "id") > 0) != !pass || !list_match(c, d))
+				continue;
+			if (num(d, "id") > 0)
+				snprintf(id, sizeof(id), "%lld", num(d, "id"));
+			else
+				strcpy(id, "-");
+			if (flag(c, "name"))
+				printf("%s\n", str(d, "name"));
+			else if (flag(c, "uuid"))
+				printf("%s\n", str(d, "uuid"));
+			else if (flag(c, "id")) {
+				if (num(d, "id") > 0)
+					printf("%s\n", id);
+			} else {
+				const char *row[] = { id, str(d, "name"),
+						      str(d, "state") };
+
+				table_add(t, row);
+			}
+		}
+	table_print(t);
+	putchar('\n');
+	json_object_put(r);
+	return 0;
+}
+
+static int do_dominfo(struct ctx *c)
+{
+	struct json_object *r = call(c, "dominfo", dom_args(c), NULL);
+	char id[16];
+
+	if (!r)
+		return 1;
+	if (num(r, "id") > 0)
+		snprintf(id, sizeof(id), "%lld", num(r, "id"));
+	else
+		strcpy(id, "-");
+	printf("%-15s %s\n", "Id:", id);
+	printf("%-15s %s\n", "Name:", str(r, "name"));
+	printf("%-15s %s\n", "UUID:", str(r, "uuid"));
+	printf("%-15s %s\n", "OS Type:", str(r, "os_type"));
+	printf("%-15s %s\n", "State:", str(r, "state"));
+	printf("%-15s %lld\n", "CPU(s):", num(r, "vcpus"));
+	if (num(r, "id") > 0)
+		printf("%-15s %.1fs\n",
+		       "CPU time:", (double)num(r, "cpu_time_ns") / 1e9);
+	printf("%-15s %lld KiB\n", "Max memory:", num(r, "max_memory_kib"));
+	printf("%-15s %lld KiB\n", "Used memory:", num(r, "used_memory_kib"));
+	printf("%-15s %s\n",
+	       "Persistent:", yes(r, "persistent") ? "yes" : "no");
+	printf("%-15s %s\n",
+	       "Autostart:", yes(r, "autostart") ? "enable" : "disable");
+	printf("%-15s %s\n", "Managed save:", "no");
+	printf("%-15s %s\n", "Security model:", "none");
+	printf("%-15s %s\n\n", "Security DOI:", "0");
+	json_object_put(r);
+	return 0;
+}
+
+static int do_domstate(struct ctx *c)
+{
+	struct json_object *r = call(c, "dominfo", dom_args(c), NULL);
+
+	if (!r)
+		return 1;
+	if (flag(c, "reason"))
+		printf("%s (%s)\n\n", str(r, "state"), str(r, "reason"));
+	else
+		printf("%s\n\n", str(r, "state"));
+	json_object_put(r);
+	return 0;
+}
+
+/* do_domfield - domid, domname, domuuid. */
+static int do_domfield(struct ctx *c)
+{
+	struct json_object *r = call(c, "dominfo", dom_args(c), NULL);
+
+	if (!r)
+		return 1;
+	if (!strcmp(c->cmd, "domid"))
+		num(r, "id") > 0 ? printf("%lld\n\n", num(r, "id")) :
+				   printf("-\n\n");
+	else
+		printf("%s\n\n",
+		       str(r, !strcmp(c->cmd, "domname") ? "name" : "uuid"));
+	json_object_put(r);
+	return 0;
+}
+
+static int do_dumpxml(struct ctx *c)
+{
+	struct json_object *r = call(c, "dumpxml", dom_args(c), NULL);
+
+	if (!r)
+		return 1;
+	printf("%s\n", str(r, "xml"));
+	json_object_put(r);
+	return 0;
+}
+
+/* read_file_arg - the whole of path (for define/create), or NULL. */
+static char *read_file_arg(struct ctx *c, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (!f || getdelim(&buf, &len, '\0', f) < 0) {
+		snprintf(c->err, sizeof(c->err), "Failed to open file '%s': %s",
+			 path, strerror(errno));
+		free(buf);
+		buf = NULL;
+	}
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+static void print_warnings(struct json_object *r)
+{
+	struct json_object *w;
+	size_t i;
+
+	if (!json_object_object_get_ex(r, "warnings", &w))
+		return;
+	for (i = 0; i < json_object_array_length(w); i++)
+		fprintf(stderr, "warning: %s\n",
+			json_object_get_string(
+				json_object_array_get_idx(w, i)));
+}
+
+static int do_define(struct ctx *c)
+{
+	struct json_object *a = json_object_new_object(), *r;
+	char *xml = read_file_arg(c, c->cl.pos[0]);
+	bool create = !strcmp(c->cmd, "create");
+
+	if (!xml) {
+		json_object_put(a);
+		return fail(c);
+	}
+	json_object_object_add(a, "xml", json_object_new_string(xml));
+	json_object_object_add(a, "origin",
+			       json_object_new_string(c->cl.pos[0]));
+	free(xml);
+	r = call(c, create ? "create" : "define", a, NULL);
+	if (!r)
+		return 1;
+	print_warnings(r);
+	printf("Domain '%s' %s from %s\n\n", str(r, "name"),
+	       create ? "created" : "defined", c->cl.pos[0]);
+	json_object_put(r);
+	return 0;
+}
+
+static int do_undefine(struct ctx *c)
+{
+	struct json_object *a = dom_args(c), *r, *rm;
+	size_t i;
+
+	json_object_object_add(
+		a, "remove_all_storage",
+		json_object_new_boolean(flag(c, "remove-all-storage")));
+	r = call(c, "undefine", a, NULL);
+	if (!r)
+		return 1;
+	json_object_object_get_ex(r, "removed", &rm);
+	printf("Domain '%s' has been undefined\n", c->cl.pos[0]);
+	for (i = 0; rm && i < json_object_array_length(rm); i++)
+		printf("Volume '%s' removed.\n",
+		       json_object_get_string(
+			       json_object_array_get_idx(rm, i)));
+	putchar('\n');
+	json_object_put(r);
+	return 0;
+}
+
+static int do_console(struct ctx *c)
+{
+	struct json_object *r;
+	int fd;
+
+	r = call(c, "console", dom_args(c), &fd);
+	if (!r)
+		return 1;
+	json_object_put(r);
+	if (fd < 0) {
+		snprintf(c->err, sizeof(c->err), "wirtd passed no console");
+		return fail(c);
+	}
+	console_relay(fd, c->cl.pos[0]);
+	close(fd);
+	return 0;
+}
+
+static int do_start(struct ctx *c)
+{
+	struct json_object *r = call(c, "start", dom_args(c), NULL);
+
+	if (!r)
+		return 1;
+	print_warnings(r);
+	printf("Domain '%s' started\n\n", c->cl.pos[0]);
+	fflush(stdout);
+	json_object_put(r);
+	return flag(c, "console") ? do_console(c) : 0;
+}
+
+static int do_autostart(struct ctx *c)
+{
+	struct json_object *a = dom_args(c), *r;
+	bool off = flag(c, "disable");
+
+	json_object_object_add(a, "disable", json_object_new_boolean(off));
+	r = call(c, "autostart", a, NULL);
+	if (!r)
+		return 1;
+	printf("Domain '%s' %s as autostarted\n\n", c->cl.pos[0],
+	       off ? "unmarked" : "marked");
+	json_object_put(r);
+	return 0;
+}
+
+static int do_domstats(struct ctx *c)
+{
+	struct json_object *a = json_object_new_object(), *names, *r, *ds, *d,
+			   *st, *kv;
+	size_t i, j;
+	int k;
+
+	names = json_object_new_array();
+	for (k = 0; k < c->cl.npos; k++)
+		json_object_array_add(names,
+				      json_object_new_string(c->cl.pos[k]));
+	json_object_object_add(a, "domains", names);
+	r = call(c, "domstats", a, NULL);
+	if (!r)
+		return 1;
+	json_object_object_get_ex(r, "domains", &ds);
+	for (i = 0; i < json_object_array_length(ds); i++) {
+		d = json_object_array_get_idx(ds, i);
+		printf("Domain: '%s'\n", str(d, "name"));
+		json_object_object_get_ex(d, "stats", &st);
+		for (j = 0; j < json_object_array_length(st); j++) {
+			kv = json_object_array_get_idx(st, j);
+			printf("  %s=%s\n",
+			       json_object_get_string(
+				       json_object_array_get_idx(kv, 0)),
+			       json_object_get_string(
+				       json_object_array_get_idx(kv, 1)));
+		}
+		putchar('\n');
+	}
+	json_object_put(r);
+	return 0;
+}
+
+static const struct command {
+	const char *name;
+	int (*fn)(struct ctx *c);
+	int npos; /* positional arguments required (-1: any number) */
+	const char *flags; /* accepted flags, space separated */
+	const char *help;
+} commands[] = {
+	{ "list", do_list, 0,
+	  "all inactive name uuid id state-running state-paused state-shutoff state-other autostart no-autostart persistent transient",
+	  "list domains" },
+	{ "define", do_define, 1, "", "define a domain from an XML file" },
+	{ "create", do_define, 1, "",
+	  "create (start) a transient domain from an XML file" },
+	{ "undefine", do_undefine, 1, "remove-all-storage",
+	  "undefine a domain" },
+	{ "start", do_start, 1, "console", "start a defined domain" },
+	{ "shutdown", do_shutdown, 1, "",
+	  "gracefully shut down a domain (ACPI)" },
+	{ "reboot", do_reboot, 1, "",
+	  "reboot a domain (ACPI shutdown, then start)" },
+	{ "reset", do_reset, 1, "", "reset a domain (hard)" },
+	{ "destroy", do_destroy, 1, "", "stop a domain at once" },
+	{ "suspend", do_suspend, 1, "", "pause a domain" },
+	{ "resume", do_resume, 1, "", "resume a paused domain" },
+	{ "dominfo", do_dominfo, 1, "", "domain information" },
+	{ "domstate", do_domstate, 1, "reason", "domain state" },
+	{ "domid", do_domfield, 1, "", "domain id" },
+	{ "domname", do_domfield, 1, "", "domain name of an id or UUID" },
+	{ "domuuid", do_domfield, 1, "", "domain UUID" },
+	{ "dumpxml", do_dumpxml, 1, "inactive", "domain XML" },
+	{ "autostart", do_autostart, 1, "disable",
+	  "autostart a domain at host boot" },
+	{ "console", do_console, 1, "force safe",
+	  "connect to the serial console" },
+	{ "domstats", do_domstats, -1, "", "domain statistics" },
+};
+
+/* parse_cmdline - split argv into flags (--x) and positionals, checking
+ * them against cmd. Returns 0 or 1 after printing virsh's error. */
+static int parse_cmdline(const struct command *cmd, int argc, char **argv,
+			 struct cmdline *cl)
+{
+	char want[256], key[200];
+	int i;
+
+	memset(cl, 0, sizeof(*cl));
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--domain") || !strcmp(argv[i], "--file"))
+			continue; /* virsh's named form of the positional */
+		if (!strncmp(argv[i], "--", 2)) {
+			snprintf(want, sizeof(want), " %s ", cmd->flags);
+			snprintf(key, sizeof(key), " %s ", argv[i] + 2);
+			if (!argv[i][2] || !strstr(want, key) ||
+			    cl->nflags == FLAGS_MAX) {
+				fprintf(stderr,
+					"error: command '%s' doesn't support option %s\n",
+					cmd->name, argv[i]);
+				return 1;
+			}
+			cl->flags[cl->nflags++] = argv[i] + 2;
+		} else if (cl->npos < 4) {
+			cl->pos[cl->npos++] = argv[i];
+		}
+	}
+	if (cmd->npos >= 0 && cl->npos < cmd->npos) {
+		fprintf(stderr, "error: command '%s' requires <%s> option\n",
+			cmd->name,
+			!strcmp(cmd->name, "define") ||
+					!strcmp(cmd->name, "create") ?
+				"file" :
+				"domain");
+		return 1;
+	}
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f,
+		"usage: wirt [--root DIR | -c URI] [-r] COMMAND [ARGS]...\n\n"
+		"virsh's commands against wirtd (socket /run/wirt/wirtd-sock, or\n"
+		"DIR/run/wirtd-sock with --root DIR or $WIRT_ROOT; -r: read-only socket).\n\n");
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "    %-12s %s\n", commands[i].name,
+			commands[i].help);
+}
+
+/* socket_path - from --root / -c / $WIRT_ROOT, read-write or read-only. */
+static int socket_path(char *out, size_t len, const char *root, const char *uri,
+		       bool ro)
+{
+	const char *s = ro ? "wirtd-sock-ro" : "wirtd-sock";
+	const char *q;
+
+	if (uri && (q = strstr(uri, "?socket=")))
+		return snprintf(out, len, "%s", q + 8) >= (int)len;
+	if (uri && strcmp(uri, "wirt:///system")) {
+		fprintf(stderr,
+			"error: unsupported connection URI '%s' (use wirt:///system or wirt:///system?socket=PATH)\n",
+			uri);
+		return 1;
+	}
+	if (!root)
+		root = getenv("WIRT_ROOT");
+	if (root)
+		return snprintf(out, len, "%s/run/%s", root, s) >= (int)len;
+	return snprintf(out, len, "/run/wirt/%s", s) >= (int)len;
+}
+
+int main(int argc, char **argv)
+{
+	const char *root = NULL, *uri = NULL;
+	char path[4096];
+	struct ctx c = { .sock = -1 };
+	bool ro = false;
+	size_t i;
+	int a = 1;
+
+	setlocale(LC_CTYPE, "");
+	wirt_set_progname("wirt");
+	for (; a < argc && argv[a][0] == '-'; a++) {
+		if (!strcmp(argv[a], "-r") || !strcmp(argv[a], "--readonly"))
+			ro = true;
+		else if ((!strcmp(argv[a], "--root")) && a + 1 < argc)
+			root = argv[++a];
+		else if ((!strcmp(argv[a], "-c") ||
+			  !strcmp(argv[a], "--connect")) &&
+			 a + 1 < argc)
+			uri = argv[++a];
+		else if (!strcmp(argv[a], "-h") || !strcmp(argv[a], "--help")) {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr,
+				"error: unsupported option '%s'. See --help.\n",
+				argv[a]);
+			return 1;
+		}
+	}
+	if (a == argc) {
+		usage(stderr);
+		return 1;
+	}
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(commands[i].name, argv[a]))
+			break;
+	if (i == ARRAY_SIZE(commands)) {
+		fprintf(stderr, "error: unknown command: '%s'\n", argv[a]);
+		return 1;
+	}
+	c.cmd = commands[i].name;
+	if (parse_cmdline(&commands[i], argc - a - 1, argv + a + 1, &c.cl) ||
+	    socket_path(path, sizeof(path), root, uri, ro))
+		return 1;
+	c.sock = wc_connect(path, c.err, sizeof(c.err));
+	if (c.sock < 0)
+		return fail(&c);
+	return commands[i].fn(&c);
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* A domain definition as a wirt-vmm command line (vmargs.c). */
+#ifndef WIRT_WIRTD_VMARGS_H
+#define WIRT_WIRTD_VMARGS_H
+
+#include <stddef.h>
+
+#include "domain/domain.h"
+
+struct vmargs {
+	char **v; /* NULL-terminated, for execve() */
+	int n, cap;
+};
+
+/*
+ * vmargs_build - the argument vector that runs def as VM name with
+ * wirt-vmm at vmm, its QMP socket at qmp and (for a pty console) its
+ * console socket at console. Returns 0, or -EINVAL / -ENOMEM with err set.
+ */
+int vmargs_build(struct vmargs *a, const char *vmm, const char *name,
+		 const struct dom_def *def, const char *qmp,
+		 const char *console, char *err, size_t errlen);
+void vmargs_free(struct vmargs *a);
+
+#endif

@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Watching a running VM: its process (a pidfd, since the VM is not
+ * wirtd's child) and its QMP events, which update the state without
+ * polling; destroying it; adopting it again after wirtd restarts.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "common/util.h"
+#include "wirtd/vmmon.h"
+#include "wirtd/wirtd.h"
+
+struct watch {
+	struct vmrec *vm;
+	unsigned int gen;
+	pid_t pid;
+	int pidfd;
+	struct qmpc *q;
+};
+
+/* proc_starttime - field 22 of /proc/PID/stat, or 0 when gone. */
+static unsigned long long proc_starttime(pid_t pid, char *state)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long v = 0;
+	ssize_t n;
+	int fd, i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* the command name may hold spaces */
+	if (!p || !p[1])
+		return 0;
+	if (state)
+		*state = p[2];
+	for (i = 3, p += 2; *p && i < 22; p++)
+		if (*p == ' ')
+			i++;
+	sscanf(p, "%llu", &v);
+	return v;
+}
+
+uint64_t vm_cpu_time_ns(const struct vmrec *vm)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut = 0, st = 0;
+	long hz = sysconf(_SC_CLK_TCK);
+	ssize_t n;
+	int fd, i;
+
+	if (vm->pid <= 0 || hz <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)vm->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	for (i = 3, p += 2; *p && i < 14; p++)
+		if (*p == ' ')
+			i++;
+	sscanf(p, "%llu %llu", &ut, &st);
+	return (ut + st) * (1000000000ULL / hz);
+}
+
+/* wait_exit - wait up to ms for the process behind pidfd to end. */
+static bool wait_exit(int pidfd, int ms)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	return poll(&p, 1, ms) == 1;
+}
+
+/* vm_stopped - the VM's process has ended (vm->lock held): final state,
+ * status file gone, a transient VM forgotten. */
+static void vm_stopped(struct vmrec *vm)
+{
+	int reason = vm->destroying    ? R_DESTROYED :
+		     vm->crash_seen    ? R_CRASHED :
+		     vm->shutdown_seen ? R_SHUTDOWN :
+					 R_CRASHED;
+
+	bool again = reason == R_SHUTDOWN &&
+		     (vm->reboot_pending ||
+		      domain_def(vm->def)->on_poweroff == DOM_LC_RESTART);
+	char err[512];
+
+	vm->state = VM_SHUTOFF;
+	vm->reason = reason;
+	vm->pid = 0;
+	vm->id = -1;
+	vm->run_gen++;
+	vm->destroying = vm->shutdown_seen = vm->crash_seen = false;
+	vm->reboot_pending = false;
+	store_remove_status(vm);
+	if (again && vm_start(vm, NULL, err, sizeof(err)))
+		wirt_err("restarting '%s' after its shutdown: %s", vm->name,
+			 err);
+	else if (again)
+		return;
+	if (!vm->persistent)
+		vmtab_remove(vm);
+}
+
+static void on_event(struct watch *w, struct json_object *ev)
+{
+	struct vmrec *vm = w->vm;
+	struct json_object *name, *data, *reason;
+	const char *e, *why = "";
+
+	json_object_object_get_ex(ev, "event", &name);
+	e = json_object_get_string(name);
+	if (json_object_object_get_ex(ev, "data", &data) &&
+	    json_object_object_get_ex(data, "reason", &reason))
+		why = json_object_get_string(reason);
+	pthread_mutex_lock(&vm->lock);
+	if (vm->run_gen == w->gen) {
+		if (!strcmp(e, "SHUTDOWN")) {
+			vm->shutdown_seen = true;
+			vm->crash_seen = !strcmp(why, "guest-panic");
+		} else if (!strcmp(e, "STOP") && vm->state == VM_RUNNING) {
+			vm->state = VM_PAUSED;
+			vm->reason = R_USER;
+			store_save_status(vm);
+		} else if (!strcmp(e, "RESUME") && vm->state == VM_PAUSED) {
+			vm->state = VM_RUNNING;
+			vm->reason = R_UNPAUSED;
+			store_save_status(vm);
+		}
+	}
+	pthread_mutex_unlock(&vm->lock);
+}
+
+/* watcher - one thread per running VM: events until the socket closes,
+ * then the end of the process. */
+static void *watcher(void *arg)
+{
+	struct watch *w = arg;
+	struct vmrec *vm = w->vm;
+	struct json_object *ev;
+
+	while (qmpc_read_event(w->q, &ev) == 0) {
+		on_event(w, ev);
+		json_object_put(ev);
+	}
+	wait_exit(w->pidfd, 30000);
+	pthread_mutex_lock(&vm->lock);
+	if (vm->run_gen == w->gen)
+		vm_stopped(vm);
+	pthread_mutex_unlock(&vm->lock);
+	qmpc_close(w->q);
+	close(w->pidfd);
+	free(w);
+	return NULL;
+}
+
+/* wait_socket - wait for the QMP socket of a starting VM while its process
+ * lives. Returns 0 or -ESRCH (it ended) / -ETIMEDOUT. */
+static int wait_socket(struct vmrec *vm, int pidfd)
+{
+	int i;
+
+	for (i = 0; i < 3000; i++) {
+		if (!access(vm->qmp, F_OK))
+			return 0;
+		if (wait_exit(pidfd, 10))
+			return -ESRCH;
+	}
+	return -ETIMEDOUT;
+}
+
+int vmmon_adopt(struct vmrec *vm, pid_t pid, bool fresh, char *err,
+		size_t errlen)
+{
+	struct watch *w = calloc(1, sizeof(*w));
+	pthread_attr_t at;
+	pthread_t t;
+	int r;
+
+	if (!w)
+		return -ENOMEM;
+	w->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (w->pidfd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "cannot watch process %d: %s", (int)pid,
+			 strerror(errno));
+		free(w);
+		return r;
+	}
+	r = fresh ? wait_socket(vm, w->pidfd) : 0;
+	if (r == -ESRCH)
+		snprintf(err, errlen, "wirt-vmm of '%s' ended during start-up",
+			 vm->name);
+	else if (r)
+		snprintf(err, errlen,
+			 "wirt-vmm of '%s' did not open its control socket",
+			 vm->name);
+	if (!r) {
+		w->q = qmpc_connect(vm->qmp, 5000, err, errlen);
+		r = w->q ? 0 : -EIO;
+	}
+	if (r) {
+		close(w->pidfd);
+		free(w);
+		return r;
+	}
+	vm->pid = pid;
+	vm->starttime = proc_starttime(pid, NULL);
+	vm->run_gen++;
+	w->vm = vm;
+	w->gen = vm->run_gen;
+	w->pid = pid;
+	if (fresh) {
+		vm->id = W->next_id++;
+		vm->state = VM_RUNNING;
+		vm->reason = R_BOOTED;
+		vm->destroying = vm->shutdown_seen = vm->crash_seen = false;
+	}
+	store_save_status(vm);
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	r = pthread_create(&t, &at, watcher, w);
+	pthread_attr_destroy(&at);
+	if (r) {
+		qmpc_close(w->q);
+		close(w->pidfd);
+		free(w);
+		return -r;
+	}
+	return 0;
+}
+
+int vm_qmp(struct vmrec *vm, const char *cmd, struct json_object *args,
+	   struct json_object **ret, char *err, size_t errlen)
+{
+	struct qmpc *q = qmpc_connect(vm->qmp, 2000, err, errlen);
+	int r;
+
+	if (!q) {
+		json_object_put(args);
+		return -EIO;
+	}
+	r = qmpc_execute(q, cmd, args, ret, err, errlen);
+	qmpc_close(q);
+	return r;
+}
+
+int vm_destroy(struct vmrec *vm, char *err, size_t errlen)
+{
+	int pidfd;
+
+	if (vm->state != VM_RUNNING && vm->state != VM_PAUSED) {
+		snprintf(
+			err, errlen,
+			"Requested operation is not valid: domain is not running");
+		return -EINVAL;
+	}
+	pidfd = (int)syscall(SYS_pidfd_open, vm->pid, 0);
+	vm->destroying = true;
+	if (pidfd >= 0) {
+		/* as libvirt: SIGTERM, then SIGKILL after 10 s */
+		syscall(SYS_pidfd_send_signal, pidfd, SIGTERM, NULL, 0);
+		if (!wait_exit(pidfd, 10000)) {
+			syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+			wait_exit(pidfd, 10000);
+		}
+		close(pidfd);
+	}
+	vm_stopped(vm);
+	vm->reason = R_DESTROYED;
+	return 0;
+}
+
+void vm_reconnect(struct vmrec *vm)
+{
+	struct json_object *st = NULL, *v;
+	char err[256], state = 0;
+	const char *s;
+
+	if (vm->pid <= 0 || proc_starttime(vm->pid, &state) != vm->starttime ||
+	    state == 'Z' || vmmon_adopt(vm, vm->pid, false, err, sizeof(err))) {
+		vm->pid = 0;
+		vm_stopped(vm);
+		vm->reason = R_UNKNOWN;
+		return;
+	}
+	if (vm_qmp(vm, "query-status", NULL, &st, err, sizeof(err)) == 0 &&
+	    json_object_object_get_ex(st, "status", &v)) {
+		s = json_object_get_string(v);
+		if (!strcmp(s, "running")) {
+			vm->state = VM_RUNNING;
+		} else {
+			vm->state = VM_PAUSED;
+			if (vm->reason > R_USER)
+				vm->reason = R_UNKNOWN;
+		}
+	}
+	json_object_put(st);
+	store_save_status(vm);
+}

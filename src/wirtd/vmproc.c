@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Starting a VM: refuse what wirt-vmm cannot run, build its command line,
+ * spawn it detached (double fork, own session: it survives wirtd), with
+ * its stderr appended to LOG/NAME.log, and wait for its QMP socket.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "common/util.h"
+#include "wirtd/vmargs.h"
+#include "wirtd/vmmon.h"
+#include "wirtd/wirtd.h"
+
+extern char **environ;
+
+/* refuse - the fatal issues of domain_check() as one error; warnings go
+ * to the json array. Returns 0 or -EOPNOTSUPP. */
+static int refuse(struct vmrec *vm, struct json_object *warnings, char *err,
+		  size_t errlen)
+{
+	struct dom_issue is[32];
+	unsigned int n = domain_check(vm->def, is, 32), i, fatal = 0;
+	size_t off = 0;
+
+	for (i = 0; i < n && i < 32; i++) {
+		if (!is[i].fatal) {
+			if (warnings)
+				json_object_array_add(
+					warnings,
+					json_object_new_string(is[i].text));
+			continue;
+		}
+		if (!fatal++)
+			off = snprintf(err, errlen,
+				       "cannot start '%s': line %d: %s",
+				       vm->name, is[i].line, is[i].text);
+		else if (off < errlen)
+			off += snprintf(err + off, errlen - off,
+					"; line %d: %s", is[i].line,
+					is[i].text);
+	}
+	return fatal ? -EOPNOTSUPP : 0;
+}
+
+/* open_log - LOG/NAME.log for appending, with a header naming the start
+ * and the command line. Returns the fd or -errno. */
+static int open_log(struct vmrec *vm, const struct vmargs *a)
+{
+	char path[PATH_MAX], ts[64];
+	struct timespec t;
+	struct tm tm;
+	FILE *f;
+	int fd, i;
+
+	if (path_of(path, sizeof(path), W->paths.log, vm->name, ".log"))
+		return -ENAMETOOLONG;
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	clock_gettime(CLOCK_REALTIME, &t);
+	gmtime_r(&t.tv_sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
+	f = fdopen(dup(fd), "a");
+	if (f) {
+		fprintf(f, "%s.%03ld+0000: starting up\n", ts,
+			t.tv_nsec / 1000000);
+		for (i = 0; i < a->n; i++)
+			fprintf(f, "%s%s", i ? " " : "", a->v[i]);
+		fputc('\n', f);
+		fclose(f);
+	}
+	return fd;
+}
+
+/* make_env - environ plus WIRT_LOG_TIMESTAMPS=1 (built before fork). */
+static char **make_env(void)
+{
+	size_t n = 0, i, j = 0;
+	char **e;
+
+	while (environ[n])
+		n++;
+	e = calloc(n + 2, sizeof(*e));
+	if (!e)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (strncmp(environ[i], "WIRT_LOG_TIMESTAMPS=", 20))
+			e[j++] = environ[i];
+	e[j] = "WIRT_LOG_TIMESTAMPS=1";
+	return e;
+}
+
+/* grandchild - in the VM's process: stdio on /dev/null and the log, no
+ * other descriptors, exec wirt-vmm. Async-signal-safe calls only. */
+static void __attribute__((noreturn))
+grandchild(const struct vmargs *a, char **env, int logfd, int pipefd)
+{
+	int nul = open("/dev/null", O_RDWR), e;
+
+	if (nul < 0 || dup2(nul, 0) < 0 || dup2(logfd, 1) < 0 ||
+	    dup2(logfd, 2) < 0)
+		_exit(127);
+	if (pipefd != 3 && (dup2(pipefd, 3) < 0))
+		_exit(127);
+	syscall(SYS_close_range, 4, ~0U, 0);
+	fcntl(3, F_SETFD, FD_CLOEXEC);
+	execve(a->v[0], a->v, env);
+	e = errno;
+	(void)!write(3, &e, sizeof(e));
+	_exit(127);
+}
+
+/*
+ * spawn - run the command line detached: fork, setsid, fork again, so that
+ * the VM is nobody's child and outlives wirtd. Returns its pid, or -errno
+ * (the exec's error when execve failed).
+ */
+static pid_t spawn(const struct vmargs *a, int logfd)
+{
+	char **env = make_env();
+	int p[2], e = 0, st;
+	pid_t pid, vmpid = -1;
+	ssize_t n;
+
+	if (!env || pipe2(p, O_CLOEXEC)) {
+		free(env);
+		return -errno ? -errno : -ENOMEM;
+	}
+	pid = fork();
+	if (pid == 0) {
+		setsid();
+		vmpid = fork();
+		if (vmpid == 0)
+			grandchild(a, env, logfd, p[1]);
+		(void)!write(p[1], &vmpid, sizeof(vmpid));
+		_exit(vmpid < 0);
+	}
+	free(env);
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		return -errno;
+	}
+	waitpid(pid, &st, 0);
+	n = read(p[0], &vmpid, sizeof(vmpid));
+	if (n == sizeof(vmpid) && vmpid > 0 && read(p[0], &e, sizeof(e)) > 0)
+		vmpid = -e;
+	close(p[0]);
+	return n == sizeof(vmpid) ? vmpid : -ECHILD;
+}
+
+/* log_tail - the last line of the VM's log into buf ("" when none). */
+static void log_tail(struct vmrec *vm, char *buf, size_t len)
+{
+	char path[PATH_MAX], chunk[1024], *nl;
+	ssize_t n = 0;
+	int fd;
+
+	buf[0] = '\0';
+	if (path_of(path, sizeof(path), W->paths.log, vm->name, ".log"))
+		return;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	off_t end = lseek(fd, 0, SEEK_END);
+	if (end > 0)
+		n = pread(fd, chunk, sizeof(chunk) - 1,
+			  end > (off_t)sizeof(chunk) - 1 ?
+				  end - (off_t)sizeof(chunk) + 1 :
+				  0);
+	close(fd);
+	if (n <= 0)
+		return;
+	chunk[n] = '\0';
+	while (n && chunk[n - 1] == '\n')
+		chunk[--n] = '\0';
+	nl = strrchr(chunk, '\n');
+	nl = nl ? nl + 1 : chunk;
+	n = strlen(nl) < len - 1 ? (ssize_t)strlen(nl) : (ssize_t)len - 1;
+	memcpy(buf, nl, n);
+	buf[n] = '\0';
+}
+
+static int prepare_paths(struct vmrec *vm, char *err, size_t errlen)
+{
+	if (path_of(vm->qmp, sizeof(vm->qmp), W->paths.run, vm->name, ".qmp") ||
+	    path_of(vm->console, sizeof(vm->console), W->paths.run, vm->name,
+		    ".console")) {
+		snprintf(
+			err, errlen,
+			"the socket paths under '%s' are too long for a unix socket; use a shorter --root",
+			W->paths.run);
+		return -ENAMETOOLONG;
+	}
+	unlink(vm->qmp);
+	unlink(vm->console);
+	return 0;
+}
+
+int vm_start(struct vmrec *vm, struct json_object *warnings, char *err,
+	     size_t errlen)
+{
+	struct vmargs a;
+	char tail[512];
+	int logfd, r;
+	pid_t pid;
+
+	if (vm->state == VM_RUNNING || vm->state == VM_PAUSED) {
+		snprintf(
+			err, errlen,
+			"Requested operation is not valid: domain is already running");
+		return -EBUSY;
+	}
+	r = refuse(vm, warnings, err, errlen);
+	if (!r)
+		r = prepare_paths(vm, err, errlen);
+	if (!r)
+		r = vmargs_build(&a, W->paths.vmm, vm->name,
+				 domain_def(vm->def), vm->qmp, vm->console, err,
+				 errlen);
+	if (r)
+		return r;
+	logfd = open_log(vm, &a);
+	if (logfd < 0) {
+		vmargs_free(&a);
+		snprintf(err, errlen, "cannot open the log of '%s' in '%s': %s",
+			 vm->name, W->paths.log, strerror(-logfd));
+		return logfd;
+	}
+	pid = spawn(&a, logfd);
+	vmargs_free(&a);
+	close(logfd);
+	if (pid < 0) {
+		snprintf(err, errlen, "cannot run '%s': %s", W->paths.vmm,
+			 strerror(-pid));
+		return pid;
+	}
+	r = vmmon_adopt(vm, pid, true, err, errlen);
+	if (r) {
+		kill(pid, SIGKILL);
+		log_tail(vm, tail, sizeof(tail));
+		if (tail[0])
+			snprintf(err, errlen, "wirt-vmm of '%s' failed: %s",
+				 vm->name, tail);
+		vm->state = VM_SHUTOFF;
+		vm->reason = R_FAILED;
+	}
+	return r;
+}
