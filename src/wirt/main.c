@@ -160,6 +160,21 @@ static bool list_match(const struct ctx *c, struct json_object *d)
 	return active || flag(c, "all");
 }
 
+/* by_id - order active domains by id; inactive ones (id -1) keep their
+ * order after them (json_object_array_sort is a qsort: names break ties). */
+static int by_id(const void *a, const void *b)
+{
+	struct json_object *x = *(struct json_object *const *)a;
+	struct json_object *y = *(struct json_object *const *)b;
+	long long i = num(x, "id"), j = num(y, "id");
+
+	if (i > 0 && j > 0)
+		return i < j ? -1 : i > j;
+	if ((i > 0) != (j > 0))
+		return i > 0 ? -1 : 1;
+	return strcmp(str(x, "name"), str(y, "name"));
+}
+
 static int do_list(struct ctx *c)
 {
 	static const char *const heads[] = { "Id", "Name", "State" };
@@ -173,7 +188,9 @@ static int do_list(struct ctx *c)
 	json_object_object_get_ex(r, "domains", &ds);
 	if (!flag(c, "name") && !flag(c, "uuid") && !flag(c, "id"))
 		t = table_new(3, heads);
-	/* running domains first by id, then the others by name */
+	/* running domains first by id, then the others by name (wirtd
+	 * lists them by name) */
+	json_object_array_sort(ds, by_id);
 	for (int pass = 0; pass < 2; pass++)
 		for (i = 0; i < json_object_array_length(ds); i++) {
 			d = json_object_array_get_idx(ds, i);
