@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -24,6 +25,7 @@ struct cmdline {
 	const char *pos[4];
 	int npos;
 	const char *flags[FLAGS_MAX];
+	const char *vals[FLAGS_MAX]; /* the value of a "name=" flag */
 	int nflags;
 };
 
@@ -42,6 +44,17 @@ static bool flag(const struct ctx *c, const char *f)
 		if (!strcmp(c->cl.flags[i], f))
 			return true;
 	return false;
+}
+
+/* value - the value given to flag f (declared "f=" in the table). */
+static const char *value(const struct ctx *c, const char *f)
+{
+	int i;
+
+	for (i = 0; i < c->cl.nflags; i++)
+		if (!strcmp(c->cl.flags[i], f))
+			return c->cl.vals[i];
+	return NULL;
 }
 
 static int fail(struct ctx *c)
@@ -452,6 +465,34 @@ static int do_domstats(struct ctx *c)
 	return 0;
 }
 
+/* do_shutdown_all - what libvirt-guests does at host shutdown. */
+static int do_shutdown_all(struct ctx *c)
+{
+	struct json_object *a = json_object_new_object(), *r, *d;
+	const char *t = value(c, "timeout");
+	uint64_t secs = 300;
+	size_t i;
+
+	if (t && parse_uint(t, 1, 86400, &secs)) {
+		snprintf(c->err, sizeof(c->err),
+			 "--timeout '%s': give seconds from 1 to 86400", t);
+		json_object_put(a);
+		return fail(c);
+	}
+	json_object_object_add(a, "timeout", json_object_new_int((int)secs));
+	r = call(c, "shutdown_all", a, NULL);
+	if (!r)
+		return 1;
+	json_object_object_get_ex(r, "destroyed", &d);
+	for (i = 0; d && i < json_object_array_length(d); i++)
+		printf("Domain '%s' destroyed after %llu s\n",
+		       json_object_get_string(json_object_array_get_idx(d, i)),
+		       (unsigned long long)secs);
+	printf("All domains are shut off\n\n");
+	json_object_put(r);
+	return 0;
+}
+
 static const struct command {
 	const char *name;
 	int (*fn)(struct ctx *c);
@@ -487,6 +528,8 @@ static const struct command {
 	{ "console", do_console, 1, "force safe",
 	  "connect to the serial console" },
 	{ "domstats", do_domstats, -1, "", "domain statistics" },
+	{ "shutdown-all", do_shutdown_all, 0, "timeout=",
+	  "ACPI shutdown of every guest, destroy after --timeout (default 300 s)" },
 };
 
 /* parse_cmdline - split argv into flags (--x) and positionals, checking
@@ -503,6 +546,18 @@ static int parse_cmdline(const struct command *cmd, int argc, char **argv,
 			continue; /* virsh's named form of the positional */
 		if (!strncmp(argv[i], "--", 2)) {
 			snprintf(want, sizeof(want), " %s ", cmd->flags);
+			snprintf(key, sizeof(key), " %s= ", argv[i] + 2);
+			if (argv[i][2] && strstr(want, key)) {
+				if (i + 1 == argc || cl->nflags == FLAGS_MAX) {
+					fprintf(stderr,
+						"error: option %s needs a value\n",
+						argv[i]);
+					return 1;
+				}
+				cl->vals[cl->nflags] = argv[++i];
+				cl->flags[cl->nflags++] = argv[i - 1] + 2;
+				continue;
+			}
 			snprintf(key, sizeof(key), " %s ", argv[i] + 2);
 			if (!argv[i][2] || !strstr(want, key) ||
 			    cl->nflags == FLAGS_MAX) {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -359,4 +360,57 @@ struct json_object *cmd_console(struct json_object *args, struct cmd_ctx *c)
 fail:
 	pthread_mutex_unlock(&vm->lock);
 	return NULL;
+}
+
+void guests_shutdown(int timeout_s, struct json_object *report)
+{
+	struct timespec d = { 0, 200 * 1000 * 1000 };
+	unsigned int n, i, left;
+	struct vmrec **v = vmtab_snapshot(&n);
+	char err[512];
+	int waited;
+
+	for (i = 0; v && i < n; i++) {
+		pthread_mutex_lock(&v[i]->lock);
+		if (v[i]->state == VM_RUNNING || v[i]->state == VM_PAUSED)
+			vm_qmp(v[i], "system_powerdown", NULL, NULL, err,
+			       sizeof(err));
+		pthread_mutex_unlock(&v[i]->lock);
+	}
+	for (waited = 0; v && waited < timeout_s * 5; waited++) {
+		for (i = left = 0; i < n; i++)
+			left += v[i]->state == VM_RUNNING ||
+				v[i]->state == VM_PAUSED;
+		if (!left)
+			break;
+		nanosleep(&d, NULL);
+	}
+	for (i = 0; v && i < n; i++) {
+		pthread_mutex_lock(&v[i]->lock);
+		if (v[i]->state == VM_RUNNING || v[i]->state == VM_PAUSED) {
+			vm_destroy(v[i], err, sizeof(err));
+			if (report)
+				json_object_array_add(
+					report,
+					json_object_new_string(v[i]->name));
+		}
+		pthread_mutex_unlock(&v[i]->lock);
+	}
+	free(v);
+}
+
+struct json_object *cmd_shutdown_all(struct json_object *args,
+				     struct cmd_ctx *c)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *destroyed = json_object_new_array(), *t;
+	int timeout = 300;
+
+	if (args && json_object_object_get_ex(args, "timeout", &t))
+		timeout = json_object_get_int(t);
+	if (timeout < 0 || timeout > 86400)
+		timeout = 300;
+	guests_shutdown(timeout, destroyed);
+	json_object_object_add(o, "destroyed", destroyed);
+	return o;
 }

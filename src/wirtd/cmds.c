@@ -181,6 +181,7 @@ static const struct cmd {
 	{ "resume", false, cmd_resume },
 	{ "autostart", false, cmd_autostart },
 	{ "console", false, cmd_console },
+	{ "shutdown_all", false, cmd_shutdown_all },
 };
 
 struct json_object *cmd_dispatch(const char *command, struct json_object *args,

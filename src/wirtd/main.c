@@ -17,7 +17,6 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -137,40 +136,6 @@ static void autostart(void)
 	store_write(marker, "", 0, 0600);
 }
 
-/* shutdown_guests - ACPI shutdown of every running VM, then destroy what
- * is still running after the timeout. */
-static void shutdown_guests(void)
-{
-	struct timespec d = { 0, 200 * 1000 * 1000 };
-	unsigned int n, i, left;
-	struct vmrec **v = vmtab_snapshot(&n);
-	char err[512];
-	int waited;
-
-	for (i = 0; v && i < n; i++) {
-		pthread_mutex_lock(&v[i]->lock);
-		if (v[i]->state == VM_RUNNING || v[i]->state == VM_PAUSED)
-			vm_qmp(v[i], "system_powerdown", NULL, NULL, err,
-			       sizeof(err));
-		pthread_mutex_unlock(&v[i]->lock);
-	}
-	for (waited = 0; v && waited < W->shutdown_timeout * 5; waited++) {
-		for (i = left = 0; i < n; i++)
-			left += v[i]->state == VM_RUNNING ||
-				v[i]->state == VM_PAUSED;
-		if (!left)
-			break;
-		nanosleep(&d, NULL);
-	}
-	for (i = 0; v && i < n; i++) {
-		pthread_mutex_lock(&v[i]->lock);
-		if (v[i]->state == VM_RUNNING || v[i]->state == VM_PAUSED)
-			vm_destroy(v[i], err, sizeof(err));
-		pthread_mutex_unlock(&v[i]->lock);
-	}
-	free(v);
-}
-
 /* one_instance - hold RUN/wirtd.pid locked for wirtd's life. */
 static int one_instance(void)
 {
@@ -287,6 +252,6 @@ int main(int argc, char **argv)
 		return 2;
 	r = server_run(rw, ro, notify);
 	if (stop_guests)
-		shutdown_guests();
+		guests_shutdown(w.shutdown_timeout, NULL);
 	return r ? 1 : 0;
 }

@@ -147,6 +147,13 @@ int qmpc_execute(struct qmpc *q, const char *cmd, struct json_object *args,
  * Returns 0, or -EPIPE at EOF, or -errno. */
 int qmpc_read_event(struct qmpc *q, struct json_object **ev);
 
+/*
+ * guests_shutdown - ACPI shutdown of every running VM, then destroy what
+ * still runs after timeout_s; the names destroyed go into report (a json
+ * array) when not NULL. Takes each VM's lock in turn.
+ */
+void guests_shutdown(int timeout_s, struct json_object *report);
+
 /* ---- server.c ---- */
 int server_run(const char *sock_rw, const char *sock_ro, int notify_fd);
 void server_stop(void);
