@@ -18,25 +18,7 @@
 #include "common/util.h"
 #include "wirt/wirt.h"
 
-#define FLAGS_MAX 8
-
-/* A parsed command line: flags seen and positional arguments. */
-struct cmdline {
-	const char *pos[4];
-	int npos;
-	const char *flags[FLAGS_MAX];
-	const char *vals[FLAGS_MAX]; /* the value of a "name=" flag */
-	int nflags;
-};
-
-struct ctx {
-	int sock;
-	const char *cmd;
-	struct cmdline cl;
-	char err[2048];
-};
-
-static bool flag(const struct ctx *c, const char *f)
+bool flag(const struct ctx *c, const char *f)
 {
 	int i;
 
@@ -47,7 +29,7 @@ static bool flag(const struct ctx *c, const char *f)
 }
 
 /* value - the value given to flag f (declared "f=" in the table). */
-static const char *value(const struct ctx *c, const char *f)
+const char *value(const struct ctx *c, const char *f)
 {
 	int i;
 
@@ -57,15 +39,15 @@ static const char *value(const struct ctx *c, const char *f)
 	return NULL;
 }
 
-static int fail(struct ctx *c)
+int fail(struct ctx *c)
 {
 	fprintf(stderr, "error: %s\n\n", c->err);
 	return 1;
 }
 
 /* call - one request; NULL (after printing the error) on failure. */
-static struct json_object *call(struct ctx *c, const char *cmd,
-				struct json_object *args, int *fd)
+struct json_object *call(struct ctx *c, const char *cmd,
+			 struct json_object *args, int *fd)
 {
 	struct json_object *r =
 		wc_call(c->sock, cmd, args, fd, c->err, sizeof(c->err));
@@ -76,7 +58,7 @@ static struct json_object *call(struct ctx *c, const char *cmd,
 }
 
 /* dom_args - {"domain": first positional argument}. */
-static struct json_object *dom_args(const struct ctx *c)
+struct json_object *dom_args(const struct ctx *c)
 {
 	struct json_object *a = json_object_new_object();
 
@@ -85,7 +67,7 @@ static struct json_object *dom_args(const struct ctx *c)
 	return a;
 }
 
-static const char *str(struct json_object *o, const char *k)
+const char *str(struct json_object *o, const char *k)
 {
 	struct json_object *v;
 
@@ -93,7 +75,7 @@ static const char *str(struct json_object *o, const char *k)
 						     "";
 }
 
-static long long num(struct json_object *o, const char *k)
+long long num(struct json_object *o, const char *k)
 {
 	struct json_object *v;
 
@@ -101,7 +83,7 @@ static long long num(struct json_object *o, const char *k)
 						     0;
 }
 
-static bool yes(struct json_object *o, const char *k)
+bool yes(struct json_object *o, const char *k)
 {
 	struct json_object *v;
 
@@ -528,6 +510,17 @@ static const struct command {
 	{ "console", do_console, 1, "force safe",
 	  "connect to the serial console" },
 	{ "domstats", do_domstats, -1, "", "domain statistics" },
+	{ "domblklist", do_domblklist, 1, "details",
+	  "list the domain's disks" },
+	{ "domiflist", do_domiflist, 1, "", "list the domain's interfaces" },
+	{ "domblkstat", do_domblkstat, 1, "", "disk counters" },
+	{ "dommemstat", do_dommemstat, 1, "", "memory statistics (balloon)" },
+	{ "setmem", do_setmem, 2, "live current",
+	  "set the balloon's target (KiB, or 512M)" },
+	{ "version", do_version, 0, "", "versions" },
+	{ "uri", do_uri, 0, "", "the connection URI" },
+	{ "hostname", do_hostname, 0, "", "the host's name" },
+	{ "nodeinfo", do_nodeinfo, 0, "", "the host's CPUs and memory" },
 	{ "shutdown-all", do_shutdown_all, 0, "timeout=",
 	  "ACPI shutdown of every guest, destroy after --timeout (default 300 s)" },
 };
@@ -648,6 +641,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (!uri && !root)
+		uri = getenv("WIRT_DEFAULT_URI");
+	c.uri = uri ? uri : "wirt:///system";
 	if (a == argc) {
 		usage(stderr);
 		return 1;

@@ -8,6 +8,50 @@
 
 struct json_object;
 
+#define FLAGS_MAX 8
+
+/* A parsed command line: flags seen and positional arguments. */
+struct cmdline {
+	const char *pos[4];
+	int npos;
+	const char *flags[FLAGS_MAX];
+	const char *vals[FLAGS_MAX]; /* the value of a "name=" flag */
+	int nflags;
+};
+
+struct ctx {
+	int sock;
+	const char *cmd;
+	const char *uri; /* as given with -c, or wirt:///system */
+	struct cmdline cl;
+	char err[2048];
+};
+
+/* ---- main.c: helpers of the commands ---- */
+bool flag(const struct ctx *c, const char *f);
+const char *value(const struct ctx *c, const char *f);
+/* fail - print "error: ERR" and a blank line; returns 1. */
+int fail(struct ctx *c);
+/* call - one request to wirtd; NULL after printing the error. */
+struct json_object *call(struct ctx *c, const char *cmd,
+			 struct json_object *args, int *fd);
+/* dom_args - {"domain": the first positional argument}. */
+struct json_object *dom_args(const struct ctx *c);
+const char *str(struct json_object *o, const char *k);
+long long num(struct json_object *o, const char *k);
+bool yes(struct json_object *o, const char *k);
+
+/* ---- cmd-host.c, cmd-dev.c: more commands ---- */
+int do_version(struct ctx *c);
+int do_uri(struct ctx *c);
+int do_hostname(struct ctx *c);
+int do_nodeinfo(struct ctx *c);
+int do_domblklist(struct ctx *c);
+int do_domiflist(struct ctx *c);
+int do_domblkstat(struct ctx *c);
+int do_dommemstat(struct ctx *c);
+int do_setmem(struct ctx *c);
+
 /* ---- client.c ---- */
 /* wc_connect - connect to wirtd's socket at path. Returns the fd or
  * -errno with err set (naming the socket and how to start wirtd). */

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Device commands, as virsh prints them: domblklist [--details],
+ * domiflist, domblkstat, dommemstat, setmem.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "common/util.h"
+#include "wirt/wirt.h"
+
+int do_domblklist(struct ctx *c)
+{
+	static const char *const h2[] = { "Target", "Source" };
+	static const char *const h4[] = { "Type", "Device", "Target",
+					  "Source" };
+	struct json_object *r = call(c, "devices", dom_args(c), NULL), *a, *d;
+	bool details = flag(c, "details");
+	struct table *t = table_new(details ? 4 : 2, details ? h4 : h2);
+	size_t i;
+
+	if (!r)
+		return 1;
+	json_object_object_get_ex(r, "disks", &a);
+	for (i = 0; i < json_object_array_length(a); i++) {
+		d = json_object_array_get_idx(a, i);
+		const char *row[] = { str(d, "type"), str(d, "device"),
+				      str(d, "target"), str(d, "source") };
+
+		table_add(t, details ? row : row + 2);
+	}
+	table_print(t);
+	putchar('\n');
+	json_object_put(r);
+	return 0;
+}
+
+int do_domiflist(struct ctx *c)
+{
+	static const char *const h[] = { "Interface", "Type", "Source", "Model",
+					 "MAC" };
+	struct json_object *r = call(c, "devices", dom_args(c), NULL), *a, *d;
+	struct table *t = table_new(5, h);
+	size_t i;
+
+	if (!r)
+		return 1;
+	json_object_object_get_ex(r, "interfaces", &a);
+	for (i = 0; i < json_object_array_length(a); i++) {
+		d = json_object_array_get_idx(a, i);
+		const char *row[] = { str(d, "interface"), str(d, "type"),
+				      str(d, "source"), str(d, "model"),
+				      str(d, "mac") };
+
+		table_add(t, row);
+	}
+	table_print(t);
+	putchar('\n');
+	json_object_put(r);
+	return 0;
+}
+
+int do_domblkstat(struct ctx *c)
+{
+	static const char *const keys[][2] = {
+		{ "rd_req", "rd_operations" },
+		{ "rd_bytes", "rd_bytes" },
+		{ "wr_req", "wr_operations" },
+		{ "wr_bytes", "wr_bytes" },
+		{ "flush_operations", "flush_operations" },
+		{ "rd_total_times", "rd_total_time_ns" },
+		{ "wr_total_times", "wr_total_time_ns" },
+		{ "flush_total_times", "flush_total_time_ns" },
+	};
+	struct json_object *r = call(c, "blockstats", dom_args(c), NULL), *a,
+			   *d, *s;
+	const char *dev = c->cl.npos > 1 ? c->cl.pos[1] : NULL;
+	size_t i, k, shown = 0;
+
+	if (!r)
+		return 1;
+	json_object_object_get_ex(r, "devices", &a);
+	for (i = 0; i < json_object_array_length(a); i++) {
+		d = json_object_array_get_idx(a, i);
+		if ((dev && strcmp(dev, str(d, "device"))) ||
+		    !json_object_object_get_ex(d, "stats", &s))
+			continue;
+		for (k = 0; k < ARRAY_SIZE(keys); k++)
+			printf("%s %s %lld\n", str(d, "device"), keys[k][0],
+			       num(s, keys[k][1]));
+		putchar('\n');
+		shown++;
+		if (!dev)
+			break; /* virsh: the first disk when none is named */
+	}
+	json_object_put(r);
+	if (!shown) {
+		snprintf(c->err, sizeof(c->err),
+			 "invalid argument: invalid path: %s",
+			 dev ? dev : "(none)");
+		return fail(c);
+	}
+	return 0;
+}
+
+int do_dommemstat(struct ctx *c)
+{
+	static const char *const keys[][2] = {
+		{ "swap_in", "stat-swap-in" },
+		{ "swap_out", "stat-swap-out" },
+		{ "major_fault", "stat-major-faults" },
+		{ "minor_fault", "stat-minor-faults" },
+		{ "unused", "stat-free-memory" },
+		{ "available", "stat-total-memory" },
+		{ "usable", "stat-available-memory" },
+		{ "disk_caches", "stat-disk-caches" },
+		{ "hugetlb_pgalloc", "stat-htlb-pgalloc" },
+		{ "hugetlb_pgfail", "stat-htlb-pgfail" },
+	};
+	struct json_object *r = call(c, "memstats", dom_args(c), NULL), *b,
+			   *g = NULL, *s = NULL;
+	size_t k;
+	long long v;
+
+	if (!r)
+		return 1;
+	json_object_object_get_ex(r, "balloon", &b);
+	printf("actual %lld\n", num(b, "actual") / 1024);
+	if (json_object_object_get_ex(r, "guest", &g))
+		json_object_object_get_ex(g, "stats", &s);
+	for (k = 0; s && k < ARRAY_SIZE(keys); k++) {
+		v = num(s, keys[k][1]);
+		/* a statistic the guest does not report is -1 (UINT64_MAX) */
+		if (v < 0 || v == INT64_MAX)
+			continue;
+		/* counts stay counts; sizes go from bytes to KiB */
+		if (k >= 4 && k <= 7)
+			v /= 1024;
+		printf("%s %lld\n", keys[k][0], v);
+	}
+	if (g)
+		printf("last_update %lld\n", num(g, "last-update"));
+	putchar('\n');
+	json_object_put(r);
+	return 0;
+}
+
+int do_setmem(struct ctx *c)
+{
+	struct json_object *a = dom_args(c), *r;
+	uint64_t bytes;
+
+	/* virsh's default unit for setmem is KiB */
+	if (c->cl.npos < 2 || parse_size(c->cl.pos[1], &bytes)) {
+		json_object_put(a);
+		snprintf(
+			c->err, sizeof(c->err),
+			"memory size must be a number, e.g. 524288 (KiB) or 512M");
+		return fail(c);
+	}
+	if (strspn(c->cl.pos[1], "0123456789") == strlen(c->cl.pos[1]))
+		bytes *= 1024;
+	json_object_object_add(a, "kib", json_object_new_int64(bytes / 1024));
+	r = call(c, "setmem", a, NULL);
+	if (!r)
+		return 1;
+	putchar('\n');
+	json_object_put(r);
+	return 0;
+}
