@@ -369,10 +369,13 @@ static int do_undefine(struct ctx *c)
 
 static int do_console(struct ctx *c)
 {
-	struct json_object *r;
+	struct json_object *r, *a;
 	int fd;
 
-	r = call(c, "console", dom_args(c), &fd);
+	a = dom_args(c);
+	json_object_object_add(a, "force",
+			       json_object_new_boolean(flag(c, "force")));
+	r = call(c, "console", a, &fd);
 	if (!r)
 		return 1;
 	json_object_put(r);

@@ -343,6 +343,13 @@ struct json_object *cmd_console(struct json_object *args, struct cmd_ctx *c)
 			vm->name);
 		goto fail;
 	}
+	if (vm->console_owner && vm->console_owner != c->client &&
+	    !arg_bool(args, "force")) {
+		snprintf(
+			c->err, c->errlen,
+			"operation failed: Active console session exists for this domain");
+		goto fail;
+	}
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", vm->console);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
@@ -355,6 +362,7 @@ struct json_object *cmd_console(struct json_object *args, struct cmd_ctx *c)
 		goto fail;
 	}
 	c->fd = fd;
+	vm->console_owner = c->client; /* a new client replaces the old one */
 	pthread_mutex_unlock(&vm->lock);
 	return ok();
 fail:

@@ -188,11 +188,26 @@ static const struct cmd {
 	{ "shutdown_all", false, cmd_shutdown_all },
 };
 
-struct json_object *cmd_dispatch(const char *command, struct json_object *args,
-				 bool readonly, const char **errclass,
-				 char *err, size_t errlen, int *fd_out)
+void cmds_client_gone(const void *client)
 {
-	struct cmd_ctx c = { err, errlen, "GenericError", -1 };
+	unsigned int n, i;
+	struct vmrec **v = vmtab_snapshot(&n);
+
+	for (i = 0; v && i < n; i++) {
+		pthread_mutex_lock(&v[i]->lock);
+		if (v[i]->console_owner == client)
+			v[i]->console_owner = NULL;
+		pthread_mutex_unlock(&v[i]->lock);
+	}
+	free(v);
+}
+
+struct json_object *cmd_dispatch(const char *command, struct json_object *args,
+				 bool readonly, const void *client,
+				 const char **errclass, char *err,
+				 size_t errlen, int *fd_out)
+{
+	struct cmd_ctx c = { err, errlen, "GenericError", -1, client };
 	struct json_object *r;
 	size_t i;
 

@@ -16,6 +16,7 @@ struct cmd_ctx {
 	size_t errlen;
 	const char *errclass; /* QMP-style error class */
 	int fd; /* a descriptor to pass to the client, or -1 */
+	const void *client; /* the connection asking (console sessions) */
 };
 
 typedef struct json_object *cmd_fn(struct json_object *args, struct cmd_ctx *c);

@@ -152,8 +152,8 @@ static int handle(struct client *cl, const char *line)
 		json_object_object_get_ex(req, "id", &id);
 		json_object_object_get_ex(req, "arguments", &args);
 		ret = cmd_dispatch(json_object_get_string(cmd), args,
-				   cl->readonly, &errclass, err, sizeof(err),
-				   &fd);
+				   cl->readonly, cl, &errclass, err,
+				   sizeof(err), &fd);
 	}
 	if (id)
 		json_object_object_add(rep, "id", json_object_get(id));
@@ -212,6 +212,7 @@ static void *client_thread(void *arg)
 	}
 	free(buf);
 	close(cl->fd);
+	cmds_client_gone(cl);
 	atomic_fetch_sub(&nclients[cl->readonly], 1);
 	free(cl);
 	return NULL;

@@ -71,6 +71,7 @@ struct vmrec {
 	unsigned int run_gen; /* bumped at each start and stop */
 	bool destroying, shutdown_seen, crash_seen;
 	bool reboot_pending; /* start again once the guest is off */
+	const void *console_owner; /* the connection holding the console */
 	char qmp[108], console[108];
 	struct vmrec *next;
 };
@@ -165,7 +166,11 @@ void server_stop(void);
  * with *errclass and err set. *fd_out may get a file descriptor to pass.
  */
 struct json_object *cmd_dispatch(const char *command, struct json_object *args,
-				 bool readonly, const char **errclass,
-				 char *err, size_t errlen, int *fd_out);
+				 bool readonly, const void *client,
+				 const char **errclass, char *err, size_t errlen,
+				 int *fd_out);
+/* cmds_client_gone - the connection client closed: its console sessions
+ * end. */
+void cmds_client_gone(const void *client);
 
 #endif
