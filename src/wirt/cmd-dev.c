@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -171,4 +172,119 @@ int do_setmem(struct ctx *c)
 	putchar('\n');
 	json_object_put(r);
 	return 0;
+}
+
+/* edit_once - run the editor on path; returns its exit status. */
+static int edit_once(const char *path)
+{
+	const char *ed = getenv("VISUAL");
+	char *cmd;
+	int r;
+
+	if (!ed || !*ed)
+		ed = getenv("EDITOR");
+	if (!ed || !*ed)
+		ed = "vi";
+	if (asprintf(&cmd, "%s '%s'", ed, path) < 0)
+		return -1;
+	r = system(cmd);
+	free(cmd);
+	return r;
+}
+
+/* write_tmp - text into a new temporary file; its path in buf. */
+static int write_tmp(const char *text, char *buf, size_t len)
+{
+	const char *dir = getenv("TMPDIR");
+	int fd;
+
+	snprintf(buf, len, "%s/wirt-edit.XXXXXX.xml",
+		 dir && *dir ? dir : "/tmp");
+	fd = mkstemps(buf, 4);
+	if (fd < 0)
+		return -1;
+	if (write_full(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		close(fd);
+		unlink(buf);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* slurp - the whole file, malloc'd, or NULL. */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (f && getdelim(&buf, &len, '\0', f) < 0) {
+		free(buf);
+		buf = NULL;
+	}
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+/*
+ * do_edit - virsh's edit: the definition in $VISUAL/$EDITOR on a
+ * temporary copy, defined again when changed; on an error the question
+ * "Failed. Try again? [y,n]" (y edits the same copy again).
+ */
+int do_edit(struct ctx *c)
+{
+	struct json_object *r = call(c, "dumpxml", dom_args(c), NULL), *a;
+	char path[4096], *orig, *now = NULL, ans[16];
+	int rc = 1;
+
+	if (!r)
+		return 1;
+	orig = strdup(str(r, "xml"));
+	json_object_put(r);
+	if (!orig || write_tmp(orig, path, sizeof(path))) {
+		snprintf(c->err, sizeof(c->err),
+			 "cannot write a temporary copy of the definition");
+		free(orig);
+		return fail(c);
+	}
+	for (;;) {
+		free(now);
+		now = edit_once(path) == 0 ? slurp(path) : NULL;
+		if (!now) {
+			snprintf(
+				c->err, sizeof(c->err),
+				"the editor failed; the definition is unchanged");
+			fail(c);
+			break;
+		}
+		if (!strcmp(now, orig)) {
+			printf("Domain '%s' XML configuration not changed.\n\n",
+			       c->cl.pos[0]);
+			rc = 0;
+			break;
+		}
+		a = json_object_new_object();
+		json_object_object_add(a, "xml", json_object_new_string(now));
+		json_object_object_add(a, "origin",
+				       json_object_new_string(path));
+		r = wc_call(c->sock, "define", a, NULL, c->err, sizeof(c->err));
+		if (r) {
+			printf("Domain '%s' XML configuration edited.\n\n",
+			       str(r, "name"));
+			json_object_put(r);
+			rc = 0;
+			break;
+		}
+		fprintf(stderr,
+			"error: %s\nFailed. Try again? [y,n]: ", c->err);
+		fflush(stderr);
+		if (!fgets(ans, sizeof(ans), stdin) || ans[0] != 'y')
+			break;
+	}
+	unlink(path);
+	free(orig);
+	free(now);
+	return rc;
 }

@@ -508,6 +508,7 @@ static const struct command {
 	{ "domname", do_domfield, 1, "", "domain name of an id or UUID" },
 	{ "domuuid", do_domfield, 1, "", "domain UUID" },
 	{ "dumpxml", do_dumpxml, 1, "inactive", "domain XML" },
+	{ "edit", do_edit, 1, "", "edit the domain XML in $EDITOR" },
 	{ "autostart", do_autostart, 1, "disable",
 	  "autostart a domain at host boot" },
 	{ "console", do_console, 1, "force safe",

@@ -51,6 +51,7 @@ int do_domiflist(struct ctx *c);
 int do_domblkstat(struct ctx *c);
 int do_dommemstat(struct ctx *c);
 int do_setmem(struct ctx *c);
+int do_edit(struct ctx *c);
 
 /* ---- client.c ---- */
 /* wc_connect - connect to wirtd's socket at path. Returns the fd or
