@@ -165,6 +165,25 @@ unsigned int domain_check(const struct domain *d, struct dom_issue *issues,
 int domain_set_uuid(struct domain *d, const char *uuid, char *err,
 		    size_t errlen);
 
+/* domain_set_name - rename d. Returns 0 or -errno with err set. */
+int domain_set_name(struct domain *d, const char *name, char *err,
+		    size_t errlen);
+
+/*
+ * domain_new_identity - drop d's UUID and its interfaces' MAC addresses
+ * and normalize again, which generates new ones (for a clone). Returns 0
+ * or -errno with err set.
+ */
+int domain_new_identity(struct domain *d, char *err, size_t errlen);
+
+/*
+ * domain_set_disk - make disk i (in document order) a file disk at path,
+ * with driver type fmt when fmt is not NULL. Returns 0, -ENOENT (no such
+ * disk) or -errno with err set.
+ */
+int domain_set_disk(struct domain *d, unsigned int i, const char *path,
+		    const char *fmt, char *err, size_t errlen);
+
 /* domain_lifecycle_name - "destroy", "restart", ... for an action. */
 const char *domain_lifecycle_name(enum dom_lifecycle lc);
 

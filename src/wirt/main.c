@@ -367,7 +367,7 @@ static int do_undefine(struct ctx *c)
 	return 0;
 }
 
-static int do_console(struct ctx *c)
+int do_console_named(struct ctx *c)
 {
 	struct json_object *r, *a;
 	int fd;
@@ -398,7 +398,7 @@ static int do_start(struct ctx *c)
 	printf("Domain '%s' started\n\n", c->cl.pos[0]);
 	fflush(stdout);
 	json_object_put(r);
-	return flag(c, "console") ? do_console(c) : 0;
+	return flag(c, "console") ? do_console_named(c) : 0;
 }
 
 static int do_autostart(struct ctx *c)
@@ -511,7 +511,7 @@ static const struct command {
 	{ "edit", do_edit, 1, "", "edit the domain XML in $EDITOR" },
 	{ "autostart", do_autostart, 1, "disable",
 	  "autostart a domain at host boot" },
-	{ "console", do_console, 1, "force safe",
+	{ "console", do_console_named, 1, "force safe",
 	  "connect to the serial console" },
 	{ "domstats", do_domstats, -1, "", "domain statistics" },
 	{ "domblklist", do_domblklist, 1, "details",
@@ -525,6 +525,11 @@ static const struct command {
 	{ "uri", do_uri, 0, "", "the connection URI" },
 	{ "hostname", do_hostname, 0, "", "the host's name" },
 	{ "nodeinfo", do_nodeinfo, 0, "", "the host's CPUs and memory" },
+	{ "install", do_install, 0,
+	  "name= memory= vcpus= disk= network= kernel= initrd= cmdline= import noautoconsole graphics= os-variant= console=",
+	  "virt-install: define and start a VM from options" },
+	{ "clone", do_clone, 0, "original= name= file= auto-clone thin force",
+	  "virt-clone: copy a domain (new UUID and MACs, disks copied or --thin overlays)" },
 	{ "shutdown-all", do_shutdown_all, 0, "timeout=",
 	  "ACPI shutdown of every guest, destroy after --timeout (default 300 s)" },
 };
@@ -539,7 +544,11 @@ static int parse_cmdline(const struct command *cmd, int argc, char **argv,
 
 	memset(cl, 0, sizeof(*cl));
 	for (i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--domain") || !strcmp(argv[i], "--file"))
+		snprintf(want, sizeof(want), " %s ", cmd->flags);
+		snprintf(key, sizeof(key), " %s= ", argv[i] + 2);
+		if ((!strcmp(argv[i], "--domain") ||
+		     !strcmp(argv[i], "--file")) &&
+		    !strstr(want, key))
 			continue; /* virsh's named form of the positional */
 		if (!strncmp(argv[i], "--", 2)) {
 			snprintf(want, sizeof(want), " %s ", cmd->flags);

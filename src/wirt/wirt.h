@@ -8,7 +8,7 @@
 
 struct json_object;
 
-#define FLAGS_MAX 8
+#define FLAGS_MAX 24
 
 /* A parsed command line: flags seen and positional arguments. */
 struct cmdline {
@@ -52,6 +52,10 @@ int do_domblkstat(struct ctx *c);
 int do_dommemstat(struct ctx *c);
 int do_setmem(struct ctx *c);
 int do_edit(struct ctx *c);
+int do_install(struct ctx *c);
+int do_clone(struct ctx *c);
+/* do_console_named - the console of the domain named by pos[0]. */
+int do_console_named(struct ctx *c);
 
 /* ---- client.c ---- */
 /* wc_connect - connect to wirtd's socket at path. Returns the fd or

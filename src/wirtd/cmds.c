@@ -173,6 +173,8 @@ static const struct cmd {
 	{ "blockstats", true, cmd_blockstats },
 	{ "memstats", true, cmd_memstats },
 	{ "setmem", false, cmd_setmem },
+	{ "clone", false, cmd_clone },
+	{ "vol_create", false, cmd_vol_create },
 	{ "define", false, cmd_define },
 	{ "undefine", false, cmd_undefine },
 	{ "create", false, cmd_create },

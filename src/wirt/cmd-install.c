@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * virt-install's and virt-clone's jobs: `wirt install` writes the domain
+ * XML from options, creates disk images when asked (in wirtd's images
+ * directory), defines and starts the VM; `wirt clone` asks wirtd for a
+ * copy of a domain with new identity and disks.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "common/util.h"
+#include "wirt/wirt.h"
+
+/* put_esc - s escaped for an XML attribute or text. */
+static void put_esc(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '<')
+			fputs("&lt;", f);
+		else if (*s == '>')
+			fputs("&gt;", f);
+		else if (*s == '&')
+			fputs("&amp;", f);
+		else if (*s == '\'')
+			fputs("&apos;", f);
+		else if (*s == '"')
+			fputs("&quot;", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+/* opt_kv - the value of key in "k1=v1,k2=v2" into out; false if absent. */
+static bool opt_kv(const char *spec, const char *key, char *out, size_t len)
+{
+	size_t kl = strlen(key), n;
+	const char *p = spec;
+
+	while (p && *p) {
+		if (!strncmp(p, key, kl) && p[kl] == '=') {
+			p += kl + 1;
+			n = strcspn(p, ",");
+			snprintf(out, len, "%.*s", (int)n, p);
+			return true;
+		}
+		p = strchr(p, ',');
+		p = p ? p + 1 : NULL;
+	}
+	return false;
+}
+
+/* install_disk - one --disk: an existing path, or size=GiB to create. */
+static int install_disk(struct ctx *c, FILE *x, const char *spec, int idx)
+{
+	char path[4096], fmt[16] = "", size[32], ro[8] = "";
+	struct json_object *a, *r;
+	uint64_t gib;
+
+	if (!opt_kv(spec, "path", path, sizeof(path))) {
+		if (!opt_kv(spec, "size", size, sizeof(size)) ||
+		    parse_uint(size, 1, 65536, &gib)) {
+			snprintf(c->err, sizeof(c->err),
+				 "--disk '%s': give path=FILE or size=GiB",
+				 spec);
+			return -EINVAL;
+		}
+		if (!opt_kv(spec, "format", fmt, sizeof(fmt)))
+			strcpy(fmt, "qcow2");
+		a = json_object_new_object();
+		snprintf(path, sizeof(path), "%s%s%.0d.%s", c->cl.pos[0],
+			 idx ? "-" : "", idx, fmt);
+		json_object_object_add(a, "name", json_object_new_string(path));
+		json_object_object_add(a, "size",
+				       json_object_new_int64(gib << 30));
+		json_object_object_add(a, "format",
+				       json_object_new_string(fmt));
+		r = call(c, "vol_create", a, NULL);
+		if (!r)
+			return -EIO;
+		printf("Allocating '%s'\n", path);
+		snprintf(path, sizeof(path), "%s", str(r, "path"));
+		json_object_put(r);
+	} else if (!opt_kv(spec, "format", fmt, sizeof(fmt))) {
+		strcpy(fmt, "raw");
+	}
+	opt_kv(spec, "readonly", ro, sizeof(ro));
+	fprintf(x,
+		"    <disk type='file' device='disk'>\n      <driver name='qemu' type='");
+	put_esc(x, fmt);
+	fprintf(x, "'/>\n      <source file='");
+	put_esc(x, path);
+	fprintf(x,
+		"'/>\n      <target dev='vd%c' bus='virtio'/>\n%s    </disk>\n",
+		'a' + idx, !strcmp(ro, "on") ? "      <readonly/>\n" : "");
+	return 0;
+}
+
+static int install_net(struct ctx *c, FILE *x, const char *spec)
+{
+	char tap[64];
+
+	if (!strcmp(spec, "none"))
+		return 0;
+	if (!strcmp(spec, "user")) {
+		fprintf(x,
+			"    <interface type='user'>\n      <model type='virtio'/>\n    </interface>\n");
+		return 0;
+	}
+	if (opt_kv(spec, "tap", tap, sizeof(tap))) {
+		fprintf(x,
+			"    <interface type='ethernet'>\n      <target dev='");
+		put_esc(x, tap);
+		fprintf(x,
+			"'/>\n      <model type='virtio'/>\n    </interface>\n");
+		return 0;
+	}
+	snprintf(
+		c->err, sizeof(c->err),
+		"--network '%s': use user, tap=IFNAME or none (virtual networks come later)",
+		spec);
+	return -EINVAL;
+}
+
+/* install_xml - the definition from install's options, into *xml. */
+static int install_xml(struct ctx *c, char **xml)
+{
+	const char *kernel = value(c, "kernel"), *v;
+	uint64_t mem = 1024, cpus = 1;
+	size_t len = 0;
+	FILE *x = open_memstream(xml, &len);
+	int i, d = 0, r = 0;
+
+	if ((v = value(c, "memory")) && parse_uint(v, 16, 1 << 22, &mem))
+		r = -EINVAL;
+	if ((v = value(c, "vcpus")) && parse_uint(v, 1, 255, &cpus))
+		r = -EINVAL;
+	if (r)
+		snprintf(c->err, sizeof(c->err),
+			 "--memory takes MiB (16 or more), --vcpus 1 to 255");
+	if (!r && !kernel) {
+		snprintf(
+			c->err, sizeof(c->err),
+			"give --kernel PATH (with --initrd and --cmdline): wirt boots guests by direct kernel boot until firmware boot exists");
+		r = -EINVAL;
+	}
+	fprintf(x, "<domain type='kvm'>\n  <name>");
+	put_esc(x, c->cl.pos[0]);
+	fprintf(x,
+		"</name>\n  <memory unit='MiB'>%llu</memory>\n  <vcpu>%llu</vcpu>\n  <os>\n    <type arch='x86_64'>hvm</type>\n    <kernel>",
+		(unsigned long long)mem, (unsigned long long)cpus);
+	put_esc(x, kernel ? kernel : "");
+	fprintf(x, "</kernel>\n");
+	if ((v = value(c, "initrd"))) {
+		fprintf(x, "    <initrd>");
+		put_esc(x, v);
+		fprintf(x, "</initrd>\n");
+	}
+	fprintf(x, "    <cmdline>");
+	put_esc(x, (v = value(c, "cmdline")) ? v : "console=ttyS0");
+	fprintf(x, "</cmdline>\n  </os>\n  <devices>\n");
+	for (i = 0; !r && i < c->cl.nflags; i++) {
+		if (!strcmp(c->cl.flags[i], "disk"))
+			r = install_disk(c, x, c->cl.vals[i], d++);
+		else if (!strcmp(c->cl.flags[i], "network"))
+			r = install_net(c, x, c->cl.vals[i]);
+	}
+	fprintf(x,
+		"    <serial type='pty'/>\n    <memballoon model='virtio'/>\n    <rng model='virtio'>\n      <backend model='random'>/dev/urandom</backend>\n    </rng>\n  </devices>\n</domain>\n");
+	fclose(x);
+	return r;
+}
+
+int do_install(struct ctx *c)
+{
+	struct json_object *a, *r;
+	char *xml = NULL;
+
+	if (c->cl.npos == 0 && value(c, "name"))
+		c->cl.pos[c->cl.npos++] = value(c, "name");
+	if (!c->cl.npos) {
+		snprintf(c->err, sizeof(c->err), "--name is required");
+		return fail(c);
+	}
+	printf("Starting install...\n");
+	if (install_xml(c, &xml)) {
+		free(xml);
+		return c->err[0] ? fail(c) : 1;
+	}
+	a = json_object_new_object();
+	json_object_object_add(a, "xml", json_object_new_string(xml));
+	json_object_object_add(a, "origin",
+			       json_object_new_string("wirt install"));
+	free(xml);
+	if (!(r = call(c, "define", a, NULL)))
+		return 1;
+	json_object_put(r);
+	printf("Creating domain...\n");
+	if (!(r = call(c, "start", dom_args(c), NULL)))
+		return 1;
+	json_object_put(r);
+	printf("Domain creation completed.\n");
+	if (flag(c, "noautoconsole")) {
+		printf("You can restart your domain by running:\n  wirt start %s\n\n",
+		       c->cl.pos[0]);
+		return 0;
+	}
+	return do_console_named(c);
+}
+
+int do_clone(struct ctx *c)
+{
+	struct json_object *a = json_object_new_object(), *r, *f, *files;
+	int i;
+
+	if (!value(c, "original") || !value(c, "name")) {
+		json_object_put(a);
+		snprintf(c->err, sizeof(c->err),
+			 "--original NAME and --name NEW are required");
+		return fail(c);
+	}
+	files = json_object_new_array();
+	for (i = 0; i < c->cl.nflags; i++)
+		if (!strcmp(c->cl.flags[i], "file"))
+			json_object_array_add(
+				files, json_object_new_string(c->cl.vals[i]));
+	json_object_object_add(a, "domain",
+			       json_object_new_string(value(c, "original")));
+	json_object_object_add(a, "name",
+			       json_object_new_string(value(c, "name")));
+	json_object_object_add(a, "files", files);
+	json_object_object_add(a, "auto_clone",
+			       json_object_new_boolean(flag(c, "auto-clone")));
+	json_object_object_add(a, "thin",
+			       json_object_new_boolean(flag(c, "thin")));
+	json_object_object_add(a, "force",
+			       json_object_new_boolean(flag(c, "force")));
+	r = call(c, "clone", a, NULL);
+	if (!r)
+		return 1;
+	json_object_object_get_ex(r, "files", &f);
+	for (i = 0; f && i < (int)json_object_array_length(f); i++)
+		printf("Allocating '%s'\n",
+		       json_object_get_string(json_object_array_get_idx(f, i)));
+	printf("\nClone '%s' created successfully.\n", str(r, "name"));
+	json_object_put(r);
+	return 0;
+}
