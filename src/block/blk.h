@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <sys/uio.h>
 
 struct blk;
@@ -113,6 +114,32 @@ const char *blk_probe(const char *path);
  * opened BLK_O_UNSAFE. Returns 0, or -1 with errno set.
  */
 int blk_datasync(struct blk *b);
+/*
+ * File I/O hook.  Every write, flush, truncate and fallocate the library
+ * does on an image file goes through these operations: the real system
+ * calls by default.  A test may install its own (to record or fail them)
+ * before opening images; pass NULL to restore the real ones.  pwrite
+ * writes all of @len bytes and returns @len or -errno; the others return
+ * 0 or -errno.
+ */
+struct blk_io_ops {
+	ssize_t (*pwrite)(int fd, const void *buf, size_t len, off_t off);
+	int (*fdatasync)(int fd);
+	int (*ftruncate)(int fd, off_t len);
+	int (*fallocate)(int fd, int mode, off_t off, off_t len);
+};
+void blk_set_io_ops(const struct blk_io_ops *ops);
+/* The real system calls, for a hook that passes requests on. */
+const struct blk_io_ops *blk_real_io_ops(void);
+/*
+ * Through the installed operations: blk_io_pwrite returns the byte count
+ * or -errno, the others 0 or -errno; errno is set on failure.
+ */
+ssize_t blk_io_pwrite(int fd, const void *buf, size_t len, off_t off);
+int blk_io_fdatasync(int fd);
+int blk_io_ftruncate(int fd, off_t len);
+int blk_io_fallocate(int fd, int mode, off_t off, off_t len);
+
 /* Last error message of this thread (never NULL). */
 const char *blk_last_error(void);
 /* Set it (used by drivers); returns -@err for tail calls. */

@@ -387,7 +387,7 @@ int qcow2_write_header(struct qcow2 *q)
 			"qcow2 header of '%s' does not fit in one cluster (backing name too long?)",
 			q->b->filename);
 	}
-	n = pwrite_full(q->fd, p, len, 0);
+	n = blk_io_pwrite(q->fd, p, len, 0);
 	free(p);
 	if (n < 0)
 		return blk_error(-n, "cannot write header of '%s': %s",
@@ -488,7 +488,7 @@ int qcow2_create_file(const char *path, const struct blk_create_opts *o)
 		free(buf);
 		return ret;
 	}
-	ret = pwrite_full(fd, buf, 3 * cs, 0) < 0 ? -errno : 0;
+	ret = blk_io_pwrite(fd, buf, 3 * cs, 0) < 0 ? -errno : 0;
 	if (ret < 0)
 		blk_error(-ret, "cannot write '%s': %s", path, strerror(-ret));
 	close(fd);
