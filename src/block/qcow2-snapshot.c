@@ -166,7 +166,7 @@ static int write_snapshots(struct qcow2 *q, uint64_t old_off, uint64_t old_len)
 			return (int)off;
 		}
 		ret = qcow2_flush_meta(q);
-		if (!ret && pwrite_full(q->fd, p, len, off) < 0)
+		if (!ret && blk_io_pwrite(q->fd, p, len, off) < 0)
 			ret = -errno;
 		if (!ret && blk_datasync(q->b) < 0)
 			ret = -errno;
@@ -287,6 +287,40 @@ int qcow2_fix_copied(struct qcow2 *q)
 	return ret;
 }
 
+/* Clear the COPIED flags of the active L1 and L2 tables (in the caches). */
+static int clear_copied(struct qcow2 *q)
+{
+	uint64_t ents = 1ULL << q->l2_bits;
+
+	for (uint32_t i = 0; i < q->l1_size; i++) {
+		uint64_t l2 = q->l1[i] & QC_OFFSET_MASK, *tbl;
+		bool dirty = false;
+		int ret;
+
+		if (!l2)
+			continue;
+		if (q->l1[i] & QC_COPIED) {
+			q->l1[i] = l2;
+			q->l1_dirty = true;
+		}
+		ret = qcow2_cache_get(q->l2c, l2, (void **)&tbl);
+		if (ret < 0)
+			return ret;
+		for (uint64_t j = 0; j < ents; j++) {
+			uint64_t e = qbe64(&tbl[j]);
+
+			if ((e & QC_COPIED) && !(e & QC_COMPRESSED)) {
+				qput64(&tbl[j], e & ~QC_COPIED);
+				dirty = true;
+			}
+		}
+		if (dirty)
+			qcow2_cache_dirty(q->l2c, tbl);
+		qcow2_cache_put(q->l2c, tbl);
+	}
+	return 0;
+}
+
 static int write_l1_copy(struct qcow2 *q, const uint64_t *l1, uint32_t n,
 			 int64_t *out)
 {
@@ -306,7 +340,7 @@ static int write_l1_copy(struct qcow2 *q, const uint64_t *l1, uint32_t n,
 		return -ENOMEM;
 	for (uint32_t i = 0; i < n; i++)
 		qput64(&t[i], l1[i] & ~QC_COPIED);
-	if (pwrite_full(q->fd, t, bytes, off) < 0) {
+	if (blk_io_pwrite(q->fd, t, bytes, off) < 0) {
 		free(t);
 		return -errno;
 	}
@@ -330,7 +364,21 @@ int qcow2_snapshot_create(struct qcow2 *q, const char *name)
 	if (strlen(name) > 1000 || q->nr_snaps >= QCOW2_MAX_SNAPSHOTS)
 		return blk_error(
 			EINVAL, "snapshot name too long or too many snapshots");
+	/*
+	 * Order for power cuts: the active tables lose their COPIED flags
+	 * (synced), then the refcounts of everything the snapshot will share
+	 * go up (synced), and only then do the snapshot table and header
+	 * publish the snapshot.  A cut on the way leaves flags clear on
+	 * clusters with refcount 1 (they are copied before a write) or leaked
+	 * refcounts; never an active entry marked COPIED on a cluster whose
+	 * refcount says it is shared (a write in place would change the
+	 * snapshot).
+	 */
 	ret = qcow2_flush_meta(q);
+	if (!ret)
+		ret = clear_copied(q);
+	if (!ret)
+		ret = qcow2_flush_meta(q);
 	if (!ret)
 		ret = qcow2_walk_l1(q, q->l1, q->l1_size, 1);
 	if (!ret)
@@ -364,8 +412,6 @@ int qcow2_snapshot_create(struct qcow2 *q, const char *name)
 	qput64(s->extra + 16, UINT64_MAX);
 	q->nr_snaps++;
 	ret = write_snapshots(q, old_off, old_len);
-	if (!ret)
-		ret = qcow2_fix_copied(q);
 	if (!ret)
 		ret = qcow2_flush_meta(q);
 	return ret;
