@@ -481,7 +481,7 @@ int qcow2_create_file(const char *path, const struct blk_create_opts *o)
 	qput64(buf + cs, 2ULL * cs); /* refcount table -> block at cluster 2 */
 	for (int i = 0; i < 3; i++) /* header, table, block: refcount 1 */
 		qput16(buf + 2 * cs + 2 * i, 1);
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = blk_io_open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		ret = blk_error(errno, "cannot create '%s': %s", path,
 				strerror(errno));

@@ -145,7 +145,8 @@ unknown:
 
 static int raw_create(const char *path, const struct blk_create_opts *o)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int fd =
+		blk_io_open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	const char *pa = o->prealloc ? o->prealloc : "off";
 	int ret = 0;
 
