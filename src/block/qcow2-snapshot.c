@@ -106,23 +106,31 @@ int qcow2_read_snapshots(struct qcow2 *q)
 	return 0;
 }
 
-/* Serialize the table; returns a malloc'ed buffer, its size in *len. */
-static uint8_t *build_table(struct qcow2 *q, uint64_t *len)
+/*
+ * Serialize entries q->snaps[0..@cnt) but @skip (-1: none); returns a
+ * malloc'ed buffer, its size in *len.
+ */
+static uint8_t *build_table(struct qcow2 *q, uint32_t cnt, int64_t skip,
+			    uint64_t *len)
 {
 	uint64_t n = 0, o = 0;
 	uint8_t *p;
 
-	for (uint32_t i = 0; i < q->nr_snaps; i++)
-		n += ALIGN_UP(40 + (uint64_t)q->snaps[i].extra_len +
-				      strlen(q->snaps[i].id) +
-				      strlen(q->snaps[i].name),
-			      8);
+	for (uint32_t i = 0; i < cnt; i++)
+		if (i != skip)
+			n += ALIGN_UP(40 + (uint64_t)q->snaps[i].extra_len +
+					      strlen(q->snaps[i].id) +
+					      strlen(q->snaps[i].name),
+				      8);
 	p = calloc(1, n ? n : 8);
 	if (!p)
 		return NULL;
-	for (uint32_t i = 0; i < q->nr_snaps; i++) {
+	for (uint32_t i = 0; i < cnt; i++) {
 		struct qcow2_snapshot *s = &q->snaps[i];
 		size_t il = strlen(s->id), nl = strlen(s->name);
+
+		if (i == skip)
+			continue;
 
 		if (s->extra_len >= 8)
 			qput64(s->extra, s->vm_state_size);
@@ -148,11 +156,18 @@ static uint8_t *build_table(struct qcow2 *q, uint64_t *len)
 	return p;
 }
 
-/* Write the table to new clusters, switch the header, free the old one. */
-static int write_snapshots(struct qcow2 *q, uint64_t old_off, uint64_t old_len)
+/*
+ * Make entries q->snaps[0..@cnt) but @skip (-1: none) the snapshot table:
+ * written to new clusters and synced, then the header switched to it and
+ * the old table freed; q->snaps and q->nr_snaps become that list.  Until
+ * the switch q keeps the old count and offset, so a header written on the
+ * way (refcount table growth for the new clusters) still names the old
+ * table whole.
+ */
+static int write_snapshots(struct qcow2 *q, uint32_t cnt, int64_t skip)
 {
-	uint64_t len;
-	uint8_t *p = build_table(q, &len);
+	uint64_t old_off = q->snaps_offset, old_len = q->snaps_size, len;
+	uint8_t *p = build_table(q, cnt, skip, &len);
 	int64_t off = 0;
 	int ret = 0;
 
@@ -174,6 +189,12 @@ static int write_snapshots(struct qcow2 *q, uint64_t old_off, uint64_t old_len)
 	free(p);
 	if (ret < 0)
 		return ret;
+	if (skip >= 0) {
+		memmove(&q->snaps[skip], &q->snaps[skip + 1],
+			(cnt - skip - 1) * sizeof(*q->snaps));
+		cnt--;
+	}
+	q->nr_snaps = cnt;
 	q->snaps_offset = off;
 	q->snaps_size = len;
 	ret = qcow2_write_header(q);
@@ -352,7 +373,7 @@ static int write_l1_copy(struct qcow2 *q, const uint64_t *l1, uint32_t n,
 int qcow2_snapshot_create(struct qcow2 *q, const char *name)
 {
 	struct qcow2_snapshot *s, *ns;
-	uint64_t old_off = q->snaps_offset, old_len = q->snaps_size, id = 0;
+	uint64_t id = 0;
 	struct timespec ts;
 	int64_t l1off = 0;
 	char buf[24];
@@ -407,14 +428,18 @@ int qcow2_snapshot_create(struct qcow2 *q, const char *name)
 	s->icount = UINT64_MAX;
 	s->extra_len = 24;
 	s->extra = calloc(1, 24);
-	if (!s->id || !s->name || !s->extra)
-		return -ENOMEM;
-	qput64(s->extra + 16, UINT64_MAX);
-	q->nr_snaps++;
-	ret = write_snapshots(q, old_off, old_len);
-	if (!ret)
-		ret = qcow2_flush_meta(q);
-	return ret;
+	ret = -ENOMEM;
+	if (s->id && s->name && s->extra) {
+		qput64(s->extra + 16, UINT64_MAX);
+		ret = write_snapshots(q, q->nr_snaps + 1, -1);
+	}
+	if (ret < 0) { /* not in the table: the refcounts just leak */
+		free(s->id);
+		free(s->name);
+		free(s->extra);
+		return ret;
+	}
+	return qcow2_flush_meta(q);
 }
 
 static int read_l1(struct qcow2 *q, struct qcow2_snapshot *s, uint64_t **out)
@@ -488,8 +513,8 @@ out:
 int qcow2_snapshot_delete(struct qcow2 *q, const char *name)
 {
 	int i = qcow2_snapshot_find(q, name);
-	uint64_t old_off = q->snaps_offset, old_len = q->snaps_size, *sl1;
 	struct qcow2_snapshot s;
+	uint64_t *sl1;
 	int ret;
 
 	if (i < 0)
@@ -499,14 +524,14 @@ int qcow2_snapshot_delete(struct qcow2 *q, const char *name)
 	ret = read_l1(q, &s, &sl1);
 	if (ret < 0)
 		return ret;
-	memmove(&q->snaps[i], &q->snaps[i + 1],
-		(q->nr_snaps - i - 1) * sizeof(s));
-	q->nr_snaps--;
 	ret = qcow2_flush_meta(q);
 	if (!ret)
-		ret = write_snapshots(q, old_off, old_len);
-	if (!ret)
-		ret = qcow2_walk_l1(q, sl1, s.l1_size, -1);
+		ret = write_snapshots(q, q->nr_snaps, i);
+	if (ret < 0) { /* still in the table, and in q->snaps */
+		free(sl1);
+		return ret;
+	}
+	ret = qcow2_walk_l1(q, sl1, s.l1_size, -1);
 	if (!ret && s.l1_size)
 		ret = qcow2_update_refcount(q, s.l1_offset, s.l1_size * 8ULL,
 					    -1);

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "block/blk.h"
+#include "block/qcow2.h"
 #include "common/util.h"
 #include "img/img.h"
 #include "powercut.h"
@@ -130,7 +131,7 @@ static void finish(const char *op, bool cc_ok)
 {
 	struct pc_result r;
 
-	pc_replay(strcmp(op, "refcount-grow") ? MAX_STATES : MAX_STATES / 2,
+	pc_replay(strstr(op, "grow") ? MAX_STATES / 2 : MAX_STATES,
 		  0x5eed0000 + strlen(op), cc_ok, &r);
 	printf("powercut %-14s %4u crash states checked (%u events), %u failed",
 	       op, r.states, r.events, r.failures);
@@ -484,12 +485,81 @@ static void test_refcount_growth(void **st)
 	finish("refcount-grow", false);
 }
 
+/*
+ * Allocate guest clusters of @path (512-byte clusters, empty) one at a
+ * time until the file ends as many clusters before what its first
+ * refcount table covers as the L1 table takes: a snapshot's L1 copy then
+ * fills the file up to there.  The L2 tables come first, so that each
+ * later write allocates exactly one cluster (and leaves no hole).
+ */
+static void fill_to_rct_end(const char *path, uint8_t *m)
+{
+	struct blk *b = xopen(path, BLK_O_RDWR);
+	struct qcow2 *q = blk_opaque(b);
+	uint64_t cover = q->rct_entries << q->rb_bits, off, size;
+	uint64_t left = ALIGN_UP(q->l1_size * 8ULL, q->cs) >> q->cluster_bits;
+
+	size = blk_getlength(b);
+	for (off = 0; off < size; off += q->cs << q->l2_bits)
+		put(b, m, off, 512);
+	for (off = 0; (q->host_end >> q->cluster_bits) + left < cover;
+	     off += 512) {
+		uint64_t e, run;
+
+		if (off >= size)
+			fail_msg("no room below the refcount table's end");
+		assert_int_equal(qcow2_get_entry(q, off, 512, &e, &run), 0);
+		if (!e)
+			put(b, m, off, 512);
+	}
+	assert_int_equal((q->host_end >> q->cluster_bits) + left, cover);
+	blk_close(b);
+}
+
+/* Snapshot create where the snapshot table's allocation makes the
+ * refcount table grow (which rewrites the header on the way). */
+static void test_snap_create_grow(void **st)
+{
+	const uint64_t size = 9 * MiB;
+	uint8_t *m = calloc(1, size), *s1;
+	uint64_t rct;
+	struct blk *b;
+
+	(void)st;
+	rs = 21;
+	pc_begin("snapgrow");
+	create("g.qcow2", "qcow2", size, 512, NULL, NULL);
+	b = xopen("g.qcow2", 0);
+	rct = ((struct qcow2 *)blk_opaque(b))->rct_offset;
+	blk_close(b);
+	fill_to_rct_end("g.qcow2", m);
+	s1 = malloc(size);
+	memcpy(s1, m, size);
+	pc_track("g.qcow2");
+	pc_record();
+	ack1("g.qcow2", m, size);
+	img(cmd_snapshot, "snapshot", "-c", "s1", "g.qcow2", NULL);
+	{
+		struct pc_view v[] = { { "g.qcow2", NULL, m, size },
+				       { "g.qcow2", "s1", s1, size } };
+
+		pc_ack(v, 2);
+	}
+	b = xopen("g.qcow2", 0);
+	assert_int_not_equal(((struct qcow2 *)blk_opaque(b))->rct_offset, rct);
+	blk_close(b);
+	free(m);
+	free(s1);
+	finish("snapshot-create-grow", true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_alloc),
 		cmocka_unit_test(test_compressed),
 		cmocka_unit_test(test_snap_create),
+		cmocka_unit_test(test_snap_create_grow),
 		cmocka_unit_test(test_snap_delete),
 		cmocka_unit_test(test_snap_revert),
 		cmocka_unit_test(test_resize),
