@@ -406,8 +406,12 @@ int qcow2_snapshot_create(struct qcow2 *q, const char *name)
 		ret = write_l1_copy(q, q->l1, q->l1_size, &l1off);
 	if (!ret)
 		ret = qcow2_flush_meta(q);
-	if (ret < 0)
+	if (ret < 0) {
+		/* e.g. refcounts too narrow: the flags go back as they were */
+		if (!qcow2_fix_copied(q))
+			qcow2_flush_meta(q);
 		return ret;
+	}
 	for (uint32_t i = 0; i < q->nr_snaps; i++)
 		id = MAX(id, strtoull(q->snaps[i].id, NULL, 10));
 	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)id + 1);

@@ -570,6 +570,11 @@ int main(void)
 	};
 
 	wirt_set_progname("test_powercut");
+	if (system("qemu-img --version >/dev/null 2>&1")) {
+		fprintf(stderr,
+			"test_powercut: qemu-img is missing, which checks every crash state; install it with 'tools/deps check'\n");
+		return 1;
+	}
 	if (getenv("POWERCUT_ONLY")) /* e.g. POWERCUT_ONLY=test_amend */
 		cmocka_set_test_filter(getenv("POWERCUT_ONLY"));
 	return cmocka_run_group_tests(tests, NULL, NULL);
