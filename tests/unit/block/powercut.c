@@ -758,6 +758,12 @@ void pc_replay(unsigned max, uint64_t seed, bool copied_clear_ok,
 
 	blk_set_io_ops(NULL);
 	memset(r, 0, sizeof(*r));
+	for (unsigned i = 0; getenv("POWERCUT_DEBUG") && i < S.nev; i++)
+		fprintf(stderr,
+			"event %u: kind %d file %d off 0x%llx len %llu\n", i,
+			S.ev[i].kind, S.ev[i].file,
+			(unsigned long long)S.ev[i].off,
+			(unsigned long long)S.ev[i].len);
 	for (unsigned i = 0; i < S.nev; i++) {
 		if (S.ev[i].kind == EV_WRITE || S.ev[i].kind == EV_FLUSH)
 			r->events++;
