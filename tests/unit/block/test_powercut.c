@@ -486,18 +486,21 @@ static void test_refcount_growth(void **st)
 }
 
 /*
- * Allocate guest clusters of @path (512-byte clusters, empty) one at a
- * time until the file ends as many clusters before what its first
- * refcount table covers as the L1 table takes: a snapshot's L1 copy then
- * fills the file up to there.  The L2 tables come first, so that each
- * later write allocates exactly one cluster (and leaves no hole).
+ * Allocate guest clusters of @path (512-byte clusters, mostly empty) one
+ * at a time until the file ends where its first refcount table's reach
+ * ends, less the clusters of an L1 table when @l1_copy (a snapshot's L1
+ * copy then fills the file up to there).  The L2 tables come first, so
+ * that each later write allocates exactly one cluster and fills holes.
  */
-static void fill_to_rct_end(const char *path, uint8_t *m)
+static void fill_to_rct_end(const char *path, uint8_t *m, bool l1_copy)
 {
 	struct blk *b = xopen(path, BLK_O_RDWR);
 	struct qcow2 *q = blk_opaque(b);
 	uint64_t cover = q->rct_entries << q->rb_bits, off, size;
 	uint64_t left = ALIGN_UP(q->l1_size * 8ULL, q->cs) >> q->cluster_bits;
+
+	if (!l1_copy)
+		left = 0;
 
 	size = blk_getlength(b);
 	for (off = 0; off < size; off += q->cs << q->l2_bits)
@@ -516,6 +519,16 @@ static void fill_to_rct_end(const char *path, uint8_t *m)
 	blk_close(b);
 }
 
+/* Where the refcount table of @path is (to see that it moved). */
+static uint64_t rct_offset(const char *path)
+{
+	struct blk *b = xopen(path, 0);
+	uint64_t off = ((struct qcow2 *)blk_opaque(b))->rct_offset;
+
+	blk_close(b);
+	return off;
+}
+
 /* Snapshot create where the snapshot table's allocation makes the
  * refcount table grow (which rewrites the header on the way). */
 static void test_snap_create_grow(void **st)
@@ -523,16 +536,13 @@ static void test_snap_create_grow(void **st)
 	const uint64_t size = 9 * MiB;
 	uint8_t *m = calloc(1, size), *s1;
 	uint64_t rct;
-	struct blk *b;
 
 	(void)st;
 	rs = 21;
 	pc_begin("snapgrow");
 	create("g.qcow2", "qcow2", size, 512, NULL, NULL);
-	b = xopen("g.qcow2", 0);
-	rct = ((struct qcow2 *)blk_opaque(b))->rct_offset;
-	blk_close(b);
-	fill_to_rct_end("g.qcow2", m);
+	fill_to_rct_end("g.qcow2", m, true);
+	rct = rct_offset("g.qcow2");
 	s1 = malloc(size);
 	memcpy(s1, m, size);
 	pc_track("g.qcow2");
@@ -545,12 +555,53 @@ static void test_snap_create_grow(void **st)
 
 		pc_ack(v, 2);
 	}
-	b = xopen("g.qcow2", 0);
-	assert_int_not_equal(((struct qcow2 *)blk_opaque(b))->rct_offset, rct);
-	blk_close(b);
+	assert_int_not_equal(rct_offset("g.qcow2"), rct); /* it grew */
 	free(m);
 	free(s1);
 	finish("snapshot-create-grow", true);
+}
+
+/* Snapshot delete where the new table's allocation makes the refcount
+ * table grow. */
+static void test_snap_delete_grow(void **st)
+{
+	const uint64_t size = 9 * MiB;
+	uint8_t *m = calloc(1, size), *s1 = malloc(size), *s2 = malloc(size);
+	struct blk *b;
+	uint64_t rct;
+
+	(void)st;
+	rs = 22;
+	pc_begin("snapdelgrow");
+	create("g.qcow2", "qcow2", size, 512, NULL, NULL);
+	b = xopen("g.qcow2", BLK_O_RDWR);
+	put(b, m, 0, 32 * KiB);
+	blk_close(b);
+	img(cmd_snapshot, "snapshot", "-c", "s1", "g.qcow2", NULL);
+	memcpy(s1, m, size);
+	b = xopen("g.qcow2", BLK_O_RDWR);
+	put(b, m, 0, 8 * KiB);
+	blk_close(b);
+	img(cmd_snapshot, "snapshot", "-c", "s2", "g.qcow2", NULL);
+	memcpy(s2, m, size);
+	fill_to_rct_end("g.qcow2", m, false);
+	rct = rct_offset("g.qcow2");
+	pc_track("g.qcow2");
+	pc_record();
+	{
+		struct pc_view v[] = { { "g.qcow2", NULL, m, size },
+				       { "g.qcow2", "s2", s2, size },
+				       { "g.qcow2", "s1", s1, size } };
+
+		pc_ack(v, 3);
+		img(cmd_snapshot, "snapshot", "-d", "s1", "g.qcow2", NULL);
+		pc_ack(v, 2);
+	}
+	assert_int_not_equal(rct_offset("g.qcow2"), rct); /* it grew */
+	free(m);
+	free(s1);
+	free(s2);
+	finish("snapshot-delete-grow", true);
 }
 
 int main(void)
@@ -561,6 +612,7 @@ int main(void)
 		cmocka_unit_test(test_snap_create),
 		cmocka_unit_test(test_snap_create_grow),
 		cmocka_unit_test(test_snap_delete),
+		cmocka_unit_test(test_snap_delete_grow),
 		cmocka_unit_test(test_snap_revert),
 		cmocka_unit_test(test_resize),
 		cmocka_unit_test(test_commit),
