@@ -286,12 +286,13 @@ static int new_overlay(struct disk *d, const char *backing, const char *fmt,
 			d->opts.path, dir, strerror(-r));
 		return r;
 	}
-	/* a new directory's name must last before anything in it counts */
-	if (!r) {
-		r = sync_parent(dir, why, whylen);
-		if (r)
-			return r;
-	}
+	/*
+	 * The directory's name must last before anything in it counts (also
+	 * when it exists: a crash may have left it unsynced).
+	 */
+	r = sync_parent(dir, why, whylen);
+	if (r)
+		return r;
 	r = next_layer(d, out, len, why, whylen);
 	if (r)
 		return r;

@@ -579,6 +579,7 @@ static void test_layers(void **state)
 	states += cut_at(R.nev, image, &bad);
 	printf("powercut disk-layers %u crash states checked (%u events), %u failed\n",
 	       states, R.nev, bad);
+	fflush(stdout);
 	disk_close(d);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", R.top);
 	assert_int_equal(system(cmd), 0);
