@@ -398,5 +398,7 @@ void *blk_opaque(struct blk *b)
 
 int blk_datasync(struct blk *b)
 {
-	return b->unsafe ? 0 : fdatasync(b->fd);
+	if (b->unsafe)
+		return 0;
+	return blk_io_fdatasync(b->fd) < 0 ? -1 : 0;
 }

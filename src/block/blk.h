@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <sys/uio.h>
 
 struct blk;
@@ -113,6 +114,47 @@ const char *blk_probe(const char *path);
  * opened BLK_O_UNSAFE. Returns 0, or -1 with errno set.
  */
 int blk_datasync(struct blk *b);
+/*
+ * File I/O hook.  Every write, flush, truncate and fallocate the library
+ * does on an image file, and every name it or wirt-vmm's disk records
+ * create, rename or remove, goes through these operations: the real
+ * system calls by default.  A test may install its own (to record or fail
+ * them) before opening images; NULL members, or a NULL table, mean the
+ * real calls.  pwrite writes all of @len bytes and returns @len or
+ * -errno; open returns a descriptor or -errno; the others 0 or -errno.
+ * fsync of a directory's descriptor makes the names in it durable.
+ */
+struct blk_io_ops {
+	ssize_t (*pwrite)(int fd, const void *buf, size_t len, off_t off);
+	int (*fdatasync)(int fd);
+	int (*ftruncate)(int fd, off_t len);
+	int (*fallocate)(int fd, int mode, off_t off, off_t len);
+	int (*open)(const char *path, int flags, mode_t mode);
+	int (*fsync)(int fd);
+	int (*rename)(const char *from, const char *to);
+	int (*unlink)(const char *path);
+	int (*mkdir)(const char *path, mode_t mode);
+};
+void blk_set_io_ops(const struct blk_io_ops *ops);
+/* The real system calls, for a hook that passes requests on. */
+const struct blk_io_ops *blk_real_io_ops(void);
+/*
+ * Through the installed operations: blk_io_pwrite returns the byte count
+ * and blk_io_open a descriptor, or -errno; the others 0 or -errno; errno
+ * is set on failure.
+ */
+ssize_t blk_io_pwrite(int fd, const void *buf, size_t len, off_t off);
+int blk_io_fdatasync(int fd);
+int blk_io_ftruncate(int fd, off_t len);
+int blk_io_fallocate(int fd, int mode, off_t off, off_t len);
+int blk_io_open(const char *path, int flags, mode_t mode);
+int blk_io_fsync(int fd);
+int blk_io_rename(const char *from, const char *to);
+int blk_io_unlink(const char *path);
+int blk_io_mkdir(const char *path, mode_t mode);
+/* fsync of directory @dir; 0 or -errno. */
+int blk_io_sync_dir(const char *dir);
+
 /* Last error message of this thread (never NULL). */
 const char *blk_last_error(void);
 /* Set it (used by drivers); returns -@err for tail calls. */

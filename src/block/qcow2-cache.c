@@ -79,7 +79,7 @@ static int write_slot(struct qcow2_cache *c, unsigned i)
 			q,
 			"metadata write at 0x%llx would overwrite the header, L1 or refcount table",
 			(unsigned long long)c->s[i].off);
-	n = pwrite_full(q->fd, slot_mem(c, i), q->cs, c->s[i].off);
+	n = blk_io_pwrite(q->fd, slot_mem(c, i), q->cs, c->s[i].off);
 	if (n < 0)
 		return blk_error(-n, "cannot write metadata of '%s': %s",
 				 q->b->filename, strerror(-n));

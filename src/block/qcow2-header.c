@@ -387,7 +387,7 @@ int qcow2_write_header(struct qcow2 *q)
 			"qcow2 header of '%s' does not fit in one cluster (backing name too long?)",
 			q->b->filename);
 	}
-	n = pwrite_full(q->fd, p, len, 0);
+	n = blk_io_pwrite(q->fd, p, len, 0);
 	free(p);
 	if (n < 0)
 		return blk_error(-n, "cannot write header of '%s': %s",
@@ -481,14 +481,14 @@ int qcow2_create_file(const char *path, const struct blk_create_opts *o)
 	qput64(buf + cs, 2ULL * cs); /* refcount table -> block at cluster 2 */
 	for (int i = 0; i < 3; i++) /* header, table, block: refcount 1 */
 		qput16(buf + 2 * cs + 2 * i, 1);
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = blk_io_open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		ret = blk_error(errno, "cannot create '%s': %s", path,
 				strerror(errno));
 		free(buf);
 		return ret;
 	}
-	ret = pwrite_full(fd, buf, 3 * cs, 0) < 0 ? -errno : 0;
+	ret = blk_io_pwrite(fd, buf, 3 * cs, 0) < 0 ? -errno : 0;
 	if (ret < 0)
 		blk_error(-ret, "cannot write '%s': %s", path, strerror(-ret));
 	close(fd);

@@ -141,7 +141,7 @@ static int write_rct(struct qcow2 *q)
 		return -ENOMEM;
 	for (uint64_t i = 0; i < q->rct_entries; i++)
 		qput64(&t[i], q->rct[i]);
-	n = pwrite_full(q->fd, t, bytes, q->rct_offset);
+	n = blk_io_pwrite(q->fd, t, bytes, q->rct_offset);
 	free(t);
 	return n < 0 ? (int)n : 0;
 }

@@ -106,23 +106,31 @@ int qcow2_read_snapshots(struct qcow2 *q)
 	return 0;
 }
 
-/* Serialize the table; returns a malloc'ed buffer, its size in *len. */
-static uint8_t *build_table(struct qcow2 *q, uint64_t *len)
+/*
+ * Serialize entries q->snaps[0..@cnt) but @skip (-1: none); returns a
+ * malloc'ed buffer, its size in *len.
+ */
+static uint8_t *build_table(struct qcow2 *q, uint32_t cnt, int64_t skip,
+			    uint64_t *len)
 {
 	uint64_t n = 0, o = 0;
 	uint8_t *p;
 
-	for (uint32_t i = 0; i < q->nr_snaps; i++)
-		n += ALIGN_UP(40 + (uint64_t)q->snaps[i].extra_len +
-				      strlen(q->snaps[i].id) +
-				      strlen(q->snaps[i].name),
-			      8);
+	for (uint32_t i = 0; i < cnt; i++)
+		if (i != skip)
+			n += ALIGN_UP(40 + (uint64_t)q->snaps[i].extra_len +
+					      strlen(q->snaps[i].id) +
+					      strlen(q->snaps[i].name),
+				      8);
 	p = calloc(1, n ? n : 8);
 	if (!p)
 		return NULL;
-	for (uint32_t i = 0; i < q->nr_snaps; i++) {
+	for (uint32_t i = 0; i < cnt; i++) {
 		struct qcow2_snapshot *s = &q->snaps[i];
 		size_t il = strlen(s->id), nl = strlen(s->name);
+
+		if (i == skip)
+			continue;
 
 		if (s->extra_len >= 8)
 			qput64(s->extra, s->vm_state_size);
@@ -148,11 +156,18 @@ static uint8_t *build_table(struct qcow2 *q, uint64_t *len)
 	return p;
 }
 
-/* Write the table to new clusters, switch the header, free the old one. */
-static int write_snapshots(struct qcow2 *q, uint64_t old_off, uint64_t old_len)
+/*
+ * Make entries q->snaps[0..@cnt) but @skip (-1: none) the snapshot table:
+ * written to new clusters and synced, then the header switched to it and
+ * the old table freed; q->snaps and q->nr_snaps become that list.  Until
+ * the switch q keeps the old count and offset, so a header written on the
+ * way (refcount table growth for the new clusters) still names the old
+ * table whole.
+ */
+static int write_snapshots(struct qcow2 *q, uint32_t cnt, int64_t skip)
 {
-	uint64_t len;
-	uint8_t *p = build_table(q, &len);
+	uint64_t old_off = q->snaps_offset, old_len = q->snaps_size, len;
+	uint8_t *p = build_table(q, cnt, skip, &len);
 	int64_t off = 0;
 	int ret = 0;
 
@@ -166,7 +181,7 @@ static int write_snapshots(struct qcow2 *q, uint64_t old_off, uint64_t old_len)
 			return (int)off;
 		}
 		ret = qcow2_flush_meta(q);
-		if (!ret && pwrite_full(q->fd, p, len, off) < 0)
+		if (!ret && blk_io_pwrite(q->fd, p, len, off) < 0)
 			ret = -errno;
 		if (!ret && blk_datasync(q->b) < 0)
 			ret = -errno;
@@ -174,6 +189,12 @@ static int write_snapshots(struct qcow2 *q, uint64_t old_off, uint64_t old_len)
 	free(p);
 	if (ret < 0)
 		return ret;
+	if (skip >= 0) {
+		memmove(&q->snaps[skip], &q->snaps[skip + 1],
+			(cnt - skip - 1) * sizeof(*q->snaps));
+		cnt--;
+	}
+	q->nr_snaps = cnt;
 	q->snaps_offset = off;
 	q->snaps_size = len;
 	ret = qcow2_write_header(q);
@@ -287,6 +308,40 @@ int qcow2_fix_copied(struct qcow2 *q)
 	return ret;
 }
 
+/* Clear the COPIED flags of the active L1 and L2 tables (in the caches). */
+static int clear_copied(struct qcow2 *q)
+{
+	uint64_t ents = 1ULL << q->l2_bits;
+
+	for (uint32_t i = 0; i < q->l1_size; i++) {
+		uint64_t l2 = q->l1[i] & QC_OFFSET_MASK, *tbl;
+		bool dirty = false;
+		int ret;
+
+		if (!l2)
+			continue;
+		if (q->l1[i] & QC_COPIED) {
+			q->l1[i] = l2;
+			q->l1_dirty = true;
+		}
+		ret = qcow2_cache_get(q->l2c, l2, (void **)&tbl);
+		if (ret < 0)
+			return ret;
+		for (uint64_t j = 0; j < ents; j++) {
+			uint64_t e = qbe64(&tbl[j]);
+
+			if ((e & QC_COPIED) && !(e & QC_COMPRESSED)) {
+				qput64(&tbl[j], e & ~QC_COPIED);
+				dirty = true;
+			}
+		}
+		if (dirty)
+			qcow2_cache_dirty(q->l2c, tbl);
+		qcow2_cache_put(q->l2c, tbl);
+	}
+	return 0;
+}
+
 static int write_l1_copy(struct qcow2 *q, const uint64_t *l1, uint32_t n,
 			 int64_t *out)
 {
@@ -306,7 +361,7 @@ static int write_l1_copy(struct qcow2 *q, const uint64_t *l1, uint32_t n,
 		return -ENOMEM;
 	for (uint32_t i = 0; i < n; i++)
 		qput64(&t[i], l1[i] & ~QC_COPIED);
-	if (pwrite_full(q->fd, t, bytes, off) < 0) {
+	if (blk_io_pwrite(q->fd, t, bytes, off) < 0) {
 		free(t);
 		return -errno;
 	}
@@ -318,7 +373,7 @@ static int write_l1_copy(struct qcow2 *q, const uint64_t *l1, uint32_t n,
 int qcow2_snapshot_create(struct qcow2 *q, const char *name)
 {
 	struct qcow2_snapshot *s, *ns;
-	uint64_t old_off = q->snaps_offset, old_len = q->snaps_size, id = 0;
+	uint64_t id = 0;
 	struct timespec ts;
 	int64_t l1off = 0;
 	char buf[24];
@@ -330,15 +385,33 @@ int qcow2_snapshot_create(struct qcow2 *q, const char *name)
 	if (strlen(name) > 1000 || q->nr_snaps >= QCOW2_MAX_SNAPSHOTS)
 		return blk_error(
 			EINVAL, "snapshot name too long or too many snapshots");
+	/*
+	 * Order for power cuts: the active tables lose their COPIED flags
+	 * (synced), then the refcounts of everything the snapshot will share
+	 * go up (synced), and only then do the snapshot table and header
+	 * publish the snapshot.  A cut on the way leaves flags clear on
+	 * clusters with refcount 1 (they are copied before a write) or leaked
+	 * refcounts; never an active entry marked COPIED on a cluster whose
+	 * refcount says it is shared (a write in place would change the
+	 * snapshot).
+	 */
 	ret = qcow2_flush_meta(q);
+	if (!ret)
+		ret = clear_copied(q);
+	if (!ret)
+		ret = qcow2_flush_meta(q);
 	if (!ret)
 		ret = qcow2_walk_l1(q, q->l1, q->l1_size, 1);
 	if (!ret)
 		ret = write_l1_copy(q, q->l1, q->l1_size, &l1off);
 	if (!ret)
 		ret = qcow2_flush_meta(q);
-	if (ret < 0)
+	if (ret < 0) {
+		/* e.g. refcounts too narrow: the flags go back as they were */
+		if (!qcow2_fix_copied(q))
+			qcow2_flush_meta(q);
 		return ret;
+	}
 	for (uint32_t i = 0; i < q->nr_snaps; i++)
 		id = MAX(id, strtoull(q->snaps[i].id, NULL, 10));
 	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)id + 1);
@@ -359,16 +432,18 @@ int qcow2_snapshot_create(struct qcow2 *q, const char *name)
 	s->icount = UINT64_MAX;
 	s->extra_len = 24;
 	s->extra = calloc(1, 24);
-	if (!s->id || !s->name || !s->extra)
-		return -ENOMEM;
-	qput64(s->extra + 16, UINT64_MAX);
-	q->nr_snaps++;
-	ret = write_snapshots(q, old_off, old_len);
-	if (!ret)
-		ret = qcow2_fix_copied(q);
-	if (!ret)
-		ret = qcow2_flush_meta(q);
-	return ret;
+	ret = -ENOMEM;
+	if (s->id && s->name && s->extra) {
+		qput64(s->extra + 16, UINT64_MAX);
+		ret = write_snapshots(q, q->nr_snaps + 1, -1);
+	}
+	if (ret < 0) { /* not in the table: the refcounts just leak */
+		free(s->id);
+		free(s->name);
+		free(s->extra);
+		return ret;
+	}
+	return qcow2_flush_meta(q);
 }
 
 static int read_l1(struct qcow2 *q, struct qcow2_snapshot *s, uint64_t **out)
@@ -442,8 +517,8 @@ out:
 int qcow2_snapshot_delete(struct qcow2 *q, const char *name)
 {
 	int i = qcow2_snapshot_find(q, name);
-	uint64_t old_off = q->snaps_offset, old_len = q->snaps_size, *sl1;
 	struct qcow2_snapshot s;
+	uint64_t *sl1;
 	int ret;
 
 	if (i < 0)
@@ -453,14 +528,14 @@ int qcow2_snapshot_delete(struct qcow2 *q, const char *name)
 	ret = read_l1(q, &s, &sl1);
 	if (ret < 0)
 		return ret;
-	memmove(&q->snaps[i], &q->snaps[i + 1],
-		(q->nr_snaps - i - 1) * sizeof(s));
-	q->nr_snaps--;
 	ret = qcow2_flush_meta(q);
 	if (!ret)
-		ret = write_snapshots(q, old_off, old_len);
-	if (!ret)
-		ret = qcow2_walk_l1(q, sl1, s.l1_size, -1);
+		ret = write_snapshots(q, q->nr_snaps, i);
+	if (ret < 0) { /* still in the table, and in q->snaps */
+		free(sl1);
+		return ret;
+	}
+	ret = qcow2_walk_l1(q, sl1, s.l1_size, -1);
 	if (!ret && s.l1_size)
 		ret = qcow2_update_refcount(q, s.l1_offset, s.l1_size * 8ULL,
 					    -1);

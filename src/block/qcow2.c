@@ -28,7 +28,7 @@ int qcow2_write_l1(struct qcow2 *q)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < q->l1_size; i++)
 		qput64(&t[i], q->l1[i]);
-	n = pwrite_full(q->fd, t, q->l1_size * 8ULL, q->l1_offset);
+	n = blk_io_pwrite(q->fd, t, q->l1_size * 8ULL, q->l1_offset);
 	free(t);
 	if (n < 0)
 		return blk_error(-n, "cannot write L1 table of '%s'",
@@ -240,9 +240,9 @@ static int write_fresh(struct qcow2 *q, int64_t host, uint64_t k, uint64_t in,
 	uint64_t end = (uint64_t)host + (k << q->cluster_bits);
 	static const uint8_t zero;
 
-	if (pwrite_full(q->fd, buf, len, host + in) < 0 ||
+	if (blk_io_pwrite(q->fd, buf, len, host + in) < 0 ||
 	    (host + in + len < end &&
-	     pwrite_full(q->fd, &zero, 1, end - 1) < 0))
+	     blk_io_pwrite(q->fd, &zero, 1, end - 1) < 0))
 		return blk_error(errno, "write to '%s' failed", q->b->filename);
 	return 0;
 }
@@ -293,7 +293,7 @@ static int64_t alloc_write(struct qcow2 *q, uint64_t off, const uint8_t *buf,
 		 */
 		qcow2_cache_put(q->l2c, tbl);
 		pthread_mutex_unlock(&q->lock);
-		ret = pwrite_full(q->fd, buf, done, host) < 0 ?
+		ret = blk_io_pwrite(q->fd, buf, done, host) < 0 ?
 			      blk_error(errno, "write to '%s' failed",
 					q->b->filename) :
 			      0;
@@ -332,7 +332,7 @@ static int64_t alloc_write(struct qcow2 *q, uint64_t off, const uint8_t *buf,
 	} else {
 		src = buf;
 	}
-	if (src && pwrite_full(q->fd, src, k << q->cluster_bits, host) < 0) {
+	if (src && blk_io_pwrite(q->fd, src, k << q->cluster_bits, host) < 0) {
 		ret = blk_error(errno, "write to '%s' failed", q->b->filename);
 		goto out;
 	}
@@ -375,9 +375,9 @@ static int qcow2_pwrite(struct blk *b, uint64_t off, const void *buf,
 
 			__atomic_add_fetch(cnt, 1, __ATOMIC_ACQ_REL);
 			pthread_mutex_unlock(&q->lock);
-			w = pwrite_full(q->fd, p, run,
-					(e & QC_OFFSET_MASK) +
-						(off & (q->cs - 1)));
+			w = blk_io_pwrite(q->fd, p, run,
+					  (e & QC_OFFSET_MASK) +
+						  (off & (q->cs - 1)));
 			__atomic_sub_fetch(cnt, 1, __ATOMIC_ACQ_REL);
 			if (w < 0)
 				return blk_error(-w, "write to '%s' failed",
@@ -553,7 +553,7 @@ static int qcow2_pwrite_compressed(struct blk *b, uint64_t off, const void *buf,
 		ret = (int)host;
 		goto put;
 	}
-	if (pwrite_full(q->fd, out, clen, host) < 0) {
+	if (blk_io_pwrite(q->fd, out, clen, host) < 0) {
 		ret = blk_error(errno, "write to '%s' failed", b->filename);
 		goto put;
 	}
@@ -678,10 +678,11 @@ static int prealloc(struct blk *b, const char *mode)
 		ret = qcow2_flush_meta(q);
 	pthread_mutex_unlock(&q->lock);
 	if (!ret && end) {
-		if (strcmp(mode, "metadata") && fallocate(q->fd, 0, 0, end) < 0)
+		if (strcmp(mode, "metadata") &&
+		    blk_io_fallocate(q->fd, 0, 0, end) < 0)
 			ret = blk_error(errno, "cannot preallocate '%s'",
 					b->filename);
-		else if (ftruncate(q->fd, MAX(end, q->host_end)) < 0)
+		else if (blk_io_ftruncate(q->fd, MAX(end, q->host_end)) < 0)
 			ret = -errno;
 	}
 	return ret;

@@ -49,7 +49,7 @@ static int raw_pread(struct blk *b, uint64_t off, void *buf, size_t len)
 
 static int raw_pwrite(struct blk *b, uint64_t off, const void *buf, size_t len)
 {
-	ssize_t n = pwrite_full(b->fd, buf, len, off);
+	ssize_t n = blk_io_pwrite(b->fd, buf, len, off);
 
 	if (n < 0)
 		return blk_error(-n, "write to '%s' failed: %s", b->filename,
@@ -84,10 +84,10 @@ static int raw_pwrite_zeroes(struct blk *b, uint64_t off, uint64_t len,
 			   FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE :
 			   FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
 
-	if (fallocate(b->fd, mode, off, len) == 0)
+	if (blk_io_fallocate(b->fd, mode, off, len) == 0)
 		return 0;
-	if (fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
-		      len) == 0)
+	if (blk_io_fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			     off, len) == 0)
 		return 0;
 	return write_zero_buf(b, off, len);
 }
@@ -107,7 +107,7 @@ static int raw_flush(struct blk *b)
 
 static int raw_truncate(struct blk *b, uint64_t size, bool shrink)
 {
-	if (ftruncate(b->fd, size) < 0)
+	if (blk_io_ftruncate(b->fd, size) < 0)
 		return blk_error(errno, "cannot resize '%s': %s", b->filename,
 				 strerror(errno));
 	b->size = size;
@@ -145,18 +145,19 @@ unknown:
 
 static int raw_create(const char *path, const struct blk_create_opts *o)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int fd =
+		blk_io_open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	const char *pa = o->prealloc ? o->prealloc : "off";
 	int ret = 0;
 
 	if (fd < 0)
 		return blk_error(errno, "cannot create '%s': %s", path,
 				 strerror(errno));
-	if (ftruncate(fd, o->size) < 0) {
+	if (blk_io_ftruncate(fd, o->size) < 0) {
 		ret = blk_error(errno, "cannot size '%s': %s", path,
 				strerror(errno));
 	} else if (!strcmp(pa, "falloc") || !strcmp(pa, "full")) {
-		if (o->size && fallocate(fd, 0, 0, o->size) < 0)
+		if (o->size && blk_io_fallocate(fd, 0, 0, o->size) < 0)
 			ret = blk_error(errno, "cannot preallocate '%s': %s",
 					path, strerror(errno));
 	} else if (strcmp(pa, "off") && strcmp(pa, "metadata")) {

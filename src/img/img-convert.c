@@ -612,7 +612,7 @@ int cmd_rebase(int argc, char **argv)
 	q->backing_fmt = *nb && nf ? strdup(nf) : NULL;
 	if (!ret)
 		ret = qcow2_write_header(q);
-	if (!ret && fdatasync(q->fd) < 0)
+	if (!ret && blk_datasync(q->b) < 0)
 		ret = -errno;
 	pthread_mutex_unlock(&q->lock);
 	if (ret < 0)

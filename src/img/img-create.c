@@ -268,7 +268,7 @@ int cmd_amend(int argc, char **argv)
 		ret = qcow2_flush_meta(q);
 		if (!ret)
 			ret = qcow2_write_header(q);
-		if (!ret && fdatasync(q->fd) < 0)
+		if (!ret && blk_datasync(q->b) < 0)
 			ret = -errno;
 		if (ret < 0)
 			wirt_err("%s", blk_last_error());

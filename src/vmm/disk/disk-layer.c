@@ -19,7 +19,6 @@
 
 #include "block/blk.h"
 #include "block/info.h"
-#include "common/tmpfile.h"
 #include "common/util.h"
 
 #define LAYER_PREFIX "layer-"
@@ -74,6 +73,47 @@ static int read_line(const char *path, char **out)
 }
 
 /*
+ * fsync the directory dir, so that the names created, renamed or removed
+ * in it last. Returns 0, or -errno with why filled.
+ */
+static int sync_dir(const char *dir, char *why, size_t whylen)
+{
+	int r = blk_io_sync_dir(dir);
+
+	if (r)
+		snprintf(why, whylen, "cannot sync the directory '%s': %s", dir,
+			 strerror(-r));
+	return r;
+}
+
+/* sync_dir() of the directory of d's snapshot records and layers. */
+static int sync_layer_dir(const struct disk *d, char *why, size_t whylen)
+{
+	char dir[PATH_MAX];
+
+	if (dir_path(d->opts.path, NULL, dir, sizeof(dir)))
+		return -ENAMETOOLONG;
+	return sync_dir(dir, why, whylen);
+}
+
+/* sync_dir() of the directory that holds the file at path. */
+static int sync_parent(const char *path, char *why, size_t whylen)
+{
+	char dir[PATH_MAX], *slash;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return sync_dir(".", why, whylen);
+	if (slash == dir)
+		slash[1] = 0;
+	else
+		*slash = 0;
+	return sync_dir(dir, why, whylen);
+}
+
+/*
  * Write "text\n" to path.tmp and sync it, ready for put_line_commit().
  * Returns 0, or -errno with why filled.
  */
@@ -85,37 +125,41 @@ static int put_line_tmp(const char *path, const char *text, char *why,
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	fd = tmpfile_create(tmp, 0600);
+	/* whatever is at tmp (left by a crash, or a planted symbolic link)
+	 * goes first: it is never followed or written through */
+	blk_io_unlink(tmp);
+	fd = blk_io_open(tmp,
+			 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			 0600);
 	if (fd < 0)
 		r = fd;
 	else if (write_full(fd, text, strlen(text)) < 0 ||
-		 write_full(fd, "\n", 1) < 0 || fsync(fd))
+		 write_full(fd, "\n", 1) < 0 || blk_io_fsync(fd))
 		r = errno ? -errno : -EIO;
 	if (fd >= 0)
 		close(fd);
 	if (r) {
 		snprintf(why, whylen, "cannot write '%s': %s", tmp,
 			 strerror(-r));
-		unlink(tmp);
+		blk_io_unlink(tmp);
 	}
 	return r;
 }
 
 /*
- * Rename path.tmp to path and sync the directory. Returns 0, or -errno
- * with why filled.
+ * Rename path.tmp to path (the caller syncs the directory when the
+ * order of its renames matters). Returns 0, or -errno with why filled.
  */
 static int put_line_commit(const char *path, char *why, size_t whylen)
 {
 	char tmp[PATH_MAX + 8];
-	int r;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	r = tmpfile_commit(tmp, path);
-	if (r)
-		snprintf(why, whylen, "cannot rename '%s' to '%s': %s", tmp,
-			 path, strerror(-r));
-	return r;
+	if (!blk_io_rename(tmp, path))
+		return 0;
+	snprintf(why, whylen, "cannot rename '%s' to '%s': %s", tmp, path,
+		 strerror(errno));
+	return -errno;
 }
 
 /* Remove path.tmp (a record never committed). */
@@ -124,7 +168,7 @@ static void put_line_drop(const char *path)
 	char tmp[PATH_MAX + 8];
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	unlink(tmp);
+	blk_io_unlink(tmp);
 }
 
 /* Write "text\n" to path atomically. Returns 0 or -errno with why. */
@@ -240,16 +284,21 @@ static int new_overlay(struct disk *d, const char *backing, const char *fmt,
 	int r;
 
 	dir_path(d->opts.path, NULL, dir, sizeof(dir));
-	if (!mkdir(dir, 0700)) {
-		tmpfile_sync_dir(dir); /* its entry in the image's directory */
-	} else if (errno != EEXIST) {
-		r = -errno;
+	r = blk_io_mkdir(dir, 0700);
+	if (r && r != -EEXIST) {
 		snprintf(
 			why, whylen,
 			"'%s': cannot create '%s' for its snapshot overlays: %s (give this user write access to the image's directory)",
-			d->opts.path, dir, strerror(errno));
+			d->opts.path, dir, strerror(-r));
 		return r;
 	}
+	/*
+	 * The directory's name must last before anything in it counts (also
+	 * when it exists: a crash may have left it unsynced).
+	 */
+	r = sync_parent(dir, why, whylen);
+	if (r)
+		return r;
 	r = next_layer(d, out, len, why, whylen);
 	if (r)
 		return r;
@@ -258,8 +307,13 @@ static int new_overlay(struct disk *d, const char *backing, const char *fmt,
 		snprintf(why, whylen,
 			 "'%s': cannot create the overlay '%s': %s",
 			 d->opts.path, out, blk_last_error());
-		unlink(out);
+		blk_io_unlink(out);
+		return r;
 	}
+	/* the overlay's name lasts before a record or 'active' names it */
+	r = sync_dir(dir, why, whylen);
+	if (r)
+		blk_io_unlink(out);
 	return r;
 }
 
@@ -384,7 +438,7 @@ static void collect_layers(struct disk *d)
 		free(f);
 	}
 	for (i = 0; !r && i < s->n; i++)
-		if (!s->needed[i] && unlink(s->path[i]))
+		if (!s->needed[i] && blk_io_unlink(s->path[i]))
 			wirt_warn(
 				"disk '%s': cannot delete the unused layer '%s': %s",
 				d->opts.path, s->path[i], strerror(errno));
@@ -431,12 +485,18 @@ int disk_layer_create(struct disk *d, const char *tag, char *why, size_t whylen)
 	if (r) {
 		put_line_drop(act);
 		put_line_drop(rec);
-		unlink(next);
+		blk_io_unlink(next);
 		return r;
 	}
-	/* the disk runs on next now: a restart must find it */
+	/*
+	 * The disk runs on next now: a restart must find it.  'active' lasts
+	 * before the record does: a record naming the frozen layer while a
+	 * restart would still write that layer would let the snapshot change.
+	 */
 	r = put_line_commit(act, why, whylen);
+	r = r ?: sync_layer_dir(d, why, whylen);
 	r = r ?: put_line_commit(rec, why, whylen);
+	r = r ?: sync_layer_dir(d, why, whylen);
 	if (!r)
 		collect_layers(d); /* a replaced tag's layer may be free now */
 	return r;
@@ -493,7 +553,7 @@ int disk_layer_prepare(struct disk *d, const char *tag, char *why,
 		return r;
 	d->pending = strdup(next);
 	if (!d->pending) {
-		unlink(next);
+		blk_io_unlink(next);
 		snprintf(why, whylen, "out of memory");
 		return -ENOMEM;
 	}
@@ -504,7 +564,7 @@ void disk_layer_unprepare(struct disk *d)
 {
 	if (!d->pending)
 		return;
-	unlink(d->pending);
+	blk_io_unlink(d->pending);
 	free(d->pending);
 	d->pending = NULL;
 }
@@ -531,7 +591,9 @@ int disk_layer_apply(struct disk *d, const char *tag, char *why, size_t whylen)
 	}
 	free(d->pending);
 	d->pending = NULL;
+	/* 'active' lasts before the layers it replaces are deleted */
 	r = put_line_commit(act, why, whylen);
+	r = r ?: sync_layer_dir(d, why, whylen);
 	if (!r)
 		collect_layers(d); /* the overlay left behind */
 	return r;
@@ -540,19 +602,24 @@ int disk_layer_apply(struct disk *d, const char *tag, char *why, size_t whylen)
 int disk_layer_delete(struct disk *d, const char *tag, char *why, size_t whylen)
 {
 	char rec[PATH_MAX];
+	int r;
 
 	if (d->readonly || !d->raw_base ||
 	    record_path(d, tag, rec, sizeof(rec)))
 		return 0;
-	if (unlink(rec)) {
-		if (errno == ENOENT)
-			return 0;
+	r = blk_io_unlink(rec);
+	if (r == -ENOENT)
+		return 0;
+	if (r) {
 		snprintf(why, whylen, "cannot delete '%s': %s", rec,
-			 strerror(errno));
-		return -errno;
+			 strerror(-r));
+		return r;
 	}
-	collect_layers(d);
-	return 0;
+	/* the record is gone for good before its layers are deleted */
+	r = sync_layer_dir(d, why, whylen);
+	if (!r)
+		collect_layers(d);
+	return r;
 }
 
 /* Order snapshots by date, then name. */

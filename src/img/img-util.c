@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* wirt-img: helpers shared by the commands (opening, sizes, JSON, options). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "img/img.h"
+
+struct blk *img_open(const char *path, const char *fmt, unsigned flags)
+{
+	struct blk *b;
+	int ret = blk_open(&b, path, fmt, flags);
+
+	if (ret < 0) {
+		wirt_err("%s", blk_last_error());
+		return NULL;
+	}
+	return b;
+}
+
+void img_size_str(uint64_t v, char *out, size_t len)
+{
+	static const char *u[] = {
+		"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"
+	};
+	double d = v;
+	unsigned i = 0;
+
+	while (d >= 1024 && i + 1 < ARRAY_SIZE(u)) {
+		d /= 1024;
+		i++;
+	}
+	snprintf(out, len, "%0.3g %s", d, u[i]);
+}
+
+void img_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+void img_progress(bool on, uint64_t done, uint64_t total)
+{
+	if (!on)
+		return;
+	printf("    (%.2f/100%%)\r", total ? 100.0 * done / total : 100.0);
+	if (done >= total)
+		printf("\n");
+	fflush(stdout);
+}
+
+static int opt_bool(const char *v, bool *out)
+{
+	if (!strcmp(v, "on") || !strcmp(v, "true"))
+		*out = true;
+	else if (!strcmp(v, "off") || !strcmp(v, "false"))
+		*out = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int img_parse_create_opts(char *s, struct blk_create_opts *o)
+{
+	char *save = NULL, *kv;
+
+	for (kv = strtok_r(s, ",", &save); kv;
+	     kv = strtok_r(NULL, ",", &save)) {
+		char *v = strchr(kv, '=');
+		uint64_t n;
+
+		if (!v) {
+			wirt_err("option '%s' needs a value (name=value)", kv);
+			return -EINVAL;
+		}
+		*v++ = 0;
+		if (!strcmp(kv, "cluster_size")) {
+			if (parse_size(v, &n) < 0 || n > 2 * MiB) {
+				wirt_err("bad cluster_size '%s'", v);
+				return -EINVAL;
+			}
+			o->cluster_size = n;
+		} else if (!strcmp(kv, "compat")) {
+			if (!strcmp(v, "0.10") || !strcmp(v, "v2"))
+				o->compat = 2;
+			else if (!strcmp(v, "1.1") || !strcmp(v, "v3"))
+				o->compat = 3;
+			else {
+				wirt_err("bad compat '%s' (use 0.10 or 1.1)",
+					 v);
+				return -EINVAL;
+			}
+		} else if (!strcmp(kv, "lazy_refcounts")) {
+			if (opt_bool(v, &o->lazy_refcounts) < 0) {
+				wirt_err("bad lazy_refcounts '%s' (on/off)", v);
+				return -EINVAL;
+			}
+		} else if (!strcmp(kv, "preallocation")) {
+			o->prealloc = v;
+		} else if (!strcmp(kv, "backing_file")) {
+			o->backing_file = v;
+		} else if (!strcmp(kv, "backing_fmt")) {
+			o->backing_fmt = v;
+		} else if (!strcmp(kv, "compression_type")) {
+			if (!strcmp(v, "zlib"))
+				o->compression_type = 0;
+			else if (!strcmp(v, "zstd"))
+				o->compression_type = 1;
+			else {
+				wirt_err(
+					"bad compression_type '%s' (zlib, zstd)",
+					v);
+				return -EINVAL;
+			}
+		} else if (!strcmp(kv, "size")) {
+			if (parse_size(v, &o->size) < 0) {
+				wirt_err("bad size '%s'", v);
+				return -EINVAL;
+			}
+		} else if (!strcmp(kv, "refcount_bits")) {
+			if (strcmp(v, "16")) {
+				wirt_err("refcount_bits=%s: only 16 is written",
+					 v);
+				return -EINVAL;
+			}
+		} else {
+			wirt_err(
+				"unknown option '%s' (cluster_size, compat, lazy_refcounts, preallocation, backing_file, backing_fmt, compression_type)",
+				kv);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
