@@ -241,7 +241,8 @@ static int do_dominfo(struct ctx *c)
 	       "Persistent:", yes(r, "persistent") ? "yes" : "no");
 	printf("%-15s %s\n",
 	       "Autostart:", yes(r, "autostart") ? "enable" : "disable");
-	printf("%-15s %s\n", "Managed save:", "no");
+	printf("%-15s %s\n",
+	       "Managed save:", yes(r, "managed_save") ? "yes" : "no");
 	printf("%-15s %s\n", "Security model:", "none");
 	printf("%-15s %s\n\n", "Security DOI:", "0");
 	json_object_put(r);
@@ -478,6 +479,68 @@ static int do_shutdown_all(struct ctx *c)
 	return 0;
 }
 
+static int do_save(struct ctx *c)
+{
+	struct json_object *a = dom_args(c), *r;
+	char path[4096];
+
+	if (c->cl.npos < 2) {
+		json_object_put(a);
+		fprintf(stderr,
+			"error: command 'save' requires <file> option\n");
+		return 1;
+	}
+	if (c->cl.pos[1][0] != '/' && getcwd(path, sizeof(path)))
+		snprintf(path + strlen(path), sizeof(path) - strlen(path),
+			 "/%s", c->cl.pos[1]);
+	else
+		snprintf(path, sizeof(path), "%s", c->cl.pos[1]);
+	json_object_object_add(a, "file", json_object_new_string(path));
+	r = call(c, "save", a, NULL);
+	if (!r)
+		return 1;
+	printf("\nDomain '%s' saved to %s\n\n", c->cl.pos[0], c->cl.pos[1]);
+	json_object_put(r);
+	return 0;
+}
+
+static int do_restore(struct ctx *c)
+{
+	struct json_object *a = json_object_new_object(), *r;
+	char path[4096];
+
+	if (c->cl.pos[0][0] != '/' && getcwd(path, sizeof(path)))
+		snprintf(path + strlen(path), sizeof(path) - strlen(path),
+			 "/%s", c->cl.pos[0]);
+	else
+		snprintf(path, sizeof(path), "%s", c->cl.pos[0]);
+	json_object_object_add(a, "file", json_object_new_string(path));
+	r = call(c, "restore", a, NULL);
+	if (!r)
+		return 1;
+	printf("Domain restored from %s\n\n", c->cl.pos[0]);
+	json_object_put(r);
+	return 0;
+}
+
+static int do_managedsave(struct ctx *c)
+{
+	struct json_object *a = dom_args(c), *r;
+	bool rm = !strcmp(c->cmd, "managedsave-remove");
+
+	json_object_object_add(a, "remove", json_object_new_boolean(rm));
+	r = call(c, "managedsave", a, NULL);
+	if (!r)
+		return 1;
+	if (rm)
+		printf("Removed managedsave image for domain '%s'\n\n",
+		       c->cl.pos[0]);
+	else
+		printf("\nDomain '%s' state saved by wirtd\n\n", c->cl.pos[0]);
+	json_object_put(r);
+	return 0;
+}
+
 static const struct command {
 	const char *name;
 	int (*fn)(struct ctx *c);
@@ -514,6 +577,13 @@ static const struct command {
 	{ "console", do_console_named, 1, "force safe",
 	  "connect to the serial console" },
 	{ "domstats", do_domstats, -1, "", "domain statistics" },
+	{ "save", do_save, 2, "",
+	  "save a running domain's state to a file (and stop it)" },
+	{ "restore", do_restore, 1, "", "restore a domain saved with save" },
+	{ "managedsave", do_managedsave, 1, "",
+	  "save a domain's state; its next start restores it" },
+	{ "managedsave-remove", do_managedsave, 1, "",
+	  "drop a domain's managed save" },
 	{ "domblklist", do_domblklist, 1, "details",
 	  "list the domain's disks" },
 	{ "domiflist", do_domiflist, 1, "", "list the domain's interfaces" },

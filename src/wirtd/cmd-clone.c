@@ -268,3 +268,123 @@ struct json_object *cmd_vol_create(struct json_object *args, struct cmd_ctx *c)
 	json_object_object_add(ret, "path", json_object_new_string(path));
 	return ret;
 }
+
+/* save_xml - the definition beside a save file, FILE.xml, for restore. */
+static int save_xml(struct vmrec *vm, const char *file, struct cmd_ctx *c)
+{
+	char path[PATH_MAX], *xml = domain_format(vm->def);
+	int r = -ENOMEM;
+
+	if (xml &&
+	    snprintf(path, sizeof(path), "%s.xml", file) < (int)sizeof(path))
+		r = store_write(path, xml, strlen(xml), 0600);
+	free(xml);
+	if (r)
+		snprintf(c->err, c->errlen, "cannot write '%s.xml': %s", file,
+			 strerror(-r));
+	return r;
+}
+
+struct json_object *cmd_save(struct json_object *args, struct cmd_ctx *c)
+{
+	const char *file = arg_str(args, "file");
+	struct vmrec *vm;
+	char path[PATH_MAX];
+	int r;
+
+	if (!file || !realpath(file, path)) {
+		/* the file need not exist yet: its directory must */
+		if (!file ||
+		    snprintf(path, sizeof(path), "%s", file) >=
+			    (int)sizeof(path) ||
+		    path[0] != '/') {
+			snprintf(c->err, c->errlen,
+				 "give the save file as an absolute path");
+			return NULL;
+		}
+	}
+	vm = lock_vm(args, c);
+	if (!vm)
+		return NULL;
+	r = save_xml(vm, path, c);
+	if (!r)
+		r = vm_save(vm, path, c->err, c->errlen);
+	pthread_mutex_unlock(&vm->lock);
+	return r ? NULL : ok();
+}
+
+struct json_object *cmd_managedsave(struct json_object *args, struct cmd_ctx *c)
+{
+	struct vmrec *vm = lock_vm(args, c);
+	char path[PATH_MAX];
+	int r;
+
+	if (!vm)
+		return NULL;
+	r = managed_save_path(vm, path, sizeof(path));
+	if (!r && arg_bool(args, "remove")) {
+		if (unlink(path)) {
+			snprintf(
+				c->err, c->errlen,
+				"Requested operation is not valid: domain has no managed save image");
+			r = -ENOENT;
+		}
+	} else if (!r) {
+		if (!vm->persistent) {
+			snprintf(
+				c->err, c->errlen,
+				"Requested operation is not valid: cannot do managed save for transient domain");
+			r = -EINVAL;
+		} else {
+			r = vm_save(vm, path, c->err, c->errlen);
+		}
+	}
+	pthread_mutex_unlock(&vm->lock);
+	return r ? NULL : ok();
+}
+
+struct json_object *cmd_restore(struct json_object *args, struct cmd_ctx *c)
+{
+	const char *file = arg_str(args, "file");
+	char path[PATH_MAX], *xml;
+	struct json_object *o;
+	struct domain *d;
+	struct vmrec *vm;
+	size_t len;
+	int r;
+
+	if (!file ||
+	    snprintf(path, sizeof(path), "%s.xml", file) >= (int)sizeof(path) ||
+	    store_read(path, &xml, &len, DOMAIN_XML_MAX)) {
+		snprintf(
+			c->err, c->errlen,
+			"'%s' is not a save made by wirt save ('%s.xml' is missing)",
+			file ? file : "", file ? file : "");
+		return NULL;
+	}
+	r = domain_parse(xml, len, path, &d, c->err, c->errlen);
+	free(xml);
+	if (r)
+		return NULL;
+	vm = vmtab_find(domain_def(d)->name);
+	if (!vm || !vm->name[0]) {
+		vm = vmtab_add(domain_def(d)->name, d);
+		if (!vm) {
+			domain_free(d);
+			return NULL;
+		}
+	} else {
+		domain_free(d);
+	}
+	pthread_mutex_lock(&vm->lock);
+	snprintf(vm->incoming, sizeof(vm->incoming), "%s", file);
+	r = vm_start(vm, NULL, c->err, c->errlen);
+	if (r && !vm->persistent)
+		vmtab_remove(vm);
+	o = r ? NULL : json_object_new_object();
+	if (o)
+		json_object_object_add(o, "name",
+				       json_object_new_string(vm->name));
+	pthread_mutex_unlock(&vm->lock);
+	return o;
+}

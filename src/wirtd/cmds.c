@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -124,6 +125,7 @@ static struct json_object *cmd_dominfo(struct json_object *args,
 	struct vmrec *vm = lock_vm(args, c);
 	const struct dom_def *d;
 	struct json_object *o;
+	char path[PATH_MAX];
 
 	if (!vm)
 		return NULL;
@@ -137,6 +139,11 @@ static struct json_object *cmd_dominfo(struct json_object *args,
 			       json_object_new_uint64(d->memory_kib));
 	json_object_object_add(o, "used_memory_kib",
 			       json_object_new_uint64(current_kib(vm, c)));
+	json_object_object_add(
+		o, "managed_save",
+		json_object_new_boolean(
+			!managed_save_path(vm, path, sizeof(path)) &&
+			!access(path, F_OK)));
 	pthread_mutex_unlock(&vm->lock);
 	return o;
 }
@@ -175,6 +182,9 @@ static const struct cmd {
 	{ "setmem", false, cmd_setmem },
 	{ "clone", false, cmd_clone },
 	{ "vol_create", false, cmd_vol_create },
+	{ "save", false, cmd_save },
+	{ "restore", false, cmd_restore },
+	{ "managedsave", false, cmd_managedsave },
 	{ "define", false, cmd_define },
 	{ "undefine", false, cmd_undefine },
 	{ "create", false, cmd_create },

@@ -118,7 +118,8 @@ static int console_args(struct vmargs *a, const struct dom_def *def,
 
 int vmargs_build(struct vmargs *a, const char *vmm, const char *name,
 		 const struct dom_def *def, const char *qmp,
-		 const char *console, char *err, size_t errlen)
+		 const char *console, const char *incoming, char *err,
+		 size_t errlen)
 {
 	unsigned int i;
 	int r;
@@ -147,6 +148,8 @@ int vmargs_build(struct vmargs *a, const char *vmm, const char *name,
 		r = add(a, "--balloon");
 	if (!r)
 		r = console_args(a, def, console);
+	if (!r && incoming)
+		r = add(a, "--incoming") || add(a, "file:%s", incoming);
 	if (r == -ENOMEM)
 		snprintf(err, errlen, "out of memory");
 	if (r)

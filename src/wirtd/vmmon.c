@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -98,7 +100,8 @@ static bool wait_exit(int pidfd, int ms)
  * status file gone, a transient VM forgotten. */
 static void vm_stopped(struct vmrec *vm)
 {
-	int reason = vm->destroying    ? R_DESTROYED :
+	int reason = vm->saving	       ? R_SAVED :
+		     vm->destroying    ? R_DESTROYED :
 		     vm->crash_seen    ? R_CRASHED :
 		     vm->shutdown_seen ? R_SHUTDOWN :
 					 R_CRASHED;
@@ -114,7 +117,7 @@ static void vm_stopped(struct vmrec *vm)
 	vm->id = -1;
 	vm->run_gen++;
 	vm->destroying = vm->shutdown_seen = vm->crash_seen = false;
-	vm->reboot_pending = false;
+	vm->saving = vm->reboot_pending = false;
 	store_remove_status(vm);
 	if (again && vm_start(vm, NULL, err, sizeof(err)))
 		wirt_err("restarting '%s' after its shutdown: %s", vm->name,
@@ -320,4 +323,81 @@ void vm_reconnect(struct vmrec *vm)
 	}
 	json_object_put(st);
 	store_save_status(vm);
+}
+
+int managed_save_path(const struct vmrec *vm, char *buf, size_t len)
+{
+	char dir[PATH_MAX];
+
+	if (path_of(dir, sizeof(dir), W->paths.lib, "save", ""))
+		return -ENAMETOOLONG;
+	mkdir(dir, 0700);
+	return path_of(buf, len, dir, vm->name, ".save");
+}
+
+/* migrate_done - poll query-migrate until the save ended (10 min at most).
+ * Returns 0 when it completed, else -EIO with err set. */
+static int migrate_done(struct vmrec *vm, char *err, size_t errlen)
+{
+	struct timespec d = { 0, 20 * 1000 * 1000 };
+	struct json_object *r, *st;
+	const char *s;
+	int i;
+
+	for (i = 0; i < 30000; i++) {
+		r = NULL;
+		if (vm_qmp(vm, "query-migrate", NULL, &r, err, errlen))
+			return -EIO;
+		s = json_object_object_get_ex(r, "status", &st) ?
+			    json_object_get_string(st) :
+			    "";
+		if (!strcmp(s, "completed")) {
+			json_object_put(r);
+			return 0;
+		}
+		if (!strcmp(s, "failed") || !strcmp(s, "cancelled")) {
+			snprintf(err, errlen, "saving '%s' %s (see its log)",
+				 vm->name, s);
+			json_object_put(r);
+			return -EIO;
+		}
+		json_object_put(r);
+		nanosleep(&d, NULL);
+	}
+	snprintf(err, errlen, "saving '%s' did not end in 10 minutes",
+		 vm->name);
+	return -ETIMEDOUT;
+}
+
+int vm_save(struct vmrec *vm, const char *path, char *err, size_t errlen)
+{
+	struct json_object *a = json_object_new_object();
+	char uri[PATH_MAX + 8];
+	int pidfd, r;
+
+	if (vm->state != VM_RUNNING && vm->state != VM_PAUSED) {
+		json_object_put(a);
+		snprintf(
+			err, errlen,
+			"Requested operation is not valid: domain is not running");
+		return -EINVAL;
+	}
+	snprintf(uri, sizeof(uri), "file:%s", path);
+	json_object_object_add(a, "uri", json_object_new_string(uri));
+	r = vm_qmp(vm, "migrate", a, NULL, err, errlen);
+	if (!r)
+		r = migrate_done(vm, err, errlen);
+	if (r) {
+		vm_qmp(vm, "cont", NULL, NULL, err, errlen); /* it goes on */
+		return r;
+	}
+	pidfd = (int)syscall(SYS_pidfd_open, vm->pid, 0);
+	vm_qmp(vm, "quit", NULL, NULL, err, errlen);
+	if (pidfd >= 0) {
+		wait_exit(pidfd, 30000);
+		close(pidfd);
+	}
+	vm->saving = true;
+	vm_stopped(vm);
+	return 0;
 }

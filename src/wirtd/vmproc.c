@@ -209,13 +209,14 @@ static int prepare_paths(struct vmrec *vm, char *err, size_t errlen)
 	return 0;
 }
 
+static int start_process(struct vmrec *vm, struct json_object *warnings,
+			 char *err, size_t errlen);
+
 int vm_start(struct vmrec *vm, struct json_object *warnings, char *err,
 	     size_t errlen)
 {
-	struct vmargs a;
-	char tail[512];
-	int logfd, r;
-	pid_t pid;
+	char managed[PATH_MAX] = "";
+	int r;
 
 	if (vm->state == VM_RUNNING || vm->state == VM_PAUSED) {
 		snprintf(
@@ -223,12 +224,34 @@ int vm_start(struct vmrec *vm, struct json_object *warnings, char *err,
 			"Requested operation is not valid: domain is already running");
 		return -EBUSY;
 	}
+	/* a managed save is restored by the next start */
+	if (!vm->incoming[0] &&
+	    !managed_save_path(vm, managed, sizeof(managed)) &&
+	    !access(managed, F_OK))
+		snprintf(vm->incoming, sizeof(vm->incoming), "%s", managed);
+	r = start_process(vm, warnings, err, errlen);
+	if (!r && !strcmp(vm->incoming, managed))
+		unlink(managed);
+	vm->incoming[0] = '\0';
+	return r;
+}
+
+/* start_process - vm_start() without the managed-save handling. */
+static int start_process(struct vmrec *vm, struct json_object *warnings,
+			 char *err, size_t errlen)
+{
+	struct vmargs a;
+	char tail[512];
+	int logfd, r;
+	pid_t pid;
+
 	r = refuse(vm, warnings, err, errlen);
 	if (!r)
 		r = prepare_paths(vm, err, errlen);
 	if (!r)
 		r = vmargs_build(&a, W->paths.vmm, vm->name,
-				 domain_def(vm->def), vm->qmp, vm->console, err,
+				 domain_def(vm->def), vm->qmp, vm->console,
+				 vm->incoming[0] ? vm->incoming : NULL, err,
 				 errlen);
 	if (r)
 		return r;
@@ -248,6 +271,10 @@ int vm_start(struct vmrec *vm, struct json_object *warnings, char *err,
 		return pid;
 	}
 	r = vmmon_adopt(vm, pid, true, err, errlen);
+	if (!r && vm->incoming[0]) {
+		vm->reason = R_RESTORED;
+		store_save_status(vm);
+	}
 	if (r) {
 		kill(pid, SIGKILL);
 		log_tail(vm, tail, sizeof(tail));

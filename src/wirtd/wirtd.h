@@ -47,6 +47,7 @@ enum vm_reason {
 	R_UNKNOWN = 0,
 	/* running */
 	R_BOOTED = 1,
+	R_RESTORED = 3,
 	R_UNPAUSED = 6,
 	/* paused */
 	R_USER = 1,
@@ -54,6 +55,7 @@ enum vm_reason {
 	R_SHUTDOWN = 1,
 	R_DESTROYED = 2,
 	R_CRASHED = 3,
+	R_SAVED = 5,
 	R_FAILED = 6,
 };
 
@@ -72,6 +74,8 @@ struct vmrec {
 	bool destroying, shutdown_seen, crash_seen;
 	bool reboot_pending; /* start again once the guest is off */
 	const void *console_owner; /* the connection holding the console */
+	bool saving; /* stopped by a save: shut off (saved) */
+	char incoming[PATH_MAX]; /* the next start restores this file */
 	char qmp[108], console[108];
 	struct vmrec *next;
 };
@@ -122,6 +126,13 @@ const char *vm_reason_name(enum vm_state s, int reason);
 int vm_start(struct vmrec *vm, struct json_object *warnings, char *err,
 	     size_t errlen);
 int vm_destroy(struct vmrec *vm, char *err, size_t errlen);
+/*
+ * vm_save - save the running vm to path (QMP migrate to a file, then the
+ * process ends): shut off (saved). Returns 0 or -errno with err set.
+ */
+int vm_save(struct vmrec *vm, const char *path, char *err, size_t errlen);
+/* managed_save_path - LIB/save/NAME.save of vm into buf. */
+int managed_save_path(const struct vmrec *vm, char *buf, size_t len);
 /* vm_qmp - run one QMP command on vm's socket; *ret (may be NULL) gets
  * the "return" value. Returns 0 or -errno with err set. */
 int vm_qmp(struct vmrec *vm, const char *cmd, struct json_object *args,
