@@ -113,6 +113,7 @@ static int view_nic(struct domain *d, xmlNodePtr n, char *err, size_t errlen)
 			 DOM_NIC_OTHER);
 	k->model = dom_prop(dom_child(n, "model"), "type");
 	k->target = dom_prop(dom_child(n, "target"), "dev");
+	k->driver = dom_prop(dom_child(n, "driver"), "name");
 	k->mac = dom_prop(mac, "address");
 	if (mac && (!k->mac || !valid_mac(k->mac)))
 		return dom_fail(

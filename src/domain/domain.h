@@ -72,6 +72,7 @@ struct dom_nic {
 	const char *model; /* "virtio"; NULL when absent */
 	const char *mac; /* 52:54:00:xx:xx:xx after normalization */
 	const char *target; /* tap name for ethernet; NULL when absent */
+	const char *driver; /* <driver name=...>: "vhost", "qemu" or NULL */
 	int line;
 };
 

@@ -25,6 +25,7 @@ enum {
 	OPT_API_SOCKET,
 	OPT_INCOMING,
 	OPT_TRUST_SAVED_CONFIG,
+	OPT_PAUSED,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -45,6 +46,7 @@ static const struct option long_opts[] = {
 	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
 	{ "incoming", required_argument, NULL, OPT_INCOMING },
 	{ "trust-saved-config", no_argument, NULL, OPT_TRUST_SAVED_CONFIG },
+	{ "paused", no_argument, NULL, OPT_PAUSED },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -56,7 +58,7 @@ const char *vmm_usage(void)
 	       "                [--memory SIZE] [--console stdio|file=PATH|socket=PATH|none]\n"
 	       "                [--name NAME] [--no-reboot] [--disk SPEC]... [--net SPEC]...\n"
 	       "                [--rng] [--balloon[=deflate-on-oom=on]] [--api-socket PATH]\n"
-	       "                [--incoming file:PATH [--trust-saved-config]]\n"
+	       "                [--incoming file:PATH [--trust-saved-config]] [--paused]\n"
 	       "\n"
 	       "Boots a Linux bzImage on KVM without firmware.\n"
 	       "  --kernel PATH     bzImage to boot (boot protocol 2.06 or later, 64-bit)\n"
@@ -86,6 +88,7 @@ const char *vmm_usage(void)
 	       "                    be given again: --kernel, --initrd and, when it has a\n"
 	       "                    disk or network device, every device option in order\n"
 	       "                    (given options must match the saved ones)\n"
+	       "  --paused          start with the vCPUs stopped until QMP cont\n"
 	       "  --trust-saved-config  with --incoming: let the state file choose the\n"
 	       "                    kernel, initrd, disks and networks itself (only for\n"
 	       "                    a file you trust: it decides what the VM opens)\n"
@@ -99,8 +102,9 @@ static int add_vdev(struct vmm_config *cfg, enum vdev_kind kind,
 		    const char *spec)
 {
 	if (cfg->nvdevs == VMM_MAX_VDEVS) {
-		wirt_err("too many devices: at most %d --disk/--net/--rng in all",
-			 VMM_MAX_VDEVS);
+		wirt_err(
+			"too many devices: at most %d --disk/--net/--rng in all",
+			VMM_MAX_VDEVS);
 		return -E2BIG;
 	}
 	cfg->vdevs[cfg->nvdevs++] = (struct vdev_spec){ kind, spec };
@@ -125,8 +129,9 @@ static int parse_one(int opt, const char *arg, struct vmm_config *cfg)
 		return 0;
 	case OPT_NAME:
 		if (!*arg || strlen(arg) > 64 || strchr(arg, '/')) {
-			wirt_err("--name '%s': use 1 to 64 characters without '/'",
-				 arg);
+			wirt_err(
+				"--name '%s': use 1 to 64 characters without '/'",
+				arg);
 			return -EINVAL;
 		}
 		cfg->name = arg;
@@ -137,8 +142,9 @@ static int parse_one(int opt, const char *arg, struct vmm_config *cfg)
 	case OPT_CPUS:
 		r = parse_uint(arg, 1, VMM_MAX_CPUS, &v);
 		if (r) {
-			wirt_err("--cpus '%s': give a whole number from 1 to %d",
-				 arg, VMM_MAX_CPUS);
+			wirt_err(
+				"--cpus '%s': give a whole number from 1 to %d",
+				arg, VMM_MAX_CPUS);
 			return -EINVAL;
 		}
 		cfg->cpus = v;
@@ -146,8 +152,9 @@ static int parse_one(int opt, const char *arg, struct vmm_config *cfg)
 	case OPT_MEMORY:
 		r = parse_size(arg, &v);
 		if (r || v == 0) {
-			wirt_err("--memory '%s': give a size such as 512M, 2G or a byte count",
-				 arg);
+			wirt_err(
+				"--memory '%s': give a size such as 512M, 2G or a byte count",
+				arg);
 			return -EINVAL;
 		}
 		if (v & 0xfff) {
@@ -159,15 +166,17 @@ static int parse_one(int opt, const char *arg, struct vmm_config *cfg)
 		return 0;
 	case OPT_API_SOCKET:
 		if (!*arg) {
-			wirt_err("--api-socket: give the path of the socket to create");
+			wirt_err(
+				"--api-socket: give the path of the socket to create");
 			return -EINVAL;
 		}
 		cfg->api_socket = arg;
 		return 0;
 	case OPT_INCOMING:
 		if (strncmp(arg, "file:", 5) || !arg[5]) {
-			wirt_err("--incoming '%s': only file:PATH is supported (a file written by QMP migrate)",
-				 arg);
+			wirt_err(
+				"--incoming '%s': only file:PATH is supported (a file written by QMP migrate)",
+				arg);
 			return -EINVAL;
 		}
 		cfg->incoming = arg + 5;
@@ -175,12 +184,16 @@ static int parse_one(int opt, const char *arg, struct vmm_config *cfg)
 	case OPT_TRUST_SAVED_CONFIG:
 		cfg->trust_saved_config = true;
 		return 0;
+	case OPT_PAUSED:
+		cfg->start_paused = true;
+		return 0;
 	case OPT_DISK:
 	case OPT_NET:
 	case OPT_RNG:
-		return add_vdev(cfg, opt == OPT_DISK ? VDEV_DISK :
-				     opt == OPT_NET  ? VDEV_NET :
-						       VDEV_RNG,
+		return add_vdev(cfg,
+				opt == OPT_DISK ? VDEV_DISK :
+				opt == OPT_NET	? VDEV_NET :
+						  VDEV_RNG,
 				opt == OPT_RNG ? "" : arg);
 	case OPT_BALLOON:
 		return add_vdev(cfg, VDEV_BALLOON, arg ? arg : "");
@@ -225,11 +238,13 @@ int vmm_parse_args(int argc, char **argv, struct vmm_config *cfg)
 		}
 		if (opt == '?' || opt == ':') {
 			if (optopt)
-				wirt_err("option '%s' needs a value (see wirt-vmm --help)",
-					 argv[optind - 1]);
+				wirt_err(
+					"option '%s' needs a value (see wirt-vmm --help)",
+					argv[optind - 1]);
 			else
-				wirt_err("unknown option '%s' (see wirt-vmm --help)",
-					 argv[optind - 1]);
+				wirt_err(
+					"unknown option '%s' (see wirt-vmm --help)",
+					argv[optind - 1]);
 			return OPTS_ERROR;
 		}
 		if (parse_one(opt, optarg, cfg))
@@ -241,11 +256,13 @@ int vmm_parse_args(int argc, char **argv, struct vmm_config *cfg)
 		return OPTS_ERROR;
 	}
 	if (cfg->trust_saved_config && !cfg->incoming) {
-		wirt_err("--trust-saved-config applies to a restore only: give --incoming file:PATH too or leave it out");
+		wirt_err(
+			"--trust-saved-config applies to a restore only: give --incoming file:PATH too or leave it out");
 		return OPTS_ERROR;
 	}
 	if (!cfg->kernel && !cfg->incoming) {
-		wirt_err("no kernel given: use --kernel PATH (see wirt-vmm --help)");
+		wirt_err(
+			"no kernel given: use --kernel PATH (see wirt-vmm --help)");
 		return OPTS_ERROR;
 	}
 	return OPTS_RUN;

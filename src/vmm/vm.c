@@ -612,6 +612,10 @@ static int boot_once(struct vm *vm)
 			return r;
 		vm_pause_hold_clock(vm); /* a stopped VM stays stopped */
 	}
+	if (vm->cfg->start_paused && !vm->booted)
+		vm_pause(
+			vm); /* no vCPU runs: they park before their first entry */
+	vm->booted = true;
 	for (i = 0; i < vm->ncpus; i++) {
 		r = vcpu_start(&vm->vcpus[i]);
 		if (r) {

@@ -42,6 +42,7 @@ struct vmm_config {
 	const char *api_socket; /* --api-socket PATH: QMP control socket */
 	const char *incoming; /* --incoming file:PATH: restore saved state */
 	bool trust_saved_config; /* --trust-saved-config: its host files too */
+	bool start_paused; /* --paused: vCPUs wait for QMP cont */
 };
 
 enum opts_result {

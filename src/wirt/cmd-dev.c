@@ -288,3 +288,27 @@ int do_edit(struct ctx *c)
 	free(now);
 	return rc;
 }
+
+int do_domifstat(struct ctx *c)
+{
+	static const char *const keys[][2] = {
+		{ "rx_bytes", "rx.bytes" }, { "rx_packets", "rx.pkts" },
+		{ "rx_errs", "rx.errs" },   { "rx_drop", "rx.drop" },
+		{ "tx_bytes", "tx.bytes" }, { "tx_packets", "tx.pkts" },
+		{ "tx_errs", "tx.errs" },   { "tx_drop", "tx.drop" },
+	};
+	struct json_object *a = dom_args(c), *r;
+	size_t k;
+
+	json_object_object_add(a, "interface",
+			       json_object_new_string(c->cl.pos[1]));
+	r = call(c, "ifstats", a, NULL);
+	if (!r)
+		return 1;
+	for (k = 0; k < ARRAY_SIZE(keys); k++)
+		printf("%s %s %lld\n", str(r, "interface"), keys[k][0],
+		       num(r, keys[k][1]));
+	putchar('\n');
+	json_object_put(r);
+	return 0;
+}

@@ -391,7 +391,11 @@ int do_console_named(struct ctx *c)
 
 static int do_start(struct ctx *c)
 {
-	struct json_object *r = call(c, "start", dom_args(c), NULL);
+	struct json_object *a = dom_args(c), *r;
+
+	json_object_object_add(a, "paused",
+			       json_object_new_boolean(flag(c, "paused")));
+	r = call(c, "start", a, NULL);
 
 	if (!r)
 		return 1;
@@ -556,7 +560,7 @@ static const struct command {
 	  "create (start) a transient domain from an XML file" },
 	{ "undefine", do_undefine, 1, "remove-all-storage",
 	  "undefine a domain" },
-	{ "start", do_start, 1, "console", "start a defined domain" },
+	{ "start", do_start, 1, "console paused", "start a defined domain" },
 	{ "shutdown", do_shutdown, 1, "",
 	  "gracefully shut down a domain (ACPI)" },
 	{ "reboot", do_reboot, 1, "",
@@ -588,6 +592,7 @@ static const struct command {
 	  "list the domain's disks" },
 	{ "domiflist", do_domiflist, 1, "", "list the domain's interfaces" },
 	{ "domblkstat", do_domblkstat, 1, "", "disk counters" },
+	{ "domifstat", do_domifstat, 2, "", "interface counters (a tap's)" },
 	{ "dommemstat", do_dommemstat, 1, "", "memory statistics (balloon)" },
 	{ "setmem", do_setmem, 2, "live current",
 	  "set the balloon's target (KiB, or 512M)" },

@@ -49,6 +49,7 @@ int do_nodeinfo(struct ctx *c);
 int do_domblklist(struct ctx *c);
 int do_domiflist(struct ctx *c);
 int do_domblkstat(struct ctx *c);
+int do_domifstat(struct ctx *c);
 int do_dommemstat(struct ctx *c);
 int do_setmem(struct ctx *c);
 int do_edit(struct ctx *c);

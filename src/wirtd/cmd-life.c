@@ -183,6 +183,7 @@ struct json_object *cmd_start(struct json_object *args, struct cmd_ctx *c)
 
 	if (!vm)
 		return NULL;
+	vm->start_paused = arg_bool(args, "paused");
 	o = start_locked(vm, c);
 	pthread_mutex_unlock(&vm->lock);
 	return o;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <json-c/json.h>
@@ -107,6 +108,92 @@ static void block_stats(struct vmrec *vm, struct json_object *a)
 	json_object_put(r);
 }
 
+/* sysfs_stat - /sys/class/net/IF/statistics/NAME, or 0. */
+static uint64_t sysfs_stat(const char *ifname, const char *name)
+{
+	char path[256];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", ifname,
+		 name);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%llu", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
+/* The guest's view of a tap's counters: what the tap sends (tx) the guest
+ * receives (rx), as libvirt reports them. */
+static const char *const net_keys[][2] = {
+	{ "rx.bytes", "tx_bytes" }, { "rx.pkts", "tx_packets" },
+	{ "rx.errs", "tx_errors" }, { "rx.drop", "tx_dropped" },
+	{ "tx.bytes", "rx_bytes" }, { "tx.pkts", "rx_packets" },
+	{ "tx.errs", "rx_errors" }, { "tx.drop", "rx_dropped" },
+};
+
+/* net_stats - net.N.* for each interface with a host tap (running VM). */
+static void net_stats(struct vmrec *vm, struct json_object *a)
+{
+	const struct dom_def *d = domain_def(vm->def);
+	unsigned int i, n = 0, k;
+	char key[64];
+
+	for (i = 0; i < d->nnics; i++)
+		n += d->nics[i].target != NULL;
+	put(a, "net.count", n);
+	for (i = 0, n = 0; i < d->nnics; i++) {
+		if (!d->nics[i].target)
+			continue;
+		snprintf(key, sizeof(key), "net.%u.name", n);
+		put_s(a, key, d->nics[i].target);
+		for (k = 0; k < ARRAY_SIZE(net_keys); k++) {
+			snprintf(key, sizeof(key), "net.%u.%s", n,
+				 net_keys[k][0]);
+			put(a, key,
+			    sysfs_stat(d->nics[i].target, net_keys[k][1]));
+		}
+		n++;
+	}
+}
+
+struct json_object *cmd_ifstats(struct json_object *args, struct cmd_ctx *c)
+{
+	const char *ifname = arg_str(args, "interface");
+	struct vmrec *vm = lock_vm(args, c);
+	struct json_object *o = NULL;
+	const struct dom_def *d;
+	unsigned int i, k;
+
+	if (!vm)
+		return NULL;
+	d = domain_def(vm->def);
+	for (i = 0; ifname && i < d->nnics; i++)
+		if ((d->nics[i].target && !strcmp(d->nics[i].target, ifname)) ||
+		    (d->nics[i].mac && !strcasecmp(d->nics[i].mac, ifname)))
+			break;
+	if (!ifname || i == d->nnics || !d->nics[i].target) {
+		snprintf(c->err, c->errlen,
+			 "invalid argument: '%s' is not a known interface",
+			 ifname ? ifname : "");
+	} else if (running(vm, c)) {
+		o = json_object_new_object();
+		json_object_object_add(
+			o, "interface",
+			json_object_new_string(d->nics[i].target));
+		for (k = 0; k < ARRAY_SIZE(net_keys); k++)
+			json_object_object_add(
+				o, net_keys[k][0],
+				json_object_new_uint64(sysfs_stat(
+					d->nics[i].target, net_keys[k][1])));
+	}
+	pthread_mutex_unlock(&vm->lock);
+	return o;
+}
+
 /* vm_stats - the [key, value] pairs of one VM (vm->lock held). */
 static struct json_object *vm_stats(struct vmrec *vm, struct cmd_ctx *c)
 {
@@ -125,6 +212,8 @@ static struct json_object *vm_stats(struct vmrec *vm, struct cmd_ctx *c)
 	put(a, "balloon.maximum", d->memory_kib);
 	put(a, "vcpu.current", d->vcpus);
 	put(a, "vcpu.maximum", d->vcpus);
+	if (up)
+		net_stats(vm, a);
 	block_stats(vm, a);
 	json_object_object_add(o, "stats", a);
 	return o;

@@ -179,6 +179,7 @@ static const struct cmd {
 	{ "devices", true, cmd_devices },
 	{ "blockstats", true, cmd_blockstats },
 	{ "memstats", true, cmd_memstats },
+	{ "ifstats", true, cmd_ifstats },
 	{ "setmem", false, cmd_setmem },
 	{ "clone", false, cmd_clone },
 	{ "vol_create", false, cmd_vol_create },

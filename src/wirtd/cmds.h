@@ -23,9 +23,9 @@ typedef struct json_object *cmd_fn(struct json_object *args, struct cmd_ctx *c);
 
 cmd_fn cmd_define, cmd_undefine, cmd_create, cmd_start, cmd_shutdown,
 	cmd_reboot, cmd_reset, cmd_destroy, cmd_suspend, cmd_resume,
-	cmd_autostart, cmd_console, cmd_domstats, cmd_shutdown_all,
-	cmd_devices, cmd_blockstats, cmd_memstats, cmd_setmem, cmd_clone,
-	cmd_vol_create, cmd_save, cmd_restore, cmd_managedsave;
+	cmd_autostart, cmd_console, cmd_domstats, cmd_shutdown_all, cmd_devices,
+	cmd_blockstats, cmd_memstats, cmd_setmem, cmd_clone, cmd_vol_create,
+	cmd_save, cmd_restore, cmd_managedsave, cmd_ifstats;
 
 const char *arg_str(struct json_object *args, const char *name);
 bool arg_bool(struct json_object *args, const char *name);

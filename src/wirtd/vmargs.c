@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/util.h"
 #include "wirtd/vmargs.h"
@@ -92,8 +93,13 @@ static int nic_args(struct vmargs *a, const struct dom_nic *k, char *err,
 	if (k->type == DOM_NIC_ETHERNET) {
 		if (no_comma("tap name", k->target, err, errlen))
 			return -EINVAL;
+		/* libvirt's default: vhost-net when the host has it */
+		bool vhost = k->driver ? !strcmp(k->driver, "vhost") :
+					 !access("/dev/vhost-net", F_OK);
+
 		return add(a, "--net") ||
-		       add(a, "tap=%s,vhost=on,mac=%s", k->target, k->mac);
+		       add(a, "tap=%s,vhost=%s,mac=%s", k->target,
+			   vhost ? "on" : "off", k->mac);
 	}
 	return add(a, "--net") || add(a, "user,mac=%s", k->mac);
 }
@@ -118,8 +124,8 @@ static int console_args(struct vmargs *a, const struct dom_def *def,
 
 int vmargs_build(struct vmargs *a, const char *vmm, const char *name,
 		 const struct dom_def *def, const char *qmp,
-		 const char *console, const char *incoming, char *err,
-		 size_t errlen)
+		 const char *console, const char *incoming, bool paused,
+		 char *err, size_t errlen)
 {
 	unsigned int i;
 	int r;
@@ -150,6 +156,8 @@ int vmargs_build(struct vmargs *a, const char *vmm, const char *name,
 		r = console_args(a, def, console);
 	if (!r && incoming)
 		r = add(a, "--incoming") || add(a, "file:%s", incoming);
+	if (!r && paused)
+		r = add(a, "--paused");
 	if (r == -ENOMEM)
 		snprintf(err, errlen, "out of memory");
 	if (r)

@@ -3,6 +3,7 @@
 #ifndef WIRT_WIRTD_VMARGS_H
 #define WIRT_WIRTD_VMARGS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "domain/domain.h"
@@ -16,12 +17,13 @@ struct vmargs {
  * vmargs_build - the argument vector that runs def as VM name with
  * wirt-vmm at vmm, its QMP socket at qmp and (for a pty console) its
  * console socket at console; restoring the state file incoming when it is
- * not NULL. Returns 0, or -EINVAL / -ENOMEM with err set.
+ * not NULL; with its vCPUs stopped until QMP cont when paused. Returns 0,
+ * or -EINVAL / -ENOMEM with err set.
  */
 int vmargs_build(struct vmargs *a, const char *vmm, const char *name,
 		 const struct dom_def *def, const char *qmp,
-		 const char *console, const char *incoming, char *err,
-		 size_t errlen);
+		 const char *console, const char *incoming, bool paused,
+		 char *err, size_t errlen);
 void vmargs_free(struct vmargs *a);
 
 #endif

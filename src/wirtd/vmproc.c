@@ -233,6 +233,7 @@ int vm_start(struct vmrec *vm, struct json_object *warnings, char *err,
 	if (!r && !strcmp(vm->incoming, managed))
 		unlink(managed);
 	vm->incoming[0] = '\0';
+	vm->start_paused = false;
 	return r;
 }
 
@@ -251,8 +252,8 @@ static int start_process(struct vmrec *vm, struct json_object *warnings,
 	if (!r)
 		r = vmargs_build(&a, W->paths.vmm, vm->name,
 				 domain_def(vm->def), vm->qmp, vm->console,
-				 vm->incoming[0] ? vm->incoming : NULL, err,
-				 errlen);
+				 vm->incoming[0] ? vm->incoming : NULL,
+				 vm->start_paused, err, errlen);
 	if (r)
 		return r;
 	logfd = open_log(vm, &a);
@@ -273,6 +274,11 @@ static int start_process(struct vmrec *vm, struct json_object *warnings,
 	r = vmmon_adopt(vm, pid, true, err, errlen);
 	if (!r && vm->incoming[0]) {
 		vm->reason = R_RESTORED;
+		store_save_status(vm);
+	}
+	if (!r && vm->start_paused) {
+		vm->state = VM_PAUSED;
+		vm->reason = R_USER;
 		store_save_status(vm);
 	}
 	if (r) {

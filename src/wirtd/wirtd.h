@@ -76,6 +76,7 @@ struct vmrec {
 	const void *console_owner; /* the connection holding the console */
 	bool saving; /* stopped by a save: shut off (saved) */
 	char incoming[PATH_MAX]; /* the next start restores this file */
+	bool start_paused; /* the next start leaves the vCPUs stopped */
 	char qmp[108], console[108];
 	struct vmrec *next;
 };
@@ -178,8 +179,8 @@ void server_stop(void);
  */
 struct json_object *cmd_dispatch(const char *command, struct json_object *args,
 				 bool readonly, const void *client,
-				 const char **errclass, char *err, size_t errlen,
-				 int *fd_out);
+				 const char **errclass, char *err,
+				 size_t errlen, int *fd_out);
 /* cmds_client_gone - the connection client closed: its console sessions
  * end. */
 void cmds_client_gone(const void *client);
