@@ -470,9 +470,15 @@ static int do_shutdown_all(struct ctx *c)
 		return fail(c);
 	}
 	json_object_object_add(a, "timeout", json_object_new_int((int)secs));
+	json_object_object_add(a, "managedsave",
+			       json_object_new_boolean(flag(c, "managedsave")));
 	r = call(c, "shutdown_all", a, NULL);
 	if (!r)
 		return 1;
+	json_object_object_get_ex(r, "saved", &d);
+	for (i = 0; d && i < json_object_array_length(d); i++)
+		printf("Domain '%s' state saved; the next boot restores it\n",
+		       json_object_get_string(json_object_array_get_idx(d, i)));
 	json_object_object_get_ex(r, "destroyed", &d);
 	for (i = 0; d && i < json_object_array_length(d); i++)
 		printf("Domain '%s' destroyed after %llu s\n",
@@ -605,7 +611,7 @@ static const struct command {
 	  "virt-install: define and start a VM from options" },
 	{ "clone", do_clone, 0, "original= name= file= auto-clone thin force",
 	  "virt-clone: copy a domain (new UUID and MACs, disks copied or --thin overlays)" },
-	{ "shutdown-all", do_shutdown_all, 0, "timeout=",
+	{ "shutdown-all", do_shutdown_all, 0, "timeout= managedsave",
 	  "ACPI shutdown of every guest, destroy after --timeout (default 300 s)" },
 };
 

@@ -371,6 +371,17 @@ fail:
 	return NULL;
 }
 
+/* is_up - vm runs (running or paused), read under its lock. */
+static bool is_up(struct vmrec *vm)
+{
+	bool up;
+
+	pthread_mutex_lock(&vm->lock);
+	up = vm->state == VM_RUNNING || vm->state == VM_PAUSED;
+	pthread_mutex_unlock(&vm->lock);
+	return up;
+}
+
 void guests_shutdown(int timeout_s, struct json_object *report)
 {
 	struct timespec d = { 0, 200 * 1000 * 1000 };
@@ -388,8 +399,7 @@ void guests_shutdown(int timeout_s, struct json_object *report)
 	}
 	for (waited = 0; v && waited < timeout_s * 5; waited++) {
 		for (i = left = 0; i < n; i++)
-			left += v[i]->state == VM_RUNNING ||
-				v[i]->state == VM_PAUSED;
+			left += is_up(v[i]);
 		if (!left)
 			break;
 		nanosleep(&d, NULL);
@@ -408,6 +418,67 @@ void guests_shutdown(int timeout_s, struct json_object *report)
 	free(v);
 }
 
+/*
+ * guests_save - managed save of every running persistent VM, their names
+ * in LIB/resume-guests for guests_resume() at the next host boot (what
+ * libvirt-guests does with ON_SHUTDOWN=suspend). A VM whose save fails is
+ * shut down by guests_shutdown() afterwards.
+ */
+static void guests_save(struct json_object *saved)
+{
+	char path[PATH_MAX], list[PATH_MAX], err[512];
+	unsigned int n, i;
+	struct vmrec **v = vmtab_snapshot(&n);
+	char *names = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&names, &len);
+
+	for (i = 0; v && f && i < n; i++) {
+		pthread_mutex_lock(&v[i]->lock);
+		if ((v[i]->state == VM_RUNNING || v[i]->state == VM_PAUSED) &&
+		    v[i]->persistent &&
+		    !managed_save_path(v[i], path, sizeof(path)) &&
+		    !vm_save(v[i], path, err, sizeof(err))) {
+			fprintf(f, "%s\n", v[i]->name);
+			json_object_array_add(
+				saved, json_object_new_string(v[i]->name));
+		}
+		pthread_mutex_unlock(&v[i]->lock);
+	}
+	free(v);
+	if (f)
+		fclose(f);
+	if (names &&
+	    !path_of(list, sizeof(list), W->paths.lib, "resume-guests", ""))
+		store_write(list, names, len, 0600);
+	free(names);
+}
+
+void guests_resume(void)
+{
+	char list[PATH_MAX], err[512], *names, *name, *save = NULL;
+	struct vmrec *vm;
+	size_t len;
+
+	if (path_of(list, sizeof(list), W->paths.lib, "resume-guests", "") ||
+	    store_read(list, &names, &len, 1 << 20))
+		return;
+	for (name = strtok_r(names, "\n", &save); name;
+	     name = strtok_r(NULL, "\n", &save)) {
+		vm = vmtab_find(name);
+		if (!vm)
+			continue;
+		pthread_mutex_lock(&vm->lock);
+		if (vm->name[0] && vm->state == VM_SHUTOFF &&
+		    vm_start(vm, NULL, err, sizeof(err)))
+			wirt_err("resuming '%s' after the host's reboot: %s",
+				 name, err);
+		pthread_mutex_unlock(&vm->lock);
+	}
+	free(names);
+	unlink(list);
+}
+
 struct json_object *cmd_shutdown_all(struct json_object *args,
 				     struct cmd_ctx *c)
 {
@@ -419,6 +490,12 @@ struct json_object *cmd_shutdown_all(struct json_object *args,
 		timeout = json_object_get_int(t);
 	if (timeout < 0 || timeout > 86400)
 		timeout = 300;
+	if (arg_bool(args, "managedsave")) {
+		struct json_object *saved = json_object_new_array();
+
+		guests_save(saved);
+		json_object_object_add(o, "saved", saved);
+	}
 	guests_shutdown(timeout, destroyed);
 	json_object_object_add(o, "destroyed", destroyed);
 	return o;

@@ -133,6 +133,7 @@ static void autostart(void)
 		pthread_mutex_unlock(&v[i]->lock);
 	}
 	free(v);
+	guests_resume();
 	store_write(marker, "", 0, 0600);
 }
 

@@ -166,6 +166,9 @@ int qmpc_read_event(struct qmpc *q, struct json_object **ev);
  * array) when not NULL. Takes each VM's lock in turn.
  */
 void guests_shutdown(int timeout_s, struct json_object *report);
+/* guests_resume - once per host boot: start (restore) the VMs that
+ * shutdown-all --managedsave saved. */
+void guests_resume(void);
 
 /* ---- server.c ---- */
 int server_run(const char *sock_rw, const char *sock_ro, int notify_fd);
