@@ -705,13 +705,106 @@ static int socket_path(char *out, size_t len, const char *root, const char *uri,
 	return snprintf(out, len, "/run/wirt/%s", s) >= (int)len;
 }
 
+/* run - one command (argv[0] its name) on c's connection, opened on
+ * first use at path. Returns its exit status. */
+static int run(struct ctx *c, const char *path, int argc, char **argv)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(commands[i].name, argv[0]))
+			break;
+	if (i == ARRAY_SIZE(commands)) {
+		fprintf(stderr, "error: unknown command: '%s'\n", argv[0]);
+		return 1;
+	}
+	c->cmd = commands[i].name;
+	c->err[0] = '\0';
+	if (parse_cmdline(&commands[i], argc - 1, argv + 1, &c->cl))
+		return 1;
+	if (c->sock < 0 && commands[i].fn != do_uri &&
+	    commands[i].fn != do_hostname && commands[i].fn != do_nodeinfo) {
+		c->sock = wc_connect(path, c->err, sizeof(c->err));
+		if (c->sock < 0)
+			return fail(c);
+	}
+	return commands[i].fn(c);
+}
+
+/* split - the words of line (single and double quotes group, a backslash
+ * escapes), in place; at most max. Returns how many. */
+static int split(char *line, char **w, int max)
+{
+	char *in = line, *out = line, q = 0;
+	int n = 0;
+
+	while (*in && n < max) {
+		while (*in == ' ' || *in == '\t' || *in == '\n')
+			in++;
+		if (!*in)
+			break;
+		w[n++] = out;
+		for (; *in && (q || (*in != ' ' && *in != '\t' && *in != '\n'));
+		     in++) {
+			if (q && *in == q)
+				q = 0;
+			else if (!q && (*in == '\'' || *in == '"'))
+				q = *in;
+			else if (*in == '\\' && in[1])
+				*out++ = *++in;
+			else
+				*out++ = *in;
+		}
+		if (*in)
+			in++;
+		*out++ = '\0';
+	}
+	return n;
+}
+
+/* shell - virsh's interactive mode: a prompt, one command a line. */
+static int shell(struct ctx *c, const char *path)
+{
+	bool tty = isatty(0);
+	char *line = NULL, *w[64];
+	size_t cap = 0;
+	int n, rc = 0;
+
+	if (tty)
+		printf("Welcome to wirt, the virtualization interactive terminal.\n\n"
+		       "Type:  'help' for help with commands\n"
+		       "       'quit' to quit\n\n");
+	for (;;) {
+		if (tty) {
+			printf("wirt # ");
+			fflush(stdout);
+		}
+		if (getline(&line, &cap, stdin) < 0)
+			break;
+		n = split(line, w, 64);
+		if (!n)
+			continue;
+		if (!strcmp(w[0], "quit") || !strcmp(w[0], "exit"))
+			break;
+		if (!strcmp(w[0], "help")) {
+			usage(stdout);
+			continue;
+		}
+		rc = run(c, path, n, w);
+		fflush(stdout);
+	}
+	if (tty)
+		putchar('\n');
+	free(line);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	const char *root = NULL, *uri = NULL;
 	char path[4096];
 	struct ctx c = { .sock = -1 };
 	bool ro = false;
-	size_t i;
 	int a = 1;
 
 	setlocale(LC_CTYPE, "");
@@ -738,23 +831,9 @@ int main(int argc, char **argv)
 	if (!uri && !root)
 		uri = getenv("WIRT_DEFAULT_URI");
 	c.uri = uri ? uri : "wirt:///system";
-	if (a == argc) {
-		usage(stderr);
+	if (socket_path(path, sizeof(path), root, uri, ro))
 		return 1;
-	}
-	for (i = 0; i < ARRAY_SIZE(commands); i++)
-		if (!strcmp(commands[i].name, argv[a]))
-			break;
-	if (i == ARRAY_SIZE(commands)) {
-		fprintf(stderr, "error: unknown command: '%s'\n", argv[a]);
-		return 1;
-	}
-	c.cmd = commands[i].name;
-	if (parse_cmdline(&commands[i], argc - a - 1, argv + a + 1, &c.cl) ||
-	    socket_path(path, sizeof(path), root, uri, ro))
-		return 1;
-	c.sock = wc_connect(path, c.err, sizeof(c.err));
-	if (c.sock < 0)
-		return fail(&c);
-	return commands[i].fn(&c);
+	if (a == argc)
+		return shell(&c, path);
+	return run(&c, path, argc - a, argv + a);
 }
