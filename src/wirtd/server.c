@@ -7,6 +7,7 @@
  * The protocol is described in the README ("wirtd's socket protocol").
  */
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -218,7 +219,35 @@ static void *client_thread(void *arg)
 	return NULL;
 }
 
-/* may_write - the peer of a read-write connection is root or wirtd's user. */
+static gid_t wirt_gid = (gid_t)-1; /* the "wirt" group, when it exists */
+
+/* in_group - process pid has gid among its groups (/proc/PID/status). */
+static bool in_group(pid_t pid, gid_t gid)
+{
+	char path[64], line[1024], *p, *end;
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "Groups:", 7))
+			continue;
+		for (p = line + 7; !found; p = end) {
+			unsigned long g = strtoul(p, &end, 10);
+
+			if (end == p)
+				break;
+			found = g == gid;
+		}
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* may_write - the peer of a read-write connection is root, wirtd's user,
+ * or a member of the wirt group (SO_PEERCRED, not just the socket's mode). */
 static bool may_write(int fd)
 {
 	struct ucred cr;
@@ -226,7 +255,10 @@ static bool may_write(int fd)
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len))
 		return false;
-	return cr.uid == 0 || cr.uid == geteuid();
+	if (cr.uid == 0 || cr.uid == geteuid())
+		return true;
+	return wirt_gid != (gid_t)-1 &&
+	       (cr.gid == wirt_gid || in_group(cr.pid, wirt_gid));
 }
 
 static void accept_one(int lfd, bool readonly)
@@ -270,12 +302,19 @@ static void accept_one(int lfd, bool readonly)
 
 int server_run(const char *sock_rw, const char *sock_ro, int notify_fd)
 {
+	struct group *grp;
 	struct pollfd p[3];
 	int rw, ro, i;
 
 	if (pipe2(stop_pipe, O_CLOEXEC))
 		return -errno;
-	rw = listen_on(sock_rw, 0600);
+	grp = getgrnam("wirt");
+	if (grp)
+		wirt_gid = grp->gr_gid;
+	rw = listen_on(sock_rw, grp ? 0660 : 0600);
+	if (rw >= 0 && grp && chown(sock_rw, (uid_t)-1, wirt_gid))
+		wirt_warn("cannot give '%s' to the wirt group: %s", sock_rw,
+			  strerror(errno));
 	ro = rw < 0 ? rw : listen_on(sock_ro, 0666);
 	if (rw < 0 || ro < 0)
 		return rw < 0 ? rw : ro;
