@@ -103,29 +103,25 @@ static int simple(struct ctx *c, const char *cmd, const char *msg)
 	return 0;
 }
 
-static int do_shutdown(struct ctx *c)
+/* Commands on one domain that print "Domain 'X' MSG": wirtd's command
+ * and virsh's message, by wirt's command name. */
+static const char *const simple_cmds[][3] = {
+	{ "shutdown", "shutdown", "is being shutdown" },
+	{ "reboot", "reboot", "is being rebooted" },
+	{ "reset", "reset", "was reset" },
+	{ "destroy", "destroy", "destroyed" },
+	{ "suspend", "suspend", "suspended" },
+	{ "resume", "resume", "resumed" },
+};
+
+static int do_simple(struct ctx *c)
 {
-	return simple(c, "shutdown", "is being shutdown");
-}
-static int do_reboot(struct ctx *c)
-{
-	return simple(c, "reboot", "is being rebooted");
-}
-static int do_reset(struct ctx *c)
-{
-	return simple(c, "reset", "was reset");
-}
-static int do_destroy(struct ctx *c)
-{
-	return simple(c, "destroy", "destroyed");
-}
-static int do_suspend(struct ctx *c)
-{
-	return simple(c, "suspend", "suspended");
-}
-static int do_resume(struct ctx *c)
-{
-	return simple(c, "resume", "resumed");
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(simple_cmds); i++)
+		if (!strcmp(simple_cmds[i][0], c->cmd))
+			return simple(c, simple_cmds[i][1], simple_cmds[i][2]);
+	return 1;
 }
 
 /* list_match - the domain passes list's filters. */
@@ -567,14 +563,14 @@ static const struct command {
 	{ "undefine", do_undefine, 1, "remove-all-storage",
 	  "undefine a domain" },
 	{ "start", do_start, 1, "console paused", "start a defined domain" },
-	{ "shutdown", do_shutdown, 1, "",
+	{ "shutdown", do_simple, 1, "",
 	  "gracefully shut down a domain (ACPI)" },
-	{ "reboot", do_reboot, 1, "",
+	{ "reboot", do_simple, 1, "",
 	  "reboot a domain (ACPI shutdown, then start)" },
-	{ "reset", do_reset, 1, "", "reset a domain (hard)" },
-	{ "destroy", do_destroy, 1, "", "stop a domain at once" },
-	{ "suspend", do_suspend, 1, "", "pause a domain" },
-	{ "resume", do_resume, 1, "", "resume a paused domain" },
+	{ "reset", do_simple, 1, "", "reset a domain (hard)" },
+	{ "destroy", do_simple, 1, "", "stop a domain at once" },
+	{ "suspend", do_simple, 1, "", "pause a domain" },
+	{ "resume", do_simple, 1, "", "resume a paused domain" },
 	{ "dominfo", do_dominfo, 1, "", "domain information" },
 	{ "domstate", do_domstate, 1, "reason", "domain state" },
 	{ "domid", do_domfield, 1, "", "domain id" },

@@ -30,60 +30,62 @@ struct watch {
 	struct qmpc *q;
 };
 
-/* proc_starttime - field 22 of /proc/PID/stat, or 0 when gone. */
-static unsigned long long proc_starttime(pid_t pid, char *state)
+/*
+ * stat_field - field nr (1-based, as proc(5) counts) of /proc/PID/stat
+ * into buf, and the state letter (field 3) into *state when not NULL.
+ * Returns a pointer to the field in buf, or NULL when the process is gone.
+ */
+static const char *stat_field(pid_t pid, int nr, char *buf, size_t len,
+			      char *state)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long v = 0;
+	char path[64], *p;
 	ssize_t n;
 	int fd, i;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return NULL;
+	n = read(fd, buf, len - 1);
 	close(fd);
 	if (n <= 0)
-		return 0;
+		return NULL;
 	buf[n] = '\0';
 	p = strrchr(buf, ')'); /* the command name may hold spaces */
-	if (!p || !p[1])
-		return 0;
+	if (!p || !p[1] || !p[2])
+		return NULL;
 	if (state)
 		*state = p[2];
-	for (i = 3, p += 2; *p && i < 22; p++)
+	for (i = 3, p += 2; *p && i < nr; p++)
 		if (*p == ' ')
 			i++;
-	sscanf(p, "%llu", &v);
+	return p;
+}
+
+/* proc_starttime - field 22 of /proc/PID/stat, or 0 when gone. */
+static unsigned long long proc_starttime(pid_t pid, char *state)
+{
+	char buf[1024];
+	const char *p = stat_field(pid, 22, buf, sizeof(buf), state);
+	unsigned long long v = 0;
+
+	if (p)
+		sscanf(p, "%llu", &v);
 	return v;
 }
 
 uint64_t vm_cpu_time_ns(const struct vmrec *vm)
 {
-	char path[64], buf[1024], *p;
+	char buf[1024];
+	const char *p;
 	unsigned long long ut = 0, st = 0;
 	long hz = sysconf(_SC_CLK_TCK);
-	ssize_t n;
-	int fd, i;
 
 	if (vm->pid <= 0 || hz <= 0)
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)vm->pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
+	p = stat_field(vm->pid, 14, buf, sizeof(buf), NULL);
 	if (!p)
 		return 0;
-	for (i = 3, p += 2; *p && i < 14; p++)
-		if (*p == ' ')
-			i++;
 	sscanf(p, "%llu %llu", &ut, &st);
 	return (ut + st) * (1000000000ULL / hz);
 }
