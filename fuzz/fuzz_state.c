@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
+#include "fuzz-vm.h"
 #include "vmm/state/state-int.h"
 
 #define RAM_BYTES 4096
@@ -124,6 +125,92 @@ static void load_devices(struct vm *vm)
 			    b->len - STATE_DEV_NAME))
 			return;
 	}
+}
+
+/* Append section (type, instance) of len bytes to the image f at *end. */
+static void add_sec(uint8_t *f, size_t *end, uint32_t type, uint32_t inst,
+		    const void *a, size_t alen, const void *b, size_t blen)
+{
+	struct state_hdr *h = (struct state_hdr *)f;
+	struct state_sec_ent *e = &h->sec[h->nsections++];
+
+	*e = (struct state_sec_ent){ type, inst, *end, alen + blen, 0, 0 };
+	memcpy(f + *end, a, alen);
+	if (blen)
+		memcpy(f + *end + alen, b, blen);
+	*end = (*end + alen + blen + 7) & ~7UL;
+}
+
+/*
+ * write_seed - write to out a state file as wirt-vmm saves it for this
+ * fake VM (the devices' sections from their own save hooks), for the seed
+ * corpus (fuzz/corpus/gen). The memory image is a hole
+ * past the last byte written. Returns 0 or -1.
+ */
+static int write_seed(const char *out)
+{
+	static const char config[] =
+		"kernel=/boot/vmlinuz\ncmdline=console=ttyS0\ncpus=1\n"
+		"memory=4096\nno_reboot=0\nvdev=rng:\nvdev=balloon:\n"
+		"vdev=console:\n";
+	static struct vmm_config cfg;
+	static struct state_writer w;
+	static uint8_t f[MAX_FILE];
+	struct state_hdr *h = (struct state_hdr *)f;
+	struct state_ram_info ri = { RAM_BYTES, 0, 0, 0 };
+	struct uart8250_regs ur = { 0 };
+	struct state_vcpu vc = { .xsave_len = 4096 };
+	struct state_vm v = { .ncpus = 1 };
+	size_t end = STATE_HDR_SIZE, ram;
+	unsigned int i;
+	struct vm vm;
+	int fd, r;
+
+	memcpy(h->magic, STATE_MAGIC, 8);
+	h->version = STATE_VERSION;
+	for (i = 0; i < 3; i++)
+		v.chip[i].chip_id = i;
+	add_sec(f, &end, SEC_CONFIG, 0, config, strlen(config), NULL, 0);
+	add_sec(f, &end, SEC_VM, 0, &v, sizeof(v), NULL, 0);
+	add_sec(f, &end, SEC_VCPU, 0, &vc, sizeof(vc), f + MAX_FILE - 4096,
+		4096);
+	add_sec(f, &end, SEC_UART, 0, &ur, sizeof(ur), NULL, 0);
+	fz_pci_vm_init(&vm, &cfg, RAM_BYTES);
+	for (i = 0; i < vm.nstate_hooks; i++) {
+		char name[STATE_DEV_NAME] = { 0 };
+
+		snprintf(name, sizeof(name), "%s", vm.state_hooks[i].name);
+		w.len = 0;
+		if (vm.state_hooks[i].save(&vm, vm.state_hooks[i].opaque, &w))
+			return -1;
+		add_sec(f, &end, SEC_DEVICE, i, name, sizeof(name), w.buf,
+			w.len);
+	}
+	fz_pci_vm_destroy(&vm);
+	add_sec(f, &end, SEC_RAM_INFO, 0, &ri, sizeof(ri), NULL, 0);
+	ram = (end + 4095) & ~4095UL;
+	h->sec[h->nsections++] =
+		(struct state_sec_ent){ SEC_RAM, 0, ram, RAM_BYTES, 0, 0 };
+	h->file_size = ram + RAM_BYTES;
+	fix_crcs(f, h->file_size);
+	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	r = write(fd, f, end) == (ssize_t)end ? 0 : -1;
+	close(fd);
+	return r;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+/* With WIRT_FUZZ_STATE_SEED=PATH: write the seed file and exit. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *seed = getenv("WIRT_FUZZ_STATE_SEED");
+
+	if (seed)
+		exit(write_seed(seed) ? 1 : 0);
+	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
