@@ -6,7 +6,9 @@
  * The input is one client's byte stream on a connected socket; the server
  * runs in its own thread as in wirt-vmm, and the fuzzer reads every reply
  * until the server, having seen the end of the stream, closes the client.
- * The command table has one command per argument shape.
+ * The command table has wirt-vmm's own balloon and QOM commands
+ * (balloon-cmd.c, on a fake VM with a virtio-balloon) and commands of
+ * every other argument shape, an event and deferred work.
  */
 #include <errno.h>
 #include <poll.h>
@@ -15,9 +17,12 @@
 #include <unistd.h>
 
 #include "fuzz.h"
+#include "vmm/control/ctl.h"
 #include "vmm/control/qmp.h"
+#include "vmm/virtio/balloon.h"
 
 static struct qmp_server *srv;
+static struct vm vm;
 static unsigned long deferred;
 
 /* Echo the arguments back (every type passes through the reply). */
@@ -62,17 +67,22 @@ static int cmd_defer(void *opaque, struct json_object *args,
 
 static const struct qmp_cmd cmds[] = {
 	{ .name = "query-status", .fn = cmd_echo },
-	{ "balloon", cmd_echo, { { "value", QMP_T_INT, 1 } } },
+	{ "balloon", cmd_balloon, { { "value", QMP_T_INT, 1 } } },
+	{ .name = "query-balloon", .fn = cmd_query_balloon },
+	{ "qom-list", cmd_qom_list, { { "path", QMP_T_STR, 1 } } },
+	{ "qom-get",
+	  cmd_qom_get,
+	  { { "path", QMP_T_STR, 1 }, { "property", QMP_T_STR, 1 } } },
+	{ "qom-set",
+	  cmd_qom_set,
+	  { { "path", QMP_T_STR, 1 },
+	    { "property", QMP_T_STR, 1 },
+	    { "value", QMP_T_ANY, 1 } } },
 	{ "migrate",
 	  cmd_echo,
 	  { { "uri", QMP_T_STR, 1 },
 	    { "detach", QMP_T_BOOL, 0 },
 	    { "blk", QMP_T_BOOL, 0 } } },
-	{ "qom-set",
-	  cmd_echo,
-	  { { "path", QMP_T_STR, 1 },
-	    { "property", QMP_T_STR, 1 },
-	    { "value", QMP_T_ANY, 1 } } },
 	{ "device-fail", cmd_fail, { { "msg", QMP_T_STR, 1 } } },
 	{ "event", cmd_event, { { "data", QMP_T_ANY, 0 } } },
 	{ .name = "quit", .fn = cmd_defer },
@@ -85,8 +95,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int sv[2];
 
 	if (!srv) {
-		srv = qmp_server_new(cmds, sizeof(cmds) / sizeof(cmds[0]),
-				     NULL);
+		static struct vmm_config cfg;
+
+		fz_vm_init(&vm, &cfg, FZ_RAM_SIZE);
+		if (virtio_balloon_create(&vm, ""))
+			__builtin_trap();
+		srv = qmp_server_new(cmds, sizeof(cmds) / sizeof(cmds[0]), &vm);
 		if (!srv || qmp_server_start(srv))
 			__builtin_trap();
 	}
