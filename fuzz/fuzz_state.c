@@ -53,7 +53,8 @@ static void fix_crcs(uint8_t *f, size_t len)
 {
 	struct state_hdr *h = (struct state_hdr *)f;
 	struct state_sec_ent *ram = NULL;
-	struct state_ram_info *ri = NULL;
+	struct state_ram_info ri;
+	uint8_t *rip = NULL; /* RAM_INFO, at any alignment */
 	unsigned int i, n = h->nsections;
 
 	if (n > STATE_MAX_SECTIONS)
@@ -65,11 +66,16 @@ static void fix_crcs(uint8_t *f, size_t len)
 			continue;
 		if (e->type == SEC_RAM)
 			ram = e;
-		if (e->type == SEC_RAM_INFO && e->length == sizeof(*ri))
-			ri = (struct state_ram_info *)(f + e->offset);
+		if (e->type == SEC_RAM_INFO && e->length == sizeof(ri))
+			rip = f + e->offset;
 	}
-	if (ram && ri && ram->offset % 4096 == 0 && ri->size == ram->length)
-		ri->crc = ram_crc(f, ram->offset, ram->length, &ri->pages);
+	if (ram && rip) {
+		memcpy(&ri, rip, sizeof(ri));
+		if (ram->offset % 4096 == 0 && ri.size == ram->length)
+			ri.crc =
+				ram_crc(f, ram->offset, ram->length, &ri.pages);
+		memcpy(rip, &ri, sizeof(ri));
+	}
 	for (i = 0; i < n; i++) {
 		struct state_sec_ent *e = &h->sec[i];
 
