@@ -116,7 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    0 };
 		ssize_t n;
 
-		if (poll(&p, 1, 10000) <= 0)
+		if (poll(&p, 1, 30000) <= 0)
 			__builtin_trap(); /* the server hangs */
 		if (p.revents & POLLOUT) {
 			n = send(sv[0], data + off, size - off,
