@@ -44,7 +44,7 @@ static void save_load(struct vm *vm)
 }
 
 /* One access of the input. */
-static void access(struct vm *vm, const uint8_t *a)
+static void one_access(struct vm *vm, const uint8_t *a)
 {
 	unsigned int kind = a[0] % 7, size = 1 + a[1] % 8,
 		     slot = a[3] % FZ_PCI_SLOTS;
@@ -96,7 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_pci_vm_init(&vm, &cfg, FZ_RAM_SIZE);
 	while (in.n) {
 		fin_bytes(&in, a, sizeof(a));
-		access(&vm, a);
+		one_access(&vm, a);
 	}
 	fz_pci_vm_destroy(&vm);
 	return 0;
