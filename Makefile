@@ -4,9 +4,11 @@
 #                end-to-end boots of Debian's kernel (in the testbed on PVM)
 #   make demo    boot a real VM and show it working
 #   make bench   benchmarks against the reference tools
+#   make fuzz    every libFuzzer target for FUZZ_SECONDS (default 60) each
 
 MESON_FLAGS ?=
-.PHONY: all deps check unit kvm-tests e2e img-tests path-tests lint demo bench clean
+FUZZ_SECONDS ?= 60
+.PHONY: all deps check unit kvm-tests e2e img-tests path-tests lint fuzz-tests fuzz demo bench clean
 
 all: deps build/build.ninja
 	ninja -C build
@@ -25,7 +27,7 @@ check-deps:
 
 check: check-deps build-check/build.ninja
 	ninja -C build-check
-	$(MAKE) lint unit kvm-tests img-tests path-tests e2e
+	$(MAKE) lint unit kvm-tests img-tests fuzz-tests path-tests e2e
 	@echo "make check: all tiers passed"
 
 unit: build-check/build.ninja
@@ -44,6 +46,13 @@ path-tests: build-check/build.ninja
 kvm-tests: build-check/build.ninja
 	tests/kvm/run build-check
 
+# every fuzz target's regression inputs, then 10 s of fuzzing each
+fuzz-tests:
+	FUZZ_SECONDS=10 tests/fuzz/run build-fuzz
+
+fuzz: check-deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run build-fuzz
+
 e2e: build-check/build.ninja
 	tests/e2e/run build-check
 
@@ -56,4 +65,4 @@ bench: all
 	bench/run
 
 clean:
-	rm -rf build build-check
+	rm -rf build build-check build-fuzz

@@ -188,6 +188,11 @@ static int grow_rct(struct qcow2 *q, uint64_t min)
 	int ret;
 
 	ent = MAX(min, q->rct_entries * 2);
+	/* a refcount for a far host offset: refuse before sizing the table */
+	if (ent > QCOW2_MAX_RCT_BYTES / 8)
+		return blk_error(
+			EFBIG, "refcount table of '%s' would exceed %llu bytes",
+			q->b->filename, QCOW2_MAX_RCT_BYTES);
 	for (;;) {
 		uint64_t end, nk = 0;
 

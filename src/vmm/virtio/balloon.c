@@ -224,7 +224,8 @@ static void balloon_config_write(struct virtio_dev *d, size_t off,
 	config_image(b, c);
 	memcpy(c + off, buf, len);
 	memcpy(&act, c + 4, 4);
-	set_actual(b, act);
+	/* more than the VM has could not be saved and restored again */
+	set_actual(b, MIN(act, b->mem_pages));
 }
 
 /* ---- queues ------------------------------------------------------------ */
