@@ -387,6 +387,7 @@ int qcow2_write_header(struct qcow2 *q)
 			"qcow2 header of '%s' does not fit in one cluster (backing name too long?)",
 			q->b->filename);
 	}
+	qcow2_meta_changed(q); /* tables may have moved */
 	n = pwrite_full(q->fd, p, len, 0);
 	free(p);
 	if (n < 0)
@@ -419,6 +420,11 @@ int qcow2_mark_corrupt(struct qcow2 *q, const char *fmt, ...)
 		EIO,
 		"qcow2 image '%s' is corrupt: %s; run 'wirt-img check -r all' on it",
 		q->b->filename, msg);
+	if (q->rw && !q->corrupt_said) {
+		/* a writer's detection is said once, even when nobody asks */
+		wirt_warn("%s", blk_last_error());
+		q->corrupt_said = true;
+	}
 	if (q->rw && q->version == 3 && !(q->incompat & QC_INCOMPAT_CORRUPT)) {
 		q->incompat |= QC_INCOMPAT_CORRUPT;
 		if (qcow2_write_header(q) == 0)

@@ -19,10 +19,15 @@ int qcow2_write_l1(struct qcow2 *q)
 	uint64_t *t;
 	ssize_t n;
 
+	qcow2_meta_changed(q); /* entries changed since the last write */
 	if (!q->l1_size) {
 		q->l1_dirty = false;
 		return 0;
 	}
+	n = qcow2_check_write(q, QC_OV_L1, q->l1_offset, q->l1_size * 8ULL,
+			      "L1 table write");
+	if (n < 0)
+		return (int)n;
 	t = malloc(q->l1_size * 8ULL);
 	if (!t)
 		return -ENOMEM;
@@ -62,6 +67,7 @@ static void qcow2_free(struct qcow2 *q)
 	free(q->l1);
 	free(q->rct);
 	free(q->frees);
+	qcow2_overlap_free(q);
 	pthread_mutex_destroy(&q->lock);
 	free(q);
 }
@@ -373,6 +379,14 @@ static int qcow2_pwrite(struct blk *b, uint64_t off, const void *buf,
 			unsigned *cnt = &q->inflight[q->epoch & 1];
 			ssize_t w;
 
+			ret = qcow2_check_write(q, 0,
+						(e & QC_OFFSET_MASK) +
+							(off & (q->cs - 1)),
+						run, "guest data write");
+			if (ret < 0) {
+				pthread_mutex_unlock(&q->lock);
+				return ret;
+			}
 			__atomic_add_fetch(cnt, 1, __ATOMIC_ACQ_REL);
 			pthread_mutex_unlock(&q->lock);
 			w = pwrite_full(q->fd, p, run,
@@ -553,6 +567,9 @@ static int qcow2_pwrite_compressed(struct blk *b, uint64_t off, const void *buf,
 		ret = (int)host;
 		goto put;
 	}
+	ret = qcow2_check_write(q, 0, host, clen, "compressed data write");
+	if (ret < 0)
+		goto put;
 	if (pwrite_full(q->fd, out, clen, host) < 0) {
 		ret = blk_error(errno, "write to '%s' failed", b->filename);
 		goto put;
