@@ -74,10 +74,9 @@ static int write_slot(struct qcow2_cache *c, unsigned i)
 		if (ret < 0)
 			return ret;
 	}
-	ret = qcow2_check_write(q, c->is_l2 ? QC_OV_L2 : QC_OV_REFBLOCK,
-				c->s[i].off, q->cs,
-				c->is_l2 ? "L2 table write" :
-					   "refcount block write");
+	ret = qcow2_check_write(
+		q, c->is_l2 ? QC_OV_L2 : QC_OV_REFBLOCK, c->s[i].off, q->cs,
+		c->is_l2 ? "L2 table write" : "refcount block write");
 	if (ret < 0)
 		return ret;
 	n = pwrite_full(q->fd, slot_mem(c, i), q->cs, c->s[i].off);

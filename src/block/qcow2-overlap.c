@@ -94,9 +94,45 @@ static int cmp_range(const void *a, const void *b)
 	return x->end < y->end ? -1 : x->end > y->end;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Add the clusters named by the first @n entries of @tbl (masked with
+ * @mask, zero meaning none) as @kind, each distinct cluster once: a table
+ * naming one cluster millions of times costs one sort, not millions of
+ * ranges.
+ */
+static int add_table(struct qcow2 *q, struct qc_ovset *s, unsigned kind,
+		     const uint64_t *tbl, uint64_t n, uint64_t mask)
+{
+	uint64_t k = 0, *t;
+	int ret = 0;
+
+	if (!tbl || !n)
+		return 0;
+	t = malloc(n * sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	for (uint64_t i = 0; i < n; i++)
+		if (tbl[i] & mask)
+			t[k++] = tbl[i] & mask;
+	qsort(t, k, sizeof(*t), cmp_u64);
+	for (uint64_t i = 0; i < k && !ret; i++)
+		if (!i || t[i] != t[i - 1])
+			ret = add(q, s, kind, t[i], q->cs);
+	free(t);
+	return ret;
+}
+
 /* Collect every metadata range of the image into @s (unsorted). */
 static int collect(struct qcow2 *q, struct qc_ovset *s)
 {
+	uint64_t cover = q->cs << q->l2_bits;
 	int ret = add(q, s, QC_OV_HEADER, 0, q->cs);
 
 	if (!ret)
@@ -104,13 +140,15 @@ static int collect(struct qcow2 *q, struct qc_ovset *s)
 	if (!ret)
 		ret = add(q, s, QC_OV_RCT, q->rct_offset,
 			  (uint64_t)q->rct_clusters * q->cs);
-	for (uint64_t i = 0; !ret && q->rct && i < q->rct_entries; i++)
-		if (q->rct[i])
-			ret = add(q, s, QC_OV_REFBLOCK, q->rct[i], q->cs);
-	for (uint32_t i = 0; !ret && q->l1 && i < q->l1_size; i++)
-		if (q->l1[i] & QC_OFFSET_MASK)
-			ret = add(q, s, QC_OV_L2, q->l1[i] & QC_OFFSET_MASK,
-				  q->cs);
+	if (!ret)
+		ret = add_table(q, s, QC_OV_REFBLOCK, q->rct, q->rct_entries,
+				UINT64_MAX);
+	/* L2 tables: those of the L1 entries covering the virtual size */
+	if (!ret)
+		ret = add_table(q, s, QC_OV_L2, q->l1,
+				MIN((uint64_t)q->l1_size,
+				    (q->size + cover - 1) / cover),
+				QC_OFFSET_MASK);
 	if (!ret && q->nr_snaps)
 		ret = add(q, s, QC_OV_SNAPTBL, q->snaps_offset, q->snaps_size);
 	for (uint32_t i = 0; !ret && q->snaps && i < q->nr_snaps; i++)
@@ -208,15 +246,16 @@ int qcow2_overlap(struct qcow2 *q, unsigned ign, uint64_t off, uint64_t len)
  * on metadata other than @ign: the image is marked corrupt and -EIO
  * returned.  0 when the write is safe.
  */
-int qcow2_check_write(struct qcow2 *q, unsigned ign, uint64_t off,
-		      uint64_t len, const char *what)
+int qcow2_check_write(struct qcow2 *q, unsigned ign, uint64_t off, uint64_t len,
+		      const char *what)
 {
 	int k = qcow2_overlap(q, ign, off, len);
 
 	if (k <= 0)
 		return k;
 	return qcow2_mark_corrupt(
-		q, "%s at 0x%llx (%llu bytes) would overwrite %s; write refused",
+		q,
+		"%s at 0x%llx (%llu bytes) would overwrite %s; write refused",
 		what, (unsigned long long)off, (unsigned long long)len,
 		qcow2_ov_name(k));
 }

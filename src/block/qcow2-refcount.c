@@ -95,7 +95,8 @@ int qcow2_load_rct(struct qcow2 *q)
 		if (!o)
 			continue;
 		if (o & (q->cs - 1) || o + q->cs > q->host_end)
-			return bad_block(q, i, o, "is misaligned or past the end");
+			return bad_block(q, i, o,
+					 "is misaligned or past the end");
 	}
 	qcow2_meta_changed(q);
 	for (uint64_t i = 0; i < q->rct_entries; i++) {
@@ -273,7 +274,8 @@ static int ensure_block(struct qcow2 *q, uint64_t bi)
 		return ret;
 	if (ret)
 		return qcow2_mark_corrupt(
-			q, "refcount block %llu is missing and its place holds %s",
+			q,
+			"refcount block %llu is missing and its place holds %s",
 			(unsigned long long)bi, qcow2_ov_name(ret));
 	ret = qcow2_cache_get_empty(q->rcc, r0, &blk);
 	if (ret < 0)

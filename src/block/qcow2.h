@@ -181,8 +181,8 @@ void qcow2_meta_changed(struct qcow2 *q);
 void qcow2_overlap_free(struct qcow2 *q);
 const char *qcow2_ov_name(unsigned kind);
 int qcow2_overlap(struct qcow2 *q, unsigned ign, uint64_t off, uint64_t len);
-int qcow2_check_write(struct qcow2 *q, unsigned ign, uint64_t off,
-		      uint64_t len, const char *what);
+int qcow2_check_write(struct qcow2 *q, unsigned ign, uint64_t off, uint64_t len,
+		      const char *what);
 
 /* qcow2-cluster.c */
 enum qc_type qcow2_entry_type(struct qcow2 *q, uint64_t e);
