@@ -260,7 +260,7 @@ static int compare_one(struct ck *c, uint64_t i, int repair, uint64_t *last)
 	ret = qcow2_get_refcount(q, i, &rc);
 	if (ret < 0)
 		return ret;
-	if (want)
+	if (want || rc)
 		*last = i;
 	if (rc == want)
 		return 0;
@@ -409,6 +409,148 @@ static int check_copied(struct ck *c, int repair)
 	return ret;
 }
 
+/* Report the refcount blocks that open set aside (BLK_O_CHECK). */
+static void report_bad_refblocks(struct ck *c)
+{
+	struct qcow2 *q = c->q;
+
+	if (q->rct_outside)
+		return; /* reported as the refcount table past the end */
+	for (uint64_t i = 0; i < q->nr_bad_rb; i++) {
+		say(c,
+		    "ERROR refcount block %llu at 0x%llx is misaligned, outside the image or on other metadata",
+		    (unsigned long long)q->bad_rb[2 * i],
+		    (unsigned long long)q->bad_rb[2 * i + 1]);
+		c->r->corruptions++;
+	}
+}
+
+/* The old refcount table and blocks are no longer referenced. */
+static void drop_old_refs(struct ck *c)
+{
+	struct qcow2 *q = c->q;
+	uint64_t a = q->rct_offset >> q->cluster_bits;
+
+	for (uint64_t i = a; i < a + q->rct_clusters && i < c->nb; i++)
+		if (c->ref[i])
+			c->ref[i]--;
+	for (uint64_t i = 0; i < q->rct_entries; i++) {
+		uint64_t b = q->rct[i] >> q->cluster_bits;
+
+		if (q->rct[i] && b < c->nb && c->ref[b])
+			c->ref[b]--;
+	}
+}
+
+/* Fill @blk (k refcount blocks) with the computed refcounts. */
+static void fill_blocks(struct ck *c, uint8_t *blk, uint64_t first_new,
+			uint64_t end)
+{
+	struct qcow2 *q = c->q;
+	uint64_t per = 1ULL << q->rb_bits;
+	uint64_t max = q->refcount_order == 6 ?
+			       UINT64_MAX :
+			       (1ULL << (1U << q->refcount_order)) - 1;
+
+	for (uint64_t i = 0; i < end; i++) {
+		uint64_t v = i < first_new ? c->ref[i] : 1;
+
+		if (v > max) {
+			say(c,
+			    "ERROR cluster %llu has %llu references, more than %u-bit refcounts hold",
+			    (unsigned long long)i, (unsigned long long)v,
+			    1U << q->refcount_order);
+			c->r->check_errors++;
+			v = max;
+		}
+		qcow2_rc_set(q, blk + (i / per) * q->cs, i % per, v);
+	}
+}
+
+/*
+ * Write a new refcount table and blocks at the end of the file holding the
+ * computed refcounts (and their own), then switch the header to them: the
+ * repair of a refcount table or blocks that cannot be used in place.
+ */
+static int rebuild_refcounts(struct ck *c)
+{
+	struct qcow2 *q = c->q;
+	uint64_t per = 1ULL << q->rb_bits, P = c->nb, k = 0, t = 0, *tbl;
+	uint8_t *blk;
+	int ret;
+
+	say(c, "Rebuilding refcount structure");
+	for (;;) {
+		uint64_t nk = (P + k + t + per - 1) / per;
+		uint64_t nt = ALIGN_UP(nk * 8, q->cs) >> q->cluster_bits;
+
+		if (nk == k && nt == t)
+			break;
+		k = nk;
+		t = nt;
+	}
+	if (t * q->cs > QCOW2_MAX_RCT_BYTES)
+		return blk_error(
+			EFBIG, "refcount table of '%s' would exceed %llu bytes",
+			q->b->filename, QCOW2_MAX_RCT_BYTES);
+	ret = qcow2_check_write(q, QC_OV_RCT | QC_OV_REFBLOCK, P * q->cs,
+				(k + t) * q->cs, "refcount rebuild");
+	if (ret < 0)
+		return ret;
+	blk = calloc(k, q->cs);
+	tbl = calloc(t, q->cs);
+	if (!blk || !tbl) {
+		free(blk);
+		free(tbl);
+		return -ENOMEM;
+	}
+	drop_old_refs(c);
+	fill_blocks(c, blk, P, P + k + t);
+	for (uint64_t j = 0; j < k; j++)
+		qput64(&tbl[j], (P + j) << q->cluster_bits);
+	if (pwrite_full(q->fd, blk, k * q->cs, P * q->cs) < 0 ||
+	    pwrite_full(q->fd, tbl, t * q->cs, (P + k) * q->cs) < 0 ||
+	    blk_datasync(q->b) < 0) {
+		free(blk);
+		free(tbl);
+		return blk_error(errno, "cannot write new refcounts of '%s'",
+				 q->b->filename);
+	}
+	free(blk);
+	qcow2_cache_drop_all(q->rcc);
+	free(q->rct);
+	q->rct = tbl;
+	q->rct_entries = t * q->cs / 8;
+	for (uint64_t j = 0; j < q->rct_entries; j++)
+		tbl[j] = qbe64(&tbl[j]);
+	q->rct_offset = (P + k) << q->cluster_bits;
+	q->rct_clusters = t;
+	q->rct_dirty = q->rct_outside = false;
+	q->nr_bad_rb = 0;
+	q->host_end = MAX(q->host_end, (P + k + t) << q->cluster_bits);
+	q->free_hint = 0;
+	ret = qcow2_write_header(q);
+	if (!ret && blk_datasync(q->b) < 0)
+		ret = -errno;
+	c->r->corruptions_fixed += c->r->corruptions;
+	c->r->leaks_fixed += c->r->leaks;
+	c->r->corruptions = c->r->leaks = 0;
+	return ret;
+}
+
+/* Compare refcounts, or rebuild them when the table cannot be used. */
+static int compare_or_rebuild(struct ck *c, int repair)
+{
+	struct qcow2 *q = c->q;
+	int ret;
+
+	report_bad_refblocks(c);
+	if (!q->rw || repair < 2 || (!q->rct_outside && !q->nr_bad_rb))
+		return compare(c, q->rw ? repair : 0);
+	ret = compare(c, 0);
+	return ret < 0 ? ret : rebuild_refcounts(c);
+}
+
 int qcow2_check(struct qcow2 *q, int repair, struct qcow2_check_result *r,
 		void (*log)(const char *msg))
 {
@@ -435,7 +577,7 @@ int qcow2_check(struct qcow2 *q, int repair, struct qcow2_check_result *r,
 		return -ENOMEM;
 	ret = count_refs(&c);
 	if (!ret)
-		ret = compare(&c, q->rw ? repair : 0);
+		ret = compare_or_rebuild(&c, repair);
 	if (!ret)
 		ret = check_copied(&c, q->rw ? repair : 0);
 	if (!ret && q->rw && repair) {

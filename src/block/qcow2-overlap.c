@@ -171,6 +171,7 @@ static int rebuild(struct qcow2 *q)
 			return -ENOMEM;
 	}
 	s->n = 0;
+	q->ov_confirmed = false;
 	ret = collect(q, s);
 	if (ret < 0) {
 		s->n = 0;
@@ -213,8 +214,9 @@ static unsigned lookup(struct qcow2 *q, unsigned ign, uint64_t a, uint64_t b)
 /*
  * Which metadata (a QC_OV_* bit not in @ign) do the clusters holding
  * [off, off+len) overlap?  Returns that bit, 0 for none, or -errno.  A hit
- * is confirmed against a freshly built set, so a stale set never reports
- * a cluster that stopped being metadata.
+ * is confirmed against a freshly built set (once per build), so a set
+ * that missed a change never reports a cluster that stopped being
+ * metadata.
  */
 int qcow2_overlap(struct qcow2 *q, unsigned ign, uint64_t off, uint64_t len)
 {
@@ -235,10 +237,13 @@ int qcow2_overlap(struct qcow2 *q, unsigned ign, uint64_t off, uint64_t len)
 		fresh = true;
 	}
 	k = lookup(q, ign, a, b);
-	if (!k || fresh)
+	if (!k || fresh || q->ov_confirmed)
 		return (int)k;
 	ret = rebuild(q);
-	return ret < 0 ? ret : (int)lookup(q, ign, a, b);
+	if (ret < 0)
+		return ret;
+	q->ov_confirmed = true; /* until the next rebuild */
+	return (int)lookup(q, ign, a, b);
 }
 
 /*

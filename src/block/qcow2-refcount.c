@@ -63,10 +63,26 @@ static uint64_t rc_max(struct qcow2 *q)
 					(1ULL << (1U << q->refcount_order)) - 1;
 }
 
+/*
+ * Refuse refcount block @i at @o (@why), or for check note it and drop it
+ * from the table (its clusters then have no refcounts).
+ */
 static int bad_block(struct qcow2 *q, uint64_t i, uint64_t o, const char *why)
 {
 	const char *on = strncmp(why, "is ", 3) ? "lies on " : "";
 
+	if (q->check_mode) {
+		uint64_t *n = realloc(q->bad_rb, (q->nr_bad_rb + 1) * 16);
+
+		if (!n)
+			return -ENOMEM;
+		q->bad_rb = n;
+		n[2 * q->nr_bad_rb] = i;
+		n[2 * q->nr_bad_rb + 1] = o;
+		q->nr_bad_rb++;
+		q->rct[i] = 0; /* the caller rebuilds the overlap set */
+		return 0;
+	}
 	return blk_error(
 		EINVAL,
 		"qcow2 image '%s': refcount block %llu at 0x%llx %s%s; the image is corrupt (run 'wirt-img check -r all')",
@@ -84,8 +100,10 @@ int qcow2_load_rct(struct qcow2 *q)
 	q->rct = malloc(bytes);
 	if (!q->rct)
 		return -ENOMEM;
+	memset(q->rct, 0, bytes);
 	n = pread_full(q->fd, q->rct, bytes, q->rct_offset);
-	if (n != (ssize_t)bytes)
+	/* for check, the part past the end of the file reads as zeroes */
+	if (n != (ssize_t)bytes && !q->rct_outside)
 		return blk_error(EIO, "cannot read refcount table of '%s'",
 				 q->b->filename);
 	for (uint64_t i = 0; i < q->rct_entries; i++) {
@@ -94,9 +112,13 @@ int qcow2_load_rct(struct qcow2 *q)
 		q->rct[i] = o;
 		if (!o)
 			continue;
-		if (o & (q->cs - 1) || o + q->cs > q->host_end)
-			return bad_block(q, i, o,
-					 "is misaligned or past the end");
+		if (o & (q->cs - 1) || o + q->cs > q->host_end) {
+			int ret = bad_block(q, i, o,
+					    "is misaligned or past the end");
+
+			if (ret < 0)
+				return ret;
+		}
 	}
 	qcow2_meta_changed(q);
 	for (uint64_t i = 0; i < q->rct_entries; i++) {
@@ -104,12 +126,15 @@ int qcow2_load_rct(struct qcow2 *q)
 
 		if (!q->rct[i])
 			continue;
-		k = qcow2_overlap(q, QC_OV_REFBLOCK, q->rct[i], q->cs);
+		/* L2 pointers are not trusted here: they are checked on use */
+		k = qcow2_overlap(q, QC_OV_REFBLOCK | QC_OV_L2, q->rct[i],
+				  q->cs);
+		if (k > 0)
+			k = bad_block(q, i, q->rct[i], qcow2_ov_name(k));
 		if (k < 0)
 			return k;
-		if (k)
-			return bad_block(q, i, q->rct[i], qcow2_ov_name(k));
 	}
+	qcow2_meta_changed(q);
 	return 0;
 }
 

@@ -46,11 +46,14 @@ static int load_l1(struct qcow2 *q)
 {
 	uint64_t bytes = q->l1_size * 8ULL;
 
+	ssize_t n;
+
 	q->l1 = calloc(1, bytes ? bytes : 8);
 	if (!q->l1)
 		return -ENOMEM;
-	if (bytes &&
-	    pread_full(q->fd, q->l1, bytes, q->l1_offset) != (ssize_t)bytes)
+	n = bytes ? pread_full(q->fd, q->l1, bytes, q->l1_offset) : 0;
+	/* for check, the part past the end of the file reads as zeroes */
+	if (n != (ssize_t)bytes && !q->l1_outside)
 		return blk_error(EIO, "cannot read L1 table of '%s'",
 				 q->b->filename);
 	for (uint32_t i = 0; i < q->l1_size; i++)
@@ -67,6 +70,7 @@ static void qcow2_free(struct qcow2 *q)
 	free(q->l1);
 	free(q->rct);
 	free(q->frees);
+	free(q->bad_rb);
 	qcow2_overlap_free(q);
 	pthread_mutex_destroy(&q->lock);
 	free(q);
@@ -126,6 +130,7 @@ static int qcow2_open(struct blk *b, unsigned flags)
 	q->b = b;
 	q->fd = b->fd;
 	q->rw = !b->readonly;
+	q->check_mode = flags & BLK_O_CHECK;
 	ret = qcow2_read_header(q);
 	if (ret < 0)
 		goto fail;

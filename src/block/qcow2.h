@@ -127,6 +127,16 @@ struct qcow2 {
 	/* metadata overlap set (qcow2-overlap.c), rebuilt when stale */
 	struct qc_ovset *ov;
 	bool ov_stale;
+	bool ov_confirmed; /* a hit was confirmed by a rebuild */
+
+	/*
+	 * Opened for check (BLK_O_CHECK): what was tolerated so that check
+	 * can report and repair it.
+	 */
+	bool check_mode;
+	bool l1_outside, rct_outside; /* table runs past the end of the file */
+	uint64_t *bad_rb; /* invalid refcount blocks: index, offset pairs */
+	uint64_t nr_bad_rb;
 	bool corrupt_said; /* the corrupt line was printed */
 };
 
