@@ -249,6 +249,13 @@ static int count_refs(struct ck *c)
 	return ret < 0 ? ret : walk_l2s(c);
 }
 
+/* The largest refcount the image's refcount width holds. */
+static uint64_t rc_limit(struct qcow2 *q)
+{
+	return q->refcount_order == 6 ? UINT64_MAX :
+					(1ULL << (1U << q->refcount_order)) - 1;
+}
+
 /* Compare the stored and computed refcount of cluster @i; repair it. */
 static int compare_one(struct ck *c, uint64_t i, int repair, uint64_t *last)
 {
@@ -266,6 +273,14 @@ static int compare_one(struct ck *c, uint64_t i, int repair, uint64_t *last)
 		return 0;
 	leak = rc > want;
 	fix = repair >= (leak ? 1 : 2);
+	if (want > rc_limit(q)) {
+		say(c,
+		    "ERROR cluster %llu has %llu references, more than %u-bit refcounts hold; convert the image to a clean copy",
+		    (unsigned long long)i, (unsigned long long)want,
+		    1U << q->refcount_order);
+		c->r->corruptions++;
+		return 0;
+	}
 	say(c, "%s cluster %llu refcount=%llu reference=%llu",
 	    fix ? "Repairing" : (leak ? "Leaked" : "ERROR"),
 	    (unsigned long long)i, (unsigned long long)rc,
@@ -447,10 +462,7 @@ static void fill_blocks(struct ck *c, uint8_t *blk, uint64_t first_new,
 			uint64_t end)
 {
 	struct qcow2 *q = c->q;
-	uint64_t per = 1ULL << q->rb_bits;
-	uint64_t max = q->refcount_order == 6 ?
-			       UINT64_MAX :
-			       (1ULL << (1U << q->refcount_order)) - 1;
+	uint64_t per = 1ULL << q->rb_bits, max = rc_limit(q);
 
 	for (uint64_t i = 0; i < end; i++) {
 		uint64_t v = i < first_new ? c->ref[i] : 1;

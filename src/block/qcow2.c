@@ -104,6 +104,13 @@ static int open_rw_fixups(struct qcow2 *q, unsigned flags)
 		ret = qcow2_check(q, 2, &r, NULL);
 		if (ret < 0)
 			return ret;
+		if (r.corruptions || r.check_errors)
+			return blk_error(
+				EUCLEAN,
+				"qcow2 image '%s' was not closed cleanly and its repair left %llu errors; run 'wirt-img check -r all' on it or open it read-only",
+				q->b->filename,
+				(unsigned long long)(r.corruptions +
+						     r.check_errors));
 		q->incompat &= ~QC_INCOMPAT_DIRTY;
 		hdr = true;
 	}
