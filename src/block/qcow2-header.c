@@ -427,6 +427,12 @@ void qcow2_free_header(struct qcow2 *q)
 	q->backing_file = q->backing_fmt = NULL;
 }
 
+/*
+ * A corruption was found: the message (which names the file and what to
+ * do) is set, a writer prints the event once and sets the v3 corrupt bit
+ * (later read-write opens are refused) and becomes read-only.  Returns
+ * -EIO for the failed request.
+ */
 int qcow2_mark_corrupt(struct qcow2 *q, const char *fmt, ...)
 {
 	char msg[400];
@@ -440,8 +446,10 @@ int qcow2_mark_corrupt(struct qcow2 *q, const char *fmt, ...)
 		"qcow2 image '%s' is corrupt: %s; run 'wirt-img check -r all' on it",
 		q->b->filename, msg);
 	if (q->rw && !q->corrupt_said) {
-		/* a writer's detection is said once, even when nobody asks */
-		wirt_warn("%s", blk_last_error());
+		/* the event is said once, also where no caller prints errors */
+		wirt_warn(
+			"qcow2 image '%s': marking it corrupt: %s; further writes are refused",
+			q->b->filename, msg);
 		q->corrupt_said = true;
 	}
 	if (q->rw && q->version == 3 && !(q->incompat & QC_INCOMPAT_CORRUPT)) {
