@@ -42,22 +42,72 @@ static const struct blk_driver *find_driver(const char *fmt)
 	return NULL;
 }
 
+/*
+ * Open @path with @flags without blocking on a FIFO, and refuse anything
+ * but a regular file or a block device (a FIFO would block reads forever,
+ * a directory or character device is no image).  Returns the descriptor
+ * (blocking again) or -errno with the message set.  @parent names the
+ * image whose backing file @path is, or is NULL.
+ */
+static int open_image_file(const char *path, int flags, const char *parent)
+{
+	char what[300];
+
+	int fd = open(path, flags | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+
+	if (parent)
+		snprintf(what, sizeof(what), "backing file '%s' of '%s'", path,
+			 parent);
+	else
+		snprintf(what, sizeof(what), "image '%s'", path);
+	if (fd < 0)
+		return blk_error(errno, "cannot open %s: %s", what,
+				 strerror(errno));
+	if (fstat(fd, &st) < 0 ||
+	    (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))) {
+		const char *kind = S_ISFIFO(st.st_mode) ? "a FIFO" :
+				   S_ISDIR(st.st_mode)	? "a directory" :
+				   S_ISCHR(st.st_mode)	? "a character device" :
+				   S_ISSOCK(st.st_mode) ? "a socket" :
+							  "not a regular file";
+
+		close(fd);
+		return blk_error(
+			EINVAL,
+			"%s is %s; only regular files and block devices can be images",
+			what, kind);
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		int e = errno;
+
+		close(fd);
+		return blk_error(e, "cannot use %s: %s", what, strerror(e));
+	}
+	return fd;
+}
+
+/* The format of the open image @fd by magic: "qcow2" or "raw". */
+static const char *probe_fd(int fd)
+{
+	unsigned char m[4] = { 0 };
+
+	if (pread_full(fd, m, sizeof(m), 0) == 4 && !memcmp(m, "QFI\xfb", 4))
+		return "qcow2";
+	return "raw";
+}
+
 /* Probe by magic: qcow2 files start with "QFI\xfb"; anything else is raw. */
 const char *blk_probe(const char *path)
 {
-	unsigned char m[4] = { 0 };
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
+	int fd = open_image_file(path, O_RDONLY, NULL);
+	const char *fmt;
 
-	if (fd < 0) {
-		blk_error(errno, "cannot open '%s': %s", path, strerror(errno));
+	if (fd < 0)
 		return NULL;
-	}
-	n = pread_full(fd, m, sizeof(m), 0);
+	fmt = probe_fd(fd);
 	close(fd);
-	if (n == 4 && !memcmp(m, "QFI\xfb", 4))
-		return "qcow2";
-	return "raw";
+	return fmt;
 }
 
 char *blk_resolve_backing(const char *path, const char *name)
@@ -81,39 +131,37 @@ static int open_layer(struct blk **out, const char *path, const char *fmt,
 		      unsigned flags, int depth, struct blk *parent)
 {
 	const struct blk_driver *drv;
+	int ret, fd = open_image_file(path,
+				      flags & BLK_O_RDWR ? O_RDWR : O_RDONLY,
+				      parent ? parent->filename : NULL);
 	struct blk *b;
-	int ret;
 
+	if (fd < 0)
+		return fd;
 	if (!fmt) {
-		fmt = blk_probe(path);
-		if (!fmt)
-			return -ENOENT;
+		fmt = probe_fd(fd);
 		if (!strcmp(fmt, "raw") && !(flags & BLK_O_NO_PROBE_WARN))
 			wirt_warn(
 				"image '%s' was probed as raw: writes to block 0 are restricted; name the format explicitly (format=raw)",
 				path);
 	}
 	drv = find_driver(fmt);
-	if (!drv)
-		return blk_error(
-			EINVAL,
-			"unknown image format '%s' for '%s' (use raw or qcow2)",
-			fmt, path);
-	b = calloc(1, sizeof(*b));
-	if (!b)
-		return -ENOMEM;
+	b = drv ? calloc(1, sizeof(*b)) : NULL;
+	if (!b) {
+		close(fd);
+		return drv ? -ENOMEM :
+			     blk_error(
+				     EINVAL,
+				     "unknown image format '%s' for '%s' (use raw or qcow2)",
+				     fmt, path);
+	}
 	b->drv = drv;
 	b->depth = depth;
 	b->parent = parent;
 	b->readonly = !(flags & BLK_O_RDWR);
 	b->unsafe = flags & BLK_O_UNSAFE;
 	b->filename = strdup(path);
-	b->fd = open(path, (b->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-	if (b->fd < 0) {
-		ret = blk_error(errno, "cannot open image '%s': %s", path,
-				strerror(errno));
-		goto fail;
-	}
+	b->fd = fd;
 	ret = drv->open(b, flags);
 	if (ret < 0)
 		goto fail;
@@ -163,7 +211,7 @@ int blk_open_backing(struct blk *b, const char *name, const char *fmt,
 	path = blk_resolve_backing(b->filename, name);
 	if (!path)
 		return -ENOMEM;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd >= 0) {
 		bool loop = chain_has_file(b, fd);
 

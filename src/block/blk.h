@@ -23,6 +23,8 @@ struct blk;
 #define BLK_O_NO_REPAIR 0x4 /* do not repair a dirty qcow2 image on open */
 #define BLK_O_NO_PROBE_WARN 0x8 /* stay quiet when the format is probed */
 #define BLK_O_UNSAFE 0x10 /* cache=unsafe: flushes write metadata, never sync */
+/* qcow2: open for check: tables past the end of the file read as zeroes */
+#define BLK_O_CHECK 0x20
 
 /* blk_block_status result bits */
 #define BLK_ST_DATA 0x1 /* reads come from data stored at *map */

@@ -74,11 +74,11 @@ static int write_slot(struct qcow2_cache *c, unsigned i)
 		if (ret < 0)
 			return ret;
 	}
-	if (qcow2_overlaps_meta(q, c->s[i].off, q->cs))
-		return qcow2_mark_corrupt(
-			q,
-			"metadata write at 0x%llx would overwrite the header, L1 or refcount table",
-			(unsigned long long)c->s[i].off);
+	ret = qcow2_check_write(
+		q, c->is_l2 ? QC_OV_L2 : QC_OV_REFBLOCK, c->s[i].off, q->cs,
+		c->is_l2 ? "L2 table write" : "refcount block write");
+	if (ret < 0)
+		return ret;
 	n = blk_io_pwrite(q->fd, slot_mem(c, i), q->cs, c->s[i].off);
 	if (n < 0)
 		return blk_error(-n, "cannot write metadata of '%s': %s",

@@ -12,22 +12,12 @@
 #include <unistd.h>
 
 #include "block/qcow2.h"
+#include "block/qcow2-check.h"
 #include "common/util.h"
 
 #define MAX_CHECK_CLUSTERS (1ULL << 27)
 
-struct ck {
-	struct qcow2 *q;
-	struct qcow2_check_result *r;
-	void (*log)(const char *msg);
-	uint32_t *ref;
-	uint64_t nb; /* clusters tracked */
-	uint64_t fsize;
-};
-
-static void say(struct ck *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void say(struct ck *c, const char *fmt, ...)
+void qcow2_ck_say(struct ck *c, const char *fmt, ...)
 {
 	char m[300];
 	va_list ap;
@@ -40,82 +30,136 @@ static void say(struct ck *c, const char *fmt, ...)
 	c->log(m);
 }
 
-/* Count a reference to [off, off+len); false (and an error) if outside. */
-static bool ref(struct ck *c, uint64_t off, uint64_t len, const char *what)
+/*
+ * Count @w references to [off, off+len); false (and an error) if outside
+ * the file.
+ */
+static bool ref_n(struct ck *c, uint64_t off, uint64_t len, const char *what,
+		  uint32_t w)
 {
 	struct qcow2 *q = c->q;
 
 	if (!len)
 		return true;
 	if (off + len > c->nb * q->cs || off + len < off) {
-		say(c, "ERROR %s at 0x%llx is past the end of the file", what,
-		    (unsigned long long)off);
-		c->r->corruptions++;
+		qcow2_ck_say(c,
+			     "ERROR %s at 0x%llx is past the end of the file",
+			     what, (unsigned long long)off);
+		c->r->corruptions += w;
 		return false;
 	}
 	for (uint64_t i = off >> q->cluster_bits;
 	     i <= (off + len - 1) >> q->cluster_bits; i++)
-		if (c->ref[i] < UINT32_MAX)
-			c->ref[i]++;
+		c->ref[i] =
+			c->ref[i] > UINT32_MAX - w ? UINT32_MAX : c->ref[i] + w;
 	return true;
 }
 
-/* Walk one L1 table; @active also checks COPIED flags and counts stats. */
-static int walk(struct ck *c, const uint64_t *l1, uint32_t n, bool active)
+static bool ref(struct ck *c, uint64_t off, uint64_t len, const char *what)
+{
+	return ref_n(c, off, len, what, 1);
+}
+
+/*
+ * Walk the L2 table at @l2, referenced @w times (@act of them from the
+ * active L1 table): each data cluster gets @w references, statistics are
+ * counted @act times.  A table referenced many times is read once.
+ */
+static void walk_l2(struct ck *c, const uint64_t *t, uint32_t w, uint32_t act)
 {
 	struct qcow2 *q = c->q;
-	uint64_t ents = 1ULL << q->l2_bits, *t = malloc(q->cs), prev = 0;
+	uint64_t ents = 1ULL << q->l2_bits, prev = 0;
 
-	if (!t)
-		return -ENOMEM;
+	for (uint64_t j = 0; j < ents; j++) {
+		uint64_t e = qbe64(&t[j]), off, len = q->cs;
+		enum qc_type ty = qcow2_entry_type(q, e);
+
+		if (ty == QC_UNALLOC || ty == QC_ZERO_PLAIN)
+			continue;
+		if (ty == QC_COMP) {
+			qcow2_comp_range(q, e, &off, &len);
+			c->r->compressed_clusters += act;
+		} else {
+			off = e & QC_OFFSET_MASK;
+			if (off & (q->cs - 1)) {
+				qcow2_ck_say(
+					c,
+					"ERROR data cluster offset 0x%llx unaligned",
+					(unsigned long long)off);
+				c->r->corruptions += w;
+				continue;
+			}
+		}
+		c->r->allocated_clusters += act;
+		/* compressed clusters always count as fragmented */
+		if (ty == QC_COMP || (prev && off != prev))
+			c->r->fragmented_clusters += act;
+		prev = ty == QC_COMP ? 0 : off + len;
+		ref_n(c, off, len, "data cluster", w);
+	}
+}
+
+/*
+ * Note the L2 tables of one L1 table in c->l2s (offset | 1 when active);
+ * the table's own clusters are counted by the caller.
+ */
+static int note_l1(struct ck *c, const uint64_t *l1, uint32_t n, bool active)
+{
+	struct qcow2 *q = c->q;
+
+	if (n > c->budget)
+		return blk_error(
+			EFBIG,
+			"cannot check '%s': its L1 tables hold more entries than the file has room for (they overlap); the image is corrupt",
+			q->b->filename);
+	c->budget -= n;
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t l2 = l1[i] & QC_OFFSET_MASK;
 
 		if (!l2)
 			continue;
 		if (l2 & (q->cs - 1)) {
-			say(c,
-			    "ERROR L2 table offset 0x%llx unaligned (L1 index %u)",
-			    (unsigned long long)l2, i);
+			qcow2_ck_say(
+				c,
+				"ERROR L2 table offset 0x%llx unaligned (L1 index %u)",
+				(unsigned long long)l2, i);
 			c->r->corruptions++;
 			continue;
 		}
 		if (!ref(c, l2, q->cs, "L2 table"))
 			continue;
-		if (pread_full(q->fd, t, q->cs, l2) != (ssize_t)q->cs) {
+		c->l2s[c->nl2s++] = l2 | active;
+	}
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Walk each distinct L2 table noted once, weighted by its references. */
+static int walk_l2s(struct ck *c)
+{
+	struct qcow2 *q = c->q;
+	uint64_t *t = malloc(q->cs);
+
+	if (!t)
+		return -ENOMEM;
+	qsort(c->l2s, c->nl2s, sizeof(*c->l2s), cmp_u64);
+	for (size_t i = 0, j; i < c->nl2s; i = j) {
+		uint64_t off = c->l2s[i] & ~1ULL;
+		uint32_t act = 0;
+
+		for (j = i; j < c->nl2s && (c->l2s[j] & ~1ULL) == off; j++)
+			act += c->l2s[j] & 1;
+		if (pread_full(q->fd, t, q->cs, off) != (ssize_t)q->cs) {
 			c->r->check_errors++;
 			continue;
 		}
-		prev = 0; /* contiguity is judged within one L2 table */
-		for (uint64_t j = 0; j < ents; j++) {
-			uint64_t e = qbe64(&t[j]), off, len = q->cs;
-			enum qc_type ty = qcow2_entry_type(q, e);
-
-			if (ty == QC_UNALLOC || ty == QC_ZERO_PLAIN)
-				continue;
-			if (ty == QC_COMP) {
-				qcow2_comp_range(q, e, &off, &len);
-				if (active)
-					c->r->compressed_clusters++;
-			} else {
-				off = e & QC_OFFSET_MASK;
-				if (off & (q->cs - 1)) {
-					say(c,
-					    "ERROR data cluster offset 0x%llx unaligned",
-					    (unsigned long long)off);
-					c->r->corruptions++;
-					continue;
-				}
-			}
-			if (active) {
-				c->r->allocated_clusters++;
-				/* compressed clusters always count as fragmented */
-				if (ty == QC_COMP || (prev && off != prev))
-					c->r->fragmented_clusters++;
-				prev = ty == QC_COMP ? 0 : off + len;
-			}
-			ref(c, off, len, "data cluster");
-		}
+		walk_l2(c, t, (uint32_t)MIN(j - i, (size_t)UINT32_MAX), act);
 	}
 	free(t);
 	return 0;
@@ -137,14 +181,52 @@ static int read_l1(struct qcow2 *q, uint64_t off, uint32_t n, uint64_t **out)
 	return 0;
 }
 
-static int count_refs(struct ck *c)
+/* Note the L2 tables of every snapshot's L1 table. */
+static int note_snapshots(struct ck *c)
 {
 	struct qcow2 *q = c->q;
 	int ret;
 
+	for (uint32_t s = 0; s < q->nr_snaps; s++) {
+		uint64_t *l1;
+
+		if (!ref(c, q->snaps[s].l1_offset, q->snaps[s].l1_size * 8ULL,
+			 "snapshot L1 table"))
+			continue;
+		if (q->snaps[s].l1_size > c->budget)
+			return note_l1(c, NULL, q->snaps[s].l1_size, false);
+		ret = read_l1(q, q->snaps[s].l1_offset, q->snaps[s].l1_size,
+			      &l1);
+		if (ret < 0)
+			return ret;
+		ret = note_l1(c, l1, q->snaps[s].l1_size, false);
+		free(l1);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * Count every reference.  The work is bounded by the file's size: L1
+ * entries beyond what the file can hold are refused, and each distinct L2
+ * table is read once however often it is referenced.
+ */
+static int count_refs(struct ck *c)
+{
+	struct qcow2 *q = c->q;
+	uint64_t snap_ents = 0;
+	int ret;
+
+	for (uint32_t s = 0; s < q->nr_snaps; s++)
+		snap_ents += q->snaps[s].l1_size;
+	c->budget = c->fsize / 8 + (1ULL << 20);
+	c->l2s = malloc((MIN(q->l1_size + snap_ents, c->budget) + 1) * 8);
+	if (!c->l2s)
+		return -ENOMEM;
 	ref(c, 0, q->cs, "header");
 	ref(c, q->l1_offset, q->l1_size * 8ULL, "L1 table");
-	ret = walk(c, q->l1, q->l1_size, true);
+	ret = note_l1(c, q->l1, q->l1_size, true);
 	if (ret < 0)
 		return ret;
 	ref(c, q->rct_offset, (uint64_t)q->rct_clusters * q->cs,
@@ -153,95 +235,110 @@ static int count_refs(struct ck *c)
 		if (q->rct[i])
 			ref(c, q->rct[i], q->cs, "refcount block");
 	ref(c, q->snaps_offset, q->snaps_size, "snapshot table");
-	for (uint32_t s = 0; s < q->nr_snaps; s++) {
-		uint64_t *l1;
+	ret = note_snapshots(c);
+	return ret < 0 ? ret : walk_l2s(c);
+}
 
-		if (!ref(c, q->snaps[s].l1_offset, q->snaps[s].l1_size * 8ULL,
-			 "snapshot L1 table"))
-			continue;
-		ret = read_l1(q, q->snaps[s].l1_offset, q->snaps[s].l1_size,
-			      &l1);
+/* The largest refcount the image's refcount width holds. */
+uint64_t qcow2_rc_limit(struct qcow2 *q)
+{
+	return q->refcount_order == 6 ? UINT64_MAX :
+					(1ULL << (1U << q->refcount_order)) - 1;
+}
+
+/* Compare the stored and computed refcount of cluster @i; repair it. */
+static int compare_one(struct ck *c, uint64_t i, int repair, uint64_t *last)
+{
+	struct qcow2 *q = c->q;
+	uint64_t rc, want = i < c->nb ? c->ref[i] : 0;
+	bool leak, fix;
+	int ret;
+
+	ret = qcow2_get_refcount(q, i, &rc);
+	if (ret < 0)
+		return ret;
+	if (want || rc)
+		*last = i;
+	if (rc == want)
+		return 0;
+	leak = rc > want;
+	fix = repair >= (leak ? 1 : 2);
+	if (want > qcow2_rc_limit(q)) {
+		qcow2_ck_say(
+			c,
+			"ERROR cluster %llu has %llu references, more than %u-bit refcounts hold; convert the image to a clean copy",
+			(unsigned long long)i, (unsigned long long)want,
+			1U << q->refcount_order);
+		c->r->corruptions++;
+		return 0;
+	}
+	qcow2_ck_say(c, "%s cluster %llu refcount=%llu reference=%llu",
+		     fix ? "Repairing" : (leak ? "Leaked" : "ERROR"),
+		     (unsigned long long)i, (unsigned long long)rc,
+		     (unsigned long long)want);
+	if (fix) {
+		ret = qcow2_set_refcount(q, i, want);
 		if (ret < 0)
 			return ret;
-		ret = walk(c, l1, q->snaps[s].l1_size, false);
-		free(l1);
-		if (ret < 0)
-			return ret;
+		if (leak)
+			c->r->leaks_fixed++;
+		else
+			c->r->corruptions_fixed++;
+	} else if (leak) {
+		c->r->leaks++;
+	} else {
+		c->r->corruptions++;
 	}
 	return 0;
 }
 
-/* Compare stored and computed refcounts; repair as allowed. */
+/*
+ * Compare stored and computed refcounts; repair as allowed.  Past the end
+ * of the file only refcount blocks not seen before are looked at, so a
+ * table repeating one block costs no more than the file's size.
+ */
 static int compare(struct ck *c, int repair)
 {
 	struct qcow2 *q = c->q;
-	uint64_t last = 0, end = MAX(c->nb, q->rct_entries << q->rb_bits);
-	int ret;
+	uint64_t last = 0, nblk = (c->nb >> q->rb_bits) + 1;
+	uint8_t *seen = calloc(c->nb / 8 + 1, 1);
+	int ret = 0;
 
-	for (uint64_t i = 0; i < end; i++) {
-		uint64_t rc, want = i < c->nb ? c->ref[i] : 0;
-		bool leak, fix;
+	if (!seen)
+		return -ENOMEM;
+	for (uint64_t bi = 0; bi < MIN(nblk, q->rct_entries); bi++)
+		if (q->rct[bi] && (q->rct[bi] >> q->cluster_bits) < c->nb)
+			seen[(q->rct[bi] >> q->cluster_bits) / 8] |=
+				1 << ((q->rct[bi] >> q->cluster_bits) % 8);
+	for (uint64_t i = 0; i < c->nb && !ret; i++)
+		ret = compare_one(c, i, repair, &last);
+	for (uint64_t bi = nblk - 1; bi < q->rct_entries && !ret; bi++) {
+		uint64_t cl = q->rct[bi] >> q->cluster_bits;
+		uint64_t i = MAX(bi << q->rb_bits, c->nb);
 
-		if (i >= c->nb && !q->rct[i >> q->rb_bits]) {
-			i = (((i >> q->rb_bits) + 1) << q->rb_bits) - 1;
+		if (!q->rct[bi] || cl >= c->nb ||
+		    (bi >= nblk && (seen[cl / 8] & (1 << (cl % 8)))))
 			continue;
-		}
-		ret = qcow2_get_refcount(q, i, &rc);
-		if (ret < 0)
-			return ret;
-		if (want)
-			last = i;
-		if (rc == want)
-			continue;
-		leak = rc > want;
-		fix = repair >= (leak ? 1 : 2);
-		say(c, "%s cluster %llu refcount=%llu reference=%llu",
-		    fix ? "Repairing" : (leak ? "Leaked" : "ERROR"),
-		    (unsigned long long)i, (unsigned long long)rc,
-		    (unsigned long long)want);
-		if (fix) {
-			ret = qcow2_set_refcount(q, i, want);
-			if (ret < 0)
-				return ret;
-			if (leak)
-				c->r->leaks_fixed++;
-			else
-				c->r->corruptions_fixed++;
-		} else if (leak) {
-			c->r->leaks++;
-		} else {
-			c->r->corruptions++;
-		}
+		seen[cl / 8] |= 1 << (cl % 8);
+		for (; i < (bi + 1) << q->rb_bits && !ret; i++)
+			ret = compare_one(c, i, repair, &last);
 	}
+	free(seen);
 	c->r->image_end_offset = (last + 1) * q->cs;
-	return 0;
+	return ret;
 }
 
-/* COPIED flags of the active L1 and L2 tables must match refcount == 1. */
-static int check_copied(struct ck *c, int repair)
+/* Compare refcounts, or rebuild them when the table cannot be used. */
+static int compare_or_rebuild(struct ck *c, int repair)
 {
 	struct qcow2 *q = c->q;
+	int ret;
 
-	for (uint32_t i = 0; i < q->l1_size; i++) {
-		uint64_t l2 = q->l1[i] & QC_OFFSET_MASK, rc;
-
-		if (!l2 || l2 >= c->nb * q->cs)
-			continue;
-		if (qcow2_get_refcount(q, l2 >> q->cluster_bits, &rc) < 0)
-			return -EIO;
-		if (((q->l1[i] & QC_COPIED) != 0) != (rc == 1)) {
-			say(c,
-			    "%s OFLAG_COPIED L2 cluster: l1_index=%u l1_entry=%llx refcount=%llu",
-			    repair >= 2 ? "Repairing" : "ERROR", i,
-			    (unsigned long long)q->l1[i],
-			    (unsigned long long)rc);
-			if (repair >= 2)
-				c->r->corruptions_fixed++;
-			else
-				c->r->corruptions++;
-		}
-	}
-	return repair >= 2 ? qcow2_fix_copied(q) : 0;
+	qcow2_ck_report_bad_refblocks(c);
+	if (!q->rw || repair < 2 || (!q->rct_outside && !q->nr_bad_rb))
+		return compare(c, q->rw ? repair : 0);
+	ret = compare(c, 0);
+	return ret < 0 ? ret : qcow2_ck_rebuild_refcounts(c);
 }
 
 int qcow2_check(struct qcow2 *q, int repair, struct qcow2_check_result *r,
@@ -270,9 +367,9 @@ int qcow2_check(struct qcow2 *q, int repair, struct qcow2_check_result *r,
 		return -ENOMEM;
 	ret = count_refs(&c);
 	if (!ret)
-		ret = compare(&c, q->rw ? repair : 0);
+		ret = compare_or_rebuild(&c, repair);
 	if (!ret)
-		ret = check_copied(&c, q->rw ? repair : 0);
+		ret = qcow2_ck_check_copied(&c, q->rw ? repair : 0);
 	if (!ret && q->rw && repair) {
 		ret = qcow2_flush_meta(q);
 		if (!ret)
@@ -285,5 +382,6 @@ int qcow2_check(struct qcow2 *q, int repair, struct qcow2_check_result *r,
 		}
 	}
 	free(c.ref);
+	free(c.l2s);
 	return ret;
 }

@@ -31,13 +31,19 @@ void qcow2_comp_range(struct qcow2 *q, uint64_t e, uint64_t *off, uint64_t *len)
 /* Validate the L2 table pointer of L1 entry @l1i. */
 int qcow2_check_l2_offset(struct qcow2 *q, uint64_t l2off, unsigned l1i)
 {
-	if (l2off & (q->cs - 1) || l2off + q->cs > q->host_end ||
-	    qcow2_overlaps_meta(q, l2off, q->cs))
+	int k;
+
+	if (l2off & (q->cs - 1) || l2off + q->cs > q->host_end)
 		return qcow2_mark_corrupt(
 			q,
-			"L2 table %u at 0x%llx is misaligned, past the end of the file or on other metadata",
+			"L2 table %u at 0x%llx is misaligned or past the end of the file",
 			l1i, (unsigned long long)l2off);
-	return 0;
+	k = qcow2_overlap(q, QC_OV_L2, l2off, q->cs);
+	if (k > 0)
+		return qcow2_mark_corrupt(q, "L2 table %u at 0x%llx lies on %s",
+					  l1i, (unsigned long long)l2off,
+					  qcow2_ov_name(k));
+	return k;
 }
 
 /* Validate the host range of data entry @e (normal, zero-alloc, compressed). */
@@ -193,6 +199,7 @@ int qcow2_get_l2_rw(struct qcow2 *q, uint64_t gofs, uint64_t **tbl)
 	qcow2_cache_dirty(q->l2c, *tbl);
 	q->l1[l1i] = (uint64_t)nw | QC_COPIED;
 	q->l1_dirty = true;
+	qcow2_meta_changed(q);
 	return 0;
 }
 
@@ -234,6 +241,7 @@ int qcow2_grow_l1(struct qcow2 *q, uint32_t min)
 	q->l1 = n;
 	q->l1_size = nsize;
 	q->l1_offset = off;
+	qcow2_meta_changed(q);
 	ret = qcow2_sync_refcounts(q);
 	if (ret < 0)
 		return ret;

@@ -114,20 +114,39 @@ static bool overlap(uint64_t a, uint64_t al, uint64_t b, uint64_t bl)
 	return al && bl && a < b + bl && b < a + al;
 }
 
+/*
+ * For check (q->check_mode), a table that is aligned but runs past the end
+ * of the file is noted in *outside instead of refused: check reports it.
+ */
+static int check_table(struct qcow2 *q, const char *what, uint64_t off,
+		       uint64_t len, uint64_t fsize, bool *outside)
+{
+	int ret = check_region(q, what, off, len, fsize);
+
+	if (ret < 0 && q->check_mode && off && !(off & (q->cs - 1)) &&
+	    off + len > off) {
+		*outside = true;
+		return 0;
+	}
+	return ret;
+}
+
 static int check_layout(struct qcow2 *q, uint64_t fsize)
 {
 	uint64_t l1b = (uint64_t)q->l1_size * 8, rb = q->rct_clusters * q->cs;
 	int ret;
 
-	ret = check_region(q, "refcount table", q->rct_offset, rb, fsize);
+	ret = check_table(q, "refcount table", q->rct_offset, rb, fsize,
+			  &q->rct_outside);
 	if (ret < 0)
 		return ret;
 	if (q->l1_size) {
-		ret = check_region(q, "L1 table", q->l1_offset, l1b, fsize);
+		ret = check_table(q, "L1 table", q->l1_offset, l1b, fsize,
+				  &q->l1_outside);
 		if (ret < 0)
 			return ret;
 	}
-	if (overlap(q->l1_offset, l1b, q->rct_offset, rb))
+	if (overlap(q->l1_offset, l1b, q->rct_offset, rb) && !q->check_mode)
 		return blk_error(
 			EINVAL,
 			"qcow2 image '%s': L1 table and refcount table overlap; the image is corrupt",
@@ -387,6 +406,7 @@ int qcow2_write_header(struct qcow2 *q)
 			"qcow2 header of '%s' does not fit in one cluster (backing name too long?)",
 			q->b->filename);
 	}
+	qcow2_meta_changed(q); /* tables may have moved */
 	n = blk_io_pwrite(q->fd, p, len, 0);
 	free(p);
 	if (n < 0)
@@ -407,6 +427,12 @@ void qcow2_free_header(struct qcow2 *q)
 	q->backing_file = q->backing_fmt = NULL;
 }
 
+/*
+ * A corruption was found: the message (which names the file and what to
+ * do) is set, a writer prints the event once and sets the v3 corrupt bit
+ * (later read-write opens are refused) and becomes read-only.  Returns
+ * -EIO for the failed request.
+ */
 int qcow2_mark_corrupt(struct qcow2 *q, const char *fmt, ...)
 {
 	char msg[400];
@@ -419,6 +445,13 @@ int qcow2_mark_corrupt(struct qcow2 *q, const char *fmt, ...)
 		EIO,
 		"qcow2 image '%s' is corrupt: %s; run 'wirt-img check -r all' on it",
 		q->b->filename, msg);
+	if (q->rw && !q->corrupt_said) {
+		/* the event is said once, also where no caller prints errors */
+		wirt_warn(
+			"qcow2 image '%s': marking it corrupt: %s; further writes are refused",
+			q->b->filename, msg);
+		q->corrupt_said = true;
+	}
 	if (q->rw && q->version == 3 && !(q->incompat & QC_INCOMPAT_CORRUPT)) {
 		q->incompat |= QC_INCOMPAT_CORRUPT;
 		if (qcow2_write_header(q) == 0)

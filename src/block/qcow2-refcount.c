@@ -63,23 +63,31 @@ static uint64_t rc_max(struct qcow2 *q)
 					(1ULL << (1U << q->refcount_order)) - 1;
 }
 
-static bool ov(uint64_t off, uint64_t len, uint64_t a, uint64_t l)
+/*
+ * Refuse refcount block @i at @o (@why), or for check note it and drop it
+ * from the table (its clusters then have no refcounts).
+ */
+static int bad_block(struct qcow2 *q, uint64_t i, uint64_t o, const char *why)
 {
-	return l && off < a + l && a < off + len;
-}
+	const char *on = strncmp(why, "is ", 3) ? "lies on " : "";
 
-bool qcow2_overlaps_meta(struct qcow2 *q, uint64_t off, uint64_t len)
-{
-	if (ov(off, len, 0, q->cs) ||
-	    ov(off, len, q->l1_offset, (uint64_t)q->l1_size * 8) ||
-	    ov(off, len, q->rct_offset, (uint64_t)q->rct_clusters * q->cs) ||
-	    ov(off, len, q->snaps_offset, q->snaps_size))
-		return true;
-	for (uint32_t i = 0; i < q->nr_snaps; i++)
-		if (ov(off, len, q->snaps[i].l1_offset,
-		       (uint64_t)q->snaps[i].l1_size * 8))
-			return true;
-	return false;
+	if (q->check_mode) {
+		uint64_t *n = realloc(q->bad_rb, (q->nr_bad_rb + 1) * 16);
+
+		if (!n)
+			return -ENOMEM;
+		q->bad_rb = n;
+		n[2 * q->nr_bad_rb] = i;
+		n[2 * q->nr_bad_rb + 1] = o;
+		q->nr_bad_rb++;
+		q->rct[i] = 0; /* the caller rebuilds the overlap set */
+		return 0;
+	}
+	return blk_error(
+		EINVAL,
+		"qcow2 image '%s': refcount block %llu at 0x%llx %s%s; the image is corrupt (run 'wirt-img check -r all')",
+		q->b->filename, (unsigned long long)i, (unsigned long long)o,
+		on, why);
 }
 
 /* Load and validate the refcount table. */
@@ -92,8 +100,10 @@ int qcow2_load_rct(struct qcow2 *q)
 	q->rct = malloc(bytes);
 	if (!q->rct)
 		return -ENOMEM;
+	memset(q->rct, 0, bytes);
 	n = pread_full(q->fd, q->rct, bytes, q->rct_offset);
-	if (n != (ssize_t)bytes)
+	/* for check, the part past the end of the file reads as zeroes */
+	if (n != (ssize_t)bytes && !q->rct_outside)
 		return blk_error(EIO, "cannot read refcount table of '%s'",
 				 q->b->filename);
 	for (uint64_t i = 0; i < q->rct_entries; i++) {
@@ -102,14 +112,29 @@ int qcow2_load_rct(struct qcow2 *q)
 		q->rct[i] = o;
 		if (!o)
 			continue;
-		if (o & (q->cs - 1) || o + q->cs > q->host_end ||
-		    qcow2_overlaps_meta(q, o, q->cs))
-			return blk_error(
-				EINVAL,
-				"qcow2 image '%s': refcount block %llu at 0x%llx is misaligned, past the end or on other metadata; the image is corrupt",
-				q->b->filename, (unsigned long long)i,
-				(unsigned long long)o);
+		if (o & (q->cs - 1) || o + q->cs > q->host_end) {
+			int ret = bad_block(q, i, o,
+					    "is misaligned or past the end");
+
+			if (ret < 0)
+				return ret;
+		}
 	}
+	qcow2_meta_changed(q);
+	for (uint64_t i = 0; i < q->rct_entries; i++) {
+		int k;
+
+		if (!q->rct[i])
+			continue;
+		/* L2 pointers are not trusted here: they are checked on use */
+		k = qcow2_overlap(q, QC_OV_REFBLOCK | QC_OV_L2, q->rct[i],
+				  q->cs);
+		if (k > 0)
+			k = bad_block(q, i, q->rct[i], qcow2_ov_name(k));
+		if (k < 0)
+			return k;
+	}
+	qcow2_meta_changed(q);
 	return 0;
 }
 
@@ -159,7 +184,11 @@ int qcow2_sync_refcounts(struct qcow2 *q)
 	if (blk_datasync(q->b) < 0)
 		return -errno;
 	if (q->rct_dirty) {
-		ret = write_rct(q);
+		ret = qcow2_check_write(q, QC_OV_RCT, q->rct_offset,
+					(uint64_t)q->rct_clusters * q->cs,
+					"refcount table write");
+		if (!ret)
+			ret = write_rct(q);
 		if (ret < 0)
 			return ret;
 		if (blk_datasync(q->b) < 0)
@@ -243,6 +272,7 @@ static int grow_rct(struct qcow2 *q, uint64_t min)
 	q->rct_offset = (P + k) << q->cluster_bits;
 	q->rct_clusters = t;
 	q->rct_dirty = true;
+	qcow2_meta_changed(q);
 	ret = qcow2_sync_refcounts(q);
 	if (ret < 0)
 		return ret;
@@ -269,9 +299,14 @@ static int ensure_block(struct qcow2 *q, uint64_t bi)
 			return ret;
 	}
 	r0 = (bi << q->rb_bits) << q->cluster_bits;
-	if (qcow2_overlaps_meta(q, r0, q->cs))
-		return qcow2_mark_corrupt(q, "refcount block %llu is missing",
-					  (unsigned long long)bi);
+	ret = qcow2_overlap(q, 0, r0, q->cs);
+	if (ret < 0)
+		return ret;
+	if (ret)
+		return qcow2_mark_corrupt(
+			q,
+			"refcount block %llu is missing and its place holds %s",
+			(unsigned long long)bi, qcow2_ov_name(ret));
 	ret = qcow2_cache_get_empty(q->rcc, r0, &blk);
 	if (ret < 0)
 		return ret;
@@ -280,6 +315,7 @@ static int ensure_block(struct qcow2 *q, uint64_t bi)
 	qcow2_cache_put(q->rcc, blk);
 	q->rct[bi] = r0;
 	q->rct_dirty = true;
+	qcow2_meta_changed(q);
 	q->host_end = MAX(q->host_end, r0 + q->cs);
 	return 0;
 }
@@ -371,11 +407,14 @@ static int find_free(struct qcow2 *q, uint64_t n, uint64_t *start)
 			run = 0;
 			continue;
 		}
-		if (qcow2_overlaps_meta(q, c << q->cluster_bits, q->cs))
+		ret = qcow2_overlap(q, 0, c << q->cluster_bits, q->cs);
+		if (ret < 0)
+			return ret;
+		if (ret)
 			return qcow2_mark_corrupt(
 				q,
-				"cluster %llu holds metadata but has refcount 0",
-				(unsigned long long)c);
+				"cluster %llu holds %s but has refcount 0; it is not reused",
+				(unsigned long long)c, qcow2_ov_name(ret));
 		if (++run == n) {
 			*start = c + 1 - n;
 			return 0;
@@ -411,6 +450,10 @@ int64_t qcow2_alloc_clusters(struct qcow2 *q, uint64_t n)
 		if (!again)
 			break;
 	}
+	ret = qcow2_check_write(q, 0, start << q->cluster_bits,
+				n << q->cluster_bits, "allocation");
+	if (ret < 0)
+		return ret;
 	for (uint64_t c = start; c < start + n; c++) {
 		ret = qcow2_set_refcount(q, c, 1);
 		if (ret < 0)

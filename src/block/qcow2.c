@@ -19,10 +19,15 @@ int qcow2_write_l1(struct qcow2 *q)
 	uint64_t *t;
 	ssize_t n;
 
+	qcow2_meta_changed(q); /* entries changed since the last write */
 	if (!q->l1_size) {
 		q->l1_dirty = false;
 		return 0;
 	}
+	n = qcow2_check_write(q, QC_OV_L1, q->l1_offset, q->l1_size * 8ULL,
+			      "L1 table write");
+	if (n < 0)
+		return (int)n;
 	t = malloc(q->l1_size * 8ULL);
 	if (!t)
 		return -ENOMEM;
@@ -41,11 +46,14 @@ static int load_l1(struct qcow2 *q)
 {
 	uint64_t bytes = q->l1_size * 8ULL;
 
+	ssize_t n;
+
 	q->l1 = calloc(1, bytes ? bytes : 8);
 	if (!q->l1)
 		return -ENOMEM;
-	if (bytes &&
-	    pread_full(q->fd, q->l1, bytes, q->l1_offset) != (ssize_t)bytes)
+	n = bytes ? pread_full(q->fd, q->l1, bytes, q->l1_offset) : 0;
+	/* for check, the part past the end of the file reads as zeroes */
+	if (n != (ssize_t)bytes && !q->l1_outside)
 		return blk_error(EIO, "cannot read L1 table of '%s'",
 				 q->b->filename);
 	for (uint32_t i = 0; i < q->l1_size; i++)
@@ -62,6 +70,8 @@ static void qcow2_free(struct qcow2 *q)
 	free(q->l1);
 	free(q->rct);
 	free(q->frees);
+	free(q->bad_rb);
+	qcow2_overlap_free(q);
 	pthread_mutex_destroy(&q->lock);
 	free(q);
 }
@@ -94,6 +104,13 @@ static int open_rw_fixups(struct qcow2 *q, unsigned flags)
 		ret = qcow2_check(q, 2, &r, NULL);
 		if (ret < 0)
 			return ret;
+		if (r.corruptions || r.check_errors)
+			return blk_error(
+				EUCLEAN,
+				"qcow2 image '%s' was not closed cleanly and its repair left %llu errors; run 'wirt-img check -r all' on it or open it read-only",
+				q->b->filename,
+				(unsigned long long)(r.corruptions +
+						     r.check_errors));
 		q->incompat &= ~QC_INCOMPAT_DIRTY;
 		hdr = true;
 	}
@@ -120,6 +137,7 @@ static int qcow2_open(struct blk *b, unsigned flags)
 	q->b = b;
 	q->fd = b->fd;
 	q->rw = !b->readonly;
+	q->check_mode = flags & BLK_O_CHECK;
 	ret = qcow2_read_header(q);
 	if (ret < 0)
 		goto fail;
@@ -373,6 +391,14 @@ static int qcow2_pwrite(struct blk *b, uint64_t off, const void *buf,
 			unsigned *cnt = &q->inflight[q->epoch & 1];
 			ssize_t w;
 
+			ret = qcow2_check_write(q, 0,
+						(e & QC_OFFSET_MASK) +
+							(off & (q->cs - 1)),
+						run, "guest data write");
+			if (ret < 0) {
+				pthread_mutex_unlock(&q->lock);
+				return ret;
+			}
 			__atomic_add_fetch(cnt, 1, __ATOMIC_ACQ_REL);
 			pthread_mutex_unlock(&q->lock);
 			w = blk_io_pwrite(q->fd, p, run,
@@ -553,6 +579,9 @@ static int qcow2_pwrite_compressed(struct blk *b, uint64_t off, const void *buf,
 		ret = (int)host;
 		goto put;
 	}
+	ret = qcow2_check_write(q, 0, host, clen, "compressed data write");
+	if (ret < 0)
+		goto put;
 	if (blk_io_pwrite(q->fd, out, clen, host) < 0) {
 		ret = blk_error(errno, "write to '%s' failed", b->filename);
 		goto put;

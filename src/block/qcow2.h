@@ -123,6 +123,21 @@ struct qcow2 {
 	 */
 	uint64_t epoch;
 	unsigned inflight[2]; /* atomic */
+
+	/* metadata overlap set (qcow2-overlap.c), rebuilt when stale */
+	struct qc_ovset *ov;
+	bool ov_stale;
+	bool ov_confirmed; /* a hit was confirmed by a rebuild */
+
+	/*
+	 * Opened for check (BLK_O_CHECK): what was tolerated so that check
+	 * can report and repair it.
+	 */
+	bool check_mode;
+	bool l1_outside, rct_outside; /* table runs past the end of the file */
+	uint64_t *bad_rb; /* invalid refcount blocks: index, offset pairs */
+	uint64_t nr_bad_rb;
+	bool corrupt_said; /* the corrupt line was printed */
 };
 
 static inline uint64_t qc_idx(struct qcow2 *q, uint64_t off)
@@ -163,7 +178,21 @@ int qcow2_flush_meta(struct qcow2 *q);
 int qcow2_sync_refcounts(struct qcow2 *q);
 uint64_t qcow2_rc_get(struct qcow2 *q, const void *blk, uint64_t i);
 void qcow2_rc_set(struct qcow2 *q, void *blk, uint64_t i, uint64_t v);
-bool qcow2_overlaps_meta(struct qcow2 *q, uint64_t off, uint64_t len);
+
+/* qcow2-overlap.c: kinds of metadata, for qcow2_overlap's @ign */
+#define QC_OV_HEADER (1U << 0)
+#define QC_OV_L1 (1U << 1)
+#define QC_OV_RCT (1U << 2)
+#define QC_OV_REFBLOCK (1U << 3)
+#define QC_OV_L2 (1U << 4)
+#define QC_OV_SNAPTBL (1U << 5)
+#define QC_OV_SNAPL1 (1U << 6)
+void qcow2_meta_changed(struct qcow2 *q);
+void qcow2_overlap_free(struct qcow2 *q);
+const char *qcow2_ov_name(unsigned kind);
+int qcow2_overlap(struct qcow2 *q, unsigned ign, uint64_t off, uint64_t len);
+int qcow2_check_write(struct qcow2 *q, unsigned ign, uint64_t off, uint64_t len,
+		      const char *what);
 
 /* qcow2-cluster.c */
 enum qc_type qcow2_entry_type(struct qcow2 *q, uint64_t e);

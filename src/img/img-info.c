@@ -272,7 +272,7 @@ static void check_human(struct qcow2_check_result *r)
 	if (r->check_errors)
 		printf("\n%llu internal errors have occurred during the check.\n",
 		       (unsigned long long)r->check_errors);
-	if (r->total_clusters)
+	if (r->total_clusters && r->allocated_clusters)
 		printf("%llu/%llu = %.2f%% allocated, %.2f%% fragmented, %.2f%% compressed clusters\n",
 		       (unsigned long long)r->allocated_clusters,
 		       (unsigned long long)r->total_clusters,
@@ -359,7 +359,7 @@ int cmd_check(int argc, char **argv)
 	}
 	b = img_open(argv[optind], fmt,
 		     BLK_O_NO_PROBE_WARN | BLK_O_NO_BACKING | BLK_O_NO_REPAIR |
-			     (repair ? BLK_O_RDWR : 0));
+			     BLK_O_CHECK | (repair ? BLK_O_RDWR : 0));
 	if (!b)
 		return 1;
 	if (strcmp(blk_format(b), "qcow2")) {

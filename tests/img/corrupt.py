@@ -9,6 +9,15 @@ corruptbit  set the corrupt bit
 dirty       set the dirty bit
 autoclear   set unknown autoclear bit 5, add unknown header extension
 verify-autoclear  exit 0 when autoclear is 0 and the extension is kept
+copied-l2   clear COPIED on the first data entry (its refcount is 1)
+copied-l1   clear COPIED on L1 entry 0 (its L2 table's refcount is 1)
+data-on-l1  make guest cluster 1 an owned (COPIED) data cluster on the L1
+            table: a write there must not wipe the mappings
+l2-unref    set the refcount of the first L2 table to 0: it must not be
+            handed out as a data cluster
+l1-past-end, rct-past-end, refblock-past-end
+            point the header's L1 table, refcount table, or the first
+            refcount table entry past the end of the file
 """
 import struct
 import sys
@@ -57,6 +66,24 @@ elif mode == 'verify-autoclear':
     found = [o for t, o in exts() if t == EXT]
     ok = ac == 0 and found and b[found[0] + 8:found[0] + 13] == b'hello'
     sys.exit(0 if ok else 1)
+elif mode in ('copied-l2', 'copied-l1', 'data-on-l1', 'l2-unref'):
+    l1e = struct.unpack_from('>Q', b, l1)[0]
+    l2 = l1e & 0x00fffffffffffe00
+    if mode == 'copied-l1':
+        struct.pack_into('>Q', b, l1, l1e & ~(1 << 63))
+    elif mode == 'copied-l2':
+        e = struct.unpack_from('>Q', b, l2)[0]
+        struct.pack_into('>Q', b, l2, e & ~(1 << 63))
+    elif mode == 'data-on-l1':
+        struct.pack_into('>Q', b, l2 + 8, l1 | (1 << 63))
+    else:
+        set_rc(l2 // cs, 0)
+elif mode == 'l1-past-end':
+    struct.pack_into('>Q', b, 40, 1 << 40)
+elif mode == 'rct-past-end':
+    struct.pack_into('>Q', b, 48, 1 << 40)
+elif mode == 'refblock-past-end':
+    struct.pack_into('>Q', b, rct, 1 << 40)
 else:
     sys.exit('unknown mode ' + mode)
 f.seek(0)

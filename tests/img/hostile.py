@@ -69,3 +69,46 @@ variant('snapshots_past_end', lambda b: (put(b, 60, 'I', 1), put(b, 64, 'Q', 1 <
 variant('ext_too_long', lambda b: (put(b, 112, 'I', 0x12345678), put(b, 116, 'I', 0x7fffffff)))
 variant('compression_type_7', lambda b: (put(b, 72, 'Q', 1 << 3), b.__setitem__(104, 7)))
 variant('truncated', lambda b: b.__delitem__(slice(60, None)))
+
+
+def rct_repeats(b):
+    """a refcount table of 8 MiB naming one refcount block 1M times"""
+    n = (8 << 20) // cs
+    off = (len(b) + cs - 1) // cs * cs
+    b.extend(bytes(off - len(b)))
+    b.extend(struct.pack('>Q', rb_off) * (n * cs // 8))
+    put(b, 48, 'Q', off)
+    put(b, 56, 'I', n)
+
+
+def l1_repeats(b):
+    """an L1 table of 32 MiB naming one L2 table 4M times"""
+    off = (len(b) + cs - 1) // cs * cs
+    b.extend(bytes(off - len(b)))
+    b.extend(struct.pack('>Q', l2_off | (1 << 63)) * (4 << 20))
+    put(b, 36, 'I', 4 << 20)
+    put(b, 40, 'Q', off)
+
+
+def snap_l1s_repeat(b):
+    """64k snapshots sharing one 1 MiB L1 table (128k L2 references each)"""
+    off = (len(b) + cs - 1) // cs * cs
+    b.extend(bytes(off - len(b)))
+    l1 = off
+    b.extend(struct.pack('>Q', l2_off) * (128 << 10))
+    tbl = len(b)
+    n = 65535
+    for i in range(n):
+        sid = str(i + 1).encode()
+        ent = struct.pack('>QIHHIIQII', l1, 128 << 10, len(sid), len(sid),
+                          0, 0, 0, 0, 16)
+        ent += struct.pack('>QQ', 0, hdr(b, 24, 'Q')) + sid + sid
+        b.extend(ent + bytes(-len(ent) % 8))
+    put(b, 60, 'I', n)
+    put(b, 64, 'Q', tbl)
+
+
+# complexity: must finish in bounded time (tests/img/run times them)
+variant('rct_repeats_block', rct_repeats)
+variant('l1_repeats_l2', l1_repeats)
+variant('snap_l1s_repeat', snap_l1s_repeat)

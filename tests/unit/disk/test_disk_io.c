@@ -453,6 +453,26 @@ static void test_qcow2_pool(void **state)
 		assert_int_equal(buf[511], 0xcd);
 	}
 	disk_close(d);
+
+	/* marked corrupt: a writable open is refused with one clear line */
+	{
+		uint8_t inc[8];
+		int fd = open(p, O_RDWR);
+
+		assert_true(fd >= 0);
+		assert_int_equal(pread(fd, inc, 8, 72), 8);
+		inc[7] |= 2; /* incompatible feature "corrupt" */
+		assert_int_equal(pwrite(fd, inc, 8, 72), 8);
+		close(fd);
+	}
+	snprintf(spec, sizeof(spec), "path=%s,format=qcow2", p);
+	assert_int_equal(open_spec(&d, spec, 0), -EUCLEAN);
+	assert_non_null(strstr(err, "marked corrupt"));
+	assert_non_null(strstr(err, "wirt-img check -r all"));
+	assert_null(strchr(err, '\n'));
+	snprintf(spec, sizeof(spec), "path=%s,format=qcow2,readonly=on", p);
+	assert_int_equal(open_spec(&d, spec, 0), 0);
+	disk_close(d);
 }
 
 int main(void)
