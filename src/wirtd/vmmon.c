@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -18,6 +19,7 @@
 
 #include <json-c/json.h>
 
+#include "common/tmpfile.h"
 #include "common/util.h"
 #include "wirtd/vmmon.h"
 #include "wirtd/wirtd.h"
@@ -371,10 +373,75 @@ static int migrate_done(struct vmrec *vm, char *err, size_t errlen)
 	return -ETIMEDOUT;
 }
 
+/*
+ * stage_dir - LIB/save/.NAME.stage for vm's wirt-vmm to write its state
+ * file into: a sandboxed wirt-vmm runs as the unprivileged user wirt-vmm,
+ * which may write nowhere else of wirtd's; the directory is given to that
+ * user when wirtd runs as root and the user exists. Returns 0 or -errno.
+ */
+static int stage_dir(struct vmrec *vm, char *dir, size_t len)
+{
+	char base[PATH_MAX];
+	struct passwd *pw;
+
+	if (path_of(base, sizeof(base), W->paths.lib, "save", "") ||
+	    snprintf(dir, len, "%s/.%s.stage", base, vm->name) >= (int)len)
+		return -ENAMETOOLONG;
+	mkdir(base, 0700);
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return -errno;
+	pw = geteuid() == 0 ? getpwnam(VMM_USER) : NULL;
+	if (pw && chown(dir, pw->pw_uid, pw->pw_gid))
+		return -errno;
+	return 0;
+}
+
+/* copy_file - src to a new dst (for a rename across file systems). */
+static int copy_file(const char *src, const char *dst)
+{
+	int in = open(src, O_RDONLY | O_CLOEXEC), out = -1, r = 0;
+	ssize_t n;
+
+	if (in >= 0)
+		out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (in < 0 || out < 0)
+		r = -errno;
+	while (!r && (n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0)))
+		if (n < 0)
+			r = -errno;
+	if (!r && fsync(out))
+		r = -errno;
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return r;
+}
+
+/* publish - the staged state file to path, owned by root, durable. */
+static int publish(const char *staged, const char *path, char *err,
+		   size_t errlen)
+{
+	int r = 0;
+
+	if (chown(staged, 0, 0) && geteuid() == 0)
+		r = -errno;
+	if (!r && rename(staged, path)) {
+		r = errno == EXDEV ? copy_file(staged, path) : -errno;
+		unlink(staged);
+	}
+	if (!r)
+		r = tmpfile_sync_dir(path);
+	if (r)
+		snprintf(err, errlen, "cannot move the saved state to '%s': %s",
+			 path, strerror(-r));
+	return r;
+}
+
 int vm_save(struct vmrec *vm, const char *path, char *err, size_t errlen)
 {
 	struct json_object *a = json_object_new_object();
-	char uri[PATH_MAX + 8];
+	char uri[PATH_MAX + 32], dir[PATH_MAX], staged[PATH_MAX + 8];
 	int pidfd, r;
 
 	if (vm->state != VM_RUNNING && vm->state != VM_PAUSED) {
@@ -384,7 +451,17 @@ int vm_save(struct vmrec *vm, const char *path, char *err, size_t errlen)
 			"Requested operation is not valid: domain is not running");
 		return -EINVAL;
 	}
-	snprintf(uri, sizeof(uri), "file:%s", path);
+	r = stage_dir(vm, dir, sizeof(dir));
+	if (r) {
+		json_object_put(a);
+		snprintf(
+			err, errlen,
+			"cannot prepare a directory for the save of '%s' under '%s': %s",
+			vm->name, W->paths.lib, strerror(-r));
+		return r;
+	}
+	snprintf(staged, sizeof(staged), "%s/state", dir);
+	snprintf(uri, sizeof(uri), "file:%s", staged);
 	json_object_object_add(a, "uri", json_object_new_string(uri));
 	r = vm_qmp(vm, "migrate", a, NULL, err, errlen);
 	if (!r)
@@ -401,5 +478,5 @@ int vm_save(struct vmrec *vm, const char *path, char *err, size_t errlen)
 	}
 	vm->saving = true;
 	vm_stopped(vm);
-	return 0;
+	return publish(staged, path, err, errlen);
 }

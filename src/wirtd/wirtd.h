@@ -91,6 +91,9 @@ struct wirtd {
 
 extern struct wirtd *W;
 
+/* The user a sandboxed wirt-vmm started as root runs as (its default). */
+#define VMM_USER "wirt-vmm"
+
 /* ---- paths.c ---- */
 int paths_init(struct wirtd_paths *p, const char *root, const char *argv0);
 /* path_of - DIR/NAME + suffix into buf; -ENAMETOOLONG when it does not fit. */
