@@ -212,7 +212,7 @@ int store_load_all(char *err, size_t errlen)
 	while ((e = readdir(dir))) {
 		n = strlen(e->d_name);
 		if (n < 5 || n - 4 > DOMAIN_NAME_MAX ||
-		    strcmp(e->d_name + n - 4, ".xml") || e->d_name[0] == '.')
+		    strcmp(e->d_name + n - 4, ".xml"))
 			continue;
 		memcpy(name, e->d_name, n - 4);
 		name[n - 4] = '\0';
