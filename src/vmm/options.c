@@ -24,6 +24,8 @@ enum {
 	OPT_BALLOON,
 	OPT_API_SOCKET,
 	OPT_INCOMING,
+	OPT_SANDBOX,
+	OPT_USER,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -43,6 +45,8 @@ static const struct option long_opts[] = {
 	{ "balloon", optional_argument, NULL, OPT_BALLOON },
 	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
 	{ "incoming", required_argument, NULL, OPT_INCOMING },
+	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -54,7 +58,7 @@ const char *vmm_usage(void)
 	       "                [--memory SIZE] [--console stdio|file=PATH|socket=PATH|none]\n"
 	       "                [--name NAME] [--no-reboot] [--disk SPEC]... [--net SPEC]...\n"
 	       "                [--rng] [--balloon[=deflate-on-oom=on]] [--api-socket PATH]\n"
-	       "                [--incoming file:PATH]\n"
+	       "                [--incoming file:PATH] [--sandbox on|off] [--user NAME]\n"
 	       "\n"
 	       "Boots a Linux bzImage on KVM without firmware.\n"
 	       "  --kernel PATH     bzImage to boot (boot protocol 2.06 or later, 64-bit)\n"
@@ -81,6 +85,12 @@ const char *vmm_usage(void)
 	       "                    FILE.snapshots/, which it runs on from then on\n"
 	       "  --incoming file:PATH  restore a VM saved by QMP migrate; --kernel and\n"
 	       "                    the device options may be left out (given, they must match)\n"
+	       "  --sandbox on|off  after set-up, run under seccomp filters with no_new_privs\n"
+	       "                    and, started as root, as an unprivileged user (default on;\n"
+	       "                    off only to debug)\n"
+	       "  --user NAME       the sandbox's user when started as root (default wirt-vmm);\n"
+	       "                    files opened later (migrate file:, snapshots) must be\n"
+	       "                    reachable by it\n"
 	       "\n"
 	       "Exit status: 0 when the guest powers off (or reboots with --no-reboot),\n"
 	       "1 when the VM crashes, 2 for bad usage or a host problem.\n";
@@ -163,6 +173,19 @@ static int parse_one(int opt, const char *arg, struct vmm_config *cfg)
 			return -EINVAL;
 		}
 		cfg->incoming = arg + 5;
+		return 0;
+	case OPT_SANDBOX:
+		if (sandbox_parse_level(arg, &cfg->sandbox.level)) {
+			wirt_err("--sandbox '%s': give on or off", arg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_USER:
+		if (!*arg) {
+			wirt_err("--user: give the name of an unprivileged user");
+			return -EINVAL;
+		}
+		cfg->sandbox.user = arg;
 		return 0;
 	case OPT_DISK:
 	case OPT_NET:

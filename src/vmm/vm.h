@@ -104,6 +104,7 @@ struct vm {
 	struct acpi_config acpi; /* devices add what the tables describe */
 	uint8_t *kernel_image; /* the bzImage file, kept for reboots */
 	size_t kernel_len;
+	int initrd_fd; /* --initrd, kept open for reboots (sandbox), or -1 */
 
 	struct bus pio;
 	struct bus mmio;

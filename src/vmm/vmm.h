@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "vmm/devices/console.h"
+#include "vmm/sandbox/sandbox.h"
 
 #define VMM_MAX_CPUS 255
 #define VMM_DEFAULT_MEMORY (512ULL << 20)
@@ -41,6 +42,7 @@ struct vmm_config {
 	unsigned int nvdevs;
 	const char *api_socket; /* --api-socket PATH: QMP control socket */
 	const char *incoming; /* --incoming file:PATH: restore saved state */
+	struct sandbox_opts sandbox; /* --sandbox on|off, --user NAME */
 };
 
 enum opts_result {
