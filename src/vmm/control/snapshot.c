@@ -33,6 +33,7 @@
 #include "vmm/control/ctl.h"
 #include "vmm/disk/disk-list.h"
 #include "vmm/disk/disk-snap.h"
+#include "vmm/sandbox/sandbox.h"
 #include "vmm/state/state.h"
 #include "vmm/vm.h"
 
@@ -201,8 +202,8 @@ int snapshot_save(struct vm *vm, const char *tag, char *why, size_t whylen)
 	*strrchr(dir, '/') = 0;
 	if (mkdir(dir, 0700) && errno != EEXIST) {
 		r = -errno;
-		snprintf(why, whylen, "cannot create '%s': %s", dir,
-			 strerror(errno));
+		snprintf(why, whylen, "cannot create '%s': %s%s", dir,
+			 strerror(errno), sandbox_access_hint(r));
 		return r;
 	}
 	if (!claim(c)) {

@@ -255,6 +255,19 @@ int sandbox_enter_vcpu(void)
 	return 0;
 }
 
+const char *sandbox_access_hint(int err)
+{
+	static char hint[160];
+
+	if (!sb.active || !sb.switch_user || (err != -EACCES && err != -EPERM))
+		return "";
+	snprintf(
+		hint, sizeof(hint),
+		" (wirt-vmm runs as user '%s' in its sandbox: give that user write access to the directory)",
+		sb.user);
+	return hint;
+}
+
 bool sandbox_active(void)
 {
 	return sb.active;

@@ -72,6 +72,13 @@ int sandbox_enter(char *err, size_t len);
  */
 int sandbox_enter_vcpu(void);
 
+/*
+ * sandbox_access_hint - for an error err (-errno) creating or opening a
+ * file at run time: a parenthesised hint naming the sandbox's user when
+ * it may be the cause (EACCES or EPERM after a user switch), else "".
+ */
+const char *sandbox_access_hint(int err);
+
 /* sandbox_active - whether sandbox_enter() has loaded the filters. */
 bool sandbox_active(void);
 
