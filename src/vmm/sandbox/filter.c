@@ -308,8 +308,9 @@ static int allow_checked(scmp_filter_ctx ctx)
 				     SCMP_SYS(clone3), 0);
 	if (!r)
 		r = seccomp_rule_add(
-			ctx, SCMP_ACT_ALLOW, SCMP_SYS(seccomp), 1,
-			SCMP_A0_32(SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER));
+			ctx, SCMP_ACT_ALLOW, SCMP_SYS(seccomp), 2,
+			SCMP_A0_32(SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER),
+			SCMP_A1_32(SCMP_CMP_EQ, 0));
 	if (!r)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
 				     SCMP_A0_32(SCMP_CMP_EQ, getpid()));
