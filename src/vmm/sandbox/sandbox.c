@@ -205,8 +205,10 @@ static int load_filters(char *err, size_t len)
 	if (!r)
 		return 0;
 fail:
-	snprintf(err, len, "sandbox: cannot load the seccomp filter: %s",
-		 strerror(r < 0 ? -r : r));
+	snprintf(
+		err, len,
+		"sandbox: cannot load the seccomp filter: %s (the kernel needs seccomp filters, CONFIG_SECCOMP_FILTER; --sandbox off runs without)",
+		strerror(r < 0 ? -r : r));
 	return r < 0 ? r : -r;
 }
 
