@@ -81,12 +81,17 @@ static void pvm_notice(void)
 static int enter_sandbox(struct vm *vm)
 {
 	char err[512];
+	unsigned int i;
 	uid_t uid;
 	gid_t gid;
 	int r = 0;
 
 	if (vm->cfg->sandbox.level == SANDBOX_OFF)
 		return 0;
+	for (i = 0; i < vm->cfg->nvdevs; i++)
+		if (vm->cfg->vdevs[i].kind == VDEV_NET &&
+		    !strncmp(vm->cfg->vdevs[i].spec, "user", 4))
+			sandbox_need_inet(); /* libslirp connects for the guest */
 	if (sandbox_target(&uid, &gid))
 		r = vm_disks_grant(vm, uid, gid, err, sizeof(err));
 	if (!r)

@@ -270,11 +270,12 @@ static int allow_all(scmp_filter_ctx ctx, const int *list, size_t n)
 
 /*
  * The process filter's calls with argument checks: ioctl requests,
- * mmap/mprotect without PROT_EXEC, thread-only clone, inet sockets,
+ * mmap/mprotect without PROT_EXEC, thread-only clone, inet sockets
+ * (with SANDBOX_F_INET),
  * prctl names, seccomp (a thread may only add filters), tgkill and
  * prlimit64 on this process only. Returns 0 or -errno.
  */
-static int allow_checked(scmp_filter_ctx ctx)
+static int allow_checked(scmp_filter_ctx ctx, unsigned int flags)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
 	static const int prctls[] = { PR_SET_NAME, PR_GET_NAME };
@@ -285,7 +286,8 @@ static int allow_checked(scmp_filter_ctx ctx)
 	for (i = 0; !r && i < ARRAY_SIZE(ioctls); i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 				     SCMP_A1_32(SCMP_CMP_EQ, ioctls[i]));
-	for (i = 0; !r && i < ARRAY_SIZE(families); i++)
+	for (i = 0; !r && (flags & SANDBOX_F_INET) && i < ARRAY_SIZE(families);
+	     i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
 				     SCMP_A0_32(SCMP_CMP_EQ, families[i]));
 	for (i = 0; !r && i < ARRAY_SIZE(prctls); i++)
@@ -321,7 +323,8 @@ static int allow_checked(scmp_filter_ctx ctx)
 	return r;
 }
 
-int sandbox_filter_new(enum sandbox_class cls, scmp_filter_ctx *out)
+int sandbox_filter_new(enum sandbox_class cls, unsigned int flags,
+		       scmp_filter_ctx *out)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
 	int r;
@@ -333,7 +336,7 @@ int sandbox_filter_new(enum sandbox_class cls, scmp_filter_ctx *out)
 	if (cls == SANDBOX_PROCESS) {
 		r = allow_all(ctx, process_calls, ARRAY_SIZE(process_calls));
 		if (!r)
-			r = allow_checked(ctx);
+			r = allow_checked(ctx, flags);
 	} else {
 		r = allow_all(ctx, vcpu_calls, ARRAY_SIZE(vcpu_calls));
 	}

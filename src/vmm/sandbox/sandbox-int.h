@@ -8,13 +8,17 @@
 
 #include "vmm/sandbox/sandbox.h"
 
+#define SANDBOX_F_INET 0x1 /* socket(AF_INET or AF_INET6) allowed */
+
 /*
- * sandbox_filter_new - a libseccomp filter for thread class cls: the
- * calls it allows, everything else traps (SIGSYS); clone3 fails with
- * ENOSYS so that glibc falls back to clone, whose flags are checked.
- * Returns 0 with *out (release with seccomp_release), or -errno.
+ * sandbox_filter_new - a libseccomp filter for thread class cls with
+ * SANDBOX_F_* flags: the calls it allows, everything else traps
+ * (SIGSYS); clone3 fails with ENOSYS so that glibc falls back to clone,
+ * whose flags are checked. Returns 0 with *out (release with
+ * seccomp_release), or -errno.
  */
-int sandbox_filter_new(enum sandbox_class cls, scmp_filter_ctx *out);
+int sandbox_filter_new(enum sandbox_class cls, unsigned int flags,
+		       scmp_filter_ctx *out);
 
 /*
  * sandbox_filter_export - compile ctx to a classic BPF program in *prog

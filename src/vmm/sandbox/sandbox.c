@@ -29,6 +29,7 @@ static struct {
 	gid_t gid;
 	char user[64];
 	bool active;
+	bool need_inet;
 	struct sock_fprog vcpu_prog;
 } sb = { .level = SANDBOX_OFF };
 
@@ -187,10 +188,11 @@ static int load_filters(char *err, size_t len)
 	scmp_filter_ctx proc, vcpu;
 	int r;
 
-	r = sandbox_filter_new(SANDBOX_PROCESS, &proc);
+	r = sandbox_filter_new(SANDBOX_PROCESS,
+			       sb.need_inet ? SANDBOX_F_INET : 0, &proc);
 	if (r)
 		goto fail;
-	r = sandbox_filter_new(SANDBOX_VCPU, &vcpu);
+	r = sandbox_filter_new(SANDBOX_VCPU, 0, &vcpu);
 	if (r) {
 		seccomp_release(proc);
 		goto fail;
@@ -255,6 +257,11 @@ int sandbox_enter_vcpu(void)
 		return -errno;
 	sandbox_selftest("vcpu");
 	return 0;
+}
+
+void sandbox_need_inet(void)
+{
+	sb.need_inet = true;
 }
 
 const char *sandbox_access_hint(int err)

@@ -73,6 +73,13 @@ int sandbox_enter(char *err, size_t len);
 int sandbox_enter_vcpu(void);
 
 /*
+ * sandbox_need_inet - before sandbox_enter(): the VM has a backend that
+ * makes inet sockets at run time (libslirp); without it the process
+ * filter allows no socket() at all.
+ */
+void sandbox_need_inet(void);
+
+/*
  * sandbox_access_hint - for an error err (-errno) creating or opening a
  * file at run time: a parenthesised hint naming the sandbox's user when
  * it may be the cause (EACCES or EPERM after a user switch), else "".

@@ -34,6 +34,9 @@ struct outcome {
 	char err[512]; /* the child's stderr */
 };
 
+/* Whether the process filter allows inet sockets (--net user). */
+static bool inet = true;
+
 /* Load the filters of the classes asked for; 0 or -errno. */
 static int child_load(bool vcpu)
 {
@@ -43,14 +46,15 @@ static int child_load(bool vcpu)
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || sandbox_sigsys_install())
 		return -1;
-	r = sandbox_filter_new(SANDBOX_VCPU, &ctx);
+	r = sandbox_filter_new(SANDBOX_VCPU, 0, &ctx);
 	if (r)
 		return r;
 	r = sandbox_filter_export(ctx, &prog);
 	seccomp_release(ctx);
 	if (r)
 		return r;
-	r = sandbox_filter_new(SANDBOX_PROCESS, &ctx);
+	r = sandbox_filter_new(SANDBOX_PROCESS, inet ? SANDBOX_F_INET : 0,
+			       &ctx);
 	if (r)
 		return r;
 	r = seccomp_load(ctx);
@@ -285,6 +289,15 @@ static void test_vcpu(void **state)
 	expect_killed(true, op_ioctl_tiocsti, "ioctl");
 }
 
+/* Without user networking, no socket at all. */
+static void test_no_inet(void **state)
+{
+	inet = false;
+	expect_allowed(false, op_getpid);
+	expect_killed(false, op_socket_inet, "socket");
+	inet = true;
+}
+
 static void test_levels(void **state)
 {
 	enum sandbox_level l = SANDBOX_OFF;
@@ -304,6 +317,7 @@ int main(void)
 		cmocka_unit_test(test_forbidden),
 		cmocka_unit_test(test_arguments),
 		cmocka_unit_test(test_vcpu),
+		cmocka_unit_test(test_no_inet),
 		cmocka_unit_test(test_levels),
 	};
 
