@@ -69,8 +69,7 @@ static void setup_signals(void)
 
 static void pvm_notice(void)
 {
-	wirt_warn(
-		"this host's KVM is PVM (/sys/module/kvm_pvm): only PVM-enabled guest kernels run at full speed; an ordinary kernel such as Debian's is instruction-emulated about 1000x slower and will not boot in useful time. Boot it inside the nested testbed instead: tools/testbed -- wirt-vmm ...");
+	wirt_warn("this host's KVM is PVM (/sys/module/kvm_pvm): only PVM-enabled guest kernels run at full speed; an ordinary kernel such as Debian's is instruction-emulated about 1000x slower and will not boot in useful time. Boot it inside the nested testbed instead: tools/testbed -- wirt-vmm ...");
 }
 
 /*
