@@ -10,8 +10,10 @@
 
 #include "common/util.h"
 #include "vmm/devices/console.h"
+#include "vmm/disk/disk-grant.h"
 #include "vmm/kvm/kvm.h"
 #include "vmm/kvm/vcpu.h"
+#include "vmm/sandbox/sandbox.h"
 #include "vmm/state/state.h"
 #include "vmm/vm.h"
 #include "vmm/vmm.h"
@@ -70,8 +72,37 @@ static void pvm_notice(void)
 	wirt_warn("this host's KVM is PVM (/sys/module/kvm_pvm): only PVM-enabled guest kernels run at full speed; an ordinary kernel such as Debian's is instruction-emulated about 1000x slower and will not boot in useful time. Boot it inside the nested testbed instead: tools/testbed -- wirt-vmm ...");
 }
 
+/*
+ * After set-up: give the disks' snapshot directories to the sandbox's
+ * user, then drop to it and load the filters. Returns 0 or -errno
+ * (printed).
+ */
+static int enter_sandbox(struct vm *vm)
+{
+	char err[512];
+	unsigned int i;
+	uid_t uid;
+	gid_t gid;
+	int r = 0;
+
+	if (vm->cfg->sandbox.level == SANDBOX_OFF)
+		return 0;
+	for (i = 0; i < vm->cfg->nvdevs; i++)
+		if (vm->cfg->vdevs[i].kind == VDEV_NET &&
+		    !strncmp(vm->cfg->vdevs[i].spec, "user", 4))
+			sandbox_need_inet(); /* libslirp connects for the guest */
+	if (sandbox_target(&uid, &gid))
+		r = vm_disks_grant(vm, uid, gid, err, sizeof(err));
+	if (!r)
+		r = sandbox_enter(err, sizeof(err));
+	if (r)
+		wirt_err("%s", err);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
+	char err[512];
 	struct vmm_config cfg;
 	struct vm vm;
 	const char *why = "";
@@ -90,9 +121,18 @@ int main(int argc, char **argv)
 		vm_destroy(&vm);
 		return EXIT_HOST;
 	}
-	/* Before any thread exists, so every thread inherits the mask. */
+	/*
+	 * Before any thread exists, so every thread inherits the mask, the
+	 * emptied capability bounding set and no_new_privs.
+	 */
+	if (sandbox_early(&cfg.sandbox, err, sizeof(err))) {
+		wirt_err("%s", err);
+		vm_destroy(&vm);
+		return EXIT_HOST;
+	}
 	prctl(PR_SET_NAME, cfg.name);
 	setup_signals();
+	sandbox_set_fatal_hook(console_restore_terminal);
 	if (vm_setup(&vm)) {
 		vm_destroy(&vm);
 		return EXIT_HOST;
@@ -102,14 +142,17 @@ int main(int argc, char **argv)
 	kvm_fd = kvm_open(&why);
 	if (kvm_fd < 0) {
 		if (kvm_fd == -ENOTSUP)
-			wirt_err("/dev/kvm lacks a capability wirt-vmm needs: %s",
-				 why);
+			wirt_err(
+				"/dev/kvm lacks a capability wirt-vmm needs: %s",
+				why);
 		else
 			wirt_err("%s", why);
 		vm_destroy(&vm);
 		return EXIT_HOST;
 	}
 	r = vm_init(&vm, kvm_fd);
+	if (!r)
+		r = enter_sandbox(&vm);
 	if (r) {
 		vm_destroy(&vm);
 		close(kvm_fd);

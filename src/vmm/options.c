@@ -26,6 +26,8 @@ enum {
 	OPT_INCOMING,
 	OPT_TRUST_SAVED_CONFIG,
 	OPT_PAUSED,
+	OPT_SANDBOX,
+	OPT_USER,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -47,6 +49,8 @@ static const struct option long_opts[] = {
 	{ "incoming", required_argument, NULL, OPT_INCOMING },
 	{ "trust-saved-config", no_argument, NULL, OPT_TRUST_SAVED_CONFIG },
 	{ "paused", no_argument, NULL, OPT_PAUSED },
+	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -59,6 +63,7 @@ const char *vmm_usage(void)
 	       "                [--name NAME] [--no-reboot] [--disk SPEC]... [--net SPEC]...\n"
 	       "                [--rng] [--balloon[=deflate-on-oom=on]] [--api-socket PATH]\n"
 	       "                [--incoming file:PATH [--trust-saved-config]] [--paused]\n"
+	       "                [--sandbox on|off] [--user NAME]\n"
 	       "\n"
 	       "Boots a Linux bzImage on KVM without firmware.\n"
 	       "  --kernel PATH     bzImage to boot (boot protocol 2.06 or later, 64-bit)\n"
@@ -92,6 +97,12 @@ const char *vmm_usage(void)
 	       "  --trust-saved-config  with --incoming: let the state file choose the\n"
 	       "                    kernel, initrd, disks and networks itself (only for\n"
 	       "                    a file you trust: it decides what the VM opens)\n"
+	       "  --sandbox on|off  after set-up, run under seccomp filters with no_new_privs\n"
+	       "                    and, started as root, as an unprivileged user (default on;\n"
+	       "                    off only to debug)\n"
+	       "  --user NAME       the sandbox's user when started as root (default wirt-vmm);\n"
+	       "                    files opened later (migrate file:, snapshots) must be\n"
+	       "                    reachable by it\n"
 	       "\n"
 	       "Exit status: 0 when the guest powers off (or reboots with --no-reboot),\n"
 	       "1 when the VM crashes, 2 for bad usage or a host problem.\n";
@@ -186,6 +197,19 @@ static int parse_one(int opt, const char *arg, struct vmm_config *cfg)
 		return 0;
 	case OPT_PAUSED:
 		cfg->start_paused = true;
+		return 0;
+	case OPT_SANDBOX:
+		if (sandbox_parse_level(arg, &cfg->sandbox.level)) {
+			wirt_err("--sandbox '%s': give on or off", arg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_USER:
+		if (!*arg) {
+			wirt_err("--user: give the name of an unprivileged user");
+			return -EINVAL;
+		}
+		cfg->sandbox.user = arg;
 		return 0;
 	case OPT_DISK:
 	case OPT_NET:

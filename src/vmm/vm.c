@@ -90,16 +90,23 @@ static uint8_t *map_kernel(struct vm *vm)
 	return p;
 }
 
-/* Size of the initrd file, or -errno after printing an error. */
-static int64_t initrd_size(const char *path)
+/*
+ * Open the initrd (kept open in vm->initrd_fd: every boot reads it, also
+ * after the sandbox's user switch) and return its size, or -errno after
+ * printing an error.
+ */
+static int64_t initrd_open(struct vm *vm, const char *path)
 {
 	struct stat st;
+	int r;
 
 	if (!path)
 		return 0;
-	if (access(path, R_OK) || stat(path, &st)) {
+	vm->initrd_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (vm->initrd_fd < 0 || fstat(vm->initrd_fd, &st)) {
+		r = -errno;
 		wirt_err("initrd '%s': %s", path, strerror(errno));
-		return -errno;
+		return r;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size == 0) {
 		wirt_err("initrd '%s': not a regular, non-empty file", path);
@@ -279,6 +286,7 @@ int vm_prepare(struct vm *vm, const struct vmm_config *cfg)
 	vm->vm_fd = -1;
 	vm->wake_fd = -1;
 	vm->kernel_fd = -1;
+	vm->initrd_fd = -1;
 	vm->ncpus = cfg->cpus;
 	pthread_mutex_init(&vm->lock, NULL);
 	vm_pause_init(vm);
@@ -298,7 +306,7 @@ int vm_prepare(struct vm *vm, const struct vmm_config *cfg)
 		wirt_err("kernel '%s': %s", cfg->kernel, why);
 		return r;
 	}
-	isize = initrd_size(cfg->initrd);
+	isize = initrd_open(vm, cfg->initrd);
 	if (isize < 0)
 		return isize;
 	r = layout_plan(cfg->memory, &bz, isize, &vm->lay, &why);
@@ -436,19 +444,13 @@ static int load_images(struct vm *vm, const uint8_t *image,
 	struct boot_params_in in;
 	const char *why;
 	long n;
-	int fd;
 
-	if (cfg->initrd) {
-		fd = open(cfg->initrd, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || read_full(fd, vm->ram + vm->lay.initrd_addr,
-					vm->lay.initrd_size) !=
-				      (ssize_t)vm->lay.initrd_size) {
-			wirt_err("initrd '%s': could not read it", cfg->initrd);
-			if (fd >= 0)
-				close(fd);
-			return -EIO;
-		}
-		close(fd);
+	if (cfg->initrd &&
+	    pread_full(vm->initrd_fd, vm->ram + vm->lay.initrd_addr,
+		       vm->lay.initrd_size,
+		       0) != (ssize_t)vm->lay.initrd_size) {
+		wirt_err("initrd '%s': could not read it", cfg->initrd);
+		return -EIO;
 	}
 	n = acpi_build(vm->ram + ACPI_ADDR, ACPI_SIZE, ACPI_ADDR, &vm->acpi);
 	if (n < 0) {
@@ -758,6 +760,8 @@ void vm_destroy(struct vm *vm)
 		munmap(vm->ram, vm->cfg->memory);
 	if (vm->wake_fd >= 0)
 		close(vm->wake_fd);
+	if (vm->initrd_fd >= 0)
+		close(vm->initrd_fd);
 	free(vm->vcpus);
 	free(vm->cpuid);
 	if (vm->kernel_fd >= 0)

@@ -106,6 +106,7 @@ struct vm {
 	bool booted; /* the first boot has begun (--paused applies to it) */
 	size_t kernel_len;
 	struct bzimage_info bz; /* what it held at start */
+	int initrd_fd; /* --initrd, kept open for reboots (sandbox), or -1 */
 
 	struct bus pio;
 	struct bus mmio;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "vmm/devices/console.h"
+#include "vmm/sandbox/sandbox.h"
 
 #define VMM_MAX_CPUS 255
 #define VMM_DEFAULT_MEMORY (512ULL << 20)
@@ -43,6 +44,7 @@ struct vmm_config {
 	const char *incoming; /* --incoming file:PATH: restore saved state */
 	bool trust_saved_config; /* --trust-saved-config: its host files too */
 	bool start_paused; /* --paused: vCPUs wait for QMP cont */
+	struct sandbox_opts sandbox; /* --sandbox on|off, --user NAME */
 };
 
 enum opts_result {

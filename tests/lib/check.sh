@@ -8,6 +8,12 @@ CHECK_TMP=$(mktemp -d "${TMPDIR:-/tmp}/wirt-test.XXXXXX")
 # for copies that other users can reach (see check_world_copy)
 CHECK_WORLD=$(mktemp -d /tmp/wirt-world.XXXXXX) && chmod 755 "$CHECK_WORLD"
 trap 'rm -rf "$CHECK_WORLD"' EXIT
+# wirt-vmm started as root drops to its sandbox user, which must reach the
+# files it creates later (migrate file:, snapshots): the scratch directory
+# is that user's, as a libvirt-style image directory would be.
+if [ "$(id -u)" = 0 ] && getent passwd wirt-vmm >/dev/null; then
+	chown wirt-vmm: "$CHECK_TMP"
+fi
 # CHECK_KEEP=1 keeps the files of a run for a look afterwards
 [ -n "${CHECK_KEEP:-}" ] || trap 'rm -rf "$CHECK_TMP" "$CHECK_WORLD"' EXIT
 

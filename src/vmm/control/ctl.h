@@ -26,7 +26,7 @@ struct vm_control {
 	pthread_t mig_tid;
 	volatile bool mig_cancel;
 	const char *mig_status; /* QEMU MigrationStatus, NULL before any */
-	char mig_error[256];
+	char mig_error[512];
 	char mig_path[4096];
 	uint64_t mig_total, mig_done, mig_zero; /* bytes of guest RAM */
 	uint64_t mig_ms; /* duration of the last migration */

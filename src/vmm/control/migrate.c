@@ -13,6 +13,7 @@
 #include "common/util.h"
 #include "vmm/control/control.h"
 #include "vmm/control/ctl.h"
+#include "vmm/sandbox/sandbox.h"
 #include "vmm/state/state.h"
 #include "vmm/vm.h"
 
@@ -43,7 +44,7 @@ static void *migrate_thread(void *arg)
 	struct vm_control *c = vm->ctl;
 	uint64_t t0 = now_ms();
 	bool paused_here;
-	char why[256] = "";
+	char why[512] = "";
 	int r;
 
 	paused_here = vm_pause(vm);
@@ -52,6 +53,9 @@ static void *migrate_thread(void *arg)
 	set_status(vm, "active");
 	r = state_save(vm, c->mig_path, &c->mig_done, &c->mig_cancel, NULL,
 		       NULL, why, sizeof(why));
+	if (r)
+		snprintf(why + strlen(why), sizeof(why) - strlen(why), "%s",
+			 sandbox_access_hint(r));
 	pthread_mutex_lock(&c->mig_lock);
 	c->mig_ms = now_ms() - t0;
 	if (r)

@@ -34,6 +34,7 @@
 #include "vmm/control/ctl.h"
 #include "vmm/disk/disk-list.h"
 #include "vmm/disk/disk-snap.h"
+#include "vmm/sandbox/sandbox.h"
 #include "vmm/state/state.h"
 #include "vmm/vm.h"
 
@@ -204,8 +205,8 @@ int snapshot_save(struct vm *vm, const char *tag, char *why, size_t whylen)
 		tmpfile_sync_dir(dir); /* its entry in the disk's directory */
 	} else if (errno != EEXIST) {
 		r = -errno;
-		snprintf(why, whylen, "cannot create '%s': %s", dir,
-			 strerror(errno));
+		snprintf(why, whylen, "cannot create '%s': %s%s", dir,
+			 strerror(errno), sandbox_access_hint(r));
 		return r;
 	}
 	if (!claim(c)) {

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/util.h"
@@ -281,6 +282,52 @@ static const struct disk_engine_ops uring_ops = {
 	.close = uring_close,
 };
 
+/*
+ * io_uring_register(2) on ring: Debian's liburing 2.3 declares
+ * io_uring_register_restrictions() and io_uring_enable_rings() but does
+ * not export them. Returns 0 or -errno.
+ */
+static int ring_register(struct io_uring *ring, unsigned int op, void *arg,
+			 unsigned int n)
+{
+	if (syscall(__NR_io_uring_register, ring->ring_fd, op, arg, n) < 0)
+		return -errno;
+	return 0;
+}
+
+int disk_uring_init(struct io_uring *ring, unsigned int depth, int efd)
+{
+	static const uint8_t ops[] = { IORING_OP_READ,	IORING_OP_READV,
+				       IORING_OP_WRITE, IORING_OP_WRITEV,
+				       IORING_OP_FSYNC, IORING_OP_FALLOCATE };
+	struct io_uring_restriction res[ARRAY_SIZE(ops)];
+	bool restricted = true;
+	unsigned int i;
+	int r;
+
+	memset(res, 0, sizeof(res));
+	for (i = 0; i < ARRAY_SIZE(ops); i++) {
+		res[i].opcode = IORING_RESTRICTION_SQE_OP;
+		res[i].sqe_op = ops[i];
+	}
+	r = io_uring_queue_init(depth, ring, IORING_SETUP_R_DISABLED);
+	if (r == -EINVAL) { /* before Linux 5.10 */
+		restricted = false;
+		r = io_uring_queue_init(depth, ring, 0);
+	}
+	if (r)
+		return r;
+	r = io_uring_register_eventfd(ring, efd);
+	if (!r && restricted)
+		r = ring_register(ring, IORING_REGISTER_RESTRICTIONS, res,
+				  ARRAY_SIZE(res));
+	if (!r && restricted)
+		r = ring_register(ring, IORING_REGISTER_ENABLE_RINGS, NULL, 0);
+	if (r)
+		io_uring_queue_exit(ring);
+	return r;
+}
+
 int disk_uring_start(struct disk *d, unsigned int depth, char *err,
 		     size_t errlen)
 {
@@ -292,12 +339,7 @@ int disk_uring_start(struct disk *d, unsigned int depth, char *err,
 	depth = MIN(MAX(depth, 8u), 4096u);
 	e->depth = depth;
 	e->base.ops = &uring_ops;
-	r = io_uring_queue_init(depth, &e->ring, 0);
-	if (r == 0) {
-		r = io_uring_register_eventfd(&e->ring, d->efd);
-		if (r)
-			io_uring_queue_exit(&e->ring);
-	}
+	r = disk_uring_init(&e->ring, depth, d->efd);
 	if (r) {
 		free(e);
 		snprintf(err, errlen, "disk '%s': cannot set up io_uring: %s",

@@ -21,6 +21,17 @@ struct disk_engine {
 	atomic_uint inflight;
 };
 
+struct io_uring;
+
+/*
+ * disk_uring_init - set up ring with depth entries, completions
+ * signalled on the eventfd efd, and (Linux 5.10 on) limited to the
+ * operations the engine submits: read, write, fsync, fallocate. io_uring
+ * requests do not pass through seccomp, so a ring must not be able to
+ * open files or sockets for a compromised process. Returns 0 or -errno.
+ */
+int disk_uring_init(struct io_uring *ring, unsigned int depth, int efd);
+
 /*
  * disk_uring_start - the io_uring engine for d->fd with depth entries.
  * Returns 0 or -errno with a message in err.

@@ -14,6 +14,7 @@
 #include "common/util.h"
 #include "vmm/boot/boot.h"
 #include "vmm/kvm/cpuid.h"
+#include "vmm/sandbox/sandbox.h"
 #include "vmm/vm.h"
 
 #define MSR_IA32_TSC 0x10
@@ -303,6 +304,7 @@ static void *vcpu_thread(void *arg)
 	struct vm *vm = v->vm;
 	sigset_t set;
 	char name[16];
+	int r;
 
 	snprintf(name, sizeof(name), "vcpu%u", v->id);
 	pthread_setname_np(pthread_self(), name);
@@ -310,6 +312,13 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	r = sandbox_enter_vcpu();
+	if (r) {
+		wirt_err("vCPU %u: cannot load its seccomp filter: %s", v->id,
+			 strerror(-r));
+		vm_request_stop(vm, VM_CRASH);
+		return NULL;
+	}
 
 	for (;;) {
 		if (__atomic_load_n(&vm->request, __ATOMIC_ACQUIRE) !=

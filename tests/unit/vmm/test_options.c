@@ -77,6 +77,27 @@ static void test_errors(void **state)
 	assert_int_equal(PARSE(&c, "--kernel"), OPTS_ERROR);
 }
 
+/* --sandbox on|off and --user; the default is on, as the default user. */
+static void test_sandbox(void **state)
+{
+	struct vmm_config c;
+
+	assert_int_equal(PARSE(&c, "--kernel", "/k"), OPTS_RUN);
+	assert_int_equal(c.sandbox.level, SANDBOX_ON);
+	assert_null(c.sandbox.user);
+	assert_int_equal(PARSE(&c, "--kernel", "/k", "--sandbox", "off",
+			       "--user", "vmuser"),
+			 OPTS_RUN);
+	assert_int_equal(c.sandbox.level, SANDBOX_OFF);
+	assert_string_equal(c.sandbox.user, "vmuser");
+	assert_int_equal(PARSE(&c, "--kernel", "/k", "--sandbox", "on"),
+			 OPTS_RUN);
+	assert_int_equal(c.sandbox.level, SANDBOX_ON);
+	assert_int_equal(PARSE(&c, "--kernel", "/k", "--sandbox", "1"),
+			 OPTS_ERROR);
+	assert_int_equal(PARSE(&c, "--kernel", "/k", "--user", ""), OPTS_ERROR);
+}
+
 static void test_help(void **state)
 {
 	struct vmm_config c;
@@ -97,6 +118,7 @@ int main(void)
 		cmocka_unit_test(test_all),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_sandbox),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
