@@ -73,7 +73,11 @@ int paths_init(struct wirtd_paths *p, const char *root, const char *argv0)
 			return r;
 		if (!root)
 			dirs[i][strlen(dirs[i]) - 1] = '\0'; /* the '/' of "" */
-		r = mkdirs(dirs[i], i == 2 ? 0755 : 0700);
+		/* run: sockets for everyone (the read-only one); lib: traversable
+		 * (the sandboxed VMs' save staging lies below), not listable */
+		r = mkdirs(dirs[i], i == 2 ? 0755 : i == 1 ? 0711 : 0700);
+		if (!r && i == 1)
+			r = chmod(dirs[i], 0711) ? -errno : 0;
 		if (r) {
 			wirt_err("cannot create directory '%s': %s", dirs[i],
 				 strerror(-r));

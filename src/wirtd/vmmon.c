@@ -335,7 +335,7 @@ int managed_save_path(const struct vmrec *vm, char *buf, size_t len)
 
 	if (path_of(dir, sizeof(dir), W->paths.lib, "save", ""))
 		return -ENAMETOOLONG;
-	mkdir(dir, 0700);
+	mkdir(dir, 0711);
 	return path_of(buf, len, dir, vm->name, ".save");
 }
 
@@ -387,7 +387,8 @@ static int stage_dir(struct vmrec *vm, char *dir, size_t len)
 	if (path_of(base, sizeof(base), W->paths.lib, "save", "") ||
 	    snprintf(dir, len, "%s/.%s.stage", base, vm->name) >= (int)len)
 		return -ENAMETOOLONG;
-	mkdir(base, 0700);
+	mkdir(base, 0711); /* the VM user passes through to its stage only */
+	chmod(base, 0711);
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return -errno;
 	pw = geteuid() == 0 ? getpwnam(VMM_USER) : NULL;
