@@ -241,3 +241,28 @@ const char *unix_socket_hint(int err)
 	}
 	return "";
 }
+
+void fput_xml(FILE *f, const char *s, bool quotes)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '\'':
+			fputs(quotes ? "&apos;" : "'", f);
+			break;
+		case '"':
+			fputs(quotes ? "&quot;" : "\"", f);
+			break;
+		default:
+			fputc(*s, f);
+		}
+	}
+}

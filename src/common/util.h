@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -47,6 +48,12 @@ ssize_t read_full(int fd, void *buf, size_t len);
 ssize_t write_full(int fd, const void *buf, size_t len);
 ssize_t pread_full(int fd, void *buf, size_t len, off_t off);
 ssize_t pwrite_full(int fd, const void *buf, size_t len, off_t off);
+
+/*
+ * fput_xml - s into f with XML's special characters escaped (<, >, &, and
+ * with quotes also ' and ", as an attribute value needs).
+ */
+void fput_xml(FILE *f, const char *s, bool quotes);
 
 /*
  * unix_socket_hint - for an error binding a unix socket at a path: a

@@ -9,34 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/util.h"
 #include "domain/dom-int.h"
-
-/* put_escaped - s with the XML specials escaped (in attributes, quotes
- * too). */
-static void put_escaped(FILE *f, const char *s, bool attr)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '\'':
-			fputs(attr ? "&apos;" : "'", f);
-			break;
-		case '"':
-			fputs(attr ? "&quot;" : "\"", f);
-			break;
-		default:
-			fputc(*s, f);
-		}
-	}
-}
 
 static void put_name(FILE *f, xmlNodePtr n)
 {
@@ -55,7 +29,7 @@ static void put_attrs(FILE *f, xmlNodePtr n)
 		if (ns->prefix)
 			fputs((const char *)ns->prefix, f);
 		fputs("='", f);
-		put_escaped(f, ns->href ? (const char *)ns->href : "", true);
+		fput_xml(f, ns->href ? (const char *)ns->href : "", true);
 		fputc('\'', f);
 	}
 	for (a = n->properties; a; a = a->next) {
@@ -64,8 +38,7 @@ static void put_attrs(FILE *f, xmlNodePtr n)
 			fprintf(f, "%s:", (const char *)a->ns->prefix);
 		fprintf(f, "%s='", (const char *)a->name);
 		if (a->children && a->children->content)
-			put_escaped(f, (const char *)a->children->content,
-				    true);
+			fput_xml(f, (const char *)a->children->content, true);
 		fputc('\'', f);
 	}
 }
@@ -107,7 +80,7 @@ static void put_node(FILE *f, xmlNodePtr n, int depth)
 		for (c = n->children; c; c = c->next)
 			if (c->type == XML_TEXT_NODE ||
 			    c->type == XML_CDATA_SECTION_NODE)
-				put_escaped(f, (const char *)c->content, false);
+				fput_xml(f, (const char *)c->content, false);
 		fputs("</", f);
 	}
 	put_name(f, n);

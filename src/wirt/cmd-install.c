@@ -16,25 +16,6 @@
 #include "common/util.h"
 #include "wirt/wirt.h"
 
-/* put_esc - s escaped for an XML attribute or text. */
-static void put_esc(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '<')
-			fputs("&lt;", f);
-		else if (*s == '>')
-			fputs("&gt;", f);
-		else if (*s == '&')
-			fputs("&amp;", f);
-		else if (*s == '\'')
-			fputs("&apos;", f);
-		else if (*s == '"')
-			fputs("&quot;", f);
-		else
-			fputc(*s, f);
-	}
-}
-
 /* opt_kv - the value of key in "k1=v1,k2=v2" into out; false if absent. */
 static bool opt_kv(const char *spec, const char *key, char *out, size_t len)
 {
@@ -91,9 +72,9 @@ static int install_disk(struct ctx *c, FILE *x, const char *spec, int idx)
 	opt_kv(spec, "readonly", ro, sizeof(ro));
 	fprintf(x,
 		"    <disk type='file' device='disk'>\n      <driver name='qemu' type='");
-	put_esc(x, fmt);
+	fput_xml(x, fmt, true);
 	fprintf(x, "'/>\n      <source file='");
-	put_esc(x, path);
+	fput_xml(x, path, true);
 	fprintf(x,
 		"'/>\n      <target dev='vd%c' bus='virtio'/>\n%s    </disk>\n",
 		'a' + idx, !strcmp(ro, "on") ? "      <readonly/>\n" : "");
@@ -114,7 +95,7 @@ static int install_net(struct ctx *c, FILE *x, const char *spec)
 	if (opt_kv(spec, "tap", tap, sizeof(tap))) {
 		fprintf(x,
 			"    <interface type='ethernet'>\n      <target dev='");
-		put_esc(x, tap);
+		fput_xml(x, tap, true);
 		fprintf(x,
 			"'/>\n      <model type='virtio'/>\n    </interface>\n");
 		return 0;
@@ -149,19 +130,19 @@ static int install_xml(struct ctx *c, char **xml)
 		r = -EINVAL;
 	}
 	fprintf(x, "<domain type='kvm'>\n  <name>");
-	put_esc(x, c->cl.pos[0]);
+	fput_xml(x, c->cl.pos[0], true);
 	fprintf(x,
 		"</name>\n  <memory unit='MiB'>%llu</memory>\n  <vcpu>%llu</vcpu>\n  <os>\n    <type arch='x86_64'>hvm</type>\n    <kernel>",
 		(unsigned long long)mem, (unsigned long long)cpus);
-	put_esc(x, kernel ? kernel : "");
+	fput_xml(x, kernel ? kernel : "", true);
 	fprintf(x, "</kernel>\n");
 	if ((v = value(c, "initrd"))) {
 		fprintf(x, "    <initrd>");
-		put_esc(x, v);
+		fput_xml(x, v, true);
 		fprintf(x, "</initrd>\n");
 	}
 	fprintf(x, "    <cmdline>");
-	put_esc(x, (v = value(c, "cmdline")) ? v : "console=ttyS0");
+	fput_xml(x, (v = value(c, "cmdline")) ? v : "console=ttyS0", true);
 	fprintf(x, "</cmdline>\n  </os>\n  <devices>\n");
 	for (i = 0; !r && i < c->cl.nflags; i++) {
 		if (!strcmp(c->cl.flags[i], "disk"))
