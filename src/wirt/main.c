@@ -247,7 +247,7 @@ static int do_dominfo(struct ctx *c)
 
 static int do_domstate(struct ctx *c)
 {
-	struct json_object *r = call(c, "dominfo", dom_args(c), NULL);
+	struct json_object *r = call(c, "domstate", dom_args(c), NULL);
 
 	if (!r)
 		return 1;
@@ -262,7 +262,7 @@ static int do_domstate(struct ctx *c)
 /* do_domfield - domid, domname, domuuid. */
 static int do_domfield(struct ctx *c)
 {
-	struct json_object *r = call(c, "dominfo", dom_args(c), NULL);
+	struct json_object *r = call(c, "domstate", dom_args(c), NULL);
 
 	if (!r)
 		return 1;
@@ -485,6 +485,17 @@ static int do_shutdown_all(struct ctx *c)
 	return 0;
 }
 
+/* abs_path - path made absolute against the working directory (wirtd
+ * runs elsewhere), in buf; returns buf. */
+static const char *abs_path(const char *path, char *buf, size_t len)
+{
+	if (path[0] != '/' && getcwd(buf, len))
+		snprintf(buf + strlen(buf), len - strlen(buf), "/%s", path);
+	else
+		snprintf(buf, len, "%s", path);
+	return buf;
+}
+
 static int do_save(struct ctx *c)
 {
 	struct json_object *a = dom_args(c), *r;
@@ -496,12 +507,9 @@ static int do_save(struct ctx *c)
 			"error: command 'save' requires <file> option\n");
 		return 1;
 	}
-	if (c->cl.pos[1][0] != '/' && getcwd(path, sizeof(path)))
-		snprintf(path + strlen(path), sizeof(path) - strlen(path),
-			 "/%s", c->cl.pos[1]);
-	else
-		snprintf(path, sizeof(path), "%s", c->cl.pos[1]);
-	json_object_object_add(a, "file", json_object_new_string(path));
+	json_object_object_add(a, "file",
+			       json_object_new_string(abs_path(
+				       c->cl.pos[1], path, sizeof(path))));
 	r = call(c, "save", a, NULL);
 	if (!r)
 		return 1;
@@ -515,12 +523,9 @@ static int do_restore(struct ctx *c)
 	struct json_object *a = json_object_new_object(), *r;
 	char path[4096];
 
-	if (c->cl.pos[0][0] != '/' && getcwd(path, sizeof(path)))
-		snprintf(path + strlen(path), sizeof(path) - strlen(path),
-			 "/%s", c->cl.pos[0]);
-	else
-		snprintf(path, sizeof(path), "%s", c->cl.pos[0]);
-	json_object_object_add(a, "file", json_object_new_string(path));
+	json_object_object_add(a, "file",
+			       json_object_new_string(abs_path(
+				       c->cl.pos[0], path, sizeof(path))));
 	r = call(c, "restore", a, NULL);
 	if (!r)
 		return 1;

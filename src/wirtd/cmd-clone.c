@@ -4,7 +4,6 @@
  * (vol_create), through the block library that wirt-img uses.
  */
 #include <errno.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,25 +88,19 @@ static int thin_image(const char *src, const char *fmt, const char *dst,
 	return r;
 }
 
-/* clone_path - "DIR/BASE-clone.EXT" beside src, the first that is free. */
+/* clone_path - "DIR/BASE-clone.EXT" beside src (then -clone-1, -clone-2,
+ * ...), the first that is free. */
 static int clone_path(const char *src, char *out, size_t len)
 {
-	char dir[PATH_MAX], base[PATH_MAX], *dot;
-	const char *ext;
+	const char *slash = strrchr(src, '/');
+	const char *dot = strrchr(slash ? slash : src, '.');
+	int stem = dot ? (int)(dot - src) : (int)strlen(src);
 	int i;
 
-	snprintf(dir, sizeof(dir), "%s", src);
-	snprintf(base, sizeof(base), "%s", basename(dir));
-	snprintf(dir, sizeof(dir), "%s", src);
-	dot = strrchr(base, '.');
-	ext = dot ? src + strlen(src) - strlen(dot) : "";
-	if (dot)
-		*dot = '\0';
 	for (i = 0; i < 100; i++) {
-		if (snprintf(out, len, "%s/%s-clone%s%.0d%s", dirname(dir),
-			     base, i ? "-" : "", i, ext) >= (int)len)
+		if (snprintf(out, len, "%.*s-clone%s%.0d%s", stem, src,
+			     i ? "-" : "", i, dot ? dot : "") >= (int)len)
 			return -ENAMETOOLONG;
-		snprintf(dir, sizeof(dir), "%s", src);
 		if (access(out, F_OK))
 			return 0;
 	}

@@ -119,6 +119,21 @@ static struct json_object *cmd_list(struct json_object *args, struct cmd_ctx *c)
 	return o;
 }
 
+/* cmd_domstate - the summary of one domain (state, reason, id, name,
+ * UUID): no QMP round trip, unlike dominfo's memory figure. */
+static struct json_object *cmd_domstate(struct json_object *args,
+					struct cmd_ctx *c)
+{
+	struct vmrec *vm = lock_vm(args, c);
+	struct json_object *o;
+
+	if (!vm)
+		return NULL;
+	o = vm_summary(vm);
+	pthread_mutex_unlock(&vm->lock);
+	return o;
+}
+
 static struct json_object *cmd_dominfo(struct json_object *args,
 				       struct cmd_ctx *c)
 {
@@ -174,6 +189,7 @@ static const struct cmd {
 } cmds[] = {
 	{ "list", true, cmd_list },
 	{ "dominfo", true, cmd_dominfo },
+	{ "domstate", true, cmd_domstate },
 	{ "domstats", true, cmd_domstats },
 	{ "dumpxml", true, cmd_dumpxml },
 	{ "devices", true, cmd_devices },
