@@ -92,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char buf[65536];
 	size_t off = 0;
-	int sv[2];
+	int sv[2], idle = 0;
 
 	if (!srv) {
 		static struct vmm_config cfg;
@@ -114,10 +114,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (;;) {
 		struct pollfd p = { sv[0], POLLIN | (off < size ? POLLOUT : 0),
 				    0 };
+		int r = poll(&p, 1, 1000);
 		ssize_t n;
 
-		if (poll(&p, 1, 30000) <= 0)
+		/* libFuzzer's -timeout SIGALRM interrupts poll(): not a hang */
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || (!r && ++idle >= 30))
 			__builtin_trap(); /* the server hangs */
+		if (!r)
+			continue;
+		idle = 0;
 		if (p.revents & POLLOUT) {
 			n = send(sv[0], data + off, size - off,
 				 MSG_DONTWAIT | MSG_NOSIGNAL);

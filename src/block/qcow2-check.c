@@ -310,8 +310,14 @@ static int compare(struct ck *c, int repair)
 		if (q->rct[bi] && (q->rct[bi] >> q->cluster_bits) < c->nb)
 			seen[(q->rct[bi] >> q->cluster_bits) / 8] |=
 				1 << ((q->rct[bi] >> q->cluster_bits) % 8);
-	for (uint64_t i = 0; i < c->nb && !ret; i++)
+	for (uint64_t i = 0; i < c->nb && !ret; i++) {
+		uint64_t bi = i >> q->rb_bits;
+
+		/* no refcount block and no reference: both are 0 */
+		if ((bi >= q->rct_entries || !q->rct[bi]) && !c->ref[i])
+			continue;
 		ret = compare_one(c, i, repair, &last);
+	}
 	for (uint64_t bi = nblk - 1; bi < q->rct_entries && !ret; bi++) {
 		uint64_t cl = q->rct[bi] >> q->cluster_bits;
 		uint64_t i = MAX(bi << q->rb_bits, c->nb);
