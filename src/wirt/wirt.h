@@ -58,6 +58,31 @@ int do_clone(struct ctx *c);
 /* do_console_named - the console of the domain named by pos[0]. */
 int do_console_named(struct ctx *c);
 
+/* ---- cmd-pool.c, cmd-vol.c: storage pools and volumes ---- */
+/* pretty_size - v bytes as virsh shows it ("10.00 MiB") into buf. */
+void pretty_size(unsigned long long v, char *buf, size_t len);
+/* call_as - call, but a failure prints virsh's two lines: "error: WHAT"
+ * and "error: REASON". */
+struct json_object *call_as(struct ctx *c, const char *cmd,
+			    struct json_object *args, int *fd,
+			    const char *what);
+int do_pool_list(struct ctx *c);
+int do_pool_info(struct ctx *c);
+int do_pool_dumpxml(struct ctx *c);
+int do_pool_define(struct ctx *c);
+int do_pool_define_as(struct ctx *c);
+int do_pool_simple(struct ctx *c);
+int do_vol_list(struct ctx *c);
+int do_vol_info(struct ctx *c);
+int do_vol_path(struct ctx *c);
+int do_vol_dumpxml(struct ctx *c);
+int do_vol_create_as(struct ctx *c);
+int do_vol_simple(struct ctx *c);
+int do_vol_resize(struct ctx *c);
+int do_vol_clone(struct ctx *c);
+int do_vol_upload(struct ctx *c);
+int do_vol_download(struct ctx *c);
+
 /* ---- client.c ---- */
 /* wc_connect - connect to wirtd's socket at path. Returns the fd or
  * -errno with err set (naming the socket and how to start wirtd). */
