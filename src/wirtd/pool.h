@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "domain/domain.h"
 #include "domain/pool.h"
 
 struct json_object;
@@ -63,6 +64,21 @@ int vol_path(const struct poolrec *p, const char *name, char *buf, size_t len,
 /* vol_list - the volumes of active pool p, in name order, as a json
  * array of objects (name, path, type, capacity, allocation). */
 struct json_object *vol_list(const struct poolrec *p);
+
+/* ---- pool-disk.c: <disk type='volume'> ---- */
+struct pool_disks {
+	struct dom_def def; /* the definition, volume disks made files */
+	char paths[DOMAIN_DISKS_MAX][PATH_MAX];
+};
+/*
+ * pool_resolve_disks - when def has volume disks, *out gets a copy of
+ * def in which each is its volume's file, with the volume's format unless
+ * <driver type> gives one (free it); else *out is NULL. Returns 0, or
+ * -ENOENT with err naming the disk, pool and volume (missing pool or
+ * volume, inactive pool).
+ */
+int pool_resolve_disks(const struct dom_def *def, struct pool_disks **out,
+		       char *err, size_t errlen);
 
 /* ---- vol-blk.c: the block library's part (images) ---- */
 /* volblk_info - format, sizes, backing file of the image at path. */
