@@ -397,3 +397,75 @@ int do_vol_download(struct ctx *c)
 {
 	return transfer(c, false);
 }
+
+/* new_install_vol - vol_create_as of install's volume NAME[-N].FMT of
+ * gib GiB in pool; its name into vol. */
+static int new_install_vol(struct ctx *c, const char *pool, const char *spec,
+			   int idx, char *vol, size_t len, char *fmt)
+{
+	struct json_object *a, *r;
+	char size[32];
+	uint64_t gib;
+
+	if (!opt_kv(spec, "size", size, sizeof(size)) ||
+	    parse_uint(size, 1, 65536, &gib)) {
+		snprintf(c->err, sizeof(c->err),
+			 "--disk '%s': give size=GiB with pool=POOL", spec);
+		return -EINVAL;
+	}
+	snprintf(vol, len, "%s%s%.0d.%s", c->cl.pos[0], idx ? "-" : "", idx,
+		 fmt);
+	a = json_object_new_object();
+	json_object_object_add(a, "pool", json_object_new_string(pool));
+	json_object_object_add(a, "name", json_object_new_string(vol));
+	json_object_object_add(a, "size", json_object_new_int64(gib << 30));
+	json_object_object_add(a, "format", json_object_new_string(fmt));
+	r = call(c, "vol_create_as", a, NULL);
+	if (!r)
+		return -EIO;
+	printf("Allocating '%s' in pool '%s'\n", vol, pool);
+	json_object_put(r);
+	return 0;
+}
+
+int install_vol_disk(struct ctx *c, FILE *x, const char *spec, int idx)
+{
+	char pool[256], vol[512], fmt[16] = "", *slash;
+	struct json_object *a, *r;
+
+	if (opt_kv(spec, "pool", pool, sizeof(pool))) {
+		if (!opt_kv(spec, "format", fmt, sizeof(fmt)))
+			strcpy(fmt, "qcow2");
+		if (new_install_vol(c, pool, spec, idx, vol, sizeof(vol), fmt))
+			return -EIO;
+	} else {
+		opt_kv(spec, "vol", pool, sizeof(pool));
+		slash = strchr(pool, '/');
+		if (!slash) {
+			snprintf(c->err, sizeof(c->err),
+				 "--disk '%s': give vol=POOL/VOLUME", spec);
+			return -EINVAL;
+		}
+		*slash = '\0';
+		snprintf(vol, sizeof(vol), "%s", slash + 1);
+		a = json_object_new_object();
+		json_object_object_add(a, "pool", json_object_new_string(pool));
+		json_object_object_add(a, "vol", json_object_new_string(vol));
+		r = call(c, "vol_info", a, NULL);
+		if (!r)
+			return -EIO;
+		snprintf(fmt, sizeof(fmt), "%s", str(r, "format"));
+		json_object_put(r);
+	}
+	fprintf(x, "    <disk type='volume' device='disk'>\n"
+		   "      <driver name='qemu' type='");
+	fput_xml(x, fmt, true);
+	fprintf(x, "'/>\n      <source pool='");
+	fput_xml(x, pool, true);
+	fprintf(x, "' volume='");
+	fput_xml(x, vol, true);
+	fprintf(x,
+		"'/>\n      <target dev='vd%c' bus='virtio'/>\n    </disk>\n",
+		'a' + idx);
+	return 0;
+}

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct json_object;
 
@@ -82,6 +83,12 @@ int do_vol_resize(struct ctx *c);
 int do_vol_clone(struct ctx *c);
 int do_vol_upload(struct ctx *c);
 int do_vol_download(struct ctx *c);
+/* install_vol_disk - install's --disk pool=P,size=GiB[,format=F] (a new
+ * volume NAME[-N].F in pool P) or vol=P/V (an existing volume), written
+ * to x as a <disk type='volume'>. Returns 0 or -errno with c->err set. */
+int install_vol_disk(struct ctx *c, FILE *x, const char *spec, int idx);
+/* opt_kv - the value of key in "k1=v1,k2=v2" into out; false if absent. */
+bool opt_kv(const char *spec, const char *key, char *out, size_t len);
 
 /* ---- client.c ---- */
 /* wc_connect - connect to wirtd's socket at path. Returns the fd or
