@@ -43,11 +43,11 @@ static int find_vol(struct poolrec *p, struct json_object *args,
 		    struct cmd_ctx *c)
 {
 	const char *name = arg_str(args, key);
-	struct stat st;
+	int r;
 
 	if (vol_path(p, name, buf, PATH_MAX, c))
 		return -EINVAL;
-	if (lstat(buf, &st) || !S_ISREG(st.st_mode)) {
+	if (!vol_exists(p, buf)) {
 		c->errclass = "StorageVolNotFound";
 		snprintf(c->err, c->errlen,
 			 "failed to get vol '%s' in pool '%s'", name,
@@ -56,7 +56,11 @@ static int find_vol(struct poolrec *p, struct json_object *args,
 	}
 	snprintf(v->name, sizeof(v->name), "%s", name);
 	snprintf(v->path, sizeof(v->path), "%s", buf);
-	return volblk_info(buf, v, c->err, c->errlen);
+	r = volblk_info(buf, v, c->err, c->errlen);
+	v->type = p->def.type == POOL_LOGICAL ? "block" : "file";
+	if (p->def.type == POOL_LOGICAL) /* an LV is all allocated */
+		v->allocation = v->physical = v->capacity;
+	return r;
 }
 
 /* Volume commands run with the pool active and pool_lock held. */
@@ -98,7 +102,7 @@ static struct json_object *vol_info_fn(struct poolrec *p, struct json_object *a,
 	o = json_object_new_object();
 	json_object_object_add(o, "name", json_object_new_string(v.name));
 	json_object_object_add(o, "path", json_object_new_string(v.path));
-	json_object_object_add(o, "type", json_object_new_string("file"));
+	json_object_object_add(o, "type", json_object_new_string(v.type));
 	json_object_object_add(o, "format", json_object_new_string(v.format));
 	json_object_object_add(o, "capacity",
 			       json_object_new_uint64(v.capacity));
@@ -121,7 +125,7 @@ static char *vol_xml(const struct volinfo *v)
 
 	if (!f)
 		return NULL;
-	fprintf(f, "<volume type='file'>\n  <name>");
+	fprintf(f, "<volume type='%s'>\n  <name>", v->type);
 	fput_xml(f, v->name, false);
 	fprintf(f, "</name>\n  <key>");
 	fput_xml(f, v->path, false);
@@ -246,6 +250,17 @@ vol_create_fn(struct poolrec *p, struct json_object *a, struct cmd_ctx *c)
 				 arg_str(a, "name"));
 		return NULL;
 	}
+	if (p->def.type == POOL_LOGICAL) {
+		if (b || strcmp(fmt, "raw")) {
+			snprintf(
+				c->err, c->errlen,
+				"pool '%s' is logical: its volumes are raw LVs, without backing volumes",
+				p->def.name);
+			return NULL;
+		}
+		return lvm_vol_create(p, arg_str(a, "name"), size, c) ? NULL :
+									ok();
+	}
 	if (volblk_create(path, fmt, size, b ? bpath : NULL, bf, c->err,
 			  c->errlen))
 		return NULL;
@@ -260,6 +275,8 @@ vol_delete_fn(struct poolrec *p, struct json_object *a, struct cmd_ctx *c)
 
 	if (find_vol(p, a, "vol", path, &v, c))
 		return NULL;
+	if (p->def.type == POOL_LOGICAL)
+		return lvm_vol_delete(p, v.name, c) ? NULL : ok();
 	if (unlink(path) || tmpfile_sync_dir(path)) {
 		snprintf(c->err, c->errlen, "cannot remove volume '%s': %s",
 			 path, strerror(errno));
@@ -304,6 +321,15 @@ vol_clone_fn(struct poolrec *p, struct json_object *a, struct cmd_ctx *c)
 
 	if (find_vol(p, a, "vol", src, &v, c) || new_vol(p, a, "name", dst, c))
 		return NULL;
+	if (p->def.type == POOL_LOGICAL) {
+		if (lvm_vol_create(p, arg_str(a, "name"), v.capacity, c))
+			return NULL;
+		if (volblk_copy_into(src, dst, c->err, c->errlen)) {
+			lvm_vol_delete(p, arg_str(a, "name"), c);
+			return NULL;
+		}
+		return ok();
+	}
 	if (volblk_copy(src, dst, c->err, c->errlen)) {
 		unlink(dst);
 		return NULL;

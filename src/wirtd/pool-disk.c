@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "wirtd/cmds.h"
 #include "wirtd/pool.h"
@@ -20,7 +19,6 @@ static int resolve_one(struct dom_disk *k, char *buf, char *err, size_t errlen)
 	struct cmd_ctx c = { err, errlen, "GenericError", -1, NULL };
 	struct poolrec *p = pool_find(k->pool);
 	struct volinfo v;
-	struct stat st;
 
 	if (!p || !p->active) {
 		snprintf(
@@ -32,7 +30,7 @@ static int resolve_one(struct dom_disk *k, char *buf, char *err, size_t errlen)
 	}
 	if (vol_path(p, k->volume, buf, PATH_MAX, &c))
 		return -EINVAL;
-	if (lstat(buf, &st) || !S_ISREG(st.st_mode)) {
+	if (!vol_exists(p, buf)) {
 		snprintf(
 			err, errlen,
 			"disk '%s': volume '%s' not found in storage pool '%s'; create it with vol-create-as %s %s SIZE",

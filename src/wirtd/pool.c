@@ -198,31 +198,26 @@ int pool_undefine(struct poolrec *p, struct cmd_ctx *c)
 	return 0;
 }
 
-/* not_logical - logical pools are parsed and kept but not run yet. */
-static int not_logical(struct poolrec *p, struct cmd_ctx *c)
+/* already_active - c's error when p is active. */
+static int already_active(struct poolrec *p, struct cmd_ctx *c)
 {
-	if (p->def.type != POOL_LOGICAL)
+	if (!p->active)
 		return 0;
 	snprintf(
 		c->err, c->errlen,
-		"pool '%s': type 'logical' (LVM) is not supported yet; use a dir pool",
+		"Requested operation is not valid: storage pool '%s' is already active",
 		p->def.name);
-	return -ENOTSUP;
+	return -EBUSY;
 }
 
 int pool_build(struct poolrec *p, struct cmd_ctx *c)
 {
-	int r;
+	int r = already_active(p, c);
 
-	if (not_logical(p, c))
-		return -ENOTSUP;
-	if (p->active) {
-		snprintf(
-			c->err, c->errlen,
-			"Requested operation is not valid: storage pool '%s' is already active",
-			p->def.name);
-		return -EBUSY;
-	}
+	if (r)
+		return r;
+	if (p->def.type == POOL_LOGICAL)
+		return lvm_build(p, c);
 	r = mkdirs(p->def.target, 0711);
 	if (r)
 		snprintf(c->err, c->errlen, "cannot create directory '%s': %s",
@@ -230,30 +225,31 @@ int pool_build(struct poolrec *p, struct cmd_ctx *c)
 	return r;
 }
 
+/* dir_ok - a dir pool's directory exists; else c's error says to build. */
+static int dir_ok(struct poolrec *p, struct cmd_ctx *c)
+{
+	struct stat st;
+	int e = stat(p->def.target, &st) ? errno : 0;
+
+	if (!e && S_ISDIR(st.st_mode))
+		return 0;
+	snprintf(c->err, c->errlen,
+		 "cannot open directory '%s': %s (run pool-build %s first)",
+		 p->def.target, e ? strerror(e) : "Not a directory",
+		 p->def.name);
+	return -ENOENT;
+}
+
 int pool_start(struct poolrec *p, struct cmd_ctx *c)
 {
 	char path[PATH_MAX];
-	struct stat st;
-	int r;
+	int r = already_active(p, c);
 
-	if (not_logical(p, c))
-		return -ENOTSUP;
-	if (p->active) {
-		snprintf(
-			c->err, c->errlen,
-			"Requested operation is not valid: storage pool '%s' is already active",
-			p->def.name);
-		return -EBUSY;
-	}
-	if (stat(p->def.target, &st) || !S_ISDIR(st.st_mode)) {
-		snprintf(
-			c->err, c->errlen,
-			"cannot open directory '%s': %s (run pool-build %s first)",
-			p->def.target,
-			errno ? strerror(errno) : "Not a directory",
-			p->def.name);
-		return -ENOENT;
-	}
+	if (!r)
+		r = p->def.type == POOL_LOGICAL ? lvm_activate(p, true, c) :
+						  dir_ok(p, c);
+	if (r)
+		return r;
 	r = pool_file(path, sizeof(path), "run", p->def.name);
 	if (!r)
 		r = mark(path, true);
@@ -278,6 +274,8 @@ int pool_stop(struct poolrec *p, struct cmd_ctx *c)
 			p->def.name);
 		return -EINVAL;
 	}
+	if (p->def.type == POOL_LOGICAL && lvm_activate(p, false, c))
+		return -EIO;
 	r = pool_file(path, sizeof(path), "run", p->def.name);
 	if (!r)
 		r = mark(path, false);
@@ -297,6 +295,8 @@ int pool_sizes(const struct poolrec *p, struct pool_sizes *s)
 	memset(s, 0, sizeof(*s));
 	if (!p->active)
 		return 0;
+	if (p->def.type == POOL_LOGICAL)
+		return lvm_sizes(p, s);
 	if (statvfs(p->def.target, &v))
 		return -errno;
 	s->capacity = (uint64_t)v.f_blocks * v.f_frsize;

@@ -53,6 +53,7 @@ struct volinfo {
 	char name[256];
 	char path[PATH_MAX];
 	char format[16]; /* raw, qcow2 */
+	const char *type; /* "file" (dir pools) or "block" (logical) */
 	char backing[PATH_MAX]; /* "" when none */
 	char backing_fmt[16];
 	uint64_t capacity, allocation, physical;
@@ -64,6 +65,26 @@ int vol_path(const struct poolrec *p, const char *name, char *buf, size_t len,
 /* vol_list - the volumes of active pool p, in name order, as a json
  * array of objects (name, path, type, capacity, allocation). */
 struct json_object *vol_list(const struct poolrec *p);
+/* vol_exists - path is a volume of p: a regular file (dir pools) or a
+ * block device (logical pools). */
+bool vol_exists(const struct poolrec *p, const char *path);
+
+/* ---- pool-lvm.c: logical pools (lvm2 tools) ---- */
+/* lvm_build - vgcreate the pool's volume group on its source devices. */
+int lvm_build(struct poolrec *p, struct cmd_ctx *c);
+/* lvm_activate - vgchange -ay (on) or -an. */
+int lvm_activate(struct poolrec *p, bool on, struct cmd_ctx *c);
+/* lvm_sizes - the group's size and free space. Returns 0 or -EIO. */
+int lvm_sizes(const struct poolrec *p, struct pool_sizes *s);
+/* lvm_vol_list - the group's logical volumes (type block, raw). */
+struct json_object *lvm_vol_list(const struct poolrec *p);
+/* lvm_vol_create, lvm_vol_delete, lvm_vol_resize - lvcreate, lvremove,
+ * lvresize of the volume name. Return 0 or -errno with c's error. */
+int lvm_vol_create(struct poolrec *p, const char *name, uint64_t size,
+		   struct cmd_ctx *c);
+int lvm_vol_delete(struct poolrec *p, const char *name, struct cmd_ctx *c);
+int lvm_vol_resize(struct poolrec *p, const char *name, uint64_t size,
+		   struct cmd_ctx *c);
 
 /* ---- pool-disk.c: <disk type='volume'> ---- */
 struct pool_disks {
@@ -94,6 +115,10 @@ int volblk_resize(const char *path, uint64_t size, bool shrink, char *err,
 /* volblk_copy - a full copy of src (its backing chain flattened) into a
  * new image dst of src's format and size. */
 int volblk_copy(const char *src, const char *dst, char *err, size_t errlen);
+/* volblk_copy_into - src's contents into the existing raw dst (a block
+ * device of at least src's size). */
+int volblk_copy_into(const char *src, const char *dst, char *err,
+		     size_t errlen);
 /* volblk_wipe - every byte of the volume's contents reads as zero: a raw
  * file is overwritten with zeroes, a qcow2 image is created anew empty. */
 int volblk_wipe(const char *path, char *err, size_t errlen);

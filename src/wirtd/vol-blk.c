@@ -140,6 +140,26 @@ int volblk_copy(const char *src, const char *dst, char *err, size_t errlen)
 	return r;
 }
 
+int volblk_copy_into(const char *src, const char *dst, char *err, size_t errlen)
+{
+	struct blk *in, *out;
+	int r = blk_open(&in, src, "raw", BLK_O_NO_PROBE_WARN);
+
+	if (r)
+		return fail(r, "cannot open volume", src, err, errlen);
+	r = blk_open(&out, dst, "raw", BLK_O_RDWR);
+	if (!r && blk_getlength(out) < blk_getlength(in))
+		r = -ENOSPC;
+	if (!r || r == -ENOSPC) {
+		if (!r)
+			r = copy_data(in, out, false);
+		if (blk_close(out) && !r)
+			r = -EIO;
+	}
+	blk_close(in);
+	return r ? fail(r, "cannot copy into volume", dst, err, errlen) : 0;
+}
+
 int volblk_wipe(const char *path, char *err, size_t errlen)
 {
 	struct blk_create_opts o = { 0 };

@@ -21,7 +21,8 @@ int vol_path(const struct poolrec *p, const char *name, char *buf, size_t len,
 	     struct cmd_ctx *c)
 {
 	if (!name || !*name || name[0] == '.' || strchr(name, '/') ||
-	    strlen(name) > 255) {
+	    strlen(name) > 255 ||
+	    (p->def.type == POOL_LOGICAL && !pool_name_ok(name))) {
 		snprintf(
 			c->err, c->errlen,
 			"volume name '%s': use a plain file name (no '/', not starting with '.')",
@@ -56,7 +57,7 @@ static struct json_object *vol_json(const char *name, const char *path,
 
 	json_object_object_add(o, "name", json_object_new_string(name));
 	json_object_object_add(o, "path", json_object_new_string(path));
-	json_object_object_add(o, "type", json_object_new_string("file"));
+	json_object_object_add(o, "type", json_object_new_string(v->type));
 	json_object_object_add(o, "format", json_object_new_string(v->format));
 	json_object_object_add(o, "capacity",
 			       json_object_new_uint64(v->capacity));
@@ -65,21 +66,36 @@ static struct json_object *vol_json(const char *name, const char *path,
 	return o;
 }
 
+bool vol_exists(const struct poolrec *p, const char *path)
+{
+	struct stat st;
+
+	if (p->def.type == POOL_LOGICAL)
+		return !stat(path, &st) && S_ISBLK(st.st_mode);
+	return !lstat(path, &st) && S_ISREG(st.st_mode);
+}
+
 struct json_object *vol_list(const struct poolrec *p)
 {
 	struct json_object *a = json_object_new_array();
 	char path[PATH_MAX], err[512];
 	struct volinfo v;
 	struct dirent *e;
-	struct stat st;
-	DIR *d = opendir(p->def.target);
+	DIR *d;
+
+	if (p->def.type == POOL_LOGICAL) {
+		json_object_put(a);
+		return lvm_vol_list(p);
+	}
+	d = opendir(p->def.target);
 
 	while (d && (e = readdir(d))) {
 		if (e->d_name[0] == '.' ||
 		    path_of(path, sizeof(path), p->def.target, e->d_name, "") ||
-		    lstat(path, &st) || !S_ISREG(st.st_mode) ||
+		    !vol_exists(p, path) ||
 		    volblk_info(path, &v, err, sizeof(err)))
 			continue;
+		v.type = "file";
 		json_object_array_add(a, vol_json(e->d_name, path, &v));
 	}
 	if (d)
