@@ -55,7 +55,8 @@ static void drain(int fd, char *buf, size_t len)
 /*
  * lvm_run - run the lvm2 tool argv (argv[0] its name); its stdout into
  * out (may be NULL). Returns 0, or -EIO with err holding "TOOL failed:
- * its last stderr line".
+ * the first line of its stderr". Its output is small (lvm2 reports):
+ * stdout is read to its end before stderr.
  */
 static int lvm_run(const char *const argv[], char *out, size_t outlen,
 		   char *err, size_t errlen)
@@ -64,8 +65,13 @@ static int lvm_run(const char *const argv[], char *out, size_t outlen,
 	char ebuf[2048], obuf[8192], *nl;
 	pid_t pid;
 
-	if (pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC))
+	if (pipe2(po, O_CLOEXEC))
 		return -errno;
+	if (pipe2(pe, O_CLOEXEC)) {
+		close(po[0]);
+		close(po[1]);
+		return -errno;
+	}
 	pid = fork();
 	if (pid == 0)
 		child(argv, po[1], pe[1]);
@@ -77,14 +83,12 @@ static int lvm_run(const char *const argv[], char *out, size_t outlen,
 	close(pe[0]);
 	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) ||
 	    WEXITSTATUS(st)) {
-		while ((nl = strrchr(ebuf, '\n')) && !nl[1])
-			*nl = '\0';
-		nl = strrchr(ebuf, '\n');
+		nl = ebuf + strspn(ebuf, " \t\n"); /* its first line */
+		nl[strcspn(nl, "\n")] = '\0';
 		snprintf(err, errlen, "%s failed: %s", argv[0],
 			 WIFEXITED(st) && WEXITSTATUS(st) == 127 ?
 				 "not found (install lvm2)" :
-			 nl ? nl + 1 :
-			      ebuf);
+				 nl);
 		return -EIO;
 	}
 	return 0;
