@@ -651,6 +651,20 @@ static const struct command {
 	  "pool= offset= length=", "download a volume into a file: VOL FILE" },
 };
 
+/* first_arg_name - what virsh calls cmd's first positional argument. */
+static const char *first_arg_name(const char *cmd)
+{
+	if (!strcmp(cmd, "define") || !strcmp(cmd, "create") ||
+	    !strcmp(cmd, "pool-define"))
+		return "file";
+	if (!strcmp(cmd, "pool-define-as"))
+		return "name";
+	if (!strncmp(cmd, "pool-", 5) || !strcmp(cmd, "vol-list") ||
+	    !strcmp(cmd, "vol-create-as"))
+		return "pool";
+	return strncmp(cmd, "vol-", 4) ? "domain" : "vol";
+}
+
 /* parse_cmdline - split argv into flags (--x) and positionals, checking
  * them against cmd. Returns 0 or 1 after printing virsh's error. */
 static int parse_cmdline(const struct command *cmd, int argc, char **argv,
@@ -696,11 +710,7 @@ static int parse_cmdline(const struct command *cmd, int argc, char **argv,
 	}
 	if (cmd->npos >= 0 && cl->npos < cmd->npos) {
 		fprintf(stderr, "error: command '%s' requires <%s> option\n",
-			cmd->name,
-			!strcmp(cmd->name, "define") ||
-					!strcmp(cmd->name, "create") ?
-				"file" :
-				"domain");
+			cmd->name, first_arg_name(cmd->name));
 		return 1;
 	}
 	return 0;
