@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "wirtd/cmds.h"
 #include "wirtd/pool.h"
@@ -75,5 +76,23 @@ int pool_resolve_disks(const struct dom_def *def, struct pool_disks **out,
 		free(pd);
 	else
 		*out = pd;
+	return r;
+}
+
+int pool_remove_volume(const struct dom_disk *k, char *path, size_t len)
+{
+	char err[512];
+	struct cmd_ctx c = { err, sizeof(err), "GenericError", -1, NULL };
+	struct poolrec *p;
+	int r = -ENOENT;
+
+	pthread_mutex_lock(&pool_lock);
+	p = pool_find(k->pool);
+	if (p && p->active && !vol_path(p, k->volume, path, len, &c) &&
+	    vol_exists(p, path))
+		r = p->def.type == POOL_LOGICAL ?
+			    lvm_vol_delete(p, k->volume, &c) :
+			    (unlink(path) ? -errno : 0);
+	pthread_mutex_unlock(&pool_lock);
 	return r;
 }

@@ -101,6 +101,11 @@ struct pool_disks {
 int pool_resolve_disks(const struct dom_def *def, struct pool_disks **out,
 		       char *err, size_t errlen);
 
+/* pool_remove_volume - undefine --remove-all-storage of volume disk k:
+ * the volume's file (or LV) removed, its path into path. Returns 0, or
+ * -ENOENT when the pool is not active or has no such volume, -errno. */
+int pool_remove_volume(const struct dom_disk *k, char *path, size_t len);
+
 /* ---- vol-blk.c: the block library's part (images) ---- */
 /* volblk_info - format, sizes, backing file of the image at path. */
 int volblk_info(const char *path, struct volinfo *v, char *err, size_t errlen);
