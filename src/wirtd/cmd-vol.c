@@ -56,7 +56,9 @@ static int find_vol(struct poolrec *p, struct json_object *args,
 	}
 	snprintf(v->name, sizeof(v->name), "%s", name);
 	snprintf(v->path, sizeof(v->path), "%s", buf);
-	r = volblk_info(buf, v, c->err, c->errlen);
+	/* an LV is raw, whatever its guest wrote into it */
+	r = volblk_info(buf, p->def.type == POOL_LOGICAL ? "raw" : NULL, v,
+			c->err, c->errlen);
 	v->type = p->def.type == POOL_LOGICAL ? "block" : "file";
 	if (p->def.type == POOL_LOGICAL) /* an LV is all allocated */
 		v->allocation = v->physical = v->capacity;
@@ -344,7 +346,8 @@ static struct json_object *vol_wipe_fn(struct poolrec *p, struct json_object *a,
 	struct volinfo v;
 
 	if (find_vol(p, a, "vol", path, &v, c) ||
-	    volblk_wipe(path, c->err, c->errlen))
+	    volblk_wipe(path, p->def.type == POOL_LOGICAL ? "raw" : NULL,
+			c->err, c->errlen))
 		return NULL;
 	return ok();
 }
@@ -362,14 +365,21 @@ static struct json_object *vol_open_fn(struct poolrec *p, struct json_object *a,
 
 	if (find_vol(p, a, "vol", path, &v, c))
 		return NULL;
-	c->fd = open(path, (wr ? O_WRONLY : O_RDONLY) | O_CLOEXEC | O_NOFOLLOW);
+	/* an LV's /dev/VG/NAME is lvm2's symbolic link to its device */
+	c->fd = open(path,
+		     (wr ? O_WRONLY : O_RDONLY) | O_CLOEXEC |
+			     (p->def.type == POOL_LOGICAL ? 0 : O_NOFOLLOW));
 	if (c->fd < 0 || fstat(c->fd, &st)) {
 		snprintf(c->err, c->errlen, "cannot open volume '%s': %s", path,
 			 strerror(errno));
 		return NULL;
 	}
 	o = json_object_new_object();
-	json_object_object_add(o, "size", json_object_new_int64(st.st_size));
+	json_object_object_add(
+		o, "size",
+		json_object_new_int64(S_ISBLK(st.st_mode) ?
+					      (int64_t)v.capacity :
+					      st.st_size));
 	return o;
 }
 

@@ -38,8 +38,19 @@ static int resolve_one(struct dom_disk *k, char *buf, char *err, size_t errlen)
 			k->target, k->volume, k->pool, k->pool, k->volume);
 		return -ENOENT;
 	}
-	if (volblk_info(buf, &v, err, errlen))
+	if (volblk_info(buf, p->def.type == POOL_LOGICAL ? "raw" : NULL, &v,
+			err, errlen))
 		return -EIO;
+	/* a probed backing file might have been written by a guest into a
+	 * raw volume: only an explicit <driver type> lets it be used */
+	if (k->format == DOM_FMT_DEFAULT && v.backing[0]) {
+		snprintf(
+			err, errlen,
+			"disk '%s': volume '%s' of pool '%s' is a %s image over backing file '%s'; say so with <driver name='qemu' type='%s'/> in the disk",
+			k->target, k->volume, k->pool, v.format, v.backing,
+			v.format);
+		return -EPERM;
+	}
 	if (k->format == DOM_FMT_DEFAULT)
 		k->format =
 			strcmp(v.format, "qcow2") ? DOM_FMT_RAW : DOM_FMT_QCOW2;

@@ -107,8 +107,10 @@ int pool_resolve_disks(const struct dom_def *def, struct pool_disks **out,
 int pool_remove_volume(const struct dom_disk *k, char *path, size_t len);
 
 /* ---- vol-blk.c: the block library's part (images) ---- */
-/* volblk_info - format, sizes, backing file of the image at path. */
-int volblk_info(const char *path, struct volinfo *v, char *err, size_t errlen);
+/* volblk_info - format (fmt, or probed when NULL), sizes, backing file of
+ * the image at path. */
+int volblk_info(const char *path, const char *fmt, struct volinfo *v, char *err,
+		size_t errlen);
 /* volblk_create - a new image (format fmt, size bytes, backing file and
  * its format when not NULL). Returns 0 or -errno with err set. */
 int volblk_create(const char *path, const char *fmt, uint64_t size,
@@ -124,8 +126,8 @@ int volblk_copy(const char *src, const char *dst, char *err, size_t errlen);
  * device of at least src's size). */
 int volblk_copy_into(const char *src, const char *dst, char *err,
 		     size_t errlen);
-/* volblk_wipe - every byte of the volume's contents reads as zero: a raw
+/* volblk_wipe - (fmt as volblk_info's) every byte of the volume's contents reads as zero: a raw
  * file is overwritten with zeroes, a qcow2 image is created anew empty. */
-int volblk_wipe(const char *path, char *err, size_t errlen);
+int volblk_wipe(const char *path, const char *fmt, char *err, size_t errlen);
 
 #endif

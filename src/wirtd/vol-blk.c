@@ -25,7 +25,8 @@ static int fail(int r, const char *what, const char *path, char *err,
 	return r;
 }
 
-int volblk_info(const char *path, struct volinfo *v, char *err, size_t errlen)
+int volblk_info(const char *path, const char *fmt, struct volinfo *v, char *err,
+		size_t errlen)
 {
 	struct blk *b, *bk;
 	struct stat st;
@@ -33,9 +34,9 @@ int volblk_info(const char *path, struct volinfo *v, char *err, size_t errlen)
 
 	if (stat(path, &st))
 		return fail(-errno, "cannot stat volume", path, err, errlen);
-	r = blk_open(&b, path, NULL, BLK_O_NO_PROBE_WARN);
+	r = blk_open(&b, path, fmt, BLK_O_NO_PROBE_WARN);
 	if (r)
-		r = blk_open(&b, path, NULL,
+		r = blk_open(&b, path, fmt,
 			     BLK_O_NO_PROBE_WARN | BLK_O_NO_BACKING);
 	if (r)
 		return fail(r, "cannot open volume", path, err, errlen);
@@ -160,7 +161,7 @@ int volblk_copy_into(const char *src, const char *dst, char *err, size_t errlen)
 	return r ? fail(r, "cannot copy into volume", dst, err, errlen) : 0;
 }
 
-int volblk_wipe(const char *path, char *err, size_t errlen)
+int volblk_wipe(const char *path, const char *want, char *err, size_t errlen)
 {
 	struct blk_create_opts o = { 0 };
 	char fmt[16];
@@ -168,7 +169,7 @@ int volblk_wipe(const char *path, char *err, size_t errlen)
 	struct blk *b;
 	uint64_t off;
 	size_t n;
-	int r = blk_open(&b, path, NULL, BLK_O_RDWR | BLK_O_NO_PROBE_WARN);
+	int r = blk_open(&b, path, want, BLK_O_RDWR | BLK_O_NO_PROBE_WARN);
 
 	if (r)
 		return fail(r, "cannot open volume", path, err, errlen);

@@ -93,7 +93,7 @@ struct json_object *vol_list(const struct poolrec *p)
 		if (e->d_name[0] == '.' ||
 		    path_of(path, sizeof(path), p->def.target, e->d_name, "") ||
 		    !vol_exists(p, path) ||
-		    volblk_info(path, &v, err, sizeof(err)))
+		    volblk_info(path, NULL, &v, err, sizeof(err)))
 			continue;
 		v.type = "file";
 		json_object_array_add(a, vol_json(e->d_name, path, &v));
