@@ -73,6 +73,9 @@ int do_pool_dumpxml(struct ctx *c);
 int do_pool_define(struct ctx *c);
 int do_pool_define_as(struct ctx *c);
 int do_pool_simple(struct ctx *c);
+/* vol_args - {"pool": --pool, or the pool holding the path given, and
+ * "vol": the volume's name}; NULL after an error (printed). */
+struct json_object *vol_args(struct ctx *c, const char *vol);
 int do_vol_list(struct ctx *c);
 int do_vol_info(struct ctx *c);
 int do_vol_path(struct ctx *c);
