@@ -89,8 +89,11 @@ static void check_disk(struct checker *c, xmlNodePtr n,
 		      dom_prop(n, "device"));
 	else if (k->type == DOM_DISK_OTHER)
 		issue(c, true, n,
-		      "<disk type='%s'>: only type='file' and type='block' are supported",
+		      "<disk type='%s'>: only type='file', 'block' and 'volume' are supported",
 		      dom_prop(n, "type"));
+	else if (k->type == DOM_DISK_VOLUME && (!k->pool || !k->volume))
+		issue(c, true, n,
+		      "<disk type='volume'> needs <source pool='POOL' volume='VOLUME'/>");
 	else if (k->bus == DOM_BUS_OTHER)
 		issue(c, true, n,
 		      "<target bus='%s'>: disks are virtio only; use bus='virtio' (the guest sees /dev/vdX)",
@@ -99,7 +102,7 @@ static void check_disk(struct checker *c, xmlNodePtr n,
 		issue(c, true, n,
 		      "<driver type='%s'>: images are raw or qcow2; convert it with wirt-img convert -O qcow2",
 		      dom_prop(dom_child(n, "driver"), "type"));
-	else if (!k->source)
+	else if (!k->source && k->type != DOM_DISK_VOLUME)
 		issue(c, true, n,
 		      "<disk> has no <source %s='...'>; name the image",
 		      k->type == DOM_DISK_BLOCK ? "dev" : "file");

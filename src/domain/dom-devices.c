@@ -43,7 +43,9 @@ static bool valid_mac(const char *s)
 static int view_disk(struct domain *d, xmlNodePtr n, char *err, size_t errlen)
 {
 	static const char *const types[] = {
-		[DOM_DISK_FILE] = "file", [DOM_DISK_BLOCK] = "block"
+		[DOM_DISK_FILE] = "file",
+		[DOM_DISK_BLOCK] = "block",
+		[DOM_DISK_VOLUME] = "volume",
 	};
 	static const char *const devs[] = {
 		[DOM_DEV_DISK] = "disk", [DOM_DEV_CDROM] = "cdrom"
@@ -86,6 +88,11 @@ static int view_disk(struct domain *d, xmlNodePtr n, char *err, size_t errlen)
 			DOM_BUS_DEFAULT);
 	k->source = k->type == DOM_DISK_BLOCK ? dom_prop(src, "dev") :
 						dom_prop(src, "file");
+	if (k->type == DOM_DISK_VOLUME) {
+		k->source = NULL;
+		k->pool = dom_prop(src, "pool");
+		k->volume = dom_prop(src, "volume");
+	}
 	k->target = dom_prop(tgt, "dev");
 	k->serial = dom_text(dom_child(n, "serial"));
 	k->readonly = dom_child(n, "readonly") != NULL;

@@ -33,7 +33,12 @@ enum dom_lifecycle {
 	DOM_LC_COREDUMP_RESTART,
 };
 
-enum dom_disk_type { DOM_DISK_FILE, DOM_DISK_BLOCK, DOM_DISK_OTHER };
+enum dom_disk_type {
+	DOM_DISK_FILE,
+	DOM_DISK_BLOCK,
+	DOM_DISK_OTHER,
+	DOM_DISK_VOLUME, /* <source pool='P' volume='V'/>: wirtd resolves it */
+};
 enum dom_disk_device { DOM_DEV_DISK, DOM_DEV_CDROM, DOM_DEV_OTHER };
 enum dom_disk_format {
 	DOM_FMT_DEFAULT,
@@ -61,6 +66,7 @@ struct dom_disk {
 	enum dom_cache cache;
 	enum dom_bus bus;
 	const char *source; /* file or block device path */
+	const char *pool, *volume; /* type='volume': <source pool volume> */
 	const char *target; /* "vda" */
 	const char *serial; /* NULL when absent */
 	bool readonly;

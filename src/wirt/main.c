@@ -614,7 +614,56 @@ static const struct command {
 	  "virt-clone: copy a domain (new UUID and MACs, disks copied or --thin overlays)" },
 	{ "shutdown-all", do_shutdown_all, 0, "timeout= managedsave",
 	  "ACPI shutdown of every guest, destroy after --timeout (default 300 s)" },
+	/* storage pools and volumes (cmd-pool.c, cmd-vol.c) */
+	{ "pool-list", do_pool_list, 0,
+	  "all inactive details name autostart no-autostart persistent type=",
+	  "list storage pools" },
+	{ "pool-info", do_pool_info, 1, "", "storage pool information" },
+	{ "pool-dumpxml", do_pool_dumpxml, 1, "inactive", "storage pool XML" },
+	{ "pool-define", do_pool_define, 1, "",
+	  "define a storage pool from an XML file" },
+	{ "pool-define-as", do_pool_define_as, 1,
+	  "name= type= target= source-dev= source-name=",
+	  "define a storage pool: NAME dir --target DIR" },
+	{ "pool-build", do_pool_simple, 1, "", "build a pool (mkdir)" },
+	{ "pool-start", do_pool_simple, 1, "", "start a storage pool" },
+	{ "pool-destroy", do_pool_simple, 1, "", "stop a storage pool" },
+	{ "pool-undefine", do_pool_simple, 1, "", "undefine a storage pool" },
+	{ "pool-refresh", do_pool_simple, 1, "", "refresh a storage pool" },
+	{ "pool-autostart", do_pool_simple, 1, "disable",
+	  "start a pool when wirtd starts" },
+	{ "vol-list", do_vol_list, 1, "details", "list a pool's volumes" },
+	{ "vol-info", do_vol_info, 1, "pool=", "volume information" },
+	{ "vol-path", do_vol_path, 1, "pool=", "a volume's path" },
+	{ "vol-dumpxml", do_vol_dumpxml, 1, "pool=", "volume XML" },
+	{ "vol-create-as", do_vol_create_as, 2,
+	  "format= backing-vol= backing-vol-format= allocation= prealloc-metadata",
+	  "create a volume: POOL NAME SIZE [--format raw|qcow2]" },
+	{ "vol-delete", do_vol_simple, 1, "pool=", "delete a volume" },
+	{ "vol-wipe", do_vol_simple, 1,
+	  "pool= algorithm=", "wipe a volume (zeroes)" },
+	{ "vol-resize", do_vol_resize, 2, "pool= delta shrink allocate",
+	  "resize a volume: VOL SIZE" },
+	{ "vol-clone", do_vol_clone, 2, "pool=", "copy a volume: VOL NEWNAME" },
+	{ "vol-upload", do_vol_upload, 2,
+	  "pool= offset= length=", "upload a file into a volume: VOL FILE" },
+	{ "vol-download", do_vol_download, 2,
+	  "pool= offset= length=", "download a volume into a file: VOL FILE" },
 };
+
+/* first_arg_name - what virsh calls cmd's first positional argument. */
+static const char *first_arg_name(const char *cmd)
+{
+	if (!strcmp(cmd, "define") || !strcmp(cmd, "create") ||
+	    !strcmp(cmd, "pool-define"))
+		return "file";
+	if (!strcmp(cmd, "pool-define-as"))
+		return "name";
+	if (!strncmp(cmd, "pool-", 5) || !strcmp(cmd, "vol-list") ||
+	    !strcmp(cmd, "vol-create-as"))
+		return "pool";
+	return strncmp(cmd, "vol-", 4) ? "domain" : "vol";
+}
 
 /* parse_cmdline - split argv into flags (--x) and positionals, checking
  * them against cmd. Returns 0 or 1 after printing virsh's error. */
@@ -661,11 +710,7 @@ static int parse_cmdline(const struct command *cmd, int argc, char **argv,
 	}
 	if (cmd->npos >= 0 && cl->npos < cmd->npos) {
 		fprintf(stderr, "error: command '%s' requires <%s> option\n",
-			cmd->name,
-			!strcmp(cmd->name, "define") ||
-					!strcmp(cmd->name, "create") ?
-				"file" :
-				"domain");
+			cmd->name, first_arg_name(cmd->name));
 		return 1;
 	}
 	return 0;

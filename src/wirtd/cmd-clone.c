@@ -122,6 +122,15 @@ static int clone_disks(struct domain *d, struct json_object *args,
 
 	json_object_object_get_ex(args, "files", &files);
 	for (i = 0; !r && i < v->ndisks; i++) {
+		if (v->disks[i].type == DOM_DISK_VOLUME &&
+		    !v->disks[i].readonly) {
+			snprintf(
+				c->err, c->errlen,
+				"disk '%s' is volume '%s' of pool '%s': clone it with vol-clone and define the copy (clone does not copy pool volumes yet)",
+				v->disks[i].target, v->disks[i].volume,
+				v->disks[i].pool);
+			return -ENOTSUP;
+		}
 		if (v->disks[i].readonly || !v->disks[i].source)
 			continue; /* shared, as virt-clone does */
 		fmt = v->disks[i].format == DOM_FMT_QCOW2 ? "qcow2" : "raw";

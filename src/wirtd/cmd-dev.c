@@ -21,7 +21,7 @@ static void add_s(struct json_object *o, const char *k, const char *v)
 
 struct json_object *cmd_devices(struct json_object *args, struct cmd_ctx *c)
 {
-	static const char *const dtype[] = { "file", "block", "-" };
+	static const char *const dtype[] = { "file", "block", "-", "volume" };
 	static const char *const dev[] = { "disk", "cdrom", "-" };
 	static const char *const ntype[] = { "user", "ethernet", "-" };
 	struct vmrec *vm = lock_vm(args, c);

@@ -215,6 +215,26 @@ static const struct cmd {
 	{ "autostart", false, cmd_autostart },
 	{ "console", false, cmd_console },
 	{ "shutdown_all", false, cmd_shutdown_all },
+	/* storage pools and volumes */
+	{ "pool_list", true, cmd_pool_list },
+	{ "pool_info", true, cmd_pool_info },
+	{ "pool_dumpxml", true, cmd_pool_dumpxml },
+	{ "vol_list", true, cmd_vol_list },
+	{ "vol_info", true, cmd_vol_info },
+	{ "vol_dumpxml", true, cmd_vol_dumpxml },
+	{ "pool_define", false, cmd_pool_define },
+	{ "pool_build", false, cmd_pool_build },
+	{ "pool_start", false, cmd_pool_start },
+	{ "pool_destroy", false, cmd_pool_destroy },
+	{ "pool_undefine", false, cmd_pool_undefine },
+	{ "pool_autostart", false, cmd_pool_autostart },
+	{ "pool_refresh", false, cmd_pool_refresh },
+	{ "vol_create_as", false, cmd_vol_create_as },
+	{ "vol_delete", false, cmd_vol_delete },
+	{ "vol_resize", false, cmd_vol_resize },
+	{ "vol_clone", false, cmd_vol_clone },
+	{ "vol_wipe", false, cmd_vol_wipe },
+	{ "vol_open", false, cmd_vol_open },
 };
 
 void cmds_client_gone(const void *client)

@@ -26,6 +26,12 @@ cmd_fn cmd_define, cmd_undefine, cmd_create, cmd_start, cmd_shutdown,
 	cmd_autostart, cmd_console, cmd_domstats, cmd_shutdown_all, cmd_devices,
 	cmd_blockstats, cmd_memstats, cmd_setmem, cmd_clone, cmd_vol_create,
 	cmd_save, cmd_restore, cmd_managedsave, cmd_ifstats;
+/* storage pools and volumes (cmd-pool.c, cmd-vol.c) */
+cmd_fn cmd_pool_list, cmd_pool_info, cmd_pool_dumpxml, cmd_pool_define,
+	cmd_pool_build, cmd_pool_start, cmd_pool_destroy, cmd_pool_undefine,
+	cmd_pool_autostart, cmd_pool_refresh, cmd_vol_list, cmd_vol_info,
+	cmd_vol_dumpxml, cmd_vol_create_as, cmd_vol_delete, cmd_vol_resize,
+	cmd_vol_clone, cmd_vol_wipe, cmd_vol_open;
 
 const char *arg_str(struct json_object *args, const char *name);
 bool arg_bool(struct json_object *args, const char *name);

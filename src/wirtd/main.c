@@ -22,6 +22,7 @@
 #include <json-c/json.h>
 
 #include "common/util.h"
+#include "wirtd/pool.h"
 #include "wirtd/wirtd.h"
 
 struct wirtd *W;
@@ -234,7 +235,7 @@ int main(int argc, char **argv)
 	}
 	if (paths_init(&w.paths, root, argv[0]) || one_instance())
 		return 2;
-	if (store_load_all(err, sizeof(err))) {
+	if (store_load_all(err, sizeof(err)) || pools_init(err, sizeof(err))) {
 		wirt_err("%s", err);
 		return 2;
 	}

@@ -21,6 +21,7 @@
 #include "common/util.h"
 #include "wirtd/vmargs.h"
 #include "wirtd/vmmon.h"
+#include "wirtd/pool.h"
 #include "wirtd/wirtd.h"
 
 extern char **environ;
@@ -241,6 +242,7 @@ int vm_start(struct vmrec *vm, struct json_object *warnings, char *err,
 static int start_process(struct vmrec *vm, struct json_object *warnings,
 			 char *err, size_t errlen)
 {
+	struct pool_disks *pd = NULL;
 	struct vmargs a;
 	char tail[512];
 	int logfd, r;
@@ -249,11 +251,15 @@ static int start_process(struct vmrec *vm, struct json_object *warnings,
 	r = refuse(vm, warnings, err, errlen);
 	if (!r)
 		r = prepare_paths(vm, err, errlen);
+	if (!r) /* <disk type='volume'>: the volumes' files */
+		r = pool_resolve_disks(domain_def(vm->def), &pd, err, errlen);
 	if (!r)
 		r = vmargs_build(&a, W->paths.vmm, vm->name,
-				 domain_def(vm->def), vm->qmp, vm->console,
+				 pd ? &pd->def : domain_def(vm->def), vm->qmp,
+				 vm->console,
 				 vm->incoming[0] ? vm->incoming : NULL,
 				 vm->start_paused, err, errlen);
+	free(pd);
 	if (r)
 		return r;
 	logfd = open_log(vm, &a);

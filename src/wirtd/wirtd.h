@@ -99,6 +99,9 @@ int paths_init(struct wirtd_paths *p, const char *root, const char *argv0);
 /* path_of - DIR/NAME + suffix into buf; -ENAMETOOLONG when it does not fit. */
 int path_of(char *buf, size_t len, const char *dir, const char *name,
 	    const char *suffix);
+/* mkdirs - create path and its parents with mode (existing ones kept).
+ * Returns 0 or -errno. */
+int mkdirs(const char *path, mode_t mode);
 
 /* ---- store.c: definitions, status files ---- */
 int store_write(const char *path, const char *data, size_t len, mode_t mode);
