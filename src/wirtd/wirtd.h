@@ -85,6 +85,7 @@ struct wirtd {
 	struct wirtd_paths paths;
 	pthread_mutex_t vmtab_lock;
 	struct vmrec *vms;
+	struct vmrec *removed; /* undefined records, kept: see vmtab_remove */
 	int next_id;
 	int shutdown_timeout; /* seconds for --shutdown-guests */
 };
