@@ -224,8 +224,8 @@ int vm_add_hook(struct vm *vm, const struct vm_hook *h);
 int vm_add_state_hook(struct vm *vm, const struct vm_state_hook *h);
 
 /*
- * vm_set_events - install the event sink (control_init). Before the
- * devices run, or with vm->lock held.
+ * vm_set_events - install the event sink: control_init at set-up, and
+ * an empty one when it closes (VM_EV_DESTROY).
  */
 static inline void vm_set_events(struct vm *vm, const struct vm_events *ev)
 {
