@@ -26,7 +26,6 @@
 #include "vmm/kvm/kvm.h"
 #include "vmm/kvm/vcpu.h"
 #include "vmm/state/state.h"
-#include "vmm/virtio/vconsole.h"
 
 #define TSS_ADDR 0xfffbd000UL
 #define IDENTITY_MAP_ADDR 0xfffbc000ULL
@@ -215,8 +214,8 @@ static size_t console_in(void *opaque, const uint8_t *buf, size_t len)
 
 	if (vm->cfg->virtio_console) {
 		pthread_mutex_lock(&vm->lock);
-		if (vm->vcon)
-			done = virtio_console_input(vm->vcon, buf, len);
+		if (vm->con_input)
+			done = vm->con_input(vm->con_input_opaque, buf, len);
 		pthread_mutex_unlock(&vm->lock);
 		return done;
 	}
@@ -344,12 +343,7 @@ int vm_setup(struct vm *vm)
 		return -ENOMEM;
 	vm->acpi.ncpus = vm->ncpus;
 	vm->acpi.ioapic_id = vm->ncpus;
-	r = init_devices(vm);
-	if (!r)
-		r = vdevs_create(vm);
-	if (!r)
-		r = control_init(vm);
-	return r;
+	return init_devices(vm);
 }
 
 int vm_init(struct vm *vm, int kvm_fd)
@@ -709,9 +703,9 @@ int vm_run(struct vm *vm)
 		wait_for_stop(vm, sig_fd);
 		req = vm->request;
 		if (req != VM_REVERT) /* loadvm waits for this loop itself */
-			control_vm_stopping(vm);
+			vm_emit(vm, VM_EV_STOPPING, 0);
 		destroy_kvm_vm(vm);
-		control_vm_stopped(vm, req);
+		vm_emit(vm, VM_EV_STOPPED, req);
 		if ((req == VM_RESET && !vm->cfg->no_reboot) ||
 		    req == VM_REVERT) {
 			uart8250_reset(vm->uart);
@@ -745,7 +739,7 @@ void vm_destroy(struct vm *vm)
 {
 	unsigned int i = vm->nhooks;
 
-	control_free(vm);
+	vm_emit(vm, VM_EV_DESTROY, 0);
 	state_close(vm);
 	while (i--)
 		if (vm->hooks[i].destroy)

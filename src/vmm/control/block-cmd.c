@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 
 #include "block/info.h"
-#include "vmm/disk/disk-list.h"
+#include "vmm/vm-disks.h"
 #include "vmm/disk/stats.h"
 #include "vmm/vm.h"
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,6 @@
 
 #include "common/util.h"
 #include "vmm/net/backend.h"
-#include "vmm/virtio/net.h"
 
 #define TUN_DEV "/dev/net/tun"
 /* a 64 KiB GSO packet with its Ethernet header and the vnet header */

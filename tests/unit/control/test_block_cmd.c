@@ -22,7 +22,7 @@
 
 #include "block/blk.h"
 #include "vmm/control/block-cmd.h"
-#include "vmm/disk/disk-list.h"
+#include "vmm/vm-disks.h"
 #include "vmm/disk/disk.h"
 #include "vmm/disk/stats.h"
 
