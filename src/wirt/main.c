@@ -603,6 +603,20 @@ static const struct command {
 	{ "dommemstat", do_dommemstat, 1, "", "memory statistics (balloon)" },
 	{ "setmem", do_setmem, 2, "live current",
 	  "set the balloon's target (KiB, or 512M)" },
+	{ "net-list", do_net_list, 0,
+	  "all inactive name uuid autostart no-autostart persistent transient",
+	  "list networks" },
+	{ "net-define", do_net_define, 1, "",
+	  "define a network from an XML file" },
+	{ "net-create", do_net_define, 1, "",
+	  "create (start) a transient network from an XML file" },
+	{ "net-undefine", do_net_simple, 1, "", "undefine a network" },
+	{ "net-start", do_net_simple, 1, "", "start a defined network" },
+	{ "net-destroy", do_net_simple, 1, "", "stop a network" },
+	{ "net-autostart", do_net_simple, 1, "disable",
+	  "start a network when wirtd starts" },
+	{ "net-info", do_net_info, 1, "", "network information" },
+	{ "net-dumpxml", do_net_dumpxml, 1, "", "network XML" },
 	{ "version", do_version, 0, "", "versions" },
 	{ "uri", do_uri, 0, "", "the connection URI" },
 	{ "hostname", do_hostname, 0, "", "the host's name" },
@@ -629,6 +643,7 @@ static int parse_cmdline(const struct command *cmd, int argc, char **argv,
 		snprintf(want, sizeof(want), " %s ", cmd->flags);
 		snprintf(key, sizeof(key), " %s= ", argv[i] + 2);
 		if ((!strcmp(argv[i], "--domain") ||
+		     !strcmp(argv[i], "--network") ||
 		     !strcmp(argv[i], "--file")) &&
 		    !strstr(want, key))
 			continue; /* virsh's named form of the positional */

@@ -26,6 +26,10 @@ cmd_fn cmd_define, cmd_undefine, cmd_create, cmd_start, cmd_shutdown,
 	cmd_autostart, cmd_console, cmd_domstats, cmd_shutdown_all, cmd_devices,
 	cmd_blockstats, cmd_memstats, cmd_setmem, cmd_clone, cmd_vol_create,
 	cmd_save, cmd_restore, cmd_managedsave, cmd_ifstats;
+/* cmd-net.c */
+cmd_fn cmd_net_list, cmd_net_info, cmd_net_dumpxml, cmd_net_define,
+	cmd_net_create, cmd_net_undefine, cmd_net_start, cmd_net_destroy,
+	cmd_net_autostart;
 
 const char *arg_str(struct json_object *args, const char *name);
 bool arg_bool(struct json_object *args, const char *name);

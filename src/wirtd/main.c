@@ -22,6 +22,7 @@
 #include <json-c/json.h>
 
 #include "common/util.h"
+#include "wirtd/nets.h"
 #include "wirtd/wirtd.h"
 
 struct wirtd *W;
@@ -234,7 +235,7 @@ int main(int argc, char **argv)
 	}
 	if (paths_init(&w.paths, root, argv[0]) || one_instance())
 		return 2;
-	if (store_load_all(err, sizeof(err))) {
+	if (store_load_all(err, sizeof(err)) || nets_load(err, sizeof(err))) {
 		wirt_err("%s", err);
 		return 2;
 	}
@@ -247,6 +248,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	adopt_running();
+	nets_autostart();
 	autostart();
 	if (path_of(rw, sizeof(rw), w.paths.run, "wirtd-sock", "") ||
 	    path_of(ro, sizeof(ro), w.paths.run, "wirtd-sock-ro", ""))

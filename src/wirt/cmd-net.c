@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * wirt's net-* commands, with virsh's output: net-list, net-info,
+ * net-dumpxml, net-define, net-create, net-undefine, net-start,
+ * net-destroy, net-autostart.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "wirt/wirt.h"
+
+/* {"network": the first positional argument}. */
+static struct json_object *net_args(const struct ctx *c)
+{
+	struct json_object *a = json_object_new_object();
+
+	json_object_object_add(a, "network",
+			       json_object_new_string(c->cl.pos[0]));
+	return a;
+}
+
+/* Whether network n is listed under net-list's flags. */
+static bool net_match(const struct ctx *c, struct json_object *n)
+{
+	if (flag(c, "inactive"))
+		return !yes(n, "active");
+	if (!flag(c, "all") && !yes(n, "active"))
+		return false;
+	if (flag(c, "persistent") && !yes(n, "persistent"))
+		return false;
+	if (flag(c, "transient") && yes(n, "persistent"))
+		return false;
+	if (flag(c, "autostart") && !yes(n, "autostart"))
+		return false;
+	return !flag(c, "no-autostart") || !yes(n, "autostart");
+}
+
+int do_net_list(struct ctx *c)
+{
+	static const char *const heads[] = { "Name", "State", "Autostart",
+					     "Persistent" };
+	struct json_object *r = call(c, "net_list", NULL, NULL), *ns, *n;
+	struct table *t = NULL;
+	size_t i;
+
+	if (!r)
+		return 1;
+	json_object_object_get_ex(r, "networks", &ns);
+	if (!flag(c, "name") && !flag(c, "uuid"))
+		t = table_new(4, heads);
+	for (i = 0; i < json_object_array_length(ns); i++) {
+		n = json_object_array_get_idx(ns, i);
+		if (!net_match(c, n))
+			continue;
+		if (flag(c, "name") || flag(c, "uuid")) {
+			printf("%s\n",
+			       str(n, flag(c, "name") ? "name" : "uuid"));
+		} else {
+			const char *row[] = {
+				str(n, "name"),
+				yes(n, "active") ? "active" : "inactive",
+				yes(n, "autostart") ? "yes" : "no",
+				yes(n, "persistent") ? "yes" : "no",
+			};
+
+			table_add(t, row);
+		}
+	}
+	table_print(t);
+	putchar('\n');
+	json_object_put(r);
+	return 0;
+}
+
+int do_net_info(struct ctx *c)
+{
+	struct json_object *r = call(c, "net_info", net_args(c), NULL);
+
+	if (!r)
+		return 1;
+	printf("%-15s %s\n", "Name:", str(r, "name"));
+	printf("%-15s %s\n", "UUID:", str(r, "uuid"));
+	printf("%-15s %s\n", "Active:", yes(r, "active") ? "yes" : "no");
+	printf("%-15s %s\n",
+	       "Persistent:", yes(r, "persistent") ? "yes" : "no");
+	printf("%-15s %s\n", "Autostart:", yes(r, "autostart") ? "yes" : "no");
+	printf("%-15s %s\n\n", "Bridge:", str(r, "bridge"));
+	json_object_put(r);
+	return 0;
+}
+
+int do_net_dumpxml(struct ctx *c)
+{
+	struct json_object *r = call(c, "net_dumpxml", net_args(c), NULL);
+
+	if (!r)
+		return 1;
+	printf("%s\n", str(r, "xml"));
+	json_object_put(r);
+	return 0;
+}
+
+/* net-define FILE and net-create FILE. */
+int do_net_define(struct ctx *c)
+{
+	bool create = !strcmp(c->cmd, "net-create");
+	struct json_object *a, *r;
+	const char *path = c->cl.pos[0];
+	char *xml = NULL;
+	size_t len = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f || getdelim(&xml, &len, '\0', f) < 0) {
+		snprintf(c->err, sizeof(c->err), "Failed to open file '%s': %s",
+			 path, strerror(errno));
+		free(xml);
+		if (f)
+			fclose(f);
+		return fail(c);
+	}
+	fclose(f);
+	a = json_object_new_object();
+	json_object_object_add(a, "xml", json_object_new_string(xml));
+	json_object_object_add(a, "origin", json_object_new_string(path));
+	free(xml);
+	r = call(c, create ? "net_create" : "net_define", a, NULL);
+	if (!r)
+		return 1;
+	printf("Network %s %s from %s\n\n", str(r, "name"),
+	       create ? "created" : "defined", path);
+	json_object_put(r);
+	return 0;
+}
+
+/* net-undefine, net-start, net-destroy, net-autostart [--disable]. */
+int do_net_simple(struct ctx *c)
+{
+	static const struct {
+		const char *cmd, *req, *done;
+	} t[] = {
+		{ "net-undefine", "net_undefine", "has been undefined" },
+		{ "net-start", "net_start", "started" },
+		{ "net-destroy", "net_destroy", "destroyed" },
+		{ "net-autostart", "net_autostart", "marked as autostarted" },
+	};
+	struct json_object *a = net_args(c), *r;
+	bool off = flag(c, "disable");
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]) - 1; i++)
+		if (!strcmp(c->cmd, t[i].cmd))
+			break;
+	json_object_object_add(a, "disable", json_object_new_boolean(off));
+	r = call(c, t[i].req, a, NULL);
+	if (!r)
+		return 1;
+	printf("Network %s %s%s\n\n", c->cl.pos[0], i == 3 && off ? "un" : "",
+	       t[i].done);
+	json_object_put(r);
+	return 0;
+}
