@@ -141,4 +141,34 @@ bool netdef_overlaps(struct in_addr a, unsigned int alen, struct in_addr b,
  * name): 1 to NETDEF_NAME_MAX of [A-Za-z0-9_.+-], not starting with '.'. */
 bool netdef_valid_name(const char *s);
 
+/* ---- netdef-conf.c: what the network becomes on the host ---- */
+
+/* netdef_table_name - the network's nftables table: "wirt_" + its UUID's
+ * hex digits (unique, and a valid nft identifier). */
+void netdef_table_name(const struct netdef *n, char out[40]);
+
+/*
+ * netdef_dnsmasq_conf - dnsmasq's configuration for n (listening on its
+ * bridge only; DHCP ranges; isolated networks get no upstream DNS) with
+ * the given pid, lease, DHCP hosts and DNS hosts files. malloc'd, or NULL.
+ */
+char *netdef_dnsmasq_conf(const struct netdef *n, const char *pidfile,
+			  const char *leasefile, const char *hostsfile,
+			  const char *addnhosts);
+
+/* netdef_dnsmasq_hosts - the dhcp-hostsfile: "MAC,IP[,NAME]" lines. */
+char *netdef_dnsmasq_hosts(const struct netdef *n);
+
+/* netdef_addn_hosts - the addn-hosts file: "IP NAME..." of <dns>. */
+char *netdef_addn_hosts(const struct netdef *n);
+
+/*
+ * netdef_nft_rules - an `nft -f` script that replaces the network's own
+ * table (inet family) atomically: forwarding by forward mode (nat and
+ * route: the subnet in and out, established traffic back; isolated:
+ * nothing in or out but host and bridge; open: no filtering), NAT
+ * masquerade and port forwards (DNAT) for nat. malloc'd, or NULL.
+ */
+char *netdef_nft_rules(const struct netdef *n);
+
 #endif
