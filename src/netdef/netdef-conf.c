@@ -73,8 +73,8 @@ char *netdef_dnsmasq_conf(const struct netdef *n, const char *pidfile,
 		"strict-order\npid-file=%s\nexcept-interface=lo\n"
 		"bind-dynamic\ninterface=%s\n",
 		pidfile, n->bridge);
-	if (n->forward == NETDEF_FWD_NONE)
-		fprintf(f, "no-resolv\n"); /* isolated: no upstream DNS */
+	if (n->forward == NETDEF_FWD_NONE) /* isolated: no upstream, */
+		fprintf(f, "no-resolv\ndhcp-option=3\n"); /* no router */
 	if (n->domain[0])
 		fprintf(f, "domain=%s\nlocal=/%s/\nexpand-hosts\n", n->domain,
 			n->domain);

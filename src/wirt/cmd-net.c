@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -160,6 +162,50 @@ int do_net_simple(struct ctx *c)
 		return 1;
 	printf("Network %s %s%s\n\n", c->cl.pos[0], i == 3 && off ? "un" : "",
 	       t[i].done);
+	json_object_put(r);
+	return 0;
+}
+
+/* net-dhcp-leases NAME [--mac MAC]: virsh's table. */
+int do_net_dhcp_leases(struct ctx *c)
+{
+	static const char *const heads[] = {
+		"Expiry Time", "MAC address", "Protocol",
+		"IP address",  "Hostname",    "Client ID or DUID"
+	};
+	struct json_object *r = call(c, "net_dhcp_leases", net_args(c), NULL);
+	struct json_object *ls, *l;
+	const char *mac = value(c, "mac");
+	struct table *t;
+	char when[32];
+	time_t e;
+	size_t i;
+
+	if (!r)
+		return 1;
+	json_object_object_get_ex(r, "leases", &ls);
+	t = table_new(6, heads);
+	for (i = 0; i < json_object_array_length(ls); i++) {
+		l = json_object_array_get_idx(ls, i);
+		if (mac && strcasecmp(mac, str(l, "mac")))
+			continue;
+		e = (time_t)num(l, "expiry");
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S",
+			 localtime(&e));
+		const char *row[] = {
+			when,
+			str(l, "mac"),
+			yes(l, "ipv6") ? "ipv6" : "ipv4",
+			str(l, "ip"),
+			strcmp(str(l, "hostname"), "*") ? str(l, "hostname") :
+							  "-",
+			strcmp(str(l, "clientid"), "*") ? str(l, "clientid") :
+							  "-",
+		};
+		table_add(t, row);
+	}
+	table_print(t);
+	putchar('\n');
 	json_object_put(r);
 	return 0;
 }

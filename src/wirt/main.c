@@ -617,6 +617,8 @@ static const struct command {
 	  "start a network when wirtd starts" },
 	{ "net-info", do_net_info, 1, "", "network information" },
 	{ "net-dumpxml", do_net_dumpxml, 1, "", "network XML" },
+	{ "net-dhcp-leases", do_net_dhcp_leases, 1,
+	  "mac=", "the DHCP leases of a network (dnsmasq's lease file)" },
 	{ "version", do_version, 0, "", "versions" },
 	{ "uri", do_uri, 0, "", "the connection URI" },
 	{ "hostname", do_hostname, 0, "", "the host's name" },

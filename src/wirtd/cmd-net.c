@@ -6,6 +6,7 @@
  * words.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include "wirtd/cmds.h"
 #include "wirtd/nets.h"
+#include "wirtd/netup.h"
 #include "wirtd/wirtd.h"
 
 /* The network args' "network" names (nettab_lock held), or NULL with
@@ -216,4 +218,56 @@ struct json_object *cmd_net_autostart(struct json_object *args,
 				      struct cmd_ctx *c)
 {
 	return act(args, c, "autostart");
+}
+
+/* One line of dnsmasq's lease file into o (prefix: the subnet's). */
+static struct json_object *lease_of(char *line, unsigned int prefix)
+{
+	char mac[64], ip[64], host[128], id[256], addr[80];
+	unsigned long long expiry;
+	struct json_object *o;
+
+	if (sscanf(line, "%llu %63s %63s %127s %255s", &expiry, mac, ip, host,
+		   id) != 5)
+		return NULL;
+	o = json_object_new_object();
+	snprintf(addr, sizeof(addr), "%s/%u", ip, prefix);
+	json_object_object_add(o, "expiry", json_object_new_uint64(expiry));
+	json_object_object_add(o, "mac", json_object_new_string(mac));
+	json_object_object_add(o, "ip", json_object_new_string(addr));
+	json_object_object_add(
+		o, "ipv6", json_object_new_boolean(strchr(ip, ':') != NULL));
+	json_object_object_add(o, "hostname", json_object_new_string(host));
+	json_object_object_add(o, "clientid", json_object_new_string(id));
+	return o;
+}
+
+/* net_dhcp_leases: "network"; the leases of its dnsmasq lease file. */
+struct json_object *cmd_net_dhcp_leases(struct json_object *args,
+					struct cmd_ctx *c)
+{
+	struct json_object *o = NULL, *a, *l;
+	char path[PATH_MAX], line[512];
+	unsigned int prefix = 24;
+	struct netrec *n;
+	FILE *f = NULL;
+
+	pthread_mutex_lock(&nettab_lock);
+	n = find(args, c);
+	if (n)
+		netdef_ipv4(n->def, NULL, &prefix);
+	if (n && !netup_file(path, sizeof(path), n, ".leases"))
+		f = fopen(path, "re");
+	if (n) {
+		o = json_object_new_object();
+		a = json_object_new_array();
+		while (f && fgets(line, sizeof(line), f))
+			if ((l = lease_of(line, prefix)))
+				json_object_array_add(a, l);
+		json_object_object_add(o, "leases", a);
+	}
+	if (f)
+		fclose(f);
+	pthread_mutex_unlock(&nettab_lock);
+	return o;
 }

@@ -199,6 +199,7 @@ static const struct cmd {
 	{ "net_list", true, cmd_net_list },
 	{ "net_info", true, cmd_net_info },
 	{ "net_dumpxml", true, cmd_net_dumpxml },
+	{ "net_dhcp_leases", true, cmd_net_dhcp_leases },
 	{ "net_define", false, cmd_net_define },
 	{ "net_create", false, cmd_net_create },
 	{ "net_undefine", false, cmd_net_undefine },

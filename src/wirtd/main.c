@@ -23,6 +23,7 @@
 
 #include "common/util.h"
 #include "wirtd/nets.h"
+#include "wirtd/netup.h"
 #include "wirtd/wirtd.h"
 
 struct wirtd *W;
@@ -31,7 +32,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: wirtd [--root DIR] [--foreground] [--shutdown-guests]\n"
-		"             [--shutdown-timeout SECS]\n\n"
+		"             [--shutdown-timeout SECS] [--cleanup]\n\n"
 		"The wirt host daemon: VM definitions (libvirt domain XML), one wirt-vmm\n"
 		"per running VM, the sockets that `wirt` talks to.\n"
 		"  --root DIR         an independent instance with every file under DIR\n"
@@ -39,7 +40,10 @@ static void usage(FILE *f)
 		"                     /etc/wirt, /var/lib/wirt, /run/wirt, /var/log/wirt\n"
 		"  --foreground       stay in the foreground, messages on stderr\n"
 		"  --shutdown-guests  when stopped: ACPI shutdown of every running guest,\n"
-		"                     destroyed after --shutdown-timeout (default 300 s)\n");
+		"                     destroyed after --shutdown-timeout (default 300 s)\n"
+		"  --cleanup          when stopped: remove the active networks' bridges,\n"
+		"                     dnsmasq processes and nftables tables (they are set\n"
+		"                     up again at the next start)\n");
 }
 
 static void on_signal(int sig)
@@ -187,6 +191,7 @@ int main(int argc, char **argv)
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "shutdown-guests", no_argument, NULL, 's' },
 		{ "shutdown-timeout", required_argument, NULL, 't' },
+		{ "cleanup", no_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -194,7 +199,7 @@ int main(int argc, char **argv)
 				  .next_id = 1,
 				  .shutdown_timeout = 300 };
 	const char *root = NULL;
-	bool fg = false, stop_guests = false;
+	bool fg = false, stop_guests = false, cleanup = false;
 	char rw[PATH_MAX], ro[PATH_MAX], err[512];
 	int c, notify = -1, r;
 	uint64_t t;
@@ -211,6 +216,9 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			stop_guests = true;
+			break;
+		case 'c':
+			cleanup = true;
 			break;
 		case 't':
 			if (parse_uint(optarg, 1, 86400, &t)) {
@@ -248,6 +256,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	adopt_running();
+	netup_sync();
 	nets_autostart();
 	autostart();
 	if (path_of(rw, sizeof(rw), w.paths.run, "wirtd-sock", "") ||
@@ -256,5 +265,7 @@ int main(int argc, char **argv)
 	r = server_run(rw, ro, notify);
 	if (stop_guests)
 		guests_shutdown(w.shutdown_timeout, NULL);
+	if (cleanup)
+		netup_cleanup();
 	return r ? 1 : 0;
 }

@@ -115,7 +115,7 @@ static void make_default(void)
 
 int nets_load(char *err, size_t errlen)
 {
-	const char *dirs[] = { W->paths.etc, W->paths.run };
+	const char *dirs[] = { W->paths.etc, W->paths.run, W->paths.lib };
 	char path[PATH_MAX];
 	bool first = false;
 	unsigned int i;

@@ -15,6 +15,7 @@
 
 #include "common/util.h"
 #include "wirtd/nets.h"
+#include "wirtd/netup.h"
 #include "wirtd/wirtd.h"
 
 int net_host_subnet_used(struct in_addr net, unsigned int prefix, char *ifname,
@@ -94,8 +95,12 @@ int net_start(struct netrec *n, char *err, size_t errlen)
 	r = check_subnet(n, err, errlen);
 	if (r)
 		return r;
+	r = netup_start(n, err, errlen);
+	if (r)
+		return r;
 	r = net_write_def(n, W->paths.run);
 	if (r) {
+		netup_stop(n);
 		snprintf(
 			err, errlen,
 			"cannot write the running definition of network '%s' under '%s': %s",
@@ -115,6 +120,7 @@ int net_stop(struct netrec *n, char *err, size_t errlen)
 			n->name);
 		return -EINVAL;
 	}
+	netup_stop(n);
 	net_remove_def(n, W->paths.run);
 	n->active = false;
 	if (!n->persistent)
