@@ -142,6 +142,16 @@ static void autostart(void)
 	store_write(marker, "", 0, 0600);
 }
 
+/* start_up - what the last wirtd left: the running VMs, the active
+ * networks (set up again where parts are missing); then autostart. */
+static void start_up(void)
+{
+	adopt_running();
+	netup_sync();
+	nets_autostart();
+	autostart();
+}
+
 /* one_instance - hold RUN/wirtd.pid locked for wirtd's life. */
 static int one_instance(void)
 {
@@ -255,10 +265,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
-	adopt_running();
-	netup_sync();
-	nets_autostart();
-	autostart();
+	start_up();
 	if (path_of(rw, sizeof(rw), w.paths.run, "wirtd-sock", "") ||
 	    path_of(ro, sizeof(ro), w.paths.run, "wirtd-sock-ro", ""))
 		return 2;

@@ -78,6 +78,7 @@ struct vmrec {
 	char incoming[PATH_MAX]; /* the next start restores this file */
 	bool start_paused; /* the next start leaves the vCPUs stopped */
 	char qmp[108], console[108];
+	char taps[DOMAIN_NICS_MAX][16]; /* taps wirtd made, by NIC; "" */
 	struct vmrec *next;
 };
 
