@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <libxml/parser.h>
+
 #include "common/util.h"
 #include "netdef/netdef-int.h"
 
@@ -376,4 +378,82 @@ const struct netdef_ip *netdef_ipv4(const struct netdef *n, struct in_addr *net,
 		return &n->ips[i];
 	}
 	return NULL;
+}
+
+/* Whether host h matches k (by MAC, else by name, else by address). */
+static bool same_host(const struct netdef_host *h, const struct netdef_host *k)
+{
+	if (k->mac[0])
+		return !strcmp(h->mac, k->mac);
+	if (k->name[0])
+		return !strcmp(h->name, k->name);
+	return !strcmp(h->ip, k->ip);
+}
+
+/* Parse the <host> snippet xml into *h for ip (a scratch netdef_ip). */
+static int parse_host_snippet(struct nd_parse *p, const char *xml,
+			      struct netdef_ip *scratch)
+{
+	xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), p->origin, NULL,
+				      XML_PARSE_NONET | XML_PARSE_NOERROR |
+					      XML_PARSE_NOWARNING);
+	xmlNodePtr e = doc ? xmlDocGetRootElement(doc) : NULL;
+	int r;
+
+	if (!nd_is(e, "host") || doc->intSubset)
+		r = nd_fail(
+			p, e,
+			"give one <host mac='MAC' [name='NAME'] ip='ADDRESS'/> element");
+	else
+		r = parse_host(p, e, scratch);
+	xmlFreeDoc(doc);
+	return r;
+}
+
+int netdef_update_host(struct netdef *n, bool add, const char *xml, char *err,
+		       size_t errlen)
+{
+	struct nd_parse p = { "net-update", err, errlen, n };
+	struct netdef_ip *ip = NULL, scratch = { 0 };
+	const struct netdef_host *k;
+	unsigned int i, j;
+	int r;
+
+	for (i = 0; i < n->nips && !ip; i++)
+		if (n->ips[i].family == AF_INET)
+			ip = &n->ips[i];
+	if (!ip)
+		return nd_fail(&p, NULL,
+			       "network '%s' has no IPv4 <ip> for DHCP hosts",
+			       n->name);
+	scratch.family = AF_INET;
+	strcpy(scratch.address, ip->address);
+	scratch.prefix = ip->prefix;
+	r = parse_host_snippet(&p, xml, &scratch);
+	if (r)
+		return r;
+	k = &scratch.hosts[0];
+	for (j = 0; j < ip->nhosts; j++)
+		if (same_host(&ip->hosts[j], k) ||
+		    (add && !strcmp(ip->hosts[j].ip, k->ip)))
+			break;
+	if (add && j < ip->nhosts)
+		return nd_fail(
+			&p, NULL,
+			"there is already a DHCP host entry for %s (or for %s): delete it first",
+			k->mac[0] ? k->mac : k->name, k->ip);
+	if (!add && j == ip->nhosts)
+		return nd_fail(&p, NULL, "no DHCP host entry matches %s",
+			       k->mac[0]  ? k->mac :
+			       k->name[0] ? k->name :
+					    k->ip);
+	if (add && ip->nhosts == NETDEF_HOSTS_MAX)
+		return nd_fail(&p, NULL, "at most %d DHCP hosts per <ip>",
+			       NETDEF_HOSTS_MAX);
+	if (add)
+		ip->hosts[ip->nhosts++] = *k;
+	else
+		memmove(&ip->hosts[j], &ip->hosts[j + 1],
+			(--ip->nhosts - j) * sizeof(*k));
+	return 0;
 }

@@ -141,6 +141,15 @@ bool netdef_overlaps(struct in_addr a, unsigned int alen, struct in_addr b,
  * name): 1 to NETDEF_NAME_MAX of [A-Za-z0-9_.+-], not starting with '.'. */
 bool netdef_valid_name(const char *s);
 
+/*
+ * netdef_update_host - net-update's add / delete of a DHCP host entry
+ * given as "<host mac= [name=] ip=/>" in the first IPv4 <ip> of n. Add
+ * refuses an entry whose MAC, name or address is taken; delete matches
+ * by MAC, else name, else address. Returns 0 or -EINVAL with err set.
+ */
+int netdef_update_host(struct netdef *n, bool add, const char *xml, char *err,
+		       size_t errlen);
+
 /* ---- netdef-conf.c: what the network becomes on the host ---- */
 
 /* netdef_table_name - the network's nftables table: "wirt_" + its UUID's

@@ -209,3 +209,45 @@ int do_net_dhcp_leases(struct ctx *c)
 	json_object_put(r);
 	return 0;
 }
+
+/* net-update NET add|delete ip-dhcp-host XML|FILE [--live] [--config]. */
+int do_net_update(struct ctx *c)
+{
+	const char *x = c->cl.pos[3];
+	struct json_object *a = net_args(c), *r;
+	bool live = flag(c, "live"), config = flag(c, "config");
+	char *xml = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (x[0] != '<') { /* a file, as virsh allows */
+		f = fopen(x, "r");
+		if (!f || getdelim(&xml, &len, '\0', f) < 0) {
+			snprintf(c->err, sizeof(c->err),
+				 "Failed to open file '%s': %s", x,
+				 strerror(errno));
+			if (f)
+				fclose(f);
+			free(xml);
+			json_object_put(a);
+			return fail(c);
+		}
+		fclose(f);
+	}
+	json_object_object_add(a, "command",
+			       json_object_new_string(c->cl.pos[1]));
+	json_object_object_add(a, "section",
+			       json_object_new_string(c->cl.pos[2]));
+	json_object_object_add(a, "xml", json_object_new_string(xml ? xml : x));
+	free(xml);
+	r = call(c, "net_update", a, NULL);
+	if (!r)
+		return 1;
+	if (!live && !config)
+		live = yes(r, "active"), config = !live;
+	printf("Updated network %s %s%s%s\n\n", c->cl.pos[0],
+	       config ? "persistent config" : "", live && config ? " and " : "",
+	       live ? "live state" : "");
+	json_object_put(r);
+	return 0;
+}

@@ -271,3 +271,47 @@ struct json_object *cmd_net_dhcp_leases(struct json_object *args,
 	pthread_mutex_unlock(&nettab_lock);
 	return o;
 }
+
+/*
+ * net_update: "network", "command" (add, delete), "section"
+ * (ip-dhcp-host), "xml". The definition changes (written back when
+ * persistent) and, when active, dnsmasq re-reads its hosts file at once.
+ */
+struct json_object *cmd_net_update(struct json_object *args, struct cmd_ctx *c)
+{
+	const char *cmd = arg_str(args, "command"), *xml = arg_str(args, "xml");
+	const char *sec = arg_str(args, "section");
+	struct json_object *o = NULL;
+	struct netrec *n;
+	int r = -EINVAL;
+
+	if (!cmd || (strcmp(cmd, "add") && strcmp(cmd, "delete")) || !sec ||
+	    strcmp(sec, "ip-dhcp-host") || !xml) {
+		snprintf(
+			c->err, c->errlen,
+			"net-update supports 'add' and 'delete' of section 'ip-dhcp-host' with a <host/> element");
+		return NULL;
+	}
+	pthread_mutex_lock(&nettab_lock);
+	n = find(args, c);
+	if (n)
+		r = netdef_update_host(n->def, !strcmp(cmd, "add"), xml, c->err,
+				       c->errlen);
+	if (!r && n->persistent)
+		r = net_write_def(n, W->paths.etc);
+	if (!r && n->active) {
+		r = net_write_def(n, W->paths.run);
+		if (!r)
+			r = netup_dnsmasq_hosts(n);
+		if (!r)
+			netup_dnsmasq_reload(n);
+	}
+	if (!r)
+		o = summary(n);
+	else if (n && r != -EINVAL)
+		snprintf(c->err, c->errlen,
+			 "cannot save network '%s' after the update: %s",
+			 n->name, strerror(-r));
+	pthread_mutex_unlock(&nettab_lock);
+	return o;
+}

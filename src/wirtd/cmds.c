@@ -204,6 +204,7 @@ static const struct cmd {
 	{ "net_create", false, cmd_net_create },
 	{ "net_undefine", false, cmd_net_undefine },
 	{ "net_start", false, cmd_net_start },
+	{ "net_update", false, cmd_net_update },
 	{ "net_destroy", false, cmd_net_destroy },
 	{ "net_autostart", false, cmd_net_autostart },
 	{ "setmem", false, cmd_setmem },

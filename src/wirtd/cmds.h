@@ -29,7 +29,7 @@ cmd_fn cmd_define, cmd_undefine, cmd_create, cmd_start, cmd_shutdown,
 /* cmd-net.c */
 cmd_fn cmd_net_list, cmd_net_info, cmd_net_dumpxml, cmd_net_define,
 	cmd_net_create, cmd_net_undefine, cmd_net_start, cmd_net_destroy,
-	cmd_net_autostart, cmd_net_dhcp_leases;
+	cmd_net_autostart, cmd_net_dhcp_leases, cmd_net_update;
 
 const char *arg_str(struct json_object *args, const char *name);
 bool arg_bool(struct json_object *args, const char *name);

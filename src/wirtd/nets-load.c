@@ -123,9 +123,13 @@ int nets_load(char *err, size_t errlen)
 	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
 		if (net_path(path, sizeof(path), dirs[i], NULL, NULL))
 			return -ENAMETOOLONG;
-		if (mkdir(path, 0700) == 0)
+		/* RUN/networks: dnsmasq re-reads its hosts files there as
+		 * nobody (SIGHUP); the definitions in it are 0600 */
+		if (mkdir(path, i == 1 ? 0755 : 0700) == 0)
 			first = first || i == 0;
 		else if (errno != EEXIST)
+			goto fail;
+		if (i == 1 && chmod(path, 0755))
 			goto fail;
 		if (i == 0 &&
 		    (net_path(path, sizeof(path), dirs[i], "autostart", NULL) ||

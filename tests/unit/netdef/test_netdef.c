@@ -189,6 +189,116 @@ static void test_refused(void **state)
 	parse_bad("<network><name>a</name>", 0, "not well-formed XML");
 }
 
+static void test_update_host(void **state)
+{
+	struct netdef *n = parse_ok(
+		"<network><name>u</name><ip address='10.5.0.1' prefix='24'><dhcp>"
+		"<range start='10.5.0.100' end='10.5.0.200'/>"
+		"<host mac='52:54:00:00:00:01' ip='10.5.0.10'/></dhcp></ip></network>");
+
+	assert_int_equal(
+		netdef_update_host(
+			n, true,
+			"<host mac='52:54:00:00:00:02' name='b' ip='10.5.0.11'/>",
+			err, sizeof(err)),
+		0);
+	assert_int_equal(n->ips[0].nhosts, 2);
+	assert_string_equal(n->ips[0].hosts[1].name, "b");
+	/* the same MAC, or the same address, twice: refused */
+	assert_int_equal(
+		netdef_update_host(
+			n, true,
+			"<host mac='52:54:00:00:00:02' ip='10.5.0.12'/>", err,
+			sizeof(err)),
+		-EINVAL);
+	assert_non_null(strstr(err, "already a DHCP host entry"));
+	assert_int_equal(
+		netdef_update_host(
+			n, true,
+			"<host mac='52:54:00:00:00:03' ip='10.5.0.10'/>", err,
+			sizeof(err)),
+		-EINVAL);
+	/* outside the subnet, not a <host>, hostile XML */
+	assert_int_equal(
+		netdef_update_host(
+			n, true,
+			"<host mac='52:54:00:00:00:04' ip='10.6.0.1'/>", err,
+			sizeof(err)),
+		-EINVAL);
+	assert_non_null(strstr(err, "give an address of 10.5.0.1/24"));
+	assert_int_equal(netdef_update_host(n, true, "<range start='x'/>", err,
+					    sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(netdef_update_host(n, true, "<host", err, sizeof(err)),
+			 -EINVAL);
+	/* delete by MAC */
+	assert_int_equal(
+		netdef_update_host(
+			n, false,
+			"<host mac='52:54:00:00:00:01' ip='10.5.0.10'/>", err,
+			sizeof(err)),
+		0);
+	assert_int_equal(n->ips[0].nhosts, 1);
+	assert_string_equal(n->ips[0].hosts[0].ip, "10.5.0.11");
+	assert_int_equal(
+		netdef_update_host(
+			n, false,
+			"<host mac='52:54:00:00:00:09' ip='10.5.0.19'/>", err,
+			sizeof(err)),
+		-EINVAL);
+	assert_non_null(strstr(err, "no DHCP host entry matches"));
+	free(n);
+}
+
+static void test_conf(void **state)
+{
+	struct netdef *n = parse_ok(
+		"<network><name>c</name><uuid>0f8fe884-6c02-401e-8551-cca97df1c5df</uuid>"
+		"<forward mode='nat'/><bridge name='wbr1'/>"
+		"<metadata><w:portforward xmlns:w='" NETDEF_WIRT_NS
+		"' port='2222' to='10.5.0.10' toport='22'/></metadata>"
+		"<ip address='10.5.0.1' prefix='24'><dhcp>"
+		"<range start='10.5.0.100' end='10.5.0.200'/>"
+		"<host mac='52:54:00:00:00:01' name='web' ip='10.5.0.10'/></dhcp></ip></network>");
+	char *conf = netdef_dnsmasq_conf(n, "/r/p", "/l/l", "/r/h", "/r/a");
+	char *hosts = netdef_dnsmasq_hosts(n), *nft = netdef_nft_rules(n);
+
+	assert_non_null(strstr(conf, "\ninterface=wbr1\n"));
+	assert_non_null(strstr(conf, "\nbind-dynamic\n"));
+	assert_non_null(strstr(
+		conf, "\ndhcp-range=10.5.0.100,10.5.0.200,255.255.255.0\n"));
+	assert_non_null(strstr(conf, "\ndhcp-leasefile=/l/l\n"));
+	assert_null(strstr(conf, "no-resolv"));
+	assert_string_equal(hosts, "52:54:00:00:00:01,10.5.0.10,web\n");
+	assert_non_null(strstr(
+		nft, "table inet wirt_0f8fe8846c02401e8551cca97df1c5df {\n"));
+	assert_non_null(strstr(
+		nft,
+		"\t\tip saddr 10.5.0.0/24 ip daddr != 10.5.0.0/24 masquerade\n"));
+	assert_non_null(strstr(
+		nft,
+		"\t\tfib daddr type local tcp dport 2222 dnat ip to 10.5.0.10:22\n"));
+	assert_non_null(strstr(
+		nft,
+		"\t\toifname \"wbr1\" reject with icmpx admin-prohibited\n"));
+	free(conf);
+	free(hosts);
+	free(nft);
+	free(n);
+	/* isolated: no upstream DNS, no router, no NAT, nothing forwarded */
+	n = parse_ok("<network><name>i</name><bridge name='wbr2'/>"
+		     "<ip address='10.6.0.1' prefix='24'/></network>");
+	conf = netdef_dnsmasq_conf(n, "/p", "/l", "/h", "/a");
+	nft = netdef_nft_rules(n);
+	assert_non_null(strstr(conf, "\nno-resolv\ndhcp-option=3\n"));
+	assert_null(strstr(nft, "masquerade"));
+	assert_null(strstr(nft, "accept\n\t\tiifname \"wbr2\" ip saddr"));
+	assert_non_null(strstr(nft, "\t\tiifname \"wbr2\" reject"));
+	free(conf);
+	free(nft);
+	free(n);
+}
+
 static void test_overlaps(void **state)
 {
 	struct in_addr a = { inet_addr("192.168.122.0") };
@@ -209,6 +319,8 @@ int main(void)
 		cmocka_unit_test(test_full_roundtrip),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_overlaps),
+		cmocka_unit_test(test_update_host),
+		cmocka_unit_test(test_conf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
