@@ -12,6 +12,7 @@
 
 #include "common/util.h"
 #include "wirtd/cmds.h"
+#include "wirtd/vmtaps.h"
 #include "wirtd/wirtd.h"
 
 static void add_s(struct json_object *o, const char *k, const char *v)
@@ -46,8 +47,7 @@ struct json_object *cmd_devices(struct json_object *args, struct cmd_ctx *c)
 	}
 	for (i = 0; i < d->nnics; i++) {
 		e = json_object_new_object();
-		add_s(e, "interface",
-		      vm->taps[i][0] ? vm->taps[i] : d->nics[i].target);
+		add_s(e, "interface", vm_nic_tap(vm, i) ?: d->nics[i].target);
 		add_s(e, "type", ntype[d->nics[i].type]);
 		add_s(e, "source", d->nics[i].source);
 		add_s(e, "model", d->nics[i].model);

@@ -51,6 +51,24 @@ static void on_signal(int sig)
 	server_stop();
 }
 
+/* adopt_taps - the names of the taps wirtd made for vm (status file o). */
+static void adopt_taps(struct vmrec *vm, struct json_object *o)
+{
+	struct json_object *a, *t;
+	size_t i;
+
+	if (!json_object_object_get_ex(o, "taps", &a) ||
+	    !json_object_is_type(a, json_type_array))
+		return;
+	for (i = 0; i < json_object_array_length(a) && i < DOMAIN_NICS_MAX;
+	     i++) {
+		t = json_object_array_get_idx(a, i);
+		if (json_object_is_type(t, json_type_string))
+			snprintf(vm->taps[i], sizeof(vm->taps[i]), "%s",
+				 json_object_get_string(t));
+	}
+}
+
 /* adopt_status - one RUN/NAME.status: the VM it names, reconnected. */
 static void adopt_status(const char *name)
 {
@@ -85,6 +103,7 @@ static void adopt_status(const char *name)
 			vm->id = json_object_get_int(v);
 		if (json_object_object_get_ex(o, "reason", &v))
 			vm->reason = json_object_get_int(v);
+		adopt_taps(vm, o);
 		vm->state = VM_RUNNING;
 		path_of(vm->qmp, sizeof(vm->qmp), W->paths.run, name, ".qmp");
 		path_of(vm->console, sizeof(vm->console), W->paths.run, name,

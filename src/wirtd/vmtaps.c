@@ -159,3 +159,15 @@ void vm_taps_close(const struct dom_def *d, int *fds)
 			fds[i] = -1;
 		}
 }
+
+const char *vm_nic_tap(const struct vmrec *vm, unsigned int i)
+{
+	const struct dom_def *d = domain_def(vm->def);
+
+	if (i >= d->nnics)
+		return NULL;
+	if (vm->taps[i][0] &&
+	    (vm->state == VM_RUNNING || vm->state == VM_PAUSED))
+		return vm->taps[i];
+	return d->nics[i].type == DOM_NIC_ETHERNET ? d->nics[i].target : NULL;
+}

@@ -18,6 +18,10 @@ struct vmrec;
 int vm_taps_open(struct vmrec *vm, const struct dom_def *d, int *fds, char *err,
 		 size_t errlen);
 
+/* vm_nic_tap - the host tap of vm's NIC i: the one wirtd made, else
+ * <target dev=> (ethernet), else NULL (user networking). */
+const char *vm_nic_tap(const struct vmrec *vm, unsigned int i);
+
 /* vm_taps_close - close wirtd's copies (the VM keeps its own). */
 void vm_taps_close(const struct dom_def *d, int *fds);
 
