@@ -251,3 +251,57 @@ int do_net_update(struct ctx *c)
 	json_object_put(r);
 	return 0;
 }
+
+/* Print the leases in network net's lease file for mac, as domifaddr. */
+static void ifaddr_rows(struct ctx *c, const char *ifname, const char *net,
+			const char *mac)
+{
+	struct json_object *a = json_object_new_object(), *r, *ls, *l;
+	bool first = true;
+	char addr[128];
+	size_t i;
+
+	json_object_object_add(a, "network", json_object_new_string(net));
+	r = wc_call(c->sock, "net_dhcp_leases", a, NULL, c->err,
+		    sizeof(c->err));
+	if (!r || !json_object_object_get_ex(r, "leases", &ls)) {
+		json_object_put(r);
+		return;
+	}
+	for (i = 0; i < json_object_array_length(ls); i++) {
+		l = json_object_array_get_idx(ls, i);
+		if (strcasecmp(str(l, "mac"), mac))
+			continue;
+		snprintf(addr, sizeof(addr), "%-12s %s",
+			 yes(l, "ipv6") ? "ipv6" : "ipv4", str(l, "ip"));
+		printf(" %-10s %-17s    %s\n", first ? ifname : "-",
+		       first ? mac : "-", addr);
+		first = false;
+	}
+	json_object_put(r);
+}
+
+/* domifaddr NAME: the addresses of its network interfaces, from the
+ * DHCP leases of their networks (libvirt's default source, 'lease'). */
+int do_domifaddr(struct ctx *c)
+{
+	struct json_object *r = call(c, "devices", dom_args(c), NULL), *a, *d;
+	size_t i;
+
+	if (!r)
+		return 1;
+	printf(" %-10s %-20s %-8s     %s\n%s%s\n", "Name", "MAC address",
+	       "Protocol", "Address",
+	       "-------------------------------------------------",
+	       "------------------------------");
+	json_object_object_get_ex(r, "interfaces", &a);
+	for (i = 0; i < json_object_array_length(a); i++) {
+		d = json_object_array_get_idx(a, i);
+		if (!strcmp(str(d, "type"), "network"))
+			ifaddr_rows(c, str(d, "interface"), str(d, "source"),
+				    str(d, "mac"));
+	}
+	putchar('\n');
+	json_object_put(r);
+	return 0;
+}

@@ -598,6 +598,8 @@ static const struct command {
 	{ "domblklist", do_domblklist, 1, "details",
 	  "list the domain's disks" },
 	{ "domiflist", do_domiflist, 1, "", "list the domain's interfaces" },
+	{ "domifaddr", do_domifaddr, 1, "",
+	  "the domain's addresses (its networks' DHCP leases)" },
 	{ "domblkstat", do_domblkstat, 1, "", "disk counters" },
 	{ "domifstat", do_domifstat, 2, "", "interface counters (a tap's)" },
 	{ "dommemstat", do_dommemstat, 1, "", "memory statistics (balloon)" },

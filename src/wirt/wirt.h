@@ -63,6 +63,7 @@ int do_net_define(struct ctx *c);
 int do_net_simple(struct ctx *c);
 int do_net_dhcp_leases(struct ctx *c);
 int do_net_update(struct ctx *c);
+int do_domifaddr(struct ctx *c);
 /* do_console_named - the console of the domain named by pos[0]. */
 int do_console_named(struct ctx *c);
 
