@@ -95,7 +95,7 @@ int net_start(struct netrec *n, char *err, size_t errlen)
 	r = check_subnet(n, err, errlen);
 	if (r)
 		return r;
-	r = netup_start(n, err, errlen);
+	r = netup_start(n, false, err, errlen);
 	if (r)
 		return r;
 	r = net_write_def(n, W->paths.run);

@@ -61,7 +61,7 @@ void netup_sync(void)
 
 	pthread_mutex_lock(&nettab_lock);
 	for (n = nets; n; n = n->next)
-		if (n->active && netup_start(n, err, sizeof(err))) {
+		if (n->active && netup_start(n, true, err, sizeof(err))) {
 			wirt_err("network '%s' could not be set up again: %s",
 				 n->name, err);
 			n->active = false;

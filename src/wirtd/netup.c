@@ -139,7 +139,7 @@ static void ip_forward_on(void)
 	}
 }
 
-int netup_start(struct netrec *n, char *err, size_t errlen)
+int netup_start(struct netrec *n, bool again, char *err, size_t errlen)
 {
 	int r;
 
@@ -151,6 +151,14 @@ int netup_start(struct netrec *n, char *err, size_t errlen)
 			"network '%s': host bridge '%s' does not exist: create it first (it carries the LAN; wirt only plugs taps into it)",
 			n->name, n->def->bridge);
 		return -ENODEV;
+	}
+	if (!again && if_nametoindex(n->def->bridge)) {
+		snprintf(
+			err, errlen,
+			"network '%s': interface '%s' already exists on the host: give the network another <bridge name=> (wirt makes its own bridge for forward mode '%s')",
+			n->name, n->def->bridge,
+			netdef_forward_name(n->def->forward));
+		return -EEXIST;
 	}
 	r = bridge_up(n, err, errlen);
 	if (!r && (n->def->forward == NETDEF_FWD_NAT ||

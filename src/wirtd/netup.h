@@ -6,6 +6,7 @@
 #ifndef WIRT_WIRTD_NETUP_H
 #define WIRT_WIRTD_NETUP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -27,10 +28,12 @@ int netup_run(char *const argv[], const char *logpath, char *err,
  * netup_start - set up n on the host: its bridge with addresses (or,
  * for forward mode bridge, check the host bridge exists), IPv4
  * forwarding for nat/route, its nftables table, dnsmasq when it has
- * addresses. What exists already is kept (reconciliation). On failure
- * what was set up is removed. Returns 0 or -errno with err set.
+ * addresses. With again (reconciliation at wirtd's start) what exists
+ * is kept; otherwise a host interface already named as the bridge is
+ * refused (it is not wirt's to take or delete). On failure what was set
+ * up is removed. Returns 0 or -errno with err set.
  */
-int netup_start(struct netrec *n, char *err, size_t errlen);
+int netup_start(struct netrec *n, bool again, char *err, size_t errlen);
 
 /* netup_stop - remove n's dnsmasq, table and bridge (not a host bridge). */
 void netup_stop(struct netrec *n);
