@@ -168,6 +168,8 @@ static void start_up(void)
 	adopt_running();
 	netup_sync();
 	nets_autostart();
+	if (netup_supervise())
+		wirt_warn("cannot start the dnsmasq supervisor thread");
 	autostart();
 }
 

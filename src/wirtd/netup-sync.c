@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/util.h"
 #include "wirtd/nets.h"
@@ -80,4 +81,40 @@ void netup_cleanup(void)
 		if (n->active)
 			netup_stop(n);
 	pthread_mutex_unlock(&nettab_lock);
+}
+
+/* The supervisor thread: every few seconds, a dnsmasq that died is
+ * started again (logged). */
+static void *supervise(void *arg)
+{
+	char err[512];
+	struct netrec *n;
+
+	for (;;) {
+		sleep(NETUP_SUPERVISE_S);
+		pthread_mutex_lock(&nettab_lock);
+		for (n = nets; n; n = n->next) {
+			if (!n->active || !n->def->nips ||
+			    n->def->forward == NETDEF_FWD_BRIDGE ||
+			    netup_dnsmasq_pid(n))
+				continue;
+			wirt_warn(
+				"dnsmasq of network '%s' is gone; starting it again",
+				n->name);
+			if (netup_dnsmasq(n, err, sizeof(err)))
+				wirt_err("%s", err);
+		}
+		pthread_mutex_unlock(&nettab_lock);
+	}
+	return NULL;
+}
+
+int netup_supervise(void)
+{
+	pthread_t t;
+	int r = pthread_create(&t, NULL, supervise, NULL);
+
+	if (!r)
+		pthread_detach(t);
+	return -r;
 }

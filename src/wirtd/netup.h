@@ -55,6 +55,12 @@ void netup_dnsmasq_stop(struct netrec *n);
  */
 void netup_sync(void);
 
+#define NETUP_SUPERVISE_S 3
+
+/* netup_supervise - start the thread that starts a dead dnsmasq again
+ * (checked every NETUP_SUPERVISE_S seconds). Returns 0 or -errno. */
+int netup_supervise(void);
+
 /* netup_cleanup - tear down every active network's host side (wirtd
  * --cleanup at exit); they are set up again at the next start. */
 void netup_cleanup(void);
