@@ -30,29 +30,56 @@ int netup_file(char *buf, size_t len, const struct netrec *n, const char *ext)
 	return r < 0 || (size_t)r >= len ? -ENAMETOOLONG : 0;
 }
 
+/* The program name in the system's bin directories into path; 0 or
+ * -ENOENT. */
+static int find_prog(const char *name, char *path, size_t len)
+{
+	static const char *const dirs[] = { "/usr/sbin", "/usr/bin", "/sbin",
+					    "/bin" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
+		snprintf(path, len, "%s/%s", dirs[i], name);
+		if (!access(path, X_OK))
+			return 0;
+	}
+	return -ENOENT;
+}
+
 int netup_run(char *const argv[], const char *logpath, char *err, size_t errlen)
 {
-	char msg[512] = "";
-	int st, fd, p[2];
+	static char *const env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+				     NULL };
+	static const char nox[] = "exec failed";
+	char msg[512] = "", prog[64];
+	int st, fd, out, p[2];
 	ssize_t k;
 	pid_t pid;
 
-	if (pipe2(p, O_CLOEXEC))
+	if (find_prog(argv[0], prog, sizeof(prog))) {
+		snprintf(err, errlen, "%s is not installed", argv[0]);
+		return -EIO;
+	}
+	out = logpath ? open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+			     0600) :
+			-1;
+	if (pipe2(p, O_CLOEXEC)) {
+		if (out >= 0)
+			close(out);
 		return -errno;
+	}
 	pid = fork();
-	if (pid == 0) {
+	if (pid == 0) { /* async-signal-safe calls only: wirtd has threads */
 		fd = open("/dev/null", O_RDWR);
-		dup2(fd, 0);
-		dup2(logpath ? open(logpath, O_WRONLY | O_CREAT | O_APPEND,
-				    0600) :
-			       p[1],
-		     1);
-		dup2(p[1], 2);
-		setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
-		execvp(argv[0], argv);
-		dprintf(2, "cannot run %s: %s", argv[0], strerror(errno));
+		if (fd < 0 || dup2(fd, 0) < 0 ||
+		    dup2(out >= 0 ? out : p[1], 1) < 0 || dup2(p[1], 2) < 0)
+			_exit(127);
+		execve(prog, argv, env);
+		(void)!write(2, nox, sizeof(nox) - 1);
 		_exit(127);
 	}
+	if (out >= 0)
+		close(out);
 	close(p[1]);
 	k = pid > 0 ? read_full(p[0], msg, sizeof(msg) - 1) : 0;
 	close(p[0]);

@@ -17,9 +17,10 @@ struct netrec;
 int netup_file(char *buf, size_t len, const struct netrec *n, const char *ext);
 
 /*
- * netup_run - run argv (PATH includes the sbin directories) and wait;
- * stdout goes to logpath when not NULL. Returns 0 when it exits 0, else
- * -EIO with its first stderr line in err, or -errno.
+ * netup_run - run argv[0] from /usr/sbin, /usr/bin, /sbin or /bin with
+ * argv and wait; stdout goes to logpath when not NULL. Returns 0 when it
+ * exits 0, else -EIO with its first stderr line (or "NAME is not
+ * installed") in err, or -errno.
  */
 int netup_run(char *const argv[], const char *logpath, char *err,
 	      size_t errlen);
