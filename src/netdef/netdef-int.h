@@ -24,13 +24,6 @@ const char *nd_prop(xmlNodePtr e, const char *name);
 /* nd_is - whether n is an element (named name, when not NULL). */
 bool nd_is(xmlNodePtr n, const char *name);
 
-/*
- * nd_copy - value into dst (size len); -EINVAL with err set (naming
- * what, at e) when it is too long or empty.
- */
-int nd_copy(struct nd_parse *p, xmlNodePtr e, char *dst, size_t len,
-	    const char *value, const char *what);
-
 /* nd_parse_ip - one <ip> element into p->n. Returns 0 or -EINVAL. */
 int nd_parse_ip(struct nd_parse *p, xmlNodePtr e);
 

@@ -46,19 +46,6 @@ bool nd_is(xmlNodePtr n, const char *name)
 	       (!name || !strcmp((const char *)n->name, name));
 }
 
-int nd_copy(struct nd_parse *p, xmlNodePtr e, char *dst, size_t len,
-	    const char *value, const char *what)
-{
-	if (!value || !*value)
-		return nd_fail(p, e, "<%s> needs %s", (const char *)e->name,
-			       what);
-	if (strlen(value) >= len)
-		return nd_fail(p, e, "%s '%.40s...' is too long (at most %zu)",
-			       what, value, len - 1);
-	strcpy(dst, value);
-	return 0;
-}
-
 bool netdef_valid_name(const char *s)
 {
 	size_t n = strlen(s), i;
