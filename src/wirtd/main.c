@@ -241,6 +241,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'r':
 			root = optarg;
+			w.independent = true;
 			break;
 		case 'f':
 			fg = true;

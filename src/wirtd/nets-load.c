@@ -82,7 +82,9 @@ static void load_dir(const char *dir, bool active)
 }
 
 /* The network 'default': NAT on the first /24 from 192.168.122.0 up
- * that no host address uses, DHCP for .2 to .254, autostart. */
+ * that no host address uses, DHCP for .2 to .254, autostart, except in
+ * an independent instance (--root: tests), which touches the host's
+ * network only when told to (net-start). */
 static void make_default(void)
 {
 	char xml[1024], err[512], ifname[32];
@@ -109,7 +111,7 @@ static void make_default(void)
 		 c, c, c);
 	if (netdef_parse(xml, strlen(xml), "default", &d, err, sizeof(err)) ||
 	    net_define(d, true, &n, err, sizeof(err)) ||
-	    net_set_autostart(n, true))
+	    net_set_autostart(n, !W->independent))
 		wirt_err("cannot define the network 'default': %s", err);
 }
 

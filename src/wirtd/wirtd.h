@@ -88,6 +88,7 @@ struct wirtd {
 	struct vmrec *vms;
 	int next_id;
 	int shutdown_timeout; /* seconds for --shutdown-guests */
+	bool independent; /* --root DIR: its network 'default' is not autostarted */
 };
 
 extern struct wirtd *W;
