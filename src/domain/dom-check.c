@@ -120,7 +120,7 @@ static void check_nic(struct checker *c, xmlNodePtr n, const struct dom_nic *k)
 {
 	if (k->type == DOM_NIC_OTHER)
 		issue(c, true, n,
-		      "<interface type='%s'>: only type='user' and type='ethernet' (an existing tap) are supported so far",
+		      "<interface type='%s'>: only type='user', 'ethernet' (an existing tap), 'network' and 'bridge' are supported so far",
 		      dom_prop(n, "type") ? dom_prop(n, "type") : "");
 	else if (k->model && strcmp(k->model, "virtio"))
 		issue(c, true, n,
@@ -129,6 +129,11 @@ static void check_nic(struct checker *c, xmlNodePtr n, const struct dom_nic *k)
 	else if (!k->model)
 		issue(c, false, n,
 		      "<interface> without <model>: libvirt would pick an emulated NIC; wirt gives a virtio NIC");
+	else if ((k->type == DOM_NIC_NETWORK || k->type == DOM_NIC_BRIDGE) &&
+		 (!k->source || !*k->source))
+		issue(c, true, n,
+		      "<interface type='%s'> needs <source %s='NAME'/>",
+		      dom_prop(n, "type"), dom_prop(n, "type"));
 	else if (k->type == DOM_NIC_ETHERNET && !k->target)
 		issue(c, true, n,
 		      "<interface type='ethernet'> needs <target dev='TAP'/> naming an existing tap");

@@ -106,7 +106,10 @@ static int view_disk(struct domain *d, xmlNodePtr n, char *err, size_t errlen)
 static int view_nic(struct domain *d, xmlNodePtr n, char *err, size_t errlen)
 {
 	static const char *const types[] = {
-		[DOM_NIC_USER] = "user", [DOM_NIC_ETHERNET] = "ethernet"
+		[DOM_NIC_USER] = "user",
+		[DOM_NIC_ETHERNET] = "ethernet",
+		[DOM_NIC_NETWORK] = "network",
+		[DOM_NIC_BRIDGE] = "bridge",
 	};
 	xmlNodePtr mac = dom_child(n, "mac");
 	struct dom_nic *k;
@@ -121,6 +124,8 @@ static int view_nic(struct domain *d, xmlNodePtr n, char *err, size_t errlen)
 	k->model = dom_prop(dom_child(n, "model"), "type");
 	k->target = dom_prop(dom_child(n, "target"), "dev");
 	k->driver = dom_prop(dom_child(n, "driver"), "name");
+	k->source = dom_prop(dom_child(n, "source"),
+			     k->type == DOM_NIC_NETWORK ? "network" : "bridge");
 	k->mac = dom_prop(mac, "address");
 	if (mac && (!k->mac || !valid_mac(k->mac)))
 		return dom_fail(

@@ -56,7 +56,13 @@ enum dom_cache {
 	DOM_CACHE_UNSAFE,
 };
 
-enum dom_nic_type { DOM_NIC_USER, DOM_NIC_ETHERNET, DOM_NIC_OTHER };
+enum dom_nic_type {
+	DOM_NIC_USER,
+	DOM_NIC_ETHERNET,
+	DOM_NIC_NETWORK, /* a network of wirtd's: a tap on its bridge */
+	DOM_NIC_BRIDGE, /* a tap on an existing host bridge */
+	DOM_NIC_OTHER
+};
 enum dom_chr_type { DOM_CHR_PTY, DOM_CHR_FILE, DOM_CHR_UNIX, DOM_CHR_OTHER };
 
 struct dom_disk {
@@ -78,6 +84,7 @@ struct dom_nic {
 	const char *model; /* "virtio"; NULL when absent */
 	const char *mac; /* 52:54:00:xx:xx:xx after normalization */
 	const char *target; /* tap name for ethernet; NULL when absent */
+	const char *source; /* <source network=> or <source bridge=> */
 	const char *driver; /* <driver name=...>: "vhost", "qemu" or NULL */
 	int line;
 };

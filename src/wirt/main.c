@@ -598,11 +598,32 @@ static const struct command {
 	{ "domblklist", do_domblklist, 1, "details",
 	  "list the domain's disks" },
 	{ "domiflist", do_domiflist, 1, "", "list the domain's interfaces" },
+	{ "domifaddr", do_domifaddr, 1, "",
+	  "the domain's addresses (its networks' DHCP leases)" },
 	{ "domblkstat", do_domblkstat, 1, "", "disk counters" },
 	{ "domifstat", do_domifstat, 2, "", "interface counters (a tap's)" },
 	{ "dommemstat", do_dommemstat, 1, "", "memory statistics (balloon)" },
 	{ "setmem", do_setmem, 2, "live current",
 	  "set the balloon's target (KiB, or 512M)" },
+	{ "net-list", do_net_list, 0,
+	  "all inactive name uuid autostart no-autostart persistent transient",
+	  "list networks" },
+	{ "net-define", do_net_define, 1, "",
+	  "define a network from an XML file" },
+	{ "net-create", do_net_define, 1, "",
+	  "create (start) a transient network from an XML file" },
+	{ "net-undefine", do_net_simple, 1, "", "undefine a network" },
+	{ "net-start", do_net_simple, 1, "", "start a defined network" },
+	{ "net-destroy", do_net_simple, 1, "", "stop a network" },
+	{ "net-autostart", do_net_simple, 1, "disable",
+	  "start a network when wirtd starts" },
+	{ "net-info", do_net_info, 1, "", "network information" },
+	{ "net-dumpxml", do_net_dumpxml, 1, "", "network XML" },
+	{ "net-edit", do_edit, 1, "", "edit the network XML in $EDITOR" },
+	{ "net-update", do_net_update, 4, "live config current",
+	  "net-update NET add|delete ip-dhcp-host XML: change DHCP hosts" },
+	{ "net-dhcp-leases", do_net_dhcp_leases, 1,
+	  "mac=", "the DHCP leases of a network (dnsmasq's lease file)" },
 	{ "version", do_version, 0, "", "versions" },
 	{ "uri", do_uri, 0, "", "the connection URI" },
 	{ "hostname", do_hostname, 0, "", "the host's name" },
@@ -678,6 +699,7 @@ static int parse_cmdline(const struct command *cmd, int argc, char **argv,
 		snprintf(want, sizeof(want), " %s ", cmd->flags);
 		snprintf(key, sizeof(key), " %s= ", argv[i] + 2);
 		if ((!strcmp(argv[i], "--domain") ||
+		     !strcmp(argv[i], "--network") ||
 		     !strcmp(argv[i], "--file")) &&
 		    !strstr(want, key))
 			continue; /* virsh's named form of the positional */

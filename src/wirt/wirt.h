@@ -56,6 +56,15 @@ int do_setmem(struct ctx *c);
 int do_edit(struct ctx *c);
 int do_install(struct ctx *c);
 int do_clone(struct ctx *c);
+/* ---- cmd-net.c: net-* commands ---- */
+int do_net_list(struct ctx *c);
+int do_net_info(struct ctx *c);
+int do_net_dumpxml(struct ctx *c);
+int do_net_define(struct ctx *c);
+int do_net_simple(struct ctx *c);
+int do_net_dhcp_leases(struct ctx *c);
+int do_net_update(struct ctx *c);
+int do_domifaddr(struct ctx *c);
 /* do_console_named - the console of the domain named by pos[0]. */
 int do_console_named(struct ctx *c);
 

@@ -32,6 +32,10 @@ cmd_fn cmd_pool_list, cmd_pool_info, cmd_pool_dumpxml, cmd_pool_define,
 	cmd_pool_autostart, cmd_pool_refresh, cmd_vol_list, cmd_vol_info,
 	cmd_vol_dumpxml, cmd_vol_create_as, cmd_vol_delete, cmd_vol_resize,
 	cmd_vol_clone, cmd_vol_wipe, cmd_vol_open;
+/* cmd-net.c */
+cmd_fn cmd_net_list, cmd_net_info, cmd_net_dumpxml, cmd_net_define,
+	cmd_net_create, cmd_net_undefine, cmd_net_start, cmd_net_destroy,
+	cmd_net_autostart, cmd_net_dhcp_leases, cmd_net_update;
 
 const char *arg_str(struct json_object *args, const char *name);
 bool arg_bool(struct json_object *args, const char *name);

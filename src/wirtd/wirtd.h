@@ -78,6 +78,7 @@ struct vmrec {
 	char incoming[PATH_MAX]; /* the next start restores this file */
 	bool start_paused; /* the next start leaves the vCPUs stopped */
 	char qmp[108], console[108];
+	char taps[DOMAIN_NICS_MAX][16]; /* taps wirtd made, by NIC; "" */
 	struct vmrec *next;
 };
 
@@ -88,6 +89,7 @@ struct wirtd {
 	struct vmrec *removed; /* undefined records, kept: see vmtab_remove */
 	int next_id;
 	int shutdown_timeout; /* seconds for --shutdown-guests */
+	bool independent; /* --root DIR: its network 'default' is not autostarted */
 };
 
 extern struct wirtd *W;
