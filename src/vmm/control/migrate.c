@@ -122,7 +122,7 @@ int cmd_migrate(void *opaque, struct json_object *args,
 	c->mig_cancel = false;
 	c->migrating = true;
 	set_status(vm, "setup");
-	r = pthread_create(&c->mig_tid, NULL, migrate_thread, vm);
+	r = -thread_start(&c->mig_tid, migrate_thread, vm);
 	if (r) {
 		c->migrating = false;
 		set_status(vm, "failed");
