@@ -304,6 +304,8 @@ vol_resize_fn(struct poolrec *p, struct json_object *a, struct cmd_ctx *c)
 			"invalid argument: Can't shrink capacity below current capacity unless shrink flag explicitly specified");
 		return NULL;
 	}
+	if (size && p->def.type == POOL_LOGICAL) /* lvresize, in extents */
+		return lvm_vol_resize(p, v.name, size, c) ? NULL : ok();
 	if (!size ||
 	    volblk_resize(path, size, size < v.capacity, c->err, c->errlen)) {
 		if (!size)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,7 +22,7 @@
 #include "wirtd/pool.h"
 #include "wirtd/wirtd.h"
 
-#define ARGS_MAX (POOL_DEVICES_MAX + 8)
+#define ARGS_MAX (POOL_DEVICES_MAX + 16)
 
 /* child - in the forked child: stdout and stderr into the pipes, every
  * other descriptor closed, then the tool. Never returns. */
@@ -53,18 +54,90 @@ static void drain(int fd, char *buf, size_t len)
 }
 
 /*
- * lvm_run - run the lvm2 tool argv (argv[0] its name); its stdout into
- * out (may be NULL). Returns 0, or -EIO with err holding "TOOL failed:
- * the first line of its stderr". Its output is small (lvm2 reports):
+ * lvm_config - the --config text the environment needs into cfg ("" when
+ * none): without a running udev (no /run/udev/control: containers, the
+ * testbed) lvm2 would wait for udev to make /dev/VG/LV and fail to wipe the
+ * new LV, so libdevmapper makes the nodes itself; with lvm2's backup
+ * directory not writable (a read-only /etc) lvm2 fails every metadata
+ * change, so its backups and archives go under wirtd's state directory.
+ */
+static void lvm_config(char *cfg, size_t len)
+{
+	const char *sys = getenv("LVM_SYSTEM_DIR");
+	char dir[PATH_MAX + 16];
+	size_t n = 0;
+
+	cfg[0] = '\0';
+	if (access("/run/udev/control", F_OK))
+		n = snprintf(cfg, len,
+			     "activation { udev_sync=0 udev_rules=0 } ");
+	if (!sys || !*sys)
+		sys = "/etc/lvm";
+	snprintf(dir, sizeof(dir), "%s/backup", sys);
+	if (!access(dir, W_OK) || (errno == ENOENT && !access(sys, W_OK)))
+		return;
+	if (strpbrk(W->paths.lib, "\"\\") || n >= len)
+		return; /* not quotable: lvm2's own error then says why */
+	snprintf(dir, sizeof(dir), "%s/lvm", W->paths.lib);
+	mkdir(dir, 0700);
+	snprintf(
+		cfg + n, len - n,
+		"backup { backup_dir=\"%s/backup\" archive_dir=\"%s/archive\" }",
+		dir, dir);
+}
+
+/* lvm_err - "TOOL failed: " and every non-empty line of its stderr ebuf
+ * (or how it ended when it printed nothing) into err, joined by "; ". */
+static void lvm_err(const char *tool, int st, char *ebuf, char *err,
+		    size_t errlen)
+{
+	char *line, *save = NULL;
+	bool any = false;
+	size_t n;
+
+	n = snprintf(err, errlen, "%s failed:", tool);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
+		snprintf(err + n, errlen - n, " not found (install lvm2)");
+		return;
+	}
+	for (line = strtok_r(ebuf, "\n", &save); line && n < errlen;
+	     line = strtok_r(NULL, "\n", &save)) {
+		line += strspn(line, " \t");
+		if (!*line)
+			continue;
+		n += snprintf(err + n, errlen - n, "%s %s", any ? ";" : "",
+			      line);
+		any = true;
+	}
+	if (!any)
+		snprintf(err + n, errlen - n, " %s %d",
+			 WIFEXITED(st) ? "exit status" : "killed by signal",
+			 WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+}
+
+/*
+ * lvm_run - run the lvm2 tool argv (argv[0] its name, at most ARGS_MAX - 3
+ * entries), with the --config the environment needs (lvm_config); its
+ * stdout into out (may be NULL). Returns 0, or -EIO with err holding "TOOL
+ * failed: " and its stderr's lines. Its output is small (lvm2 reports):
  * stdout is read to its end before stderr.
  */
 static int lvm_run(const char *const argv[], char *out, size_t outlen,
 		   char *err, size_t errlen)
 {
-	int po[2], pe[2], st = 0;
-	char ebuf[2048], obuf[8192], *nl;
+	int po[2], pe[2], st = 0, i;
+	char ebuf[4096], obuf[8192], cfg[2 * PATH_MAX + 128];
+	const char *av[ARGS_MAX];
 	pid_t pid;
 
+	for (i = 0; argv[i] && i < ARGS_MAX - 3; i++)
+		av[i] = argv[i];
+	lvm_config(cfg, sizeof(cfg));
+	if (cfg[0]) {
+		av[i++] = "--config";
+		av[i++] = cfg;
+	}
+	av[i] = NULL;
 	if (pipe2(po, O_CLOEXEC))
 		return -errno;
 	if (pipe2(pe, O_CLOEXEC)) {
@@ -74,7 +147,7 @@ static int lvm_run(const char *const argv[], char *out, size_t outlen,
 	}
 	pid = fork();
 	if (pid == 0)
-		child(argv, po[1], pe[1]);
+		child(av, po[1], pe[1]);
 	close(po[1]);
 	close(pe[1]);
 	drain(po[0], out ? out : obuf, out ? outlen : sizeof(obuf));
@@ -83,12 +156,7 @@ static int lvm_run(const char *const argv[], char *out, size_t outlen,
 	close(pe[0]);
 	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) ||
 	    WEXITSTATUS(st)) {
-		nl = ebuf + strspn(ebuf, " \t\n"); /* its first line */
-		nl[strcspn(nl, "\n")] = '\0';
-		snprintf(err, errlen, "%s failed: %s", argv[0],
-			 WIFEXITED(st) && WEXITSTATUS(st) == 127 ?
-				 "not found (install lvm2)" :
-				 nl);
+		lvm_err(argv[0], st, ebuf, err, errlen);
 		return -EIO;
 	}
 	return 0;
