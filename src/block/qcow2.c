@@ -91,7 +91,7 @@ static int make_caches(struct qcow2 *q)
 /* Bring a dirty or marked-up image to a clean state on read-write open. */
 static int open_rw_fixups(struct qcow2 *q, unsigned flags)
 {
-	struct qcow2_check_result r;
+	struct blk_check_result r;
 	bool hdr = false;
 	int ret;
 
@@ -101,7 +101,7 @@ static int open_rw_fixups(struct qcow2 *q, unsigned flags)
 			"qcow2 image '%s' is marked corrupt; repair it with 'wirt-img check -r all' or open it read-only",
 			q->b->filename);
 	if ((q->incompat & QC_INCOMPAT_DIRTY) && !(flags & BLK_O_NO_REPAIR)) {
-		ret = qcow2_check(q, 2, &r, NULL);
+		ret = qcow2_check(q, BLK_REPAIR_ALL, &r, NULL);
 		if (ret < 0)
 			return ret;
 		if (r.corruptions || r.check_errors)
@@ -736,7 +736,7 @@ static int qcow2_create(const char *path, const struct blk_create_opts *o)
 	ret = qcow2_create_file(path, o);
 	if (ret < 0)
 		return ret;
-	ret = blk_open(&b, path, "qcow2", BLK_O_RDWR | BLK_O_NO_BACKING);
+	ret = blk_open(&b, path, BLK_FMT_QCOW2, BLK_O_RDWR | BLK_O_NO_BACKING);
 	if (ret < 0)
 		return ret;
 	ret = blk_truncate(b, o->size, false);
@@ -749,6 +749,7 @@ static int qcow2_create(const char *path, const struct blk_create_opts *o)
 
 const struct blk_driver blk_qcow2_driver = {
 	.name = "qcow2",
+	.format = BLK_FMT_QCOW2,
 	.open = qcow2_open,
 	.close = qcow2_close,
 	.pread = qcow2_pread,

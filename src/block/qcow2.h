@@ -140,6 +140,9 @@ struct qcow2 {
 	bool corrupt_said; /* the corrupt line was printed */
 };
 
+/* The driver state of an open qcow2 image (struct qcow2). */
+void *blk_opaque(struct blk *b);
+
 static inline uint64_t qc_idx(struct qcow2 *q, uint64_t off)
 {
 	return off >> q->cluster_bits;
@@ -225,17 +228,20 @@ int qcow2_snapshot_find(struct qcow2 *q, const char *name);
 int qcow2_fix_copied(struct qcow2 *q);
 int qcow2_walk_l1(struct qcow2 *q, const uint64_t *l1, uint32_t n, int addend);
 
+/* qcow2-amend.c */
+/* qcow2_set_backing - store backing @file/@fmt (NULL/"": none); 0/-errno. */
+int qcow2_set_backing(struct qcow2 *q, const char *file, const char *fmt);
+/* qcow2_amend - change version and lazy refcounts as blk_amend does. */
+int qcow2_amend(struct qcow2 *q, const struct blk_amend_opts *o);
+
 /* qcow2-check.c */
-struct qcow2_check_result {
-	uint64_t corruptions, leaks, check_errors;
-	uint64_t corruptions_fixed, leaks_fixed;
-	uint64_t total_clusters, allocated_clusters, fragmented_clusters;
-	uint64_t compressed_clusters;
-	uint64_t image_end_offset;
-};
-/* repair: 0 none, 1 leaks, 2 all.  Messages go to @log (may be NULL). */
-int qcow2_check(struct qcow2 *q, int repair, struct qcow2_check_result *r,
-		void (*log)(const char *msg));
+/*
+ * qcow2_check - count every reference, compare with the refcounts and
+ * repair what @repair allows; fills *r, passes findings to @log (may be
+ * NULL).  Returns 0 or -errno when the check itself could not run.
+ */
+int qcow2_check(struct qcow2 *q, enum blk_repair repair,
+		struct blk_check_result *r, void (*log)(const char *msg));
 
 /* compress.c */
 int qc_compress(int type, const void *in, size_t inlen, void *out,

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "block/qcow2.h"
+#include "block/info.h"
 #include "common/util.h"
 #include "img/img.h"
 
@@ -183,6 +183,7 @@ int cmd_convert(int argc, char **argv)
 {
 	struct blk_create_opts o = { 0 };
 	const char *fmt = NULL, *ofmt = "raw";
+	enum blk_format of;
 	/* as qemu-img: cache=unsafe unless -t says otherwise, so the
 	 * output is in the page cache, not yet on stable storage, at exit */
 	bool comp = false, prog = false, noc = false, unsafe = true;
@@ -247,7 +248,7 @@ int cmd_convert(int argc, char **argv)
 		wirt_err("convert needs one input and one output file name");
 		return 1;
 	}
-	if (comp && strcmp(ofmt, "qcow2")) {
+	if (comp && (blk_format_parse(ofmt, &of) < 0 || of != BLK_FMT_QCOW2)) {
 		wirt_err("-c needs a qcow2 output (-O qcow2)");
 		return 1;
 	}
@@ -256,7 +257,9 @@ int cmd_convert(int argc, char **argv)
 		return 1;
 	size = blk_getlength(in);
 	o.size = size;
-	if (!noc && blk_create(argv[optind + 1], ofmt, &o) < 0) {
+	if (!noc && img_format(ofmt, NULL, &of) < 0)
+		goto out;
+	if (!noc && blk_create(argv[optind + 1], of, &o) < 0) {
 		wirt_err("%s", blk_last_error());
 		goto out;
 	}
@@ -420,7 +423,7 @@ int cmd_commit(int argc, char **argv)
 	const char *fmt = NULL;
 	bool prog = false, drop = true;
 	struct blk *top, *base = NULL;
-	struct qcow2 *q;
+	struct blk_info inf = { 0 };
 	uint64_t off = 0, size;
 	uint8_t *buf = malloc(CHUNK);
 	char *bpath = NULL;
@@ -449,14 +452,14 @@ int cmd_commit(int argc, char **argv)
 	top = img_open(argv[optind], fmt, BLK_O_RDWR | BLK_O_NO_BACKING);
 	if (!top)
 		goto out;
-	q = strcmp(blk_format(top), "qcow2") ? NULL : blk_opaque(top);
-	if (!q || !q->backing_file) {
+	blk_get_info(top, &inf);
+	if (!inf.backing_file) {
 		wirt_err("'%s' has no backing file to commit into",
 			 argv[optind]);
 		goto out;
 	}
-	bpath = blk_resolve_backing(argv[optind], q->backing_file);
-	base = img_open(bpath, q->backing_fmt, BLK_O_RDWR);
+	bpath = blk_resolve_backing(argv[optind], inf.backing_file);
+	base = img_open(bpath, inf.backing_fmt, BLK_O_RDWR);
 	if (!base)
 		goto out;
 	size = blk_getlength(top);
@@ -483,13 +486,8 @@ int cmd_commit(int argc, char **argv)
 	}
 	if (blk_flush(base) < 0)
 		goto io_err;
-	if (drop) {
-		pthread_mutex_lock(&q->lock);
-		ret = qcow2_make_empty(q);
-		pthread_mutex_unlock(&q->lock);
-		if (ret < 0)
-			goto io_err;
-	}
+	if (drop && blk_make_empty(top) < 0)
+		goto io_err;
 	printf("Image committed.\n");
 	ret = 0;
 	goto out;
@@ -499,6 +497,7 @@ io_err:
 out:
 	if (base && blk_close(base) < 0)
 		ret = 1;
+	blk_info_free(&inf);
 	if (top && blk_close(top) < 0)
 		ret = 1;
 	free(bpath);
@@ -523,7 +522,6 @@ int cmd_rebase(int argc, char **argv)
 	struct blk *top = NULL, *newb = NULL;
 	uint8_t *x = malloc(CHUNK), *y = malloc(CHUNK);
 	uint64_t off = 0, size;
-	struct qcow2 *q;
 	int c, ret = 1;
 
 	while ((c = getopt_long(argc, argv, "f:b:F:upqt:T:Uh", long_opts,
@@ -564,8 +562,7 @@ int cmd_rebase(int argc, char **argv)
 		       BLK_O_RDWR | (unsafe ? BLK_O_NO_BACKING : 0));
 	if (!top)
 		goto out;
-	q = strcmp(blk_format(top), "qcow2") ? NULL : blk_opaque(top);
-	if (!q) {
+	if (blk_get_format(top) != BLK_FMT_QCOW2) {
 		wirt_err("'%s' is not qcow2; only qcow2 has backing files",
 			 argv[optind]);
 		goto out;
@@ -578,7 +575,7 @@ int cmd_rebase(int argc, char **argv)
 		if (!newb)
 			goto out;
 		if (!nf)
-			nf = blk_format(newb);
+			nf = blk_format_name(blk_get_format(newb));
 	}
 	size = blk_getlength(top);
 	for (; !unsafe && off < size; off += CHUNK) {
@@ -604,18 +601,7 @@ int cmd_rebase(int argc, char **argv)
 		}
 		img_progress(prog, off + n, size);
 	}
-	pthread_mutex_lock(&q->lock);
-	ret = qcow2_flush_meta(q);
-	free(q->backing_file);
-	free(q->backing_fmt);
-	q->backing_file = *nb ? strdup(nb) : NULL;
-	q->backing_fmt = *nb && nf ? strdup(nf) : NULL;
-	if (!ret)
-		ret = qcow2_write_header(q);
-	if (!ret && blk_datasync(q->b) < 0)
-		ret = -errno;
-	pthread_mutex_unlock(&q->lock);
-	if (ret < 0)
+	if (blk_set_backing(top, nb, nf) < 0)
 		goto io_err;
 	ret = 0;
 	goto out;

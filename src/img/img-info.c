@@ -8,7 +8,6 @@
 #include <time.h>
 
 #include "block/info.h"
-#include "block/qcow2.h"
 #include "common/util.h"
 #include "img/img.h"
 
@@ -35,11 +34,6 @@ static int parse_output(const char *v, bool *json)
 	return 0;
 }
 
-static uint64_t actual_size(struct blk *b)
-{
-	return blk_file_allocated(blk_fd(b));
-}
-
 static void vm_clock(uint64_t ns, char *out, size_t len)
 {
 	uint64_t s = ns / 1000000000ULL;
@@ -51,13 +45,11 @@ static void vm_clock(uint64_t ns, char *out, size_t len)
 		 (unsigned long long)(ns / 1000000 % 1000));
 }
 
-/* The snapshot table as qemu-img prints it. */
-void img_print_snapshots(struct qcow2 *q);
-void img_print_snapshots(struct qcow2 *q)
+void img_print_snapshots(const struct blk_snapshot *list, int n)
 {
 	printf("ID        TAG               VM SIZE                DATE     VM CLOCK     ICOUNT\n");
-	for (uint32_t i = 0; i < q->nr_snaps; i++) {
-		struct qcow2_snapshot *s = &q->snaps[i];
+	for (int i = 0; i < n; i++) {
+		const struct blk_snapshot *s = &list[i];
 		char vs[32], date[32], clk[32];
 		time_t t = s->date_sec;
 		struct tm tm;
@@ -74,46 +66,60 @@ void img_print_snapshots(struct qcow2 *q)
 	}
 }
 
+/* The snapshots of a qcow2 image @b in *list; their count (0 on error). */
+static int snapshots(struct blk *b, struct blk_snapshot **list)
+{
+	int n;
+
+	*list = NULL;
+	if (blk_get_format(b) != BLK_FMT_QCOW2)
+		return 0;
+	n = blk_snapshot_list(b, list);
+	return n < 0 ? 0 : n;
+}
+
+/* qemu-img info's human output for one layer. */
 static void info_human(struct blk *b)
 {
-	struct qcow2 *q = strcmp(blk_format(b), "qcow2") ? NULL : blk_opaque(b);
+	struct blk_snapshot *list;
+	struct blk_info i;
 	char vs[32], ds[32];
+	int n;
 
-	img_size_str(blk_getlength(b), vs, sizeof(vs));
-	img_size_str(actual_size(b), ds, sizeof(ds));
+	blk_get_info(b, &i);
+	img_size_str(i.virtual_size, vs, sizeof(vs));
+	img_size_str(i.actual_size, ds, sizeof(ds));
 	printf("image: %s\nfile format: %s\nvirtual size: %s (%llu bytes)\ndisk size: %s\n",
-	       blk_filename(b), blk_format(b), vs,
-	       (unsigned long long)blk_getlength(b), ds);
-	if (!q)
+	       i.filename, blk_format_name(i.format), vs,
+	       (unsigned long long)i.virtual_size, ds);
+	if (!i.qcow2) {
+		blk_info_free(&i);
 		return;
-	printf("cluster_size: %llu\n", (unsigned long long)q->cs);
-	if (q->backing_file) {
-		char *full =
-			blk_resolve_backing(blk_filename(b), q->backing_file);
-
-		printf("backing file: %s", q->backing_file);
-		if (full && strcmp(full, q->backing_file))
-			printf(" (actual path: %s)", full);
+	}
+	printf("cluster_size: %llu\n", (unsigned long long)i.cluster_size);
+	if (i.backing_file) {
+		printf("backing file: %s", i.backing_file);
+		if (i.full_backing && strcmp(i.full_backing, i.backing_file))
+			printf(" (actual path: %s)", i.full_backing);
 		printf("\n");
-		free(full);
-		if (q->backing_fmt)
-			printf("backing file format: %s\n", q->backing_fmt);
+		if (i.backing_fmt)
+			printf("backing file format: %s\n", i.backing_fmt);
 	}
-	if (q->nr_snaps) {
+	n = snapshots(b, &list);
+	if (n) {
 		printf("Snapshot list:\n");
-		img_print_snapshots(q);
+		img_print_snapshots(list, n);
 	}
-	printf("Format specific information:\n    compat: %s\n",
-	       q->version == 2 ? "0.10" : "1.1");
-	if (q->version == 3)
+	blk_snapshot_list_free(list, n);
+	printf("Format specific information:\n    compat: %s\n", i.compat);
+	if (i.v3)
 		printf("    compression type: %s\n    lazy refcounts: %s\n"
 		       "    refcount bits: %u\n    corrupt: %s\n    extended l2: false\n",
-		       q->compression_type ? "zstd" : "zlib",
-		       q->compat & QC_COMPAT_LAZY ? "true" : "false",
-		       1U << q->refcount_order,
-		       q->incompat & QC_INCOMPAT_CORRUPT ? "true" : "false");
+		       i.compression_type, i.lazy_refcounts ? "true" : "false",
+		       i.refcount_bits, i.corrupt ? "true" : "false");
 	else
 		printf("    compression type: zlib\n    refcount bits: 16\n");
+	blk_info_free(&i);
 }
 
 /* qemu-img's "format-specific" object of a qcow2 image. */
@@ -135,10 +141,42 @@ static void format_specific_json(const struct blk_info *i, const char *ind)
 	printf("%s        }\n%s    },\n", ind, ind);
 }
 
+/* The "snapshots" array of qemu-img info's JSON output. */
+static void snapshots_json(const struct blk_snapshot *list, int n,
+			   const char *ind)
+{
+	printf("%s    \"snapshots\": [\n", ind);
+	for (int i = 0; i < n; i++) {
+		const struct blk_snapshot *s = &list[i];
+
+		printf("%s        {\n", ind);
+		if (s->icount != UINT64_MAX)
+			printf("%s            \"icount\": %llu,\n", ind,
+			       (unsigned long long)s->icount);
+		printf("%s            \"vm-clock-nsec\": %llu,\n%s            \"name\": ",
+		       ind,
+		       (unsigned long long)(s->vm_clock_nsec % 1000000000ULL),
+		       ind);
+		img_json_str(stdout, s->name);
+		printf(",\n%s            \"date-sec\": %u,\n%s            \"date-nsec\": %u,\n"
+		       "%s            \"vm-clock-sec\": %llu,\n%s            \"id\": ",
+		       ind, s->date_sec, ind, s->date_nsec, ind,
+		       (unsigned long long)(s->vm_clock_nsec / 1000000000ULL),
+		       ind);
+		img_json_str(stdout, s->id);
+		printf(",\n%s            \"vm-state-size\": %llu\n%s        }%s\n",
+		       ind, (unsigned long long)s->vm_state_size, ind,
+		       i + 1 < n ? "," : "");
+	}
+	printf("%s    ],\n", ind);
+}
+
+/* qemu-img info's JSON object for one layer, indented by @ind. */
 static void info_json(struct blk *b, const char *ind)
 {
-	struct qcow2 *q = strcmp(blk_format(b), "qcow2") ? NULL : blk_opaque(b);
+	struct blk_snapshot *list;
 	struct blk_info inf;
+	int n;
 
 	blk_get_info(b, &inf);
 	printf("%s{\n", ind);
@@ -155,35 +193,12 @@ static void info_json(struct blk *b, const char *ind)
 		printf("%s    \"cluster-size\": %llu,\n", ind,
 		       (unsigned long long)inf.cluster_size);
 	printf("%s    \"format\": \"%s\",\n%s    \"actual-size\": %llu,\n", ind,
-	       inf.format, ind, (unsigned long long)inf.actual_size);
-	if (q && q->nr_snaps) {
-		printf("%s    \"snapshots\": [\n", ind);
-		for (uint32_t i = 0; i < q->nr_snaps; i++) {
-			struct qcow2_snapshot *s = &q->snaps[i];
-
-			printf("%s        {\n", ind);
-			if (s->icount != UINT64_MAX)
-				printf("%s            \"icount\": %llu,\n", ind,
-				       (unsigned long long)s->icount);
-			printf("%s            \"vm-clock-nsec\": %llu,\n%s            \"name\": ",
-			       ind,
-			       (unsigned long long)(s->vm_clock_nsec %
-						    1000000000ULL),
-			       ind);
-			img_json_str(stdout, s->name);
-			printf(",\n%s            \"date-sec\": %u,\n%s            \"date-nsec\": %u,\n"
-			       "%s            \"vm-clock-sec\": %llu,\n%s            \"id\": ",
-			       ind, s->date_sec, ind, s->date_nsec, ind,
-			       (unsigned long long)(s->vm_clock_nsec /
-						    1000000000ULL),
-			       ind);
-			img_json_str(stdout, s->id);
-			printf(",\n%s            \"vm-state-size\": %llu\n%s        }%s\n",
-			       ind, (unsigned long long)s->vm_state_size, ind,
-			       i + 1 < q->nr_snaps ? "," : "");
-		}
-		printf("%s    ],\n", ind);
-	}
+	       blk_format_name(inf.format), ind,
+	       (unsigned long long)inf.actual_size);
+	n = snapshots(b, &list);
+	if (n)
+		snapshots_json(list, n, ind);
+	blk_snapshot_list_free(list, n);
 	if (inf.qcow2)
 		format_specific_json(&inf, ind);
 	if (inf.backing_file) {
@@ -257,7 +272,7 @@ static void check_log(const char *m)
 	fprintf(stderr, "%s\n", m);
 }
 
-static void check_human(struct qcow2_check_result *r)
+static void check_human(struct blk_check_result *r)
 {
 	if (!r->corruptions && !r->leaks && !r->check_errors)
 		printf("No errors were found on the image.\n");
@@ -287,7 +302,7 @@ static void check_human(struct qcow2_check_result *r)
 	       (unsigned long long)r->image_end_offset);
 }
 
-static void check_json(struct blk *b, struct qcow2_check_result *r)
+static void check_json(struct blk *b, struct blk_check_result *r)
 {
 	printf("{\n    \"image-end-offset\": %llu,\n    \"total-clusters\": %llu,\n"
 	       "    \"check-errors\": %llu,\n",
@@ -319,9 +334,9 @@ int cmd_check(int argc, char **argv)
 {
 	const char *fmt = NULL;
 	bool json = false;
-	int repair = 0, c, ret;
-	struct qcow2_check_result r;
-	struct qcow2 *q;
+	enum blk_repair repair = BLK_REPAIR_NONE;
+	struct blk_check_result r;
+	int c, ret;
 	struct blk *b;
 
 	while ((c = getopt_long(argc, argv, "f:r:hqU", long_opts, NULL)) !=
@@ -332,9 +347,9 @@ int cmd_check(int argc, char **argv)
 			break;
 		case 'r':
 			if (!strcmp(optarg, "leaks"))
-				repair = 1;
+				repair = BLK_REPAIR_LEAKS;
 			else if (!strcmp(optarg, "all"))
-				repair = 2;
+				repair = BLK_REPAIR_ALL;
 			else {
 				wirt_err("-r must be 'leaks' or 'all'");
 				return 1;
@@ -362,15 +377,13 @@ int cmd_check(int argc, char **argv)
 			     BLK_O_CHECK | (repair ? BLK_O_RDWR : 0));
 	if (!b)
 		return 1;
-	if (strcmp(blk_format(b), "qcow2")) {
+	if (blk_get_format(b) != BLK_FMT_QCOW2) {
 		wirt_err("format %s of '%s' does not support checks",
-			 blk_format(b), argv[optind]);
+			 blk_format_name(blk_get_format(b)), argv[optind]);
 		blk_close(b);
 		return 63;
 	}
-	q = blk_opaque(b);
-	pthread_mutex_lock(&q->lock);
-	ret = qcow2_check(q, repair, &r, json ? NULL : check_log);
+	ret = blk_check(b, repair, &r, json ? NULL : check_log);
 	if (ret == 0 && repair && (r.leaks_fixed || r.corruptions_fixed)) {
 		uint64_t lf = r.leaks_fixed, cf = r.corruptions_fixed;
 
@@ -379,11 +392,11 @@ int cmd_check(int argc, char **argv)
 			       "    %llu leaked clusters\n    %llu corruptions\n\n"
 			       "Double checking the fixed image now...\n",
 			       (unsigned long long)lf, (unsigned long long)cf);
-		ret = qcow2_check(q, 0, &r, json ? NULL : check_log);
+		ret = blk_check(b, BLK_REPAIR_NONE, &r,
+				json ? NULL : check_log);
 		r.leaks_fixed = lf;
 		r.corruptions_fixed = cf;
 	}
-	pthread_mutex_unlock(&q->lock);
 	if (ret < 0) {
 		wirt_err("check of '%s' failed: %s", argv[optind],
 			 blk_last_error());
@@ -569,7 +582,8 @@ static int data_bytes(struct blk *b, uint64_t cs, uint64_t *out)
 
 int cmd_measure(int argc, char **argv)
 {
-	const char *fmt = NULL, *ofmt = "raw";
+	const char *fmt = NULL, *oname = "raw";
+	enum blk_format ofmt;
 	struct blk_create_opts o = { 0 };
 	uint64_t size = 0, req, full, data = 0, cs;
 	bool json = false, have_size = false;
@@ -583,7 +597,7 @@ int cmd_measure(int argc, char **argv)
 			fmt = optarg;
 			break;
 		case 'O':
-			ofmt = optarg;
+			oname = optarg;
 			break;
 		case 'o':
 			if (img_parse_create_opts(optarg, &o) < 0)
@@ -612,8 +626,8 @@ int cmd_measure(int argc, char **argv)
 		wirt_err("measure needs either --size or one image file name");
 		return 1;
 	}
-	if (strcmp(ofmt, "raw") && strcmp(ofmt, "qcow2")) {
-		wirt_err("unknown output format '%s' (raw, qcow2)", ofmt);
+	if (blk_format_parse(oname, &ofmt) < 0) {
+		wirt_err("unknown output format '%s' (raw, qcow2)", oname);
 		return 1;
 	}
 	cs = o.cluster_size ? o.cluster_size : 65536;
@@ -622,7 +636,7 @@ int cmd_measure(int argc, char **argv)
 		if (!b)
 			return 1;
 		size = blk_getlength(b);
-		if (data_bytes(b, strcmp(ofmt, "qcow2") ? 512 : cs, &data) <
+		if (data_bytes(b, ofmt == BLK_FMT_QCOW2 ? cs : 512, &data) <
 		    0) {
 			wirt_err("cannot read '%s': %s", argv[optind],
 				 blk_last_error());
@@ -631,7 +645,7 @@ int cmd_measure(int argc, char **argv)
 		}
 		blk_close(b);
 	}
-	if (!strcmp(ofmt, "qcow2")) {
+	if (ofmt == BLK_FMT_QCOW2) {
 		full = qcow2_meta(size, cs) + ALIGN_UP(size, cs);
 		req = qcow2_meta(size, cs) + data;
 	} else {
@@ -640,7 +654,7 @@ int cmd_measure(int argc, char **argv)
 	}
 	if (json)
 		printf("{\n%s    \"required\": %llu,\n    \"fully-allocated\": %llu\n}\n",
-		       strcmp(ofmt, "qcow2") ? "" : "    \"bitmaps\": 0,\n",
+		       ofmt == BLK_FMT_QCOW2 ? "    \"bitmaps\": 0,\n" : "",
 		       (unsigned long long)req, (unsigned long long)full);
 	else
 		printf("required size: %llu\nfully allocated size: %llu\n",

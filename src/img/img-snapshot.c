@@ -9,11 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "block/qcow2.h"
 #include "common/util.h"
 #include "img/img.h"
-
-void img_print_snapshots(struct qcow2 *q);
 
 static const struct option long_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -27,7 +24,7 @@ int cmd_snapshot(int argc, char **argv)
 {
 	const char *fmt = NULL, *name = NULL;
 	char op = 0;
-	struct qcow2 *q;
+	struct blk_snapshot *list;
 	struct blk *b;
 	int c, ret = 0;
 
@@ -69,32 +66,38 @@ int cmd_snapshot(int argc, char **argv)
 			     (op == 'l' ? 0 : BLK_O_RDWR));
 	if (!b)
 		return 1;
-	if (strcmp(blk_format(b), "qcow2")) {
+	if (blk_get_format(b) != BLK_FMT_QCOW2) {
 		wirt_err("'%s' is %s; only qcow2 has internal snapshots",
-			 argv[optind], blk_format(b));
+			 argv[optind], blk_format_name(blk_get_format(b)));
 		blk_close(b);
 		return 1;
 	}
-	q = blk_opaque(b);
-	pthread_mutex_lock(&q->lock);
 	switch (op) {
 	case 'l':
-		if (q->nr_snaps) {
+		ret = blk_snapshot_list(b, &list);
+		if (ret > 0) {
 			printf("Snapshot list:\n");
-			img_print_snapshots(q);
+			img_print_snapshots(list, ret);
 		}
+		blk_snapshot_list_free(list, ret);
+		if (ret < 0) {
+			wirt_err("cannot list the snapshots of '%s': %s",
+				 argv[optind], blk_last_error());
+			blk_close(b);
+			return 1;
+		}
+		ret = 0;
 		break;
 	case 'c':
-		ret = qcow2_snapshot_create(q, name);
+		ret = blk_snapshot_create(b, name, 0);
 		break;
 	case 'a':
-		ret = qcow2_snapshot_apply(q, name);
+		ret = blk_snapshot_apply(b, name, 0);
 		break;
 	case 'd':
-		ret = qcow2_snapshot_delete(q, name);
+		ret = blk_snapshot_delete(b, name, 0);
 		break;
 	}
-	pthread_mutex_unlock(&q->lock);
 	if (ret < 0)
 		wirt_err("snapshot %s '%s' on '%s' failed: %s",
 			 op == 'c' ? "create" :

@@ -8,10 +8,29 @@
 #include "common/util.h"
 #include "img/img.h"
 
+int img_format(const char *name, const char *path, enum blk_format *out)
+{
+	*out = BLK_FMT_PROBE;
+	if (!name || blk_format_parse(name, out) == 0)
+		return 0;
+	if (path)
+		wirt_err(
+			"unknown image format '%s' for '%s' (use raw or qcow2)",
+			name, path);
+	else
+		wirt_err("unknown image format '%s' (use raw or qcow2)", name);
+	return -EINVAL;
+}
+
 struct blk *img_open(const char *path, const char *fmt, unsigned flags)
 {
+	enum blk_format f;
 	struct blk *b;
-	int ret = blk_open(&b, path, fmt, flags);
+	int ret;
+
+	if (img_format(fmt, path, &f) < 0)
+		return NULL;
+	ret = blk_open(&b, path, f, flags);
 
 	if (ret < 0) {
 		wirt_err("%s", blk_last_error());

@@ -24,8 +24,15 @@ int cmd_snapshot(int argc, char **argv);
 int cmd_amend(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 
-/* Open with a one-line error on failure; returns NULL then. */
+/*
+ * img_format - the format named @name (NULL: probe) in *out; for another
+ * name, print the error (naming @path when not NULL) and return -EINVAL.
+ */
+int img_format(const char *name, const char *path, enum blk_format *out);
+/* Open as format @fmt (NULL: probe) with a one-line error on failure. */
 struct blk *img_open(const char *path, const char *fmt, unsigned flags);
+/* The snapshot table as qemu-img prints it. */
+void img_print_snapshots(const struct blk_snapshot *s, int n);
 /* "1 MiB", "324 KiB", like qemu-img's sizes. */
 void img_size_str(uint64_t v, char *out, size_t len);
 /* Print a JSON string literal with escapes. */

@@ -224,7 +224,7 @@ static void test_probe(void **state)
 	make_file(tpath(0, "probe.img"), MB, 0644);
 	snprintf(spec, sizeof(spec), "path=%s", tpath(0, "probe.img"));
 	assert_int_equal(open_spec(&d, spec, 0), 0);
-	assert_string_equal(d->format, "raw");
+	assert_int_equal(d->format, BLK_FMT_RAW);
 	assert_true(d->probed_raw);
 	assert_true(disk_restrict_block0(d, "QFI\xfb", 4));
 	assert_false(disk_restrict_block0(d, "\0\0\0\0", 4));
@@ -236,10 +236,11 @@ static void test_probe(void **state)
 	assert_false(disk_restrict_block0(d, "QFI\xfb", 4));
 	disk_close(d);
 
-	assert_int_equal(blk_create(tpath(0, "probe.qcow2"), "qcow2", &co), 0);
+	assert_int_equal(
+		blk_create(tpath(0, "probe.qcow2"), BLK_FMT_QCOW2, &co), 0);
 	snprintf(spec, sizeof(spec), "path=%s", tpath(0, "probe.qcow2"));
 	assert_int_equal(open_spec(&d, spec, 0), 0);
-	assert_string_equal(d->format, "qcow2");
+	assert_int_equal(d->format, BLK_FMT_QCOW2);
 	assert_int_equal(d->size, 4 * MB);
 	assert_non_null(d->blk);
 	disk_close(d);
@@ -432,7 +433,7 @@ static void test_qcow2_pool(void **state)
 	struct disk *d;
 	char spec[200];
 
-	assert_int_equal(blk_create(p, "qcow2", &co), 0);
+	assert_int_equal(blk_create(p, BLK_FMT_QCOW2, &co), 0);
 	snprintf(spec, sizeof(spec), "path=%s,format=qcow2", p);
 	assert_int_equal(open_spec(&d, spec, 0), 0);
 	assert_non_null(d->blk);
