@@ -9,12 +9,6 @@
 #include "common/util.h"
 #include "img/img.h"
 
-static const struct option long_opts[] = {
-	{ "shrink", no_argument, NULL, 's' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
 /* Size of backing file @name of new image @path (0 on error, message out). */
 static int backing_size(const char *path, const char *name, const char **fmt,
 			uint64_t *size)
@@ -51,23 +45,17 @@ static int backing_size(const char *path, const char *name, const char **fmt,
 int cmd_create(int argc, char **argv)
 {
 	struct blk_create_opts o = { 0 };
-	const char *fmt = "raw", *path;
+	struct img_args a = { .fmt = "raw" };
+	const char *fmt, *path;
 	enum blk_format f;
-	bool unsafe = false, quiet = false;
+	bool unsafe = false;
 	uint64_t bsize = 0;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "f:b:F:o:uqh", long_opts, NULL)) !=
-	       -1) {
+	while ((c = img_getopt(argc, argv, "f:b:F:o:uqh", &a)) != -1) {
 		switch (c) {
-		case 'f':
-			fmt = optarg;
-			break;
 		case 'b':
 			o.backing_file = optarg;
-			break;
-		case 'F':
-			o.backing_fmt = optarg;
 			break;
 		case 'o':
 			if (img_parse_create_opts(optarg, &o) < 0)
@@ -76,15 +64,13 @@ int cmd_create(int argc, char **argv)
 		case 'u':
 			unsafe = true;
 			break;
-		case 'q':
-			quiet = true;
-			break;
 		default:
-			wirt_err(
-				"usage: wirt-img create [-f fmt] [-b backing [-F fmt]] [-o options] filename [size]");
-			return 1;
+			return img_usage("create", c);
 		}
 	}
+	fmt = a.fmt;
+	if (a.fmt2)
+		o.backing_fmt = a.fmt2;
 	if (optind >= argc || argc - optind > 2) {
 		wirt_err("create needs a file name and a size");
 		return 1;
@@ -111,7 +97,7 @@ int cmd_create(int argc, char **argv)
 		wirt_err("create needs an image size for '%s'", path);
 		return 1;
 	}
-	if (!quiet)
+	if (!a.quiet)
 		printf("Formatting '%s', fmt=%s size=%llu\n", path, fmt,
 		       (unsigned long long)o.size);
 	if (img_format(fmt, NULL, &f) < 0)
@@ -126,22 +112,17 @@ int cmd_create(int argc, char **argv)
 
 int cmd_resize(int argc, char **argv)
 {
-	const char *fmt = NULL, *s;
+	struct img_args a = { 0 };
 	bool shrink = false;
 	uint64_t n, size;
+	const char *s;
 	struct blk *b;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "f:qh", long_opts, NULL)) != -1) {
-		if (c == 'f')
-			fmt = optarg;
-		else if (c == 's')
-			shrink = true;
-		else if (c != 'q') {
-			wirt_err(
-				"usage: wirt-img resize [-f fmt] [--shrink] filename [+|-]size");
-			return 1;
-		}
+	while ((c = img_getopt(argc, argv, "f:qh", &a)) != -1) {
+		if (c != IMG_OPT_SHRINK)
+			return img_usage("resize", c);
+		shrink = true;
 	}
 	/* "-1G" looks like an option to getopt; it stays in argv. */
 	if (argc - optind != 2) {
@@ -153,7 +134,7 @@ int cmd_resize(int argc, char **argv)
 		wirt_err("bad size '%s'", s);
 		return 1;
 	}
-	b = img_open(argv[optind], fmt, BLK_O_RDWR);
+	b = img_open(argv[optind], a.fmt, BLK_O_RDWR);
 	if (!b)
 		return 1;
 	size = blk_getlength(b);
@@ -180,23 +161,16 @@ int cmd_amend(int argc, char **argv)
 {
 	struct blk_create_opts o = { .compat = -1 };
 	struct blk_amend_opts ao;
-	const char *fmt = NULL;
+	struct img_args a = { 0 };
 	char *opts = NULL;
 	bool lazy_set = false;
 	struct blk *b;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "f:o:qph", long_opts, NULL)) !=
-	       -1) {
-		if (c == 'f')
-			fmt = optarg;
-		else if (c == 'o')
-			opts = optarg;
-		else if (c != 'q' && c != 'p') {
-			wirt_err(
-				"usage: wirt-img amend [-f fmt] -o options filename");
-			return 1;
-		}
+	while ((c = img_getopt(argc, argv, "f:o:qph", &a)) != -1) {
+		if (c != 'o')
+			return img_usage("amend", c);
+		opts = optarg;
 	}
 	if (!opts || optind != argc - 1) {
 		wirt_err("amend needs -o options and one image file name");
@@ -209,7 +183,7 @@ int cmd_amend(int argc, char **argv)
 		wirt_err("amend can change compat and lazy_refcounts only");
 		return 1;
 	}
-	b = img_open(argv[optind], fmt, BLK_O_RDWR | BLK_O_NO_BACKING);
+	b = img_open(argv[optind], a.fmt, BLK_O_RDWR | BLK_O_NO_BACKING);
 	if (!b)
 		return 1;
 	if (blk_get_format(b) != BLK_FMT_QCOW2) {

@@ -11,29 +11,6 @@
 #include "common/util.h"
 #include "img/img.h"
 
-enum { OPT_OUTPUT = 256, OPT_CHAIN, OPT_SIZE, OPT_IMAGE_OPTS };
-
-static const struct option long_opts[] = {
-	{ "output", required_argument, NULL, OPT_OUTPUT },
-	{ "backing-chain", no_argument, NULL, OPT_CHAIN },
-	{ "size", required_argument, NULL, OPT_SIZE },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
-static int parse_output(const char *v, bool *json)
-{
-	if (!strcmp(v, "json"))
-		*json = true;
-	else if (!strcmp(v, "human"))
-		*json = false;
-	else {
-		wirt_err("--output must be human or json, not '%s'", v);
-		return -1;
-	}
-	return 0;
-}
-
 static void vm_clock(uint64_t ns, char *out, size_t len)
 {
 	uint64_t s = ns / 1000000000ULL;
@@ -216,36 +193,22 @@ static void info_json(struct blk *b, const char *ind)
 
 int cmd_info(int argc, char **argv)
 {
-	const char *fmt = NULL;
-	bool json = false, chain = false;
+	struct img_args a = { .takes_output = true };
+	bool json, chain = false;
 	struct blk *b;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "f:hU", long_opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			fmt = optarg;
-			break;
-		case 'U':
-			break;
-		case OPT_OUTPUT:
-			if (parse_output(optarg, &json) < 0)
-				return 1;
-			break;
-		case OPT_CHAIN:
-			chain = true;
-			break;
-		default:
-			wirt_err(
-				"usage: wirt-img info [-f fmt] [--output=human|json] [--backing-chain] filename");
-			return 1;
-		}
+	while ((c = img_getopt(argc, argv, "f:hU", &a)) != -1) {
+		if (c != IMG_OPT_CHAIN)
+			return img_usage("info", c);
+		chain = true;
 	}
 	if (optind != argc - 1) {
 		wirt_err("info needs exactly one image file name");
 		return 1;
 	}
-	b = img_open(argv[optind], fmt,
+	json = a.json;
+	b = img_open(argv[optind], a.fmt,
 		     BLK_O_NO_PROBE_WARN | (chain ? 0 : BLK_O_NO_BACKING));
 	if (!b)
 		return 1;
@@ -330,41 +293,21 @@ static void check_json(struct blk *b, struct blk_check_result *r)
 #undef OPT
 }
 
-int cmd_check(int argc, char **argv)
+/* Parse check's options into *a and *repair; 0 or an exit status. */
+static int check_opts(int argc, char **argv, struct img_args *a,
+		      enum blk_repair *repair)
 {
-	const char *fmt = NULL;
-	bool json = false;
-	enum blk_repair repair = BLK_REPAIR_NONE;
-	struct blk_check_result r;
-	int c, ret;
-	struct blk *b;
+	int c;
 
-	while ((c = getopt_long(argc, argv, "f:r:hqU", long_opts, NULL)) !=
-	       -1) {
-		switch (c) {
-		case 'f':
-			fmt = optarg;
-			break;
-		case 'r':
-			if (!strcmp(optarg, "leaks"))
-				repair = BLK_REPAIR_LEAKS;
-			else if (!strcmp(optarg, "all"))
-				repair = BLK_REPAIR_ALL;
-			else {
-				wirt_err("-r must be 'leaks' or 'all'");
-				return 1;
-			}
-			break;
-		case 'q':
-		case 'U':
-			break;
-		case OPT_OUTPUT:
-			if (parse_output(optarg, &json) < 0)
-				return 1;
-			break;
-		default:
-			wirt_err(
-				"usage: wirt-img check [-f fmt] [--output=human|json] [-r leaks|all] filename");
+	while ((c = img_getopt(argc, argv, "f:r:hqU", a)) != -1) {
+		if (c != 'r')
+			return img_usage("check", c);
+		if (!strcmp(optarg, "leaks")) {
+			*repair = BLK_REPAIR_LEAKS;
+		} else if (!strcmp(optarg, "all")) {
+			*repair = BLK_REPAIR_ALL;
+		} else {
+			wirt_err("-r must be 'leaks' or 'all'");
 			return 1;
 		}
 	}
@@ -372,7 +315,46 @@ int cmd_check(int argc, char **argv)
 		wirt_err("check needs exactly one image file name");
 		return 1;
 	}
-	b = img_open(argv[optind], fmt,
+	return 0;
+}
+
+/*
+ * Check @b, repairing as @repair allows, then check a repaired image once
+ * more (as qemu-img does) keeping the first run's repair counts in *r.
+ */
+static int check_run(struct blk *b, enum blk_repair repair, bool json,
+		     struct blk_check_result *r)
+{
+	void (*log)(const char *m) = json ? NULL : check_log;
+	uint64_t lf, cf;
+	int ret = blk_check(b, repair, r, log);
+
+	if (ret || !repair || (!r->leaks_fixed && !r->corruptions_fixed))
+		return ret;
+	lf = r->leaks_fixed;
+	cf = r->corruptions_fixed;
+	if (!json)
+		printf("The following inconsistencies were found and repaired:\n\n"
+		       "    %llu leaked clusters\n    %llu corruptions\n\n"
+		       "Double checking the fixed image now...\n",
+		       (unsigned long long)lf, (unsigned long long)cf);
+	ret = blk_check(b, BLK_REPAIR_NONE, r, log);
+	r->leaks_fixed = lf;
+	r->corruptions_fixed = cf;
+	return ret;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	enum blk_repair repair = BLK_REPAIR_NONE;
+	struct img_args a = { .takes_output = true };
+	struct blk_check_result r;
+	struct blk *b;
+	int ret = check_opts(argc, argv, &a, &repair);
+
+	if (ret)
+		return ret;
+	b = img_open(argv[optind], a.fmt,
 		     BLK_O_NO_PROBE_WARN | BLK_O_NO_BACKING | BLK_O_NO_REPAIR |
 			     BLK_O_CHECK | (repair ? BLK_O_RDWR : 0));
 	if (!b)
@@ -383,27 +365,13 @@ int cmd_check(int argc, char **argv)
 		blk_close(b);
 		return 63;
 	}
-	ret = blk_check(b, repair, &r, json ? NULL : check_log);
-	if (ret == 0 && repair && (r.leaks_fixed || r.corruptions_fixed)) {
-		uint64_t lf = r.leaks_fixed, cf = r.corruptions_fixed;
-
-		if (!json)
-			printf("The following inconsistencies were found and repaired:\n\n"
-			       "    %llu leaked clusters\n    %llu corruptions\n\n"
-			       "Double checking the fixed image now...\n",
-			       (unsigned long long)lf, (unsigned long long)cf);
-		ret = blk_check(b, BLK_REPAIR_NONE, &r,
-				json ? NULL : check_log);
-		r.leaks_fixed = lf;
-		r.corruptions_fixed = cf;
-	}
-	if (ret < 0) {
+	if (check_run(b, repair, a.json, &r) < 0) {
 		wirt_err("check of '%s' failed: %s", argv[optind],
 			 blk_last_error());
 		blk_close(b);
 		return 1;
 	}
-	if (json)
+	if (a.json)
 		check_json(b, &r);
 	else
 		check_human(&r);
@@ -483,30 +451,22 @@ static void print_ext(struct ext *e, bool json, bool *first)
 
 int cmd_map(int argc, char **argv)
 {
-	const char *fmt = NULL;
-	bool json = false, first = true, have = false;
+	struct img_args a = { .takes_output = true };
+	bool json, first = true, have = false;
 	struct ext cur = { 0 }, n;
 	uint64_t off = 0, size;
 	struct blk *b;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "f:hU", long_opts, NULL)) != -1) {
-		if (c == 'f')
-			fmt = optarg;
-		else if (c == OPT_OUTPUT) {
-			if (parse_output(optarg, &json) < 0)
-				return 1;
-		} else if (c != 'U') {
-			wirt_err(
-				"usage: wirt-img map [-f fmt] [--output=human|json] filename");
-			return 1;
-		}
-	}
+	c = img_getopt(argc, argv, "f:hU", &a);
+	if (c != -1)
+		return img_usage("map", c);
 	if (optind != argc - 1) {
 		wirt_err("map needs exactly one image file name");
 		return 1;
 	}
-	b = img_open(argv[optind], fmt, BLK_O_NO_PROBE_WARN);
+	json = a.json;
+	b = img_open(argv[optind], a.fmt, BLK_O_NO_PROBE_WARN);
 	if (!b)
 		return 1;
 	size = blk_getlength(b);
@@ -582,20 +542,17 @@ static int data_bytes(struct blk *b, uint64_t cs, uint64_t *out)
 
 int cmd_measure(int argc, char **argv)
 {
-	const char *fmt = NULL, *oname = "raw";
+	const char *oname = "raw";
 	enum blk_format ofmt;
 	struct blk_create_opts o = { 0 };
 	uint64_t size = 0, req, full, data = 0, cs;
-	bool json = false, have_size = false;
+	struct img_args a = { .takes_output = true };
+	bool have_size = false;
 	struct blk *b = NULL;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "f:O:o:hU", long_opts, NULL)) !=
-	       -1) {
+	while ((c = img_getopt(argc, argv, "f:O:o:hU", &a)) != -1) {
 		switch (c) {
-		case 'f':
-			fmt = optarg;
-			break;
 		case 'O':
 			oname = optarg;
 			break;
@@ -603,23 +560,15 @@ int cmd_measure(int argc, char **argv)
 			if (img_parse_create_opts(optarg, &o) < 0)
 				return 1;
 			break;
-		case OPT_SIZE:
+		case IMG_OPT_SIZE:
 			if (parse_size(optarg, &size) < 0) {
 				wirt_err("bad --size '%s'", optarg);
 				return 1;
 			}
 			have_size = true;
 			break;
-		case OPT_OUTPUT:
-			if (parse_output(optarg, &json) < 0)
-				return 1;
-			break;
-		case 'U':
-			break;
 		default:
-			wirt_err(
-				"usage: wirt-img measure [--output=human|json] [-O fmt] [-o options] [--size N | [-f fmt] filename]");
-			return 1;
+			return img_usage("measure", c);
 		}
 	}
 	if (have_size == (optind < argc)) {
@@ -632,7 +581,7 @@ int cmd_measure(int argc, char **argv)
 	}
 	cs = o.cluster_size ? o.cluster_size : 65536;
 	if (!have_size) {
-		b = img_open(argv[optind], fmt, BLK_O_NO_PROBE_WARN);
+		b = img_open(argv[optind], a.fmt, BLK_O_NO_PROBE_WARN);
 		if (!b)
 			return 1;
 		size = blk_getlength(b);
@@ -652,7 +601,7 @@ int cmd_measure(int argc, char **argv)
 		full = size;
 		req = have_size ? size : data;
 	}
-	if (json)
+	if (a.json)
 		printf("{\n%s    \"required\": %llu,\n    \"fully-allocated\": %llu\n}\n",
 		       ofmt == BLK_FMT_QCOW2 ? "    \"bitmaps\": 0,\n" : "",
 		       (unsigned long long)req, (unsigned long long)full);
