@@ -511,11 +511,6 @@ uint32_t blk_cluster_size(struct blk *b)
 	return b->cluster_size;
 }
 
-bool blk_readonly(struct blk *b)
-{
-	return b->readonly;
-}
-
 int blk_fd(struct blk *b)
 {
 	return b->fd;

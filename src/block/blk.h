@@ -124,7 +124,6 @@ enum blk_format blk_get_format(struct blk *b);
 const char *blk_filename(struct blk *b);
 struct blk *blk_backing(struct blk *b);
 uint32_t blk_cluster_size(struct blk *b); /* 0 for raw */
-bool blk_readonly(struct blk *b);
 int blk_fd(struct blk *b); /* the image file's descriptor */
 
 /*

@@ -202,8 +202,12 @@ static void qcow2_close(struct blk *b)
 	qcow2_free(q);
 }
 
-int qcow2_do_read(struct qcow2 *q, uint64_t off, void *buf, size_t len,
-		  bool locked)
+/*
+ * Read @len bytes at guest offset @off through the chain; @locked says
+ * whether the caller holds q->lock.  Returns 0 or -errno.
+ */
+static int qcow2_do_read(struct qcow2 *q, uint64_t off, void *buf, size_t len,
+			 bool locked)
 {
 	uint8_t *p = buf;
 
