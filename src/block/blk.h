@@ -53,6 +53,12 @@ int blk_format_parse(const char *name, enum blk_format *out);
 
 struct blk_driver;
 
+/* Compression of qcow2 clusters (the header's compression type byte). */
+enum blk_compression {
+	BLK_COMPRESS_ZLIB = 0,
+	BLK_COMPRESS_ZSTD = 1,
+};
+
 /* Options for blk_create(); zero means "default" for every field. */
 struct blk_create_opts {
 	uint64_t size; /* virtual size in bytes */
@@ -62,7 +68,7 @@ struct blk_create_opts {
 	const char *prealloc; /* "off", "metadata", "falloc", "full" */
 	const char *backing_file; /* stored as given */
 	const char *backing_fmt;
-	int compression_type; /* 0 zlib, 1 zstd */
+	enum blk_compression compression_type;
 };
 
 /*

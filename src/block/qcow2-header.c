@@ -591,7 +591,7 @@ int qcow2_create_file(const char *path, const struct blk_create_opts *o)
 	if (o->lazy_refcounts && q.version == 2)
 		return blk_error(EINVAL,
 				 "lazy_refcounts needs compat=1.1 (qcow2 v3)");
-	if (o->compression_type == 1) {
+	if (o->compression_type == BLK_COMPRESS_ZSTD) {
 		if (q.version == 2)
 			return blk_error(
 				EINVAL,

@@ -287,13 +287,13 @@ int qcow2_amend(struct qcow2 *q, const struct blk_amend_opts *o);
 int qcow2_check(struct qcow2 *q, enum blk_repair repair,
 		struct blk_check_result *r, void (*log)(const char *msg));
 
-/* compress.c (@type: 0 zlib, 1 zstd) */
+/* compress.c */
 /* qc_compress - compress @in into @out: the length, or -ENOSPC. */
-int qc_compress(int type, const void *in, size_t inlen, void *out,
-		size_t outlen);
+int qc_compress(enum blk_compression type, const void *in, size_t inlen,
+		void *out, size_t outlen);
 /* qc_decompress - decompress into exactly @outlen bytes; 0 or -EIO. */
-int qc_decompress(int type, const void *in, size_t inlen, void *out,
-		  size_t outlen);
+int qc_decompress(enum blk_compression type, const void *in, size_t inlen,
+		  void *out, size_t outlen);
 
 /* big-endian helpers */
 static inline uint64_t qbe64(const void *p)

@@ -230,9 +230,9 @@ int img_parse_create_opts(char *s, struct blk_create_opts *o)
 			o->backing_fmt = v;
 		} else if (!strcmp(kv, "compression_type")) {
 			if (!strcmp(v, "zlib"))
-				o->compression_type = 0;
+				o->compression_type = BLK_COMPRESS_ZLIB;
 			else if (!strcmp(v, "zstd"))
-				o->compression_type = 1;
+				o->compression_type = BLK_COMPRESS_ZSTD;
 			else {
 				wirt_err(
 					"bad compression_type '%s' (zlib, zstd)",
