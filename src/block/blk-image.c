@@ -19,7 +19,7 @@ static struct qcow2 *lock_qcow2(struct blk *b, const char *what)
 
 	if (b->drv->format != BLK_FMT_QCOW2) {
 		blk_error(ENOTSUP, "'%s' is %s; only qcow2 images have %s",
-			  b->filename, b->drv->name, what);
+			  b->filename, blk_format_name(b->drv->format), what);
 		return NULL;
 	}
 	q = b->opaque;

@@ -454,7 +454,7 @@ int blk_pwrite_compressed(struct blk *b, uint64_t off, const void *buf,
 		return ret;
 	if (!b->drv->pwrite_compressed)
 		return blk_error(ENOTSUP, "format %s of '%s' cannot compress",
-				 b->drv->name, b->filename);
+				 blk_format_name(b->drv->format), b->filename);
 	return b->drv->pwrite_compressed(b, off, buf, len);
 }
 

@@ -294,7 +294,6 @@ int blk_check(struct blk *b, enum blk_repair repair, struct blk_check_result *r,
 
 /* Driver interface (internal to the block library and its tools). */
 struct blk_driver {
-	const char *name;
 	enum blk_format format;
 	int (*open)(struct blk *b, unsigned flags);
 	void (*close)(struct blk *b);

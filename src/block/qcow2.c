@@ -792,7 +792,6 @@ static int qcow2_create(const char *path, const struct blk_create_opts *o)
 }
 
 const struct blk_driver blk_qcow2_driver = {
-	.name = "qcow2",
 	.format = BLK_FMT_QCOW2,
 	.open = qcow2_open,
 	.close = qcow2_close,

@@ -170,7 +170,6 @@ static int raw_create(const char *path, const struct blk_create_opts *o)
 }
 
 const struct blk_driver blk_raw_driver = {
-	.name = "raw",
 	.format = BLK_FMT_RAW,
 	.open = raw_open,
 	.close = raw_close,
