@@ -426,6 +426,30 @@ static void test_errors_reported(void **state)
 	disk_close(d);
 }
 
+/*
+ * cache=none on a qcow2 image: the block library works on the disk's own
+ * descriptor (one open of the file), with O_DIRECT cleared, as its
+ * requests are not aligned.
+ */
+static void test_qcow2_cache_none(void **state)
+{
+	const char *p = tpath(0, "direct.qcow2");
+	struct blk_create_opts co = { .size = 4 * MB };
+	struct disk *d;
+	char spec[200];
+
+	assert_int_equal(blk_create(p, BLK_FMT_QCOW2, &co), 0);
+	snprintf(spec, sizeof(spec), "path=%s,cache=none", p);
+	assert_int_equal(open_spec(&d, spec, 0), 0);
+	assert_int_equal(d->format, BLK_FMT_QCOW2); /* probed */
+	assert_non_null(d->blk);
+	assert_false(d->direct);
+	assert_false(fcntl(d->fd, F_GETFL) & O_DIRECT);
+	assert_false(fcntl(blk_fd(d->blk), F_GETFL) & O_DIRECT);
+	rw_roundtrip(d, p, false, 3);
+	disk_close(d);
+}
+
 static void test_qcow2_pool(void **state)
 {
 	const char *p = tpath(0, "img.qcow2");
@@ -487,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_uring_backlog),
 		cmocka_unit_test(test_errors_reported),
 		cmocka_unit_test(test_qcow2_pool),
+		cmocka_unit_test(test_qcow2_cache_none),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
