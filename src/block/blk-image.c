@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "block/blk.h"
+#include "block/blk-driver.h"
 #include "block/qcow2.h"
 
 /* The qcow2 state of @b, locked, or NULL with -ENOTSUP set for @what. */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The block library's front: open/probe, request checks, dispatch to drivers. */
-#include "block/blk.h"
+#include "block/blk-driver.h"
 
 #include <errno.h>
 #include <fcntl.h>

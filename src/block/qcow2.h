@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "block/blk.h"
+#include "block/blk-driver.h"
 
 #define QCOW2_MAGIC 0x514649fbU
 #define QCOW2_MIN_CLUSTER_BITS 9

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The raw format: the file is the disk. Holes read as zeroes. */
-#include "block/blk.h"
+#include "block/blk-driver.h"
 
 #include <errno.h>
 #include <fcntl.h>
