@@ -89,7 +89,7 @@ static const struct vm_disk *home_disk(const struct vm *vm)
 		if (d->disk->raw_base) {
 			if (!raw)
 				raw = d;
-		} else if (d->disk->blk && !strcmp(d->disk->format, "qcow2")) {
+		} else if (d->disk->blk && d->disk->format == BLK_FMT_QCOW2) {
 			return d;
 		}
 	}
