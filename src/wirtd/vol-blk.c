@@ -25,22 +25,48 @@ static int fail(int r, const char *what, const char *path, char *err,
 	return r;
 }
 
+/*
+ * fmt_of - the format named @name in *f (NULL: probe it). Returns 0, or
+ * -EINVAL with err naming the format and @path.
+ */
+static int fmt_of(const char *name, const char *path, enum blk_format *f,
+		  char *err, size_t errlen)
+{
+	*f = BLK_FMT_PROBE;
+	if (!name || !blk_format_parse(name, f))
+		return 0;
+	snprintf(err, errlen,
+		 "volume '%s': unknown format '%s' (use raw or qcow2)", path,
+		 name);
+	return -EINVAL;
+}
+
+/* fmt_name - the name of @b's format. */
+static const char *fmt_name(struct blk *b)
+{
+	return blk_format_name(blk_get_format(b));
+}
+
 int volblk_info(const char *path, const char *fmt, struct volinfo *v, char *err,
 		size_t errlen)
 {
+	enum blk_format f;
 	struct blk *b, *bk;
 	struct stat st;
 	int r;
 
 	if (stat(path, &st))
 		return fail(-errno, "cannot stat volume", path, err, errlen);
-	r = blk_open(&b, path, fmt, BLK_O_NO_PROBE_WARN);
+	r = fmt_of(fmt, path, &f, err, errlen);
 	if (r)
-		r = blk_open(&b, path, fmt,
+		return r;
+	r = blk_open(&b, path, f, BLK_O_NO_PROBE_WARN);
+	if (r)
+		r = blk_open(&b, path, f,
 			     BLK_O_NO_PROBE_WARN | BLK_O_NO_BACKING);
 	if (r)
 		return fail(r, "cannot open volume", path, err, errlen);
-	snprintf(v->format, sizeof(v->format), "%s", blk_format(b));
+	snprintf(v->format, sizeof(v->format), "%s", fmt_name(b));
 	v->capacity = blk_getlength(b);
 	v->allocation = (uint64_t)st.st_blocks * 512;
 	v->physical = st.st_size;
@@ -50,7 +76,7 @@ int volblk_info(const char *path, const char *fmt, struct volinfo *v, char *err,
 		snprintf(v->backing, sizeof(v->backing), "%s",
 			 blk_filename(bk));
 		snprintf(v->backing_fmt, sizeof(v->backing_fmt), "%s",
-			 blk_format(bk));
+			 fmt_name(bk));
 	}
 	blk_close(b);
 	return 0;
@@ -63,18 +89,26 @@ int volblk_create(const char *path, const char *fmt, uint64_t size,
 	struct blk_create_opts o = { .size = size,
 				     .backing_file = backing,
 				     .backing_fmt = backing_fmt };
+	enum blk_format f, bf;
 	struct blk *b;
 	int r;
 
+	r = fmt_of(fmt, path, &f, err, errlen);
+	if (!r && f == BLK_FMT_PROBE)
+		f = BLK_FMT_RAW;
+	if (!r && backing)
+		r = fmt_of(backing_fmt, backing, &bf, err, errlen);
+	if (r)
+		return r;
 	if (backing && !size) {
-		r = blk_open(&b, backing, backing_fmt, BLK_O_NO_PROBE_WARN);
+		r = blk_open(&b, backing, bf, BLK_O_NO_PROBE_WARN);
 		if (r)
 			return fail(r, "cannot open backing volume", backing,
 				    err, errlen);
 		o.size = blk_getlength(b);
 		blk_close(b);
 	}
-	r = blk_create(path, fmt, &o);
+	r = blk_create(path, f, &o);
 	return r ? fail(r, "cannot create volume", path, err, errlen) : 0;
 }
 
@@ -82,7 +116,8 @@ int volblk_resize(const char *path, uint64_t size, bool shrink, char *err,
 		  size_t errlen)
 {
 	struct blk *b;
-	int r = blk_open(&b, path, NULL, BLK_O_RDWR | BLK_O_NO_PROBE_WARN);
+	int r = blk_open(&b, path, BLK_FMT_PROBE,
+			 BLK_O_RDWR | BLK_O_NO_PROBE_WARN);
 
 	if (r)
 		return fail(r, "cannot open volume", path, err, errlen);
@@ -123,14 +158,14 @@ int volblk_copy(const char *src, const char *dst, char *err, size_t errlen)
 {
 	struct blk_create_opts o = { 0 };
 	struct blk *in, *out = NULL;
-	int r = blk_open(&in, src, NULL, BLK_O_NO_PROBE_WARN);
+	int r = blk_open(&in, src, BLK_FMT_PROBE, BLK_O_NO_PROBE_WARN);
 
 	if (r)
 		return fail(r, "cannot open volume", src, err, errlen);
 	o.size = blk_getlength(in);
-	r = blk_create(dst, blk_format(in), &o);
+	r = blk_create(dst, blk_get_format(in), &o);
 	if (!r)
-		r = blk_open(&out, dst, blk_format(in), BLK_O_RDWR);
+		r = blk_open(&out, dst, blk_get_format(in), BLK_O_RDWR);
 	if (!r)
 		r = copy_data(in, out, true);
 	if (r)
@@ -144,11 +179,11 @@ int volblk_copy(const char *src, const char *dst, char *err, size_t errlen)
 int volblk_copy_into(const char *src, const char *dst, char *err, size_t errlen)
 {
 	struct blk *in, *out;
-	int r = blk_open(&in, src, "raw", BLK_O_NO_PROBE_WARN);
+	int r = blk_open(&in, src, BLK_FMT_RAW, BLK_O_NO_PROBE_WARN);
 
 	if (r)
 		return fail(r, "cannot open volume", src, err, errlen);
-	r = blk_open(&out, dst, "raw", BLK_O_RDWR);
+	r = blk_open(&out, dst, BLK_FMT_RAW, BLK_O_RDWR);
 	if (!r && blk_getlength(out) < blk_getlength(in))
 		r = -ENOSPC;
 	if (!r || r == -ENOSPC) {
@@ -164,18 +199,21 @@ int volblk_copy_into(const char *src, const char *dst, char *err, size_t errlen)
 int volblk_wipe(const char *path, const char *want, char *err, size_t errlen)
 {
 	struct blk_create_opts o = { 0 };
-	char fmt[16];
+	enum blk_format fmt;
 	uint8_t *zero;
 	struct blk *b;
 	uint64_t off;
 	size_t n;
-	int r = blk_open(&b, path, want, BLK_O_RDWR | BLK_O_NO_PROBE_WARN);
+	int r = fmt_of(want, path, &fmt, err, errlen);
 
 	if (r)
+		return r;
+	r = blk_open(&b, path, fmt, BLK_O_RDWR | BLK_O_NO_PROBE_WARN);
+	if (r)
 		return fail(r, "cannot open volume", path, err, errlen);
-	snprintf(fmt, sizeof(fmt), "%s", blk_format(b));
+	fmt = blk_get_format(b);
 	o.size = blk_getlength(b);
-	zero = strcmp(fmt, "raw") ? NULL : calloc(1, CHUNK);
+	zero = fmt != BLK_FMT_RAW ? NULL : calloc(1, CHUNK);
 	for (off = 0; zero && !r && off < o.size; off += n) {
 		n = o.size - off < CHUNK ? o.size - off : CHUNK;
 		r = blk_pwrite(b, off, zero, n);
@@ -183,7 +221,7 @@ int volblk_wipe(const char *path, const char *want, char *err, size_t errlen)
 	free(zero);
 	if (blk_close(b) && !r)
 		r = -EIO;
-	if (!r && strcmp(fmt, "raw")) /* qcow2: an empty image anew */
+	if (!r && fmt != BLK_FMT_RAW) /* qcow2: an empty image anew */
 		r = blk_create(path, fmt, &o);
 	return r ? fail(r, "cannot wipe volume", path, err, errlen) : 0;
 }
