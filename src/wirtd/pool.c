@@ -240,9 +240,28 @@ static int dir_ok(struct poolrec *p, struct cmd_ctx *c)
 	return -ENOENT;
 }
 
-int pool_start(struct poolrec *p, struct cmd_ctx *c)
+/*
+ * set_active - record that p is active (RUN/storage/NAME exists) or not.
+ * Returns 0 or -errno with c->err naming the marker file.
+ */
+static int set_active(struct poolrec *p, bool on, struct cmd_ctx *c)
 {
 	char path[PATH_MAX];
+	int r = pool_file(path, sizeof(path), "run", p->def.name);
+
+	if (!r)
+		r = mark(path, on);
+	if (r) {
+		snprintf(c->err, c->errlen, "cannot %s '%s': %s",
+			 on ? "write" : "remove", path, strerror(-r));
+		return r;
+	}
+	p->active = on;
+	return 0;
+}
+
+int pool_start(struct poolrec *p, struct cmd_ctx *c)
+{
 	int r = already_active(p, c);
 
 	if (!r)
@@ -250,23 +269,11 @@ int pool_start(struct poolrec *p, struct cmd_ctx *c)
 						  dir_ok(p, c);
 	if (r)
 		return r;
-	r = pool_file(path, sizeof(path), "run", p->def.name);
-	if (!r)
-		r = mark(path, true);
-	if (r) {
-		snprintf(c->err, c->errlen, "cannot write '%s': %s", path,
-			 strerror(-r));
-		return r;
-	}
-	p->active = true;
-	return 0;
+	return set_active(p, true, c);
 }
 
 int pool_stop(struct poolrec *p, struct cmd_ctx *c)
 {
-	char path[PATH_MAX];
-	int r;
-
 	if (!p->active) {
 		snprintf(
 			c->err, c->errlen,
@@ -276,16 +283,7 @@ int pool_stop(struct poolrec *p, struct cmd_ctx *c)
 	}
 	if (p->def.type == POOL_LOGICAL && lvm_activate(p, false, c))
 		return -EIO;
-	r = pool_file(path, sizeof(path), "run", p->def.name);
-	if (!r)
-		r = mark(path, false);
-	if (r) {
-		snprintf(c->err, c->errlen, "cannot remove '%s': %s", path,
-			 strerror(-r));
-		return r;
-	}
-	p->active = false;
-	return 0;
+	return set_active(p, false, c);
 }
 
 int pool_sizes(const struct poolrec *p, struct pool_sizes *s)
