@@ -270,7 +270,7 @@ static int start_process(struct vmrec *vm, struct json_object *warnings,
 	if (!r)
 		r = prepare_paths(vm, err, errlen);
 	if (!r) /* <disk type='volume'>: the volumes' files */
-		r = pool_resolve_disks(domain_def(vm->def), &pd, err, errlen);
+		r = pool_resolve_disks(d, &pd, err, errlen);
 	if (!r)
 		r = vm_taps_open(vm, d, taps, err, errlen);
 	if (r) {
