@@ -137,6 +137,11 @@ static void check_nic(struct checker *c, xmlNodePtr n, const struct dom_nic *k)
 	else if (k->type == DOM_NIC_ETHERNET && !k->target)
 		issue(c, true, n,
 		      "<interface type='ethernet'> needs <target dev='TAP'/> naming an existing tap");
+	else if ((k->in.average || k->out.average) &&
+		 k->type != DOM_NIC_NETWORK && k->type != DOM_NIC_BRIDGE)
+		issue(c, true, n,
+		      "<bandwidth> on <interface type='%s'>: limits apply to the taps wirtd makes, type='network' and type='bridge' only; remove it",
+		      dom_prop(n, "type"));
 }
 
 static void check_chardev(struct checker *c, xmlNodePtr n,

@@ -79,6 +79,13 @@ struct dom_disk {
 	int line;
 };
 
+/* One direction of an interface's <bandwidth>, as libvirt gives it:
+ * average and peak in KiB/s, burst in KiB; 0 when not given. */
+struct dom_bw {
+	uint64_t average, peak, burst;
+	int line;
+};
+
 struct dom_nic {
 	enum dom_nic_type type;
 	const char *model; /* "virtio"; NULL when absent */
@@ -86,6 +93,7 @@ struct dom_nic {
 	const char *target; /* tap name for ethernet; NULL when absent */
 	const char *source; /* <source network=> or <source bridge=> */
 	const char *driver; /* <driver name=...>: "vhost", "qemu" or NULL */
+	struct dom_bw in, out; /* <bandwidth><inbound>, <outbound> */
 	int line;
 };
 

@@ -7,12 +7,16 @@
  * network's bridge, and handed to wirt-vmm as open descriptors
  * (--net tap-fd=N): wirt-vmm needs no CAP_NET_ADMIN. A tap lives as long
  * as a descriptor of it is open, so it goes away with the VM.
+ * <bandwidth> limits become tc rules on the tap: <inbound> (to the guest,
+ * the tap's egress) an htb class, <outbound> (from the guest, the tap's
+ * ingress) a policer.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -82,6 +86,64 @@ static int tap_mac(const char *name, const char *mac)
 	return r;
 }
 
+/* tc with the arguments of fmt (split at spaces); 0 or -errno, msg set. */
+static int tc(char *msg, size_t msglen, const char *fmt, ...)
+{
+	char line[256], *argv[32], *save = NULL;
+	unsigned int i = 0;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	argv[i++] = "tc";
+	for (argv[i] = strtok_r(line, " ", &save); argv[i] && i < 30;)
+		argv[++i] = strtok_r(NULL, " ", &save);
+	argv[i] = NULL;
+	return netup_run(argv, NULL, msg, msglen);
+}
+
+/*
+ * The <bandwidth> of k on tap name: inbound as an htb class (rate the
+ * average, ceil the peak, burst as given), outbound as an ingress policer
+ * (burst as given, else one second of the average, at least 64 KiB so
+ * that a 64 KiB GSO frame passes). Rates in bit/s from libvirt's KiB/s.
+ * Returns 0 or -errno with err set.
+ */
+static int tap_shape(const struct dom_nic *k, const char *name, char *err,
+		     size_t errlen)
+{
+	const struct dom_bw *in = &k->in, *out = &k->out;
+	unsigned long long peak = MAX(in->peak, in->average) * 8192;
+	unsigned long long pburst = MAX(out->burst ?: out->average, 64) * 1024;
+	char msg[300], burst[40] = "";
+	int r = 0, line = in->line;
+
+	if (in->burst)
+		snprintf(burst, sizeof(burst), " burst %llu",
+			 (unsigned long long)in->burst * 1024);
+	if (in->average)
+		r = tc(msg, sizeof(msg), "qdisc add dev %s root handle 1: htb default 1", name) ?:
+			    tc(msg, sizeof(msg),
+			       "class add dev %s parent 1: classid 1:1 htb rate %llubit ceil %llubit%s",
+			       name, (unsigned long long)in->average * 8192,
+			       peak, burst);
+	if (!r && out->average) {
+		line = out->line;
+		r = tc(msg, sizeof(msg), "qdisc add dev %s ingress", name) ?:
+			    tc(msg, sizeof(msg),
+			       "filter add dev %s parent ffff: protocol all u32 match u32 0 0 police rate %llubit burst %llu mtu 65536 drop flowid :1",
+			       name, (unsigned long long)out->average * 8192,
+			       pburst);
+	}
+	if (r)
+		snprintf(
+			err, errlen,
+			"cannot apply the <bandwidth> (line %d) of <interface> line %d on tap '%s' with tc: %s",
+			line, k->line, name, r == -EIO ? msg : strerror(-r));
+	return r;
+}
+
 /* A new tap for k named into name, on bridge br, up: its fd or -errno. */
 static int make_tap(const struct dom_nic *k, const char *br, char *name,
 		    char *err, size_t errlen)
@@ -109,6 +171,13 @@ static int make_tap(const struct dom_nic *k, const char *br, char *name,
 		r = rtnl_set_master(name, br);
 	if (!r)
 		r = rtnl_link_up(name);
+	if (!r && (k->in.average || k->out.average)) {
+		r = tap_shape(k, name, err, errlen);
+		if (r) {
+			close(fd);
+			return r;
+		}
+	}
 	if (r) {
 		snprintf(
 			err, errlen,
