@@ -50,6 +50,26 @@ static int fill_def(struct vmrec *vm, const char *name, const char *desc,
 	return s->domain && (!desc || s->description) ? 0 : -ENOMEM;
 }
 
+/* reads_back - s's XML parses back (a description that is not UTF-8
+ * would make it unreadable); else err says so. */
+static bool reads_back(const struct snap_def *s, struct cmd_ctx *c)
+{
+	char *x = snap_format(s);
+	struct snap_def back;
+	char why[256];
+	int r = x ? snap_parse(x, strlen(x), &back, why, sizeof(why)) : -ENOMEM;
+
+	free(x);
+	if (!r)
+		snap_clear(&back);
+	else
+		snprintf(
+			c->err, c->errlen,
+			"invalid argument: snapshot '%s' cannot be recorded: %s",
+			s->name, r == -ENOMEM ? "out of memory" : why);
+	return !r;
+}
+
 /* take - the disk (and memory) part of snapshot name; undone by untake. */
 static int take(struct vmrec *vm, const struct snap_disks *sd, const char *name,
 		struct cmd_ctx *c)
@@ -80,7 +100,20 @@ static int untake(struct vmrec *vm, const struct snap_disks *sd,
 	return r;
 }
 
-/* create_checks - name free and valid, no --disk-only. */
+/* desc_ok - d (may be NULL) fits <description>: text XML can carry. */
+static bool desc_ok(const char *d)
+{
+	size_t i;
+
+	if (!d)
+		return true;
+	for (i = 0; d[i]; i++)
+		if ((unsigned char)d[i] < 0x20 && !strchr("\t\n\r", d[i]))
+			return false;
+	return i <= SNAP_DESC_MAX;
+}
+
+/* create_checks - name free and valid, description fit, no --disk-only. */
 static bool create_checks(struct vmrec *vm, struct json_object *args,
 			  const char *name, struct cmd_ctx *c)
 {
@@ -99,6 +132,13 @@ static bool create_checks(struct vmrec *vm, struct json_object *args,
 			c->err, c->errlen,
 			"invalid argument: snapshot name '%.80s': use 1 to 64 of A-Z a-z 0-9 . _ - (not starting with .)",
 			name);
+		return false;
+	}
+	if (!desc_ok(arg_str(args, "description"))) {
+		snprintf(
+			c->err, c->errlen,
+			"invalid argument: the snapshot's description must be at most %d bytes of text (no control characters but tab and newline)",
+			SNAP_DESC_MAX);
 		return false;
 	}
 	if (snaps_load(vm, &v, &n, c->err, c->errlen))
@@ -135,7 +175,7 @@ struct json_object *cmd_snapshot_create(struct json_object *args,
 		snprintf(c->err, c->errlen, "out of memory");
 		goto out;
 	}
-	if (take(vm, &sd, name, c))
+	if (!reads_back(&s, c) || take(vm, &sd, name, c))
 		goto out;
 	if (snap_store(vm, &s, c->err, c->errlen) ||
 	    snap_set_current(vm, name)) {
