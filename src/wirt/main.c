@@ -350,6 +350,9 @@ static int do_undefine(struct ctx *c)
 	json_object_object_add(
 		a, "remove_all_storage",
 		json_object_new_boolean(flag(c, "remove-all-storage")));
+	json_object_object_add(
+		a, "snapshots_metadata",
+		json_object_new_boolean(flag(c, "snapshots-metadata")));
 	r = call(c, "undefine", a, NULL);
 	if (!r)
 		return 1;
@@ -565,7 +568,7 @@ static const struct command {
 	{ "define", do_define, 1, "", "define a domain from an XML file" },
 	{ "create", do_define, 1, "",
 	  "create (start) a transient domain from an XML file" },
-	{ "undefine", do_undefine, 1, "remove-all-storage",
+	{ "undefine", do_undefine, 1, "remove-all-storage snapshots-metadata",
 	  "undefine a domain" },
 	{ "start", do_start, 1, "console paused", "start a defined domain" },
 	{ "shutdown", do_simple, 1, "",

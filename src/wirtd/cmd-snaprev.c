@@ -33,16 +33,20 @@ static int set_run_state(struct vmrec *vm, bool paused, struct cmd_ctx *c)
 static int revert_full(struct vmrec *vm, const struct snap_def *s, bool paused,
 		       struct cmd_ctx *c)
 {
-	char line[128];
+	bool started = vm->state != VM_RUNNING && vm->state != VM_PAUSED;
+	char line[128], ignore[256];
 
-	if (vm->state != VM_RUNNING && vm->state != VM_PAUSED) {
+	if (started) {
 		vm->start_paused = true;
 		if (vm_start(vm, NULL, c->err, c->errlen))
 			return -EIO;
 	}
 	snprintf(line, sizeof(line), "loadvm %s", s->name);
-	if (snap_hmp(vm, line, c->err, c->errlen))
+	if (snap_hmp(vm, line, c->err, c->errlen)) {
+		if (started) /* not left paused at its boot */
+			vm_destroy(vm, ignore, sizeof(ignore));
 		return -EIO;
+	}
 	return set_run_state(vm, paused, c);
 }
 

@@ -189,3 +189,38 @@ int snap_set_current(const struct vmrec *vm, const char *name)
 		return unlink(path) && errno != ENOENT ? -errno : 0;
 	return store_write(path, name, strlen(name), 0600);
 }
+
+int snaps_undefine(const struct vmrec *vm, bool forget, char *err,
+		   size_t errlen)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct dirent *e;
+	unsigned int n = 0;
+	DIR *d;
+
+	if (snap_dir(vm, dir, sizeof(dir)))
+		return 0;
+	d = opendir(dir);
+	while (d && (e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+
+		if (e->d_name[0] == '.')
+			continue;
+		n += l > 4 && !strcmp(e->d_name + l - 4, ".xml");
+		if (forget && !path_of(path, sizeof(path), dir, e->d_name, ""))
+			unlink(path);
+	}
+	if (d)
+		closedir(d);
+	if (forget) {
+		rmdir(dir);
+		return 0;
+	}
+	if (!n)
+		return 0;
+	snprintf(
+		err, errlen,
+		"Requested operation is not valid: cannot delete inactive domain with %u snapshots (snapshot-delete them first, or undefine --snapshots-metadata to forget them)",
+		n);
+	return -EBUSY;
+}

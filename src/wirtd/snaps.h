@@ -9,6 +9,7 @@
 #define WIRT_WIRTD_SNAPS_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "domain/snap.h"
@@ -39,6 +40,12 @@ void snap_current(const struct vmrec *vm, char buf[SNAP_NAME_MAX + 1]);
 /* snap_set_current - make name ("": none) vm's current snapshot.
  * Returns 0 or -errno. */
 int snap_set_current(const struct vmrec *vm, const char *name);
+
+/* snaps_undefine - at undefine: -EBUSY with err set when vm has
+ * snapshots, unless forget, which removes their metadata (the disks keep
+ * their internal snapshots). Returns 0 or -EBUSY. */
+int snaps_undefine(const struct vmrec *vm, bool forget, char *err,
+		   size_t errlen);
 
 /* ---- snap-disks.c: the disks a snapshot covers ---- */
 struct snap_disks {
