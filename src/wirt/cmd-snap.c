@@ -32,7 +32,7 @@ static bool needs_name(const struct ctx *c)
 {
 	if (c->cl.npos > 1 || value(c, "snapshotname") || flag(c, "current"))
 		return true;
-	fprintf(stderr, "error: --snapshotname or --current is required\n");
+	fprintf(stderr, "error: --snapshotname or --current is required\n\n");
 	return false;
 }
 
@@ -145,14 +145,26 @@ static void list_table(const struct ctx *c, const struct snaps *s)
 	table_print(t);
 }
 
+/* exclusive - a and b are not both given; else virsh's error. */
+static bool exclusive(const struct ctx *c, const char *a, const char *b)
+{
+	if (!flag(c, a) || !flag(c, b))
+		return true;
+	fprintf(stderr,
+		"error: Options --%s and --%s are mutually exclusive\n\n", a,
+		b);
+	return false;
+}
+
 int do_snapshot_list(struct ctx *c)
 {
-	struct json_object *r = call(c, "snapshot_list", dom_args(c), NULL);
+	struct json_object *r;
 	struct snaps s;
 	char indent[512] = "";
 	size_t i;
 
-	if (!r)
+	if (!exclusive(c, "parent", "tree") || !exclusive(c, "tree", "name") ||
+	    !(r = call(c, "snapshot_list", dom_args(c), NULL)))
 		return 1;
 	json_object_object_get_ex(r, "snapshots", &s.all);
 	s.n = json_object_array_length(s.all);
@@ -277,7 +289,7 @@ int do_snapshot_change(struct ctx *c)
 	bool rev = !strcmp(c->cmd, "snapshot-revert");
 	struct json_object *a, *r;
 
-	if (!needs_name(c))
+	if (!needs_name(c) || !exclusive(c, "running", "paused"))
 		return 1;
 	a = snap_args(c);
 	json_object_object_add(a, "running",
