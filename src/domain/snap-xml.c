@@ -40,6 +40,10 @@ bool snap_name_ok(const char *name)
 
 void snap_clear(struct snap_def *s)
 {
+	unsigned int i;
+
+	for (i = 0; i < s->ndisks; i++)
+		free(s->disks[i].file);
 	free(s->description);
 	free(s->domain);
 	memset(s, 0, sizeof(*s));
@@ -51,6 +55,21 @@ static int bad(xmlNodePtr n, const char *what, char *err, size_t errlen)
 	snprintf(err, errlen, "snapshot XML: %s (line %d)", what,
 		 n ? dom_line(n) : 0);
 	return -EINVAL;
+}
+
+/* parse_external - an external disk's <source file>: absolute. */
+static int parse_external(xmlNodePtr d, struct snap_disk *k, char *err,
+			  size_t errlen)
+{
+	const char *f = dom_prop(dom_child(d, "source"), "file");
+
+	if (!f || f[0] != '/' || strlen(f) >= 4096)
+		return bad(
+			d,
+			"an external <disk> needs <source file> with an absolute path",
+			err, errlen);
+	k->file = strdup(f);
+	return k->file ? 0 : bad(d, "out of memory", err, errlen);
 }
 
 /* parse_disks - <disks><disk name snapshot/>: internal or no, at most
@@ -74,13 +93,20 @@ static int parse_disks(xmlNodePtr disks, struct snap_def *s, char *err,
 					d,
 					"<disk name> must be a target like vda",
 					err, errlen);
-		if (!mode || (strcmp(mode, "internal") && strcmp(mode, "no")))
-			return bad(d, "<disk snapshot> must be internal or no",
-				   err, errlen);
+		if (!mode || (strcmp(mode, "internal") && strcmp(mode, "no") &&
+			      strcmp(mode, "external")))
+			return bad(
+				d,
+				"<disk snapshot> must be internal, external or no",
+				err, errlen);
 		if (s->ndisks == DOMAIN_DISKS_MAX)
 			return bad(d, "too many <disk> elements", err, errlen);
 		strcpy(s->disks[s->ndisks].name, name);
-		s->disks[s->ndisks++].internal = !strcmp(mode, "internal");
+		s->disks[s->ndisks].internal = !strcmp(mode, "internal");
+		if (!strcmp(mode, "external") &&
+		    parse_external(d, &s->disks[s->ndisks], err, errlen))
+			return -EINVAL;
+		s->ndisks++;
 	}
 	return 0;
 }
@@ -244,6 +270,22 @@ static void put_domain(FILE *f, const char *x)
 	}
 }
 
+/* put_disk - one <disk> of <disks>. */
+static void put_disk(FILE *f, const struct snap_disk *k)
+{
+	if (!k->file) {
+		fprintf(f, "    <disk name='%s' snapshot='%s'/>\n", k->name,
+			k->internal ? "internal" : "no");
+		return;
+	}
+	fprintf(f,
+		"    <disk name='%s' snapshot='external' type='file'>\n"
+		"      <driver type='qcow2'/>\n      <source file='",
+		k->name);
+	fput_xml(f, k->file, true);
+	fprintf(f, "'/>\n    </disk>\n");
+}
+
 char *snap_format(const struct snap_def *s)
 {
 	char *buf = NULL;
@@ -270,9 +312,7 @@ char *snap_format(const struct snap_def *s)
 	if (s->ndisks)
 		fprintf(f, "  <disks>\n");
 	for (i = 0; i < s->ndisks; i++)
-		fprintf(f, "    <disk name='%s' snapshot='%s'/>\n",
-			s->disks[i].name,
-			s->disks[i].internal ? "internal" : "no");
+		put_disk(f, &s->disks[i]);
 	if (s->ndisks)
 		fprintf(f, "  </disks>\n");
 	if (s->domain)

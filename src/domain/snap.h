@@ -22,7 +22,8 @@ enum snap_state { SNAP_RUNNING, SNAP_PAUSED, SNAP_SHUTOFF, SNAP_DISK_ONLY };
 
 struct snap_disk {
 	char name[SNAP_DISK_NAME_MAX + 1]; /* the target, "vda" */
-	bool internal; /* snapshot='internal', else 'no' */
+	bool internal; /* snapshot='internal', else 'no' or external */
+	char *file; /* snapshot='external': the new overlay (malloc'd) */
 };
 
 struct snap_def {

@@ -133,6 +133,34 @@ static void test_shutoff_root(void **state)
 	snap_clear(&s);
 }
 
+static void test_external(void **state)
+{
+	struct snap_def s = { .name = "ext",
+			      .state = SNAP_DISK_ONLY,
+			      .creation_time = 7,
+			      .ndisks = 2 },
+			b;
+	char *x;
+
+	strcpy(s.disks[0].name, "vda");
+	s.disks[0].file = strdup("/srv/a b/d&1.ext");
+	strcpy(s.disks[1].name, "vdb");
+	x = round_trip(&s, &b);
+	assert_non_null(strstr(x, "  <state>disk-snapshot</state>\n"));
+	assert_non_null(strstr(
+		x, "    <disk name='vda' snapshot='external' type='file'>\n"
+		   "      <driver type='qcow2'/>\n"
+		   "      <source file='/srv/a b/d&amp;1.ext'/>\n"
+		   "    </disk>\n"
+		   "    <disk name='vdb' snapshot='no'/>\n"));
+	assert_string_equal(b.disks[0].file, "/srv/a b/d&1.ext");
+	assert_false(b.disks[0].internal);
+	assert_null(b.disks[1].file);
+	free(x);
+	snap_clear(&b);
+	snap_clear(&s);
+}
+
 /* refused - xml is refused with an error containing what. */
 static void refused(const char *xml, const char *what)
 {
@@ -180,6 +208,11 @@ static void test_refused(void **state)
 		     "<disks><disk name='vda' snapshot='maybe'/></disks>"
 		     "</domainsnapshot>",
 		"<disk snapshot>");
+	refused(HEAD
+		"<state>disk-snapshot</state>" TIME
+		"<disks><disk name='vda' snapshot='external'>"
+		"<source file='rel/path'/></disk></disks></domainsnapshot>",
+		"<source file>");
 	/* an external entity is not fetched: the name stays invalid */
 	refused("<!DOCTYPE s [<!ENTITY e SYSTEM 'file:///etc/passwd'>]>"
 		"<domainsnapshot><name>&e;</name><state>running</state>" TIME
@@ -224,6 +257,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_running),
 		cmocka_unit_test(test_shutoff_root),
+		cmocka_unit_test(test_external),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_long_description),
 		cmocka_unit_test(test_names),
