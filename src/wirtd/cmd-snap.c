@@ -5,7 +5,8 @@
  * A running or paused domain's snapshot is a full one (memory and an
  * internal snapshot of every writable qcow2 disk, by wirt-vmm's savevm);
  * a shut-off domain's is of its disks only, made here with the block
- * library. Disk-only (external) snapshots are refused.
+ * library. A disk-only snapshot of a shut-off domain puts its disks on
+ * new qcow2 overlays (snap-ext.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -121,12 +122,6 @@ static bool create_checks(struct vmrec *vm, struct json_object *args,
 	unsigned int n;
 	bool taken;
 
-	if (arg_bool(args, "disk_only")) {
-		snprintf(
-			c->err, c->errlen,
-			"unsupported configuration: disk-only (external) snapshots are not supported by wirtd yet; take a full snapshot instead (no --disk-only): memory and internal qcow2 disk snapshots of a running domain, disk snapshots of a shut-off one");
-		return false;
-	}
 	if (!snap_name_ok(name)) {
 		snprintf(
 			c->err, c->errlen,
@@ -158,6 +153,7 @@ struct json_object *cmd_snapshot_create(struct json_object *args,
 {
 	struct vmrec *vm = lock_vm(args, c);
 	const char *name = arg_str(args, "name");
+	bool ext = arg_bool(args, "disk_only");
 	struct snap_disks sd;
 	struct snap_def s = { 0 };
 	char now[24], ignore[256];
@@ -168,18 +164,24 @@ struct json_object *cmd_snapshot_create(struct json_object *args,
 	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
 	if (!name || !*name)
 		name = now; /* libvirt's default: the time */
+	memset(&sd, 0, sizeof(sd));
 	if (!create_checks(vm, args, name, c) ||
-	    snap_disks_get(vm, &sd, c->err, c->errlen))
+	    (!ext && snap_disks_get(vm, &sd, c->err, c->errlen)))
 		goto out;
 	if (fill_def(vm, name, arg_str(args, "description"), &sd, &s)) {
 		snprintf(c->err, c->errlen, "out of memory");
 		goto out;
 	}
-	if (!reads_back(&s, c) || take(vm, &sd, name, c))
+	if (!reads_back(&s, c) ||
+	    (ext ? snap_ext_create(vm, &s, c->err, c->errlen) :
+		   take(vm, &sd, name, c)))
 		goto out;
 	if (snap_store(vm, &s, c->err, c->errlen) ||
 	    snap_set_current(vm, name)) {
-		untake(vm, &sd, name, ignore, sizeof(ignore));
+		if (ext)
+			snap_ext_delete(vm, &s, ignore, sizeof(ignore));
+		else
+			untake(vm, &sd, name, ignore, sizeof(ignore));
 		snap_unstore(vm, name);
 		if (!c->err[0])
 			snprintf(
@@ -196,6 +198,17 @@ out:
 	return o;
 }
 
+/* is_external - s is a disk-only snapshot with overlays. */
+static bool is_external(const struct snap_def *s)
+{
+	unsigned int k;
+
+	for (k = 0; k < s->ndisks; k++)
+		if (s->disks[k].file)
+			return true;
+	return false;
+}
+
 /* summary - the fields snapshot-list and snapshot-info show. */
 static struct json_object *summary(const struct snap_def *s, bool current)
 {
@@ -209,7 +222,9 @@ static struct json_object *summary(const struct snap_def *s, bool current)
 			       json_object_new_int64(s->creation_time));
 	json_object_object_add(o, "current", json_object_new_boolean(current));
 	json_object_object_add(o, "location",
-			       json_object_new_string("internal"));
+			       json_object_new_string(is_external(s) ?
+							      "external" :
+							      "internal"));
 	return o;
 }
 
@@ -341,6 +356,7 @@ struct json_object *cmd_snapshot_delete(struct json_object *args,
 	struct snap_disks sd;
 	struct snap_def *v, *s;
 	unsigned int n;
+	int r;
 
 	if (!vm)
 		return NULL;
@@ -348,9 +364,12 @@ struct json_object *cmd_snapshot_delete(struct json_object *args,
 	if (!s)
 		goto out;
 	c->errclass = "GenericError";
-	if (!snap_disks_get(vm, &sd, c->err, c->errlen) &&
-	    !untake(vm, &sd, s->name, c->err, c->errlen) &&
-	    !unlink_snap(vm, v, n, s, c)) {
+	if (is_external(s))
+		r = snap_ext_delete(vm, s, c->err, c->errlen);
+	else
+		r = snap_disks_get(vm, &sd, c->err, c->errlen) ?:
+			    untake(vm, &sd, s->name, c->err, c->errlen);
+	if (!r && !unlink_snap(vm, v, n, s, c)) {
 		o = ok();
 		json_object_object_add(o, "name",
 				       json_object_new_string(s->name));

@@ -100,6 +100,11 @@ struct json_object *cmd_snapshot_revert(struct json_object *args,
 		snprintf(
 			c->err, c->errlen,
 			"invalid argument: --running and --paused are mutually exclusive");
+	} else if (s->state == SNAP_DISK_ONLY) {
+		snprintf(
+			c->err, c->errlen,
+			"unsupported configuration: reverting to disk-only snapshot '%s' is not supported yet (its overlays hold what was written since; snapshot-delete merges them back into the images)",
+			s->name);
 	} else {
 		if (s->state == SNAP_SHUTOFF)
 			r = revert_disks(vm, s, run || pause, pause, c);

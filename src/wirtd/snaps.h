@@ -72,4 +72,20 @@ void snap_state_file_remove(const struct snap_disks *sd, const char *name);
  * delvm). Returns 0 or -EIO with err set to wirt-vmm's answer. */
 int snap_hmp(struct vmrec *vm, const char *line, char *err, size_t errlen);
 
+/* ---- snap-ext.c: disk-only (external) snapshots, shut off ---- */
+/*
+ * snap_ext_create - put each writable disk of the shut-off vm (s's disks)
+ * on a new qcow2 overlay, recorded in s->disks[].file, the definition
+ * switched to them. Returns 0, or -errno with err set and nothing left.
+ */
+int snap_ext_create(struct vmrec *vm, struct snap_def *s, char *err,
+		    size_t errlen);
+/*
+ * snap_ext_delete - merge the overlays of s (the disks' images now) back
+ * into their backing images, switch the definition back, remove them.
+ * Returns 0, or -errno with err set (-EBUSY: a newer overlay is on top).
+ */
+int snap_ext_delete(struct vmrec *vm, const struct snap_def *s, char *err,
+		    size_t errlen);
+
 #endif
