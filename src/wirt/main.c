@@ -350,6 +350,9 @@ static int do_undefine(struct ctx *c)
 	json_object_object_add(
 		a, "remove_all_storage",
 		json_object_new_boolean(flag(c, "remove-all-storage")));
+	json_object_object_add(
+		a, "snapshots_metadata",
+		json_object_new_boolean(flag(c, "snapshots-metadata")));
 	r = call(c, "undefine", a, NULL);
 	if (!r)
 		return 1;
@@ -565,7 +568,7 @@ static const struct command {
 	{ "define", do_define, 1, "", "define a domain from an XML file" },
 	{ "create", do_define, 1, "",
 	  "create (start) a transient domain from an XML file" },
-	{ "undefine", do_undefine, 1, "remove-all-storage",
+	{ "undefine", do_undefine, 1, "remove-all-storage snapshots-metadata",
 	  "undefine a domain" },
 	{ "start", do_start, 1, "console paused", "start a defined domain" },
 	{ "shutdown", do_simple, 1, "",
@@ -670,6 +673,21 @@ static const struct command {
 	  "pool= offset= length=", "upload a file into a volume: VOL FILE" },
 	{ "vol-download", do_vol_download, 2,
 	  "pool= offset= length=", "download a volume into a file: VOL FILE" },
+	{ "snapshot-create-as", do_snapshot_create_as, 1,
+	  "name= description= disk-only atomic",
+	  "take a snapshot: DOMAIN [NAME [DESCRIPTION]]" },
+	{ "snapshot-list", do_snapshot_list, 1, "parent tree name",
+	  "list a domain's snapshots" },
+	{ "snapshot-info", do_snapshot_info, 1, "snapshotname= current",
+	  "snapshot information" },
+	{ "snapshot-dumpxml", do_snapshot_dumpxml, 1, "", "snapshot XML" },
+	{ "snapshot-current", do_snapshot_current, 1, "name",
+	  "the current snapshot's XML (--name: its name)" },
+	{ "snapshot-revert", do_snapshot_change, 1,
+	  "snapshotname= current running paused",
+	  "revert a domain to a snapshot" },
+	{ "snapshot-delete", do_snapshot_change, 1, "snapshotname= current",
+	  "delete a snapshot (its children keep the rest)" },
 };
 
 /* first_arg_name - what virsh calls cmd's first positional argument. */

@@ -102,6 +102,14 @@ int install_vol_disk(struct ctx *c, FILE *x, const char *spec, int idx);
 /* opt_kv - the value of key in "k1=v1,k2=v2" into out; false if absent. */
 bool opt_kv(const char *spec, const char *key, char *out, size_t len);
 
+/* ---- cmd-snap.c: snapshot-* commands ---- */
+int do_snapshot_create_as(struct ctx *c);
+int do_snapshot_list(struct ctx *c);
+int do_snapshot_info(struct ctx *c);
+int do_snapshot_dumpxml(struct ctx *c);
+int do_snapshot_current(struct ctx *c);
+int do_snapshot_change(struct ctx *c);
+
 /* ---- client.c ---- */
 /* wc_connect - connect to wirtd's socket at path. Returns the fd or
  * -errno with err set (naming the socket and how to start wirtd). */

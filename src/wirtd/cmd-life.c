@@ -16,6 +16,7 @@
 
 #include "common/util.h"
 #include "wirtd/cmds.h"
+#include "wirtd/snaps.h"
 #include "wirtd/pool.h"
 #include "wirtd/wirtd.h"
 
@@ -126,6 +127,11 @@ struct json_object *cmd_undefine(struct json_object *args, struct cmd_ctx *c)
 		snprintf(
 			c->err, c->errlen,
 			"Requested operation is not valid: cannot undefine transient domain");
+		pthread_mutex_unlock(&vm->lock);
+		return NULL;
+	}
+	if (snaps_undefine(vm, arg_bool(args, "snapshots_metadata"), c->err,
+			   c->errlen)) {
 		pthread_mutex_unlock(&vm->lock);
 		return NULL;
 	}

@@ -246,6 +246,12 @@ static const struct cmd {
 	{ "vol_clone", false, cmd_vol_clone },
 	{ "vol_wipe", false, cmd_vol_wipe },
 	{ "vol_open", false, cmd_vol_open },
+	/* domain snapshots */
+	{ "snapshot_list", true, cmd_snapshot_list },
+	{ "snapshot_dumpxml", true, cmd_snapshot_dumpxml },
+	{ "snapshot_create", false, cmd_snapshot_create },
+	{ "snapshot_revert", false, cmd_snapshot_revert },
+	{ "snapshot_delete", false, cmd_snapshot_delete },
 };
 
 void cmds_client_gone(const void *client)

@@ -118,11 +118,14 @@ const char *vm_reason_name(enum vm_state s, int reason)
 	static const char *const running[] = { "unknown",	"booted",
 					       "migrated",	"restored",
 					       "from snapshot", "unpaused" };
-	static const char *const paused[] = { "unknown", "user" };
+	static const char *const paused[] = { "unknown",   "user",
+					      "migrating", "saving",
+					      "dumping",   "I/O error",
+					      "watchdog",  "from snapshot" };
 	static const char *const shutoff[] = { "unknown",   "shutdown",
 					       "destroyed", "crashed",
 					       "migrated",  "saved",
-					       "failed" };
+					       "failed",    "from snapshot" };
 
 	switch (s) {
 	case VM_RUNNING:

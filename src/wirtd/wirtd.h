@@ -48,6 +48,7 @@ enum vm_reason {
 	/* running */
 	R_BOOTED = 1,
 	R_RESTORED = 3,
+	R_RUNNING_FROM_SNAPSHOT = 4,
 	R_UNPAUSED = 6,
 	/* paused */
 	R_USER = 1,
@@ -57,6 +58,7 @@ enum vm_reason {
 	R_CRASHED = 3,
 	R_SAVED = 5,
 	R_FAILED = 6,
+	R_FROM_SNAPSHOT = 7, /* paused or shut off */
 };
 
 struct vmrec {
