@@ -154,6 +154,7 @@ pair_run()
 	fi
 	[ -n "$hs" ] && { kill "$hs" 2>/dev/null; wait "$hs" 2>/dev/null; }
 	v=$(sender_mbits "$log")
+	sender_retr "$log" >"$work/retr.$name"
 	if [ -z "$v" ]; then
 		err "$name: no iperf3 result; the last lines of its console:"
 		tail -n 5 "$log" >&2
