@@ -152,6 +152,8 @@ static int install_xml(struct ctx *c, char **xml)
 		else if (!strcmp(c->cl.flags[i], "network"))
 			r = install_net(c, x, c->cl.vals[i]);
 	}
+	if (!r && (v = value(c, "cloud-init")))
+		r = install_seed(c, x, v, d++);
 	fprintf(x,
 		"    <serial type='pty'/>\n    <memballoon model='virtio'/>\n    <rng model='virtio'>\n      <backend model='random'>/dev/urandom</backend>\n    </rng>\n  </devices>\n</domain>\n");
 	fclose(x);

@@ -632,7 +632,7 @@ static const struct command {
 	{ "hostname", do_hostname, 0, "", "the host's name" },
 	{ "nodeinfo", do_nodeinfo, 0, "", "the host's CPUs and memory" },
 	{ "install", do_install, 0,
-	  "name= memory= vcpus= disk= network= kernel= initrd= cmdline= import noautoconsole graphics= os-variant= console=",
+	  "name= memory= vcpus= disk= network= kernel= initrd= cmdline= import noautoconsole graphics= os-variant= console= cloud-init=",
 	  "virt-install: define and start a VM from options" },
 	{ "clone", do_clone, 0, "original= name= file= auto-clone thin force",
 	  "virt-clone: copy a domain (new UUID and MACs, disks copied or --thin overlays)" },

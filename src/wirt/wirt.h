@@ -101,6 +101,7 @@ int do_vol_download(struct ctx *c);
 int install_vol_disk(struct ctx *c, FILE *x, const char *spec, int idx);
 /* opt_kv - the value of key in "k1=v1,k2=v2" into out; false if absent. */
 bool opt_kv(const char *spec, const char *key, char *out, size_t len);
+int install_seed(struct ctx *c, FILE *x, const char *spec, int idx);
 
 /* ---- cmd-snap.c: snapshot-* commands ---- */
 int do_snapshot_create_as(struct ctx *c);
