@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <unistd.h>
 
 #include "common/util.h"
 #include "vmm/disk/disk.h"
@@ -58,6 +59,7 @@ struct vblk {
 	struct vblk_req *free_reqs;
 	unsigned int nfree;
 	bool quiesced; /* vblk_quiesce ran: start nothing until a kick */
+	bool kicks_off; /* serve slept with kicks off (requests in flight) */
 	uint64_t poll_ns; /* current polling window (serve) */
 	uint64_t poll_max_ns; /* its limit; 0: never poll */
 	uint64_t slept_at; /* blk_stats_now() when serve last slept, or 0 */
@@ -560,6 +562,46 @@ static void vblk_poll_adapt(struct vblk *b, uint64_t now)
 }
 
 /*
+ * Whether serve may sleep with kicks still off: while requests are in
+ * flight, their completions wake us (on_disk_event) and serve again, so
+ * the driver need not exit to tell us about new requests. Not while a
+ * save quiesces (vblk_quiesce turns them back on), nor when the
+ * transport cannot lend us a queue's kick eventfd for that. Lock held.
+ */
+static bool keep_kicks_off(struct vblk *b)
+{
+	if (b->quiesced || !b->vdev->get_queue_eventfds ||
+	    !disk_inflight(b->disk))
+		return false;
+	b->kicks_off = true;
+	b->slept_at = 0; /* no sleep to learn a polling window from */
+	return true;
+}
+
+/*
+ * A save quiesces with kicks off and nothing in flight: turn them on, and
+ * kick each queue that got requests meanwhile through its own eventfd,
+ * which the transport reads again when the VM resumes. Lock held.
+ */
+static void restore_kicks(struct vblk *b)
+{
+	uint64_t one = 1;
+	unsigned int q;
+	int kick, call;
+
+	if (!b->kicks_off)
+		return;
+	b->kicks_off = false;
+	if (!enable_kicks(b))
+		return;
+	for (q = 0; q < b->nqueues; q++) {
+		vq_enable_notify(&b->vdev->vqs[q]);
+		if (b->vdev->get_queue_eventfds(b->vdev, q, &kick, &call) == 0)
+			(void)!write(kick, &one, sizeof(one));
+	}
+}
+
+/*
  * Serve the queues until they stay empty for the polling window: kicks
  * stay off meanwhile, so a driver that answers an interrupt with new
  * requests within the window needs no VM exit to tell us. The window
@@ -574,6 +616,7 @@ static void serve(struct vblk *b)
 	int work;
 
 	vblk_poll_adapt(b, idle_since);
+	b->kicks_off = false;
 	for (q = 0; q < b->nqueues; q++)
 		vq_disable_notify(&b->vdev->vqs[q]);
 	for (;;) {
@@ -588,6 +631,8 @@ static void serve(struct vblk *b)
 			idle_since = now;
 			continue;
 		}
+		if (keep_kicks_off(b))
+			return;
 		polling = true;
 		if (now - idle_since < b->poll_ns) {
 			__builtin_ia32_pause();
@@ -663,6 +708,7 @@ static void vblk_reset(struct virtio_dev *d)
 	while (atomic_load(&b->inflight))
 		pthread_cond_wait(&b->idle, &b->lock);
 	memset(b->irq, 0, b->nqueues * sizeof(*b->irq));
+	b->kicks_off = false; /* the driver sets up fresh rings */
 	b->resetting = false;
 	b->failed = false;
 	b->lim.discard = false;
@@ -693,6 +739,7 @@ static int vblk_quiesce(struct virtio_dev *d)
 	b->quiesced = true;
 	while (atomic_load(&b->inflight))
 		pthread_cond_wait(&b->idle, &b->lock);
+	restore_kicks(b);
 	send_irqs(b);
 	if (!b->disk->readonly) {
 		b->qflush = (struct disk_io){ .op = DISK_FLUSH,
