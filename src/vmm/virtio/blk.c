@@ -524,21 +524,22 @@ static bool enable_kicks(struct vblk *b)
 static int serve_once(struct vblk *b)
 {
 	unsigned int q;
-	int n, work = 0;
+	int n = 0, work = 0;
 
 	for (q = 0; q < b->nqueues; q++) {
 		n = drain_queue(b, q);
 		if (n < 0)
-			return n;
+			break;
 		work |= n > 0;
 	}
+	/* even on failure: what the other queues started must go out */
 	disk_kick(b->disk);
 	if (disk_ready(b->disk)) {
 		disk_complete(b->disk);
 		work = 1;
 	}
 	send_irqs(b);
-	return work;
+	return n < 0 ? n : work;
 }
 
 /*
