@@ -571,9 +571,15 @@ static void vblk_poll_adapt(struct vblk *b, uint64_t now)
  */
 static bool keep_kicks_off(struct vblk *b)
 {
+	unsigned int q;
+	int kick, call;
+
 	if (b->quiesced || !b->vdev->get_queue_eventfds ||
 	    !disk_inflight(b->disk))
 		return false;
+	for (q = 0; q < b->nqueues; q++)
+		if (b->vdev->get_queue_eventfds(b->vdev, q, &kick, &call))
+			return false;
 	b->kicks_off = true;
 	b->slept_at = 0; /* no sleep to learn a polling window from */
 	return true;
