@@ -617,16 +617,6 @@ unsigned int disk_complete(struct disk *d)
 	return n;
 }
 
-bool disk_ready(struct disk *d)
-{
-	bool r;
-
-	pthread_mutex_lock(&d->eng_lock);
-	r = d->eng->ops->ready && d->eng->ops->ready(d);
-	pthread_mutex_unlock(&d->eng_lock);
-	return r;
-}
-
 unsigned int disk_inflight(const struct disk *d)
 {
 	return atomic_load(&d->eng->inflight);

@@ -169,13 +169,6 @@ void disk_kick(struct disk *d);
  */
 unsigned int disk_complete(struct disk *d);
 
-/*
- * disk_ready - whether finished requests wait for disk_complete(), seen
- * without a system call (the io_uring completion ring). Returns false when
- * nothing waits or the engine cannot tell (the eventfd then signals).
- */
-bool disk_ready(struct disk *d);
-
 /* disk_inflight - requests submitted and not yet completed. */
 unsigned int disk_inflight(const struct disk *d);
 

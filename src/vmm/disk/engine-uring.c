@@ -265,13 +265,6 @@ static unsigned int uring_complete(struct disk *d)
 	return n;
 }
 
-static bool uring_ready(struct disk *d)
-{
-	struct uring_eng *e = ue(d);
-
-	return e->done || io_uring_cq_ready(&e->ring);
-}
-
 static void uring_close(struct disk *d)
 {
 	struct uring_eng *e = ue(d);
@@ -286,7 +279,6 @@ static const struct disk_engine_ops uring_ops = {
 	.submit = uring_submit,
 	.kick = uring_kick,
 	.complete = uring_complete,
-	.ready = uring_ready,
 	.close = uring_close,
 };
 

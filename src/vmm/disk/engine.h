@@ -12,8 +12,6 @@ struct disk_engine_ops {
 	void (*submit)(struct disk *d, struct disk_io *io);
 	void (*kick)(struct disk *d);
 	unsigned int (*complete)(struct disk *d);
-	/* whether complete() has something to reap; NULL: unknown */
-	bool (*ready)(struct disk *d);
 	void (*close)(struct disk *d); /* after in-flight requests ended */
 };
 

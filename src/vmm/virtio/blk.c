@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * virtio-blk: request parsing and checking, asynchronous submission to the
- * disk engine, completion, interrupts coalesced per batch.
+ * disk engine, completion, interrupts coalesced per batch. While requests
+ * are in flight the queues are served at each completion with kicks off;
+ * an idle device polls its queues for an adaptive window before sleeping.
  *
  * Threads: queue_notify and the disk's completions run in the device's
  * evloop thread; config access, activate and reset on vCPU threads. The
@@ -516,10 +518,13 @@ static bool enable_kicks(struct vblk *b)
 }
 
 /*
- * One pass over the device: start every request the queues hold, submit
- * them, reap what finished (during the submission, with a RAM disk or the
- * page cache, or since), send the interrupts owed. Returns whether there
- * was anything to do, or -EINVAL when the device failed.
+ * One pass over the device: start every request the queues hold and
+ * submit them. Completions are left to on_disk_event, which reaps all
+ * that arrived by the time it runs and interrupts once for them: reaping
+ * them here too, pass after pass, split them into more interrupts (three
+ * times as many per request with fio at queue depth 32 in bench/blk).
+ * Returns whether there was anything to do, or -EINVAL when the device
+ * failed.
  */
 static int serve_once(struct vblk *b)
 {
@@ -534,11 +539,7 @@ static int serve_once(struct vblk *b)
 	}
 	/* even on failure: what the other queues started must go out */
 	disk_kick(b->disk);
-	if (disk_ready(b->disk)) {
-		disk_complete(b->disk);
-		work = 1;
-	}
-	send_irqs(b);
+	send_irqs(b); /* for requests answered without I/O */
 	return n < 0 ? n : work;
 }
 
