@@ -36,9 +36,13 @@ unit: build-check/build.ninja
 img-tests: build-check/build.ninja
 	@if [ -x tests/img/run ]; then tests/img/run build-check; fi
 
-# every shell script quotes its paths (a checkout path may hold spaces)
+# every shell script quotes its paths (a checkout path may hold spaces); no
+# function in src/ over 80 lines; every #include points down
+# (docs/architecture.md)
 lint:
 	tests/lint/shell
+	tests/lint/funclen
+	tests/lint/layers
 
 path-tests: build-check/build.ninja
 	tests/paths/run build-check

@@ -18,7 +18,7 @@ static char path[64];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct qcow2_check_result r;
+	struct blk_check_result r;
 	struct blk *b;
 	uint8_t buf[4096];
 	FILE *f;
@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	fwrite(data, 1, size, f);
 	fclose(f);
-	if (blk_open(&b, path, "qcow2", BLK_O_NO_BACKING) < 0)
+	if (blk_open(&b, path, BLK_FMT_QCOW2, BLK_O_NO_BACKING) < 0)
 		return 0;
 	for (uint64_t off = 0; off < blk_getlength(b) && off < 4 * 1024 * 1024;
 	     off += 65536) {

@@ -50,7 +50,7 @@ static void read_back(struct blk *b, uint64_t off, size_t len,
 static int run_op(struct blk **bp, const struct op *o)
 {
 	struct blk *b = *bp;
-	struct qcow2_check_result cr;
+	struct blk_check_result cr;
 	uint64_t size = blk_getlength(b), pnum, map, off;
 	uint32_t cs = blk_cluster_size(b);
 	size_t len = o->len;
@@ -105,7 +105,7 @@ static int run_op(struct blk **bp, const struct op *o)
 	default:
 		blk_close(b);
 		*bp = NULL;
-		return blk_open(bp, path, "qcow2",
+		return blk_open(bp, path, BLK_FMT_QCOW2,
 				BLK_O_RDWR | BLK_O_NO_BACKING);
 	}
 }
@@ -113,7 +113,7 @@ static int run_op(struct blk **bp, const struct op *o)
 /* Whether the image at b checks without corruption or leaks. */
 static bool clean(struct blk *b)
 {
-	struct qcow2_check_result cr;
+	struct blk_check_result cr;
 
 	return !qcow2_check(blk_opaque(b), 0, &cr, NULL) && !cr.corruptions &&
 	       !cr.leaks && !cr.check_errors;
@@ -143,7 +143,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	fwrite(in.p, 1, in.n, f);
 	fclose(f);
-	if (blk_open(&b, path, "qcow2", BLK_O_RDWR | BLK_O_NO_BACKING) < 0)
+	if (blk_open(&b, path, BLK_FMT_QCOW2, BLK_O_RDWR | BLK_O_NO_BACKING) <
+	    0)
 		goto out;
 	was_clean = clean(b);
 	for (i = 0; i < nops && b; i++) {

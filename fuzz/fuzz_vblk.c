@@ -43,7 +43,7 @@ static int fresh_image(bool qcow2)
 
 	unlink(path);
 	if (qcow2)
-		return blk_create(path, "qcow2", &o);
+		return blk_create(path, BLK_FMT_QCOW2, &o);
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || ftruncate(fd, DISK_BYTES)) {
 		if (fd >= 0)

@@ -29,7 +29,7 @@ static void host(struct virtio_dev *d, uint8_t a, uint8_t b)
 
 	for (i = 0; i < a; i++)
 		buf[i] = b + i;
-	virtio_console_input(vm.vcon, buf, a);
+	virtio_console_input(vm.con_input_opaque, buf, a);
 	if (__atomic_load_n(&d->vqs[0].ready, __ATOMIC_ACQUIRE))
 		d->ops->queue_notify(d, 0);
 }

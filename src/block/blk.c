@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The block library's front: open/probe, request checks, dispatch to drivers. */
-#include "block/blk.h"
+#include "block/blk-driver.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,37 +33,46 @@ int blk_error(int err, const char *fmt, ...)
 	return -err;
 }
 
-static const struct blk_driver *find_driver(const char *fmt)
+const char *blk_format_name(enum blk_format fmt)
 {
-	if (!strcmp(fmt, "raw"))
-		return &blk_raw_driver;
-	if (!strcmp(fmt, "qcow2"))
-		return &blk_qcow2_driver;
+	switch (fmt) {
+	case BLK_FMT_RAW:
+		return "raw";
+	case BLK_FMT_QCOW2:
+		return "qcow2";
+	case BLK_FMT_PROBE:
+		break;
+	}
 	return NULL;
 }
 
-/*
- * Open @path with @flags without blocking on a FIFO, and refuse anything
- * but a regular file or a block device (a FIFO would block reads forever,
- * a directory or character device is no image).  Returns the descriptor
- * (blocking again) or -errno with the message set.  @parent names the
- * image whose backing file @path is, or is NULL.
- */
-static int open_image_file(const char *path, int flags, const char *parent)
+int blk_format_parse(const char *name, enum blk_format *out)
 {
-	char what[300];
+	if (!strcmp(name, "raw"))
+		*out = BLK_FMT_RAW;
+	else if (!strcmp(name, "qcow2"))
+		*out = BLK_FMT_QCOW2;
+	else
+		return -EINVAL;
+	return 0;
+}
 
-	int fd = open(path, flags | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+/* The driver of @fmt (not BLK_FMT_PROBE). */
+static const struct blk_driver *find_driver(enum blk_format fmt)
+{
+	return fmt == BLK_FMT_QCOW2 ? &blk_qcow2_driver : &blk_raw_driver;
+}
+
+/*
+ * Check that @fd (the file @what) is a regular file or a block device (a
+ * FIFO would block reads forever, a directory or character device is no
+ * image) and make it blocking.  Returns @fd, or -errno with the message
+ * set and @fd closed.
+ */
+static int check_image_fd(int fd, const char *what)
+{
 	struct stat st;
 
-	if (parent)
-		snprintf(what, sizeof(what), "backing file '%s' of '%s'", path,
-			 parent);
-	else
-		snprintf(what, sizeof(what), "image '%s'", path);
-	if (fd < 0)
-		return blk_error(errno, "cannot open %s: %s", what,
-				 strerror(errno));
 	if (fstat(fd, &st) < 0 ||
 	    (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))) {
 		const char *kind = S_ISFIFO(st.st_mode) ? "a FIFO" :
@@ -87,27 +96,56 @@ static int open_image_file(const char *path, int flags, const char *parent)
 	return fd;
 }
 
-/* The format of the open image @fd by magic: "qcow2" or "raw". */
-static const char *probe_fd(int fd)
+/* "image 'P'" or "backing file 'P' of 'PARENT'" into @what. */
+static void describe(char *what, size_t len, const char *path,
+		     const char *parent)
 {
-	unsigned char m[4] = { 0 };
-
-	if (pread_full(fd, m, sizeof(m), 0) == 4 && !memcmp(m, "QFI\xfb", 4))
-		return "qcow2";
-	return "raw";
+	if (parent)
+		snprintf(what, len, "backing file '%s' of '%s'", path, parent);
+	else
+		snprintf(what, len, "image '%s'", path);
 }
 
-/* Probe by magic: qcow2 files start with "QFI\xfb"; anything else is raw. */
-const char *blk_probe(const char *path)
+/*
+ * Open @path with @flags without blocking on a FIFO, and refuse anything
+ * but a regular file or a block device.  Returns the descriptor (blocking
+ * again) or -errno with the message set.  @parent names the image whose
+ * backing file @path is, or is NULL.
+ */
+static int open_image_file(const char *path, int flags, const char *parent)
 {
-	int fd = open_image_file(path, O_RDONLY, NULL);
-	const char *fmt;
+	char what[300];
+	int fd = open(path, flags | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 
+	describe(what, sizeof(what), path, parent);
 	if (fd < 0)
-		return NULL;
-	fmt = probe_fd(fd);
-	close(fd);
-	return fmt;
+		return blk_error(errno, "cannot open %s: %s", what,
+				 strerror(errno));
+	return check_image_fd(fd, what);
+}
+
+enum blk_format blk_probe_buf(const void *buf, size_t len)
+{
+	if (len >= 4 && !memcmp(buf, "QFI\xfb", 4))
+		return BLK_FMT_QCOW2;
+	return BLK_FMT_RAW;
+}
+
+int blk_probe_fd(int fd, enum blk_format *out)
+{
+	void *buf;
+	ssize_t n;
+
+	/* an aligned buffer and length, as @fd may be O_DIRECT */
+	if (posix_memalign(&buf, 4096, 4096))
+		return -ENOMEM;
+	n = pread(fd, buf, 4096, 0);
+	if (n < 0 && errno == EINVAL)
+		n = pread(fd, buf, 512, 0);
+	if (n >= 0)
+		*out = blk_probe_buf(buf, n);
+	free(buf);
+	return n < 0 ? -errno : 0;
 }
 
 char *blk_resolve_backing(const char *path, const char *name)
@@ -126,43 +164,49 @@ char *blk_resolve_backing(const char *path, const char *name)
 	return out;
 }
 
-/* Open one layer; the driver's open may recurse into blk_open_backing. */
-static int open_layer(struct blk **out, const char *path, const char *fmt,
-		      unsigned flags, int depth, struct blk *parent)
+/* Resolve BLK_FMT_PROBE for the image @fd (@path); 0 or -errno. */
+static int probe_layer(int fd, const char *path, enum blk_format *fmt,
+		       unsigned flags)
 {
-	const struct blk_driver *drv;
-	int ret, fd = open_image_file(path,
-				      flags & BLK_O_RDWR ? O_RDWR : O_RDONLY,
-				      parent ? parent->filename : NULL);
-	struct blk *b;
+	int ret;
 
-	if (fd < 0)
-		return fd;
-	if (!fmt) {
-		fmt = probe_fd(fd);
-		if (!strcmp(fmt, "raw") && !(flags & BLK_O_NO_PROBE_WARN))
-			wirt_warn(
-				"image '%s' was probed as raw: writes to block 0 are restricted; name the format explicitly (format=raw)",
-				path);
-	}
-	drv = find_driver(fmt);
-	b = drv ? calloc(1, sizeof(*b)) : NULL;
+	if (*fmt != BLK_FMT_PROBE)
+		return 0;
+	ret = blk_probe_fd(fd, fmt);
+	if (ret < 0)
+		return blk_error(-ret, "cannot read image '%s': %s", path,
+				 strerror(-ret));
+	if (*fmt == BLK_FMT_RAW && !(flags & BLK_O_NO_PROBE_WARN))
+		wirt_warn(
+			"image '%s' was probed as raw: writes to block 0 are restricted; name the format explicitly (format=raw)",
+			path);
+	return 0;
+}
+
+/*
+ * Open one layer on @fd, which it owns from now on (closed on failure);
+ * the driver's open may recurse into blk_open_backing.
+ */
+static int open_layer(struct blk **out, int fd, const char *path,
+		      enum blk_format fmt, unsigned flags, int depth,
+		      struct blk *parent)
+{
+	struct blk *b;
+	int ret = probe_layer(fd, path, &fmt, flags);
+
+	b = ret < 0 ? NULL : calloc(1, sizeof(*b));
 	if (!b) {
 		close(fd);
-		return drv ? -ENOMEM :
-			     blk_error(
-				     EINVAL,
-				     "unknown image format '%s' for '%s' (use raw or qcow2)",
-				     fmt, path);
+		return ret < 0 ? ret : -ENOMEM;
 	}
-	b->drv = drv;
+	b->drv = find_driver(fmt);
 	b->depth = depth;
 	b->parent = parent;
 	b->readonly = !(flags & BLK_O_RDWR);
 	b->unsafe = flags & BLK_O_UNSAFE;
 	b->filename = strdup(path);
 	b->fd = fd;
-	ret = drv->open(b, flags);
+	ret = b->filename ? b->drv->open(b, flags) : -ENOMEM;
 	if (ret < 0)
 		goto fail;
 	b->parent = NULL;
@@ -176,11 +220,34 @@ fail:
 	return ret;
 }
 
-int blk_open(struct blk **out, const char *path, const char *fmt,
+int blk_open(struct blk **out, const char *path, enum blk_format fmt,
 	     unsigned flags)
 {
+	int fd;
+
 	errbuf[0] = 0;
-	return open_layer(out, path, fmt, flags, 0, NULL);
+	fd = open_image_file(path, flags & BLK_O_RDWR ? O_RDWR : O_RDONLY,
+			     NULL);
+	if (fd < 0)
+		return fd;
+	return open_layer(out, fd, path, fmt, flags, 0, NULL);
+}
+
+int blk_open_fd(struct blk **out, int fd, const char *path, enum blk_format fmt,
+		unsigned flags)
+{
+	char what[300];
+	int dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+
+	errbuf[0] = 0;
+	describe(what, sizeof(what), path, NULL);
+	if (dup < 0)
+		return blk_error(errno, "cannot use %s: %s", what,
+				 strerror(errno));
+	dup = check_image_fd(dup, what);
+	if (dup < 0)
+		return dup;
+	return open_layer(out, dup, path, fmt, flags, 0, NULL);
 }
 
 /* Is the file @fd already open in @b or an image above it in the chain? */
@@ -195,6 +262,27 @@ static bool chain_has_file(struct blk *top, int fd)
 		    s.st_ino == a.st_ino)
 			return true;
 	return false;
+}
+
+/*
+ * Open backing file @path of @b, already open as @fd, as the format named
+ * @fmt in b's header (NULL: probe).  Returns 0 or -errno.
+ */
+static int open_backing_fd(struct blk *b, int fd, const char *path,
+			   const char *fmt, unsigned flags)
+{
+	enum blk_format f = BLK_FMT_PROBE;
+
+	if (fmt && blk_format_parse(fmt, &f) < 0) {
+		close(fd);
+		return blk_error(
+			EINVAL,
+			"unknown image format '%s' for '%s' (use raw or qcow2)",
+			fmt, path);
+	}
+	return open_layer(&b->backing, fd, path, f,
+			  (flags & ~BLK_O_RDWR) | BLK_O_NO_PROBE_WARN,
+			  b->depth + 1, b);
 }
 
 int blk_open_backing(struct blk *b, const char *name, const char *fmt,
@@ -226,9 +314,9 @@ int blk_open_backing(struct blk *b, const char *name, const char *fmt,
 		}
 	}
 	/* Backing files are always read-only; probing them warns like QEMU. */
-	ret = open_layer(&b->backing, path, fmt,
-			 (flags & ~BLK_O_RDWR) | BLK_O_NO_PROBE_WARN,
-			 b->depth + 1, b);
+	ret = fd = open_image_file(path, O_RDONLY, b->filename);
+	if (fd >= 0)
+		ret = open_backing_fd(b, fd, path, fmt, flags);
 	if (ret < 0 && ret != -ELOOP && ret != -EINVAL && ret != -EUCLEAN &&
 	    ret != -ENOTSUP)
 		blk_error(-ret, "cannot open backing file '%s' of '%s': %s",
@@ -366,7 +454,7 @@ int blk_pwrite_compressed(struct blk *b, uint64_t off, const void *buf,
 		return ret;
 	if (!b->drv->pwrite_compressed)
 		return blk_error(ENOTSUP, "format %s of '%s' cannot compress",
-				 b->drv->name, b->filename);
+				 blk_format_name(b->drv->format), b->filename);
 	return b->drv->pwrite_compressed(b, off, buf, len);
 }
 
@@ -396,22 +484,16 @@ int blk_block_status(struct blk *b, uint64_t off, uint64_t len, uint64_t *pnum,
 	return b->drv->block_status(b, off, len, pnum, map);
 }
 
-int blk_create(const char *path, const char *fmt,
+int blk_create(const char *path, enum blk_format fmt,
 	       const struct blk_create_opts *o)
 {
-	const struct blk_driver *drv = find_driver(fmt ? fmt : "raw");
-
 	errbuf[0] = 0;
-	if (!drv)
-		return blk_error(EINVAL,
-				 "unknown image format '%s' (use raw or qcow2)",
-				 fmt);
-	return drv->create(path, o);
+	return find_driver(fmt)->create(path, o);
 }
 
-const char *blk_format(struct blk *b)
+enum blk_format blk_get_format(struct blk *b)
 {
-	return b->drv->name;
+	return b->drv->format;
 }
 
 const char *blk_filename(struct blk *b)
@@ -429,19 +511,9 @@ uint32_t blk_cluster_size(struct blk *b)
 	return b->cluster_size;
 }
 
-bool blk_readonly(struct blk *b)
-{
-	return b->readonly;
-}
-
 int blk_fd(struct blk *b)
 {
 	return b->fd;
-}
-
-void *blk_opaque(struct blk *b)
-{
-	return b->opaque;
 }
 
 int blk_datasync(struct blk *b)

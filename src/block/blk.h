@@ -17,6 +17,21 @@
 
 struct blk;
 
+/* Image formats. */
+enum blk_format {
+	BLK_FMT_PROBE, /* blk_open: guess from the first bytes */
+	BLK_FMT_RAW,
+	BLK_FMT_QCOW2,
+};
+
+/* blk_format_name - "raw" or "qcow2" (NULL for BLK_FMT_PROBE). */
+const char *blk_format_name(enum blk_format fmt);
+/*
+ * blk_format_parse - the format named @name ("raw", "qcow2") in *out.
+ * Returns 0, or -EINVAL for any other name.
+ */
+int blk_format_parse(const char *name, enum blk_format *out);
+
 /* blk_open flags */
 #define BLK_O_RDWR 0x1 /* open for writing (default: read-only) */
 #define BLK_O_NO_BACKING 0x2 /* do not open the backing chain */
@@ -38,6 +53,12 @@ struct blk;
 
 struct blk_driver;
 
+/* Compression of qcow2 clusters (the header's compression type byte). */
+enum blk_compression {
+	BLK_COMPRESS_ZLIB = 0,
+	BLK_COMPRESS_ZSTD = 1,
+};
+
 /* Options for blk_create(); zero means "default" for every field. */
 struct blk_create_opts {
 	uint64_t size; /* virtual size in bytes */
@@ -47,16 +68,25 @@ struct blk_create_opts {
 	const char *prealloc; /* "off", "metadata", "falloc", "full" */
 	const char *backing_file; /* stored as given */
 	const char *backing_fmt;
-	int compression_type; /* 0 zlib, 1 zstd */
+	enum blk_compression compression_type;
 };
 
 /*
- * blk_open - open image @path.  @fmt is "raw", "qcow2" or NULL to probe the
+ * blk_open - open image @path as @fmt, or BLK_FMT_PROBE to guess the
  * format (with a warning on stderr unless BLK_O_NO_PROBE_WARN, as writes to
  * a probed raw image are unsafe).  Stores the handle in *out.
  */
-int blk_open(struct blk **out, const char *path, const char *fmt,
+int blk_open(struct blk **out, const char *path, enum blk_format fmt,
 	     unsigned flags);
+
+/*
+ * blk_open_fd - like blk_open, on the image already open as @fd (named
+ * @path, for messages and relative backing files).  The library works on
+ * its own duplicate of @fd (the same open file, so the same OFD locks and
+ * status flags: no O_DIRECT for qcow2); the caller keeps @fd.
+ */
+int blk_open_fd(struct blk **out, int fd, const char *path, enum blk_format fmt,
+		unsigned flags);
 
 /* blk_close - flush and free; returns the flush result. */
 int blk_close(struct blk *b);
@@ -96,20 +126,31 @@ int blk_block_status(struct blk *b, uint64_t off, uint64_t len, uint64_t *pnum,
 		     uint64_t *map);
 
 /* Accessors. */
-const char *blk_format(struct blk *b);
+enum blk_format blk_get_format(struct blk *b);
 const char *blk_filename(struct blk *b);
 struct blk *blk_backing(struct blk *b);
 uint32_t blk_cluster_size(struct blk *b); /* 0 for raw */
-bool blk_readonly(struct blk *b);
 int blk_fd(struct blk *b); /* the image file's descriptor */
-void *blk_opaque(struct blk *b); /* driver state (qcow2: struct qcow2) */
 
-/* blk_create - create a new image file @path (truncating it). */
-int blk_create(const char *path, const char *fmt,
+/*
+ * blk_create - create a new image file @path (truncating it) of @fmt
+ * (BLK_FMT_PROBE means raw).
+ */
+int blk_create(const char *path, enum blk_format fmt,
 	       const struct blk_create_opts *o);
 
-/* blk_probe - guess the format of @path: "qcow2" or "raw"; NULL on error. */
-const char *blk_probe(const char *path);
+/*
+ * blk_probe_buf - the format whose header starts the @len bytes at @buf:
+ * BLK_FMT_QCOW2 for the qcow2 magic, else BLK_FMT_RAW.
+ */
+enum blk_format blk_probe_buf(const void *buf, size_t len);
+
+/*
+ * blk_probe_fd - the format of the image open as @fd (which may be
+ * O_DIRECT) in *out.  Returns 0 or -errno when its first bytes cannot be
+ * read.
+ */
+int blk_probe_fd(int fd, enum blk_format *out);
 
 /*
  * blk_datasync - fdatasync() of image b's file, or nothing when b was
@@ -170,45 +211,85 @@ int blk_error(int err, const char *fmt, ...)
  */
 char *blk_resolve_backing(const char *path, const char *name);
 
-/* Driver interface (internal to the block library and its tools). */
-struct blk_driver {
-	const char *name;
-	int (*open)(struct blk *b, unsigned flags);
-	void (*close)(struct blk *b);
-	int (*pread)(struct blk *b, uint64_t off, void *buf, size_t len);
-	int (*pwrite)(struct blk *b, uint64_t off, const void *buf, size_t len);
-	int (*pwrite_zeroes)(struct blk *b, uint64_t off, uint64_t len,
-			     unsigned flags);
-	int (*discard)(struct blk *b, uint64_t off, uint64_t len);
-	int (*flush)(struct blk *b);
-	int (*pwrite_compressed)(struct blk *b, uint64_t off, const void *buf,
-				 size_t len);
-	int (*truncate)(struct blk *b, uint64_t size, bool shrink);
-	int (*block_status)(struct blk *b, uint64_t off, uint64_t len,
-			    uint64_t *pnum, uint64_t *map);
-	int (*create)(const char *path, const struct blk_create_opts *o);
+/*
+ * Image operations beyond I/O.  They exist for qcow2 only (a raw image
+ * fails them with -ENOTSUP), take the image's lock themselves, and return
+ * 0 (or a count) or -errno with blk_last_error() set.
+ */
+
+/* One entry of an image's internal snapshot table. */
+struct blk_snapshot {
+	char *id, *name;
+	uint32_t date_sec, date_nsec;
+	uint64_t vm_clock_nsec;
+	uint64_t vm_state_size;
+	uint64_t disk_size; /* the virtual size when it was taken */
+	uint64_t icount; /* UINT64_MAX when absent */
 };
 
-/* The handle; drivers fill size, cluster_size, backing and opaque. */
-struct blk {
-	const struct blk_driver *drv;
-	char *filename;
-	int fd;
-	bool readonly;
-	bool unsafe; /* BLK_O_UNSAFE: no fdatasync */
-	uint64_t size;
-	uint32_t cluster_size;
-	struct blk *backing;
-	int depth; /* position in a backing chain, to stop loops */
-	struct blk *parent; /* the image this one backs, while opening */
-	void *opaque;
+/* Flags of blk_snapshot_create/apply/delete. */
+enum blk_snap_flags {
+	BLK_SNAP_REPLACE = 0x1, /* create: drop a snapshot of that name first */
+	BLK_SNAP_SAME_SIZE = 0x2, /* apply: -EMEDIUMTYPE if the size differs */
+	BLK_SNAP_MISSING_OK = 0x4, /* delete: no such snapshot is success */
 };
 
-extern const struct blk_driver blk_raw_driver;
-extern const struct blk_driver blk_qcow2_driver;
+/*
+ * blk_snapshot_list - a malloc'ed copy of b's snapshot table in *out (NULL
+ * when empty).  Returns the count; free with blk_snapshot_list_free().
+ */
+int blk_snapshot_list(struct blk *b, struct blk_snapshot **out);
+/* blk_snapshot_list_free - free @n entries that blk_snapshot_list gave. */
+void blk_snapshot_list_free(struct blk_snapshot *s, int n);
+/* blk_snapshot_has - whether b has a snapshot named (or with id) @name. */
+bool blk_snapshot_has(struct blk *b, const char *name);
+/* blk_snapshot_create - save the current state as snapshot @name. */
+int blk_snapshot_create(struct blk *b, const char *name, unsigned flags);
+/* blk_snapshot_apply - revert to snapshot @name (-ENOENT: none such). */
+int blk_snapshot_apply(struct blk *b, const char *name, unsigned flags);
+/* blk_snapshot_delete - remove snapshot @name (-ENOENT: none such). */
+int blk_snapshot_delete(struct blk *b, const char *name, unsigned flags);
 
-/* Open @path's backing chain member (used by qcow2). */
-int blk_open_backing(struct blk *b, const char *name, const char *fmt,
-		     unsigned flags);
+/*
+ * blk_set_backing - store backing file @file (NULL or "": none) and its
+ * format name @fmt (may be NULL) in b's header, durably.  Data is not
+ * copied, and b keeps reading through the chain it was opened with.
+ */
+int blk_set_backing(struct blk *b, const char *file, const char *fmt);
+
+/* What blk_amend changes; -1 (or 0 for compat) keeps the current value. */
+struct blk_amend_opts {
+	int compat; /* qcow2: 2 (0.10) or 3 (1.1) */
+	int lazy_refcounts; /* 0 off, 1 on */
+};
+
+/*
+ * blk_amend - change b's header options in place: a downgrade to compat
+ * 0.10 is refused (-EINVAL, with the reason) while v3-only features or
+ * zero clusters remain.
+ */
+int blk_amend(struct blk *b, const struct blk_amend_opts *o);
+
+/* blk_make_empty - drop every cluster of b's active layer (after commit). */
+int blk_make_empty(struct blk *b);
+
+/* What blk_check found (qemu-img check's figures). */
+struct blk_check_result {
+	uint64_t corruptions, leaks, check_errors;
+	uint64_t corruptions_fixed, leaks_fixed;
+	uint64_t total_clusters, allocated_clusters, fragmented_clusters;
+	uint64_t compressed_clusters;
+	uint64_t image_end_offset;
+};
+
+/* What blk_check may repair. */
+enum blk_repair { BLK_REPAIR_NONE, BLK_REPAIR_LEAKS, BLK_REPAIR_ALL };
+
+/*
+ * blk_check - check b's metadata (open it with BLK_O_CHECK, and BLK_O_RDWR
+ * to repair), filling *r.  Each finding is passed to @log (may be NULL).
+ */
+int blk_check(struct blk *b, enum blk_repair repair, struct blk_check_result *r,
+	      void (*log)(const char *msg));
 
 #endif

@@ -8,14 +8,14 @@
 #include "block/qcow2.h"
 
 /* Compress @in into @out; returns the compressed length or -ENOSPC. */
-int qc_compress(int type, const void *in, size_t inlen, void *out,
-		size_t outlen)
+int qc_compress(enum blk_compression type, const void *in, size_t inlen,
+		void *out, size_t outlen)
 {
 	z_stream z = { 0 };
 	size_t r;
 	int ret;
 
-	if (type == 1) {
+	if (type == BLK_COMPRESS_ZSTD) {
 		r = ZSTD_compress(out, outlen, in, inlen, 3);
 		return ZSTD_isError(r) ? -ENOSPC : (int)r;
 	}
@@ -36,13 +36,13 @@ int qc_compress(int type, const void *in, size_t inlen, void *out,
  * Decompress into exactly @outlen bytes.  @in may carry trailing bytes
  * (the sector rounding of the descriptor).  Returns 0 or -EIO.
  */
-int qc_decompress(int type, const void *in, size_t inlen, void *out,
-		  size_t outlen)
+int qc_decompress(enum blk_compression type, const void *in, size_t inlen,
+		  void *out, size_t outlen)
 {
 	z_stream z = { 0 };
 	int ret;
 
-	if (type == 1) {
+	if (type == BLK_COMPRESS_ZSTD) {
 		ZSTD_DCtx *d = ZSTD_createDCtx();
 		ZSTD_inBuffer ib = { in, inlen, 0 };
 		ZSTD_outBuffer ob = { out, outlen, 0 };

@@ -41,10 +41,10 @@ void blk_get_info(struct blk *b, struct blk_info *i)
 {
 	memset(i, 0, sizeof(*i));
 	i->filename = blk_filename(b);
-	i->format = blk_format(b);
+	i->format = blk_get_format(b);
 	i->virtual_size = blk_getlength(b);
 	i->actual_size = blk_file_allocated(blk_fd(b));
-	if (!strcmp(i->format, "qcow2"))
+	if (i->format == BLK_FMT_QCOW2)
 		qcow2_info(b, blk_opaque(b), i);
 }
 

@@ -14,7 +14,7 @@
 
 struct blk_info {
 	const char *filename; /* as opened */
-	const char *format; /* "raw" or "qcow2" */
+	enum blk_format format; /* BLK_FMT_RAW or BLK_FMT_QCOW2 */
 	uint64_t virtual_size;
 	uint64_t actual_size; /* bytes allocated on the host (st_blocks) */
 	bool dirty; /* qcow2 dirty bit (lazy refcounts) */

@@ -66,7 +66,7 @@ static int copied_l2(struct ck *c, uint64_t l2, bool fix)
  * COPIED flags of the active L1 and L2 tables must match refcount == 1.
  * Each L2 table is looked at once, however often the L1 table names it.
  */
-int qcow2_ck_check_copied(struct ck *c, int repair)
+int qcow2_ck_check_copied(struct ck *c, enum blk_repair repair)
 {
 	struct qcow2 *q = c->q;
 	uint8_t *seen = calloc(c->nb / 8 + 1, 1);
@@ -86,15 +86,15 @@ int qcow2_ck_check_copied(struct ck *c, int repair)
 			break;
 		snprintf(where, sizeof(where), "l1_index=%u l1_", i);
 		if (copied_wrong(c, "L2 cluster", where, q->l1[i], rc,
-				 repair >= 2) &&
-		    repair >= 2) {
+				 repair >= BLK_REPAIR_ALL) &&
+		    repair >= BLK_REPAIR_ALL) {
 			q->l1[i] = l2 | (rc == 1 ? QC_COPIED : 0);
 			q->l1_dirty = true;
 		}
 		if (seen[k / 8] & (1 << (k % 8)))
 			continue;
 		seen[k / 8] |= 1 << (k % 8);
-		ret = copied_l2(c, l2, repair >= 2);
+		ret = copied_l2(c, l2, repair >= BLK_REPAIR_ALL);
 	}
 	free(seen);
 	return ret;

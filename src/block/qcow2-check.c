@@ -247,7 +247,8 @@ uint64_t qcow2_rc_limit(struct qcow2 *q)
 }
 
 /* Compare the stored and computed refcount of cluster @i; repair it. */
-static int compare_one(struct ck *c, uint64_t i, int repair, uint64_t *last)
+static int compare_one(struct ck *c, uint64_t i, enum blk_repair repair,
+		       uint64_t *last)
 {
 	struct qcow2 *q = c->q;
 	uint64_t rc, want = i < c->nb ? c->ref[i] : 0;
@@ -262,7 +263,7 @@ static int compare_one(struct ck *c, uint64_t i, int repair, uint64_t *last)
 	if (rc == want)
 		return 0;
 	leak = rc > want;
-	fix = repair >= (leak ? 1 : 2);
+	fix = repair >= (leak ? BLK_REPAIR_LEAKS : BLK_REPAIR_ALL);
 	if (want > qcow2_rc_limit(q)) {
 		qcow2_ck_say(
 			c,
@@ -297,7 +298,7 @@ static int compare_one(struct ck *c, uint64_t i, int repair, uint64_t *last)
  * of the file only refcount blocks not seen before are looked at, so a
  * table repeating one block costs no more than the file's size.
  */
-static int compare(struct ck *c, int repair)
+static int compare(struct ck *c, enum blk_repair repair)
 {
 	struct qcow2 *q = c->q;
 	uint64_t last = 0, nblk = (c->nb >> q->rb_bits) + 1;
@@ -335,20 +336,21 @@ static int compare(struct ck *c, int repair)
 }
 
 /* Compare refcounts, or rebuild them when the table cannot be used. */
-static int compare_or_rebuild(struct ck *c, int repair)
+static int compare_or_rebuild(struct ck *c, enum blk_repair repair)
 {
 	struct qcow2 *q = c->q;
 	int ret;
 
 	qcow2_ck_report_bad_refblocks(c);
-	if (!q->rw || repair < 2 || (!q->rct_outside && !q->nr_bad_rb))
-		return compare(c, q->rw ? repair : 0);
-	ret = compare(c, 0);
+	if (!q->rw || repair < BLK_REPAIR_ALL ||
+	    (!q->rct_outside && !q->nr_bad_rb))
+		return compare(c, q->rw ? repair : BLK_REPAIR_NONE);
+	ret = compare(c, BLK_REPAIR_NONE);
 	return ret < 0 ? ret : qcow2_ck_rebuild_refcounts(c);
 }
 
-int qcow2_check(struct qcow2 *q, int repair, struct qcow2_check_result *r,
-		void (*log)(const char *msg))
+int qcow2_check(struct qcow2 *q, enum blk_repair repair,
+		struct blk_check_result *r, void (*log)(const char *msg))
 {
 	struct ck c = { .q = q, .r = r, .log = log };
 	struct stat st;
@@ -375,7 +377,8 @@ int qcow2_check(struct qcow2 *q, int repair, struct qcow2_check_result *r,
 	if (!ret)
 		ret = compare_or_rebuild(&c, repair);
 	if (!ret)
-		ret = qcow2_ck_check_copied(&c, q->rw ? repair : 0);
+		ret = qcow2_ck_check_copied(&c,
+					    q->rw ? repair : BLK_REPAIR_NONE);
 	if (!ret && q->rw && repair) {
 		ret = qcow2_flush_meta(q);
 		if (!ret)

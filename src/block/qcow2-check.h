@@ -15,7 +15,7 @@
 /* One check run: the computed references and what was found. */
 struct ck {
 	struct qcow2 *q;
-	struct qcow2_check_result *r;
+	struct blk_check_result *r;
 	void (*log)(const char *msg);
 	uint32_t *ref;
 	uint64_t nb; /* clusters tracked */
@@ -30,8 +30,8 @@ void qcow2_ck_say(struct ck *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* The largest refcount the image's refcount width holds. */
 uint64_t qcow2_rc_limit(struct qcow2 *q);
-/* Check (repair >= 2: fix) the COPIED flags of the active tables. */
-int qcow2_ck_check_copied(struct ck *c, int repair);
+/* Check (repair >= BLK_REPAIR_ALL: fix) the COPIED flags of the active tables. */
+int qcow2_ck_check_copied(struct ck *c, enum blk_repair repair);
 /* Report the refcount blocks open set aside (BLK_O_CHECK). */
 void qcow2_ck_report_bad_refblocks(struct ck *c);
 /* Write new refcount structures from the computed counts; switch to them. */

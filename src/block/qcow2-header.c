@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,85 @@
 
 #include "block/qcow2.h"
 #include "common/util.h"
+
+#define HDR_V2_LEN 72 /* bytes of the fixed header in version 2 */
+#define HDR_V3_LEN 104 /* ... and in version 3 */
+
+/* The fixed header fields (qcow2 spec, "Header"), in host order. */
+struct qcow2_hdr {
+	uint32_t magic, version;
+	uint64_t backing_offset;
+	uint32_t backing_size, cluster_bits;
+	uint64_t size;
+	uint32_t crypt_method, l1_size;
+	uint64_t l1_offset, rct_offset;
+	uint32_t rct_clusters, nr_snaps;
+	uint64_t snaps_offset;
+	/* version 3 */
+	uint64_t incompat, compat, autoclear;
+	uint32_t refcount_order, header_length;
+};
+
+#define HF(field, offset)                                       \
+	{                                                       \
+		offset, sizeof(((struct qcow2_hdr *)0)->field), \
+			offsetof(struct qcow2_hdr, field)       \
+	}
+
+/* Where each field of struct qcow2_hdr is in the file, big-endian. */
+static const struct hdr_field {
+	uint8_t off, width, member;
+} hdr_fields[] = {
+	HF(magic, 0),	      HF(version, 4),	      HF(backing_offset, 8),
+	HF(backing_size, 16), HF(cluster_bits, 20),   HF(size, 24),
+	HF(crypt_method, 32), HF(l1_size, 36),	      HF(l1_offset, 40),
+	HF(rct_offset, 48),   HF(rct_clusters, 56),   HF(nr_snaps, 60),
+	HF(snaps_offset, 64), HF(incompat, 72),	      HF(compat, 80),
+	HF(autoclear, 88),    HF(refcount_order, 96), HF(header_length, 100),
+};
+
+/* Decode the fields within the first @len bytes of @p into *h (rest 0). */
+static void hdr_decode(const uint8_t *p, size_t len, struct qcow2_hdr *h)
+{
+	memset(h, 0, sizeof(*h));
+	for (size_t i = 0; i < ARRAY_SIZE(hdr_fields); i++) {
+		const struct hdr_field *f = &hdr_fields[i];
+		uint8_t *m = (uint8_t *)h + f->member;
+		uint64_t v64;
+		uint32_t v32;
+
+		if ((size_t)f->off + f->width > len)
+			continue;
+		if (f->width == 8) {
+			v64 = qbe64(p + f->off);
+			memcpy(m, &v64, 8);
+		} else {
+			v32 = qbe32(p + f->off);
+			memcpy(m, &v32, 4);
+		}
+	}
+}
+
+/* Encode the fields of *h within the first @len bytes of @p. */
+static void hdr_encode(const struct qcow2_hdr *h, uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(hdr_fields); i++) {
+		const struct hdr_field *f = &hdr_fields[i];
+		const uint8_t *m = (const uint8_t *)h + f->member;
+		uint64_t v64;
+		uint32_t v32;
+
+		if ((size_t)f->off + f->width > len)
+			continue;
+		if (f->width == 8) {
+			memcpy(&v64, m, 8);
+			qput64(p + f->off, v64);
+		} else {
+			memcpy(&v32, m, 4);
+			qput32(p + f->off, v32);
+		}
+	}
+}
 
 /* Name of incompatible feature @bit from the feature name table, or NULL. */
 static const char *feature_name(struct qcow2 *q, unsigned bit, char *out,
@@ -154,15 +234,20 @@ static int check_layout(struct qcow2 *q, uint64_t fsize)
 	return 0;
 }
 
-static int parse_v3(struct qcow2 *q, const uint8_t *p)
+/*
+ * Take and check the version 3 fields of *h; the compression type is the
+ * byte at HDR_V3_LEN of the header cluster @p when the header has it.
+ */
+static int parse_v3(struct qcow2 *q, const struct qcow2_hdr *h,
+		    const uint8_t *p)
 {
-	q->incompat = qbe64(p + 72);
-	q->compat = qbe64(p + 80);
-	q->autoclear = qbe64(p + 88);
-	q->refcount_order = qbe32(p + 96);
-	q->header_length = qbe32(p + 100);
-	if (q->header_length < 104 || q->header_length > q->cs ||
-	    (q->header_length & 7 && q->header_length > 104))
+	q->incompat = h->incompat;
+	q->compat = h->compat;
+	q->autoclear = h->autoclear;
+	q->refcount_order = h->refcount_order;
+	q->header_length = h->header_length;
+	if (q->header_length < HDR_V3_LEN || q->header_length > q->cs ||
+	    (q->header_length & 7 && q->header_length > HDR_V3_LEN))
 		return blk_error(EINVAL,
 				 "qcow2 image '%s': bad header length %u",
 				 q->b->filename, q->header_length);
@@ -170,8 +255,8 @@ static int parse_v3(struct qcow2 *q, const uint8_t *p)
 		return blk_error(
 			EINVAL, "qcow2 image '%s': refcount order %u is over 6",
 			q->b->filename, q->refcount_order);
-	if (q->header_length > 104)
-		q->compression_type = p[104];
+	if (q->header_length > HDR_V3_LEN)
+		q->compression_type = p[HDR_V3_LEN];
 	if (q->compression_type > 1)
 		return blk_error(
 			ENOTSUP,
@@ -185,147 +270,162 @@ static int parse_v3(struct qcow2 *q, const uint8_t *p)
 	return 0;
 }
 
-int qcow2_read_header(struct qcow2 *q)
+/*
+ * Read the first bytes of the header into *h and check magic, version and
+ * cluster size; sets q's version and cluster geometry.  0 or -errno.
+ */
+static int read_first(struct qcow2 *q, struct qcow2_hdr *h)
 {
-	struct blk *b = q->b;
 	uint8_t hdr[112];
-	uint8_t *p = NULL;
-	struct stat st;
-	uint64_t l2cov, need, bo;
-	uint32_t bl;
-	ssize_t n;
-	int ret;
+	ssize_t n = pread_full(q->fd, hdr, sizeof(hdr), 0);
 
-	if (fstat(q->fd, &st) < 0)
-		return -errno;
-	n = pread_full(q->fd, hdr, sizeof(hdr), 0);
 	if (n < 0)
-		return blk_error(-n, "cannot read '%s'", b->filename);
-	if (n < 72 || qbe32(hdr) != QCOW2_MAGIC)
+		return blk_error(-n, "cannot read '%s'", q->b->filename);
+	hdr_decode(hdr, n, h);
+	if (n < HDR_V2_LEN || h->magic != QCOW2_MAGIC)
 		return blk_error(EINVAL, "'%s' is not a qcow2 image",
-				 b->filename);
-	q->version = qbe32(hdr + 4);
+				 q->b->filename);
+	q->version = h->version;
 	if (q->version != 2 && q->version != 3)
 		return blk_error(
 			ENOTSUP,
 			"qcow2 image '%s' has version %u; only 2 and 3 are supported",
-			b->filename, q->version);
-	q->cluster_bits = qbe32(hdr + 20);
+			q->b->filename, q->version);
+	q->cluster_bits = h->cluster_bits;
 	if (q->cluster_bits < QCOW2_MIN_CLUSTER_BITS ||
 	    q->cluster_bits > QCOW2_MAX_CLUSTER_BITS)
 		return blk_error(
 			EINVAL,
 			"qcow2 image '%s': cluster bits %u outside 9..21",
-			b->filename, q->cluster_bits);
+			q->b->filename, q->cluster_bits);
 	q->cs = 1ULL << q->cluster_bits;
 	q->l2_bits = q->cluster_bits - 3;
-	if ((uint64_t)st.st_size < q->cs && (uint64_t)n < 72)
-		return blk_error(EINVAL, "qcow2 image '%s' is truncated",
-				 b->filename);
+	return 0;
+}
+
+/*
+ * Take the fields of *h (read from @n bytes of the header cluster @p) into
+ * q, with the version 3 part and the extensions.  0 or -errno.
+ */
+static int apply_header(struct qcow2 *q, const struct qcow2_hdr *h,
+			const uint8_t *p, ssize_t n)
+{
+	int ret;
+
+	q->size = h->size;
+	if (h->crypt_method != 0)
+		return blk_error(
+			ENOTSUP,
+			"qcow2 image '%s' is encrypted; encryption is not supported",
+			q->b->filename);
+	q->l1_size = h->l1_size;
+	q->l1_offset = h->l1_offset;
+	q->rct_offset = h->rct_offset;
+	q->rct_clusters = h->rct_clusters;
+	q->nr_snaps = h->nr_snaps;
+	q->snaps_offset = h->snaps_offset;
+	q->refcount_order = 4;
+	q->header_length = HDR_V2_LEN;
+	if (q->version == 3) {
+		if (n < HDR_V3_LEN)
+			return blk_error(EINVAL,
+					 "qcow2 image '%s' is truncated",
+					 q->b->filename);
+		ret = parse_v3(q, h, p);
+		if (ret < 0)
+			return ret;
+	}
+	ret = read_exts(q, p, q->header_length);
+	if (ret < 0)
+		return ret;
+	if (q->incompat & ~QC_INCOMPAT_KNOWN)
+		return refuse_incompat(q, q->incompat & ~QC_INCOMPAT_KNOWN);
+	q->rb_bits = q->cluster_bits + 3 - q->refcount_order;
+	return 0;
+}
+
+/* Check the virtual size and the sizes and places of the tables. */
+static int check_tables(struct qcow2 *q, uint64_t fsize)
+{
+	uint64_t l2cov = q->cs << q->l2_bits;
+	uint64_t need = (q->size + l2cov - 1) / l2cov;
+
+	if (q->size > (1ULL << 62))
+		return blk_error(
+			EINVAL, "qcow2 image '%s': virtual size %llu is absurd",
+			q->b->filename, (unsigned long long)q->size);
+	if ((uint64_t)q->l1_size * 8 > QCOW2_MAX_L1_BYTES || need > q->l1_size)
+		return blk_error(
+			EINVAL,
+			"qcow2 image '%s': L1 table of %u entries does not fit virtual size %llu (limit %llu bytes)",
+			q->b->filename, q->l1_size, (unsigned long long)q->size,
+			QCOW2_MAX_L1_BYTES);
+	if (!q->rct_clusters ||
+	    (uint64_t)q->rct_clusters * q->cs > QCOW2_MAX_RCT_BYTES)
+		return blk_error(
+			EINVAL,
+			"qcow2 image '%s': refcount table of %u clusters is out of range",
+			q->b->filename, q->rct_clusters);
+	return check_layout(q, fsize);
+}
+
+/* Read the backing file name (@bl bytes at @bo, none when @bo is 0). */
+static int read_backing_name(struct qcow2 *q, uint64_t bo, uint32_t bl,
+			     uint64_t fsize)
+{
+	if (!bo)
+		return 0;
+	if (bl > QCOW2_MAX_BACKING_NAME || bl == 0 || bo > fsize ||
+	    bl > fsize - bo)
+		return blk_error(
+			EINVAL,
+			"qcow2 image '%s': backing file name is out of range",
+			q->b->filename);
+	q->backing_file = calloc(1, bl + 1);
+	if (!q->backing_file)
+		return -ENOMEM;
+	if (pread_full(q->fd, q->backing_file, bl, bo) != bl)
+		return blk_error(EIO, "cannot read backing name of '%s'",
+				 q->b->filename);
+	if (strlen(q->backing_file) != bl)
+		return blk_error(
+			EINVAL,
+			"qcow2 image '%s': backing file name holds a NUL byte",
+			q->b->filename);
+	return 0;
+}
+
+int qcow2_read_header(struct qcow2 *q)
+{
+	struct qcow2_hdr h;
+	struct stat st;
+	uint8_t *p;
+	ssize_t n;
+	int ret;
+
+	if (fstat(q->fd, &st) < 0)
+		return -errno;
+	ret = read_first(q, &h);
+	if (ret < 0)
+		return ret;
 	p = calloc(1, q->cs);
 	if (!p)
 		return -ENOMEM;
 	n = pread_full(q->fd, p, q->cs, 0);
 	if (n < 0) {
-		ret = blk_error(-n, "cannot read '%s'", b->filename);
+		ret = blk_error(-n, "cannot read '%s'", q->b->filename);
 		goto out;
 	}
-	q->size = qbe64(p + 24);
-	if (qbe32(p + 32) != 0) {
-		ret = blk_error(
-			ENOTSUP,
-			"qcow2 image '%s' is encrypted; encryption is not supported",
-			b->filename);
-		goto out;
-	}
-	q->l1_size = qbe32(p + 36);
-	q->l1_offset = qbe64(p + 40);
-	q->rct_offset = qbe64(p + 48);
-	q->rct_clusters = qbe32(p + 56);
-	q->nr_snaps = qbe32(p + 60);
-	q->snaps_offset = qbe64(p + 64);
-	q->refcount_order = 4;
-	q->header_length = 72;
-	if (q->version == 3) {
-		if (n < 104) {
-			ret = blk_error(EINVAL, "qcow2 image '%s' is truncated",
-					b->filename);
-			goto out;
-		}
-		ret = parse_v3(q, p);
-		if (ret < 0)
-			goto out;
-	}
-	ret = read_exts(q, p, q->header_length);
-	if (ret < 0)
-		goto out;
-	if (q->incompat & ~QC_INCOMPAT_KNOWN) {
-		ret = refuse_incompat(q, q->incompat & ~QC_INCOMPAT_KNOWN);
-		goto out;
-	}
-	q->rb_bits = q->cluster_bits + 3 - q->refcount_order;
-
-	ret = -EINVAL;
-	if (q->size > (1ULL << 62)) {
-		blk_error(EINVAL,
-			  "qcow2 image '%s': virtual size %llu is absurd",
-			  b->filename, (unsigned long long)q->size);
-		goto out;
-	}
-	l2cov = q->cs << q->l2_bits;
-	need = (q->size + l2cov - 1) / l2cov;
-	if ((uint64_t)q->l1_size * 8 > QCOW2_MAX_L1_BYTES ||
-	    need > q->l1_size) {
-		blk_error(
-			EINVAL,
-			"qcow2 image '%s': L1 table of %u entries does not fit virtual size %llu (limit %llu bytes)",
-			b->filename, q->l1_size, (unsigned long long)q->size,
-			QCOW2_MAX_L1_BYTES);
-		goto out;
-	}
-	if (!q->rct_clusters ||
-	    (uint64_t)q->rct_clusters * q->cs > QCOW2_MAX_RCT_BYTES) {
-		blk_error(
-			EINVAL,
-			"qcow2 image '%s': refcount table of %u clusters is out of range",
-			b->filename, q->rct_clusters);
-		goto out;
-	}
-	ret = check_layout(q, st.st_size);
-	if (ret < 0)
-		goto out;
-	bo = qbe64(p + 8);
-	bl = qbe32(p + 16);
-	if (bo) {
-		if (bl > QCOW2_MAX_BACKING_NAME || bl == 0 ||
-		    bo > (uint64_t)st.st_size || bl > st.st_size - bo) {
-			ret = blk_error(
-				EINVAL,
-				"qcow2 image '%s': backing file name is out of range",
-				b->filename);
-			goto out;
-		}
-		q->backing_file = calloc(1, bl + 1);
-		if (!q->backing_file) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		n = pread_full(q->fd, q->backing_file, bl, bo);
-		if (n != bl) {
-			ret = blk_error(EIO, "cannot read backing name of '%s'",
-					b->filename);
-			goto out;
-		}
-		if (strlen(q->backing_file) != bl) {
-			ret = blk_error(
-				EINVAL,
-				"qcow2 image '%s': backing file name holds a NUL byte",
-				b->filename);
-			goto out;
-		}
-	}
-	q->host_end = ALIGN_UP((uint64_t)st.st_size, q->cs);
-	ret = 0;
+	/* past what was read, the zeroed buffer reads as zeroes */
+	hdr_decode(p, q->cs, &h);
+	ret = apply_header(q, &h, p, n);
+	if (!ret)
+		ret = check_tables(q, st.st_size);
+	if (!ret)
+		ret = read_backing_name(q, h.backing_offset, h.backing_size,
+					st.st_size);
+	if (!ret)
+		q->host_end = ALIGN_UP((uint64_t)st.st_size, q->cs);
 out:
 	free(p);
 	return ret;
@@ -334,30 +434,28 @@ out:
 /* Serialize the header cluster's used part into @p; returns bytes used. */
 static int build_header(struct qcow2 *q, uint8_t *p)
 {
-	uint64_t o;
 	size_t bl = q->backing_file ? strlen(q->backing_file) : 0;
+	struct qcow2_hdr h = {
+		.magic = QCOW2_MAGIC,
+		.version = q->version,
+		.cluster_bits = q->cluster_bits,
+		.size = q->size,
+		.l1_size = q->l1_size,
+		.l1_offset = q->l1_offset,
+		.rct_offset = q->rct_offset,
+		.rct_clusters = q->rct_clusters,
+		.nr_snaps = q->nr_snaps,
+		.snaps_offset = q->snaps_offset,
+		.incompat = q->incompat,
+		.compat = q->compat,
+		.autoclear = q->autoclear,
+		.refcount_order = q->refcount_order,
+		.header_length = 112, /* with the compression type, padded */
+	};
+
+	uint64_t o = q->version == 3 ? h.header_length : HDR_V2_LEN;
 
 	memset(p, 0, q->cs);
-	qput32(p, QCOW2_MAGIC);
-	qput32(p + 4, q->version);
-	qput32(p + 20, q->cluster_bits);
-	qput64(p + 24, q->size);
-	qput32(p + 36, q->l1_size);
-	qput64(p + 40, q->l1_offset);
-	qput64(p + 48, q->rct_offset);
-	qput32(p + 56, q->rct_clusters);
-	qput32(p + 60, q->nr_snaps);
-	qput64(p + 64, q->snaps_offset);
-	o = 72;
-	if (q->version == 3) {
-		qput64(p + 72, q->incompat);
-		qput64(p + 80, q->compat);
-		qput64(p + 88, q->autoclear);
-		qput32(p + 96, q->refcount_order);
-		qput32(p + 100, 112);
-		p[104] = q->compression_type;
-		o = 112;
-	}
 	if (q->backing_fmt) {
 		size_t l = strlen(q->backing_fmt);
 
@@ -382,11 +480,14 @@ static int build_header(struct qcow2 *q, uint8_t *p)
 	if (bl) {
 		if (o + bl > q->cs)
 			return -ENOSPC;
-		qput64(p + 8, o);
-		qput32(p + 16, bl);
+		h.backing_offset = o;
+		h.backing_size = bl;
 		memcpy(p + o, q->backing_file, bl);
 		o += bl;
 	}
+	hdr_encode(&h, p, q->version == 3 ? HDR_V3_LEN : HDR_V2_LEN);
+	if (q->version == 3)
+		p[HDR_V3_LEN] = q->compression_type;
 	return (int)o;
 }
 
@@ -490,7 +591,7 @@ int qcow2_create_file(const char *path, const struct blk_create_opts *o)
 	if (o->lazy_refcounts && q.version == 2)
 		return blk_error(EINVAL,
 				 "lazy_refcounts needs compat=1.1 (qcow2 v3)");
-	if (o->compression_type == 1) {
+	if (o->compression_type == BLK_COMPRESS_ZSTD) {
 		if (q.version == 2)
 			return blk_error(
 				EINVAL,

@@ -217,7 +217,8 @@ int qcow2_snapshot_find(struct qcow2 *q, const char *name)
 }
 
 /* Add @addend to the refcount of every cluster reachable from @l1. */
-int qcow2_walk_l1(struct qcow2 *q, const uint64_t *l1, uint32_t n, int addend)
+static int qcow2_walk_l1(struct qcow2 *q, const uint64_t *l1, uint32_t n,
+			 int addend)
 {
 	uint64_t ents = 1ULL << q->l2_bits;
 	uint64_t *copy = malloc(q->cs);
@@ -263,7 +264,7 @@ int qcow2_walk_l1(struct qcow2 *q, const uint64_t *l1, uint32_t n, int addend)
 }
 
 /* Set COPIED flags of the active tables to "refcount is exactly 1". */
-int qcow2_fix_copied(struct qcow2 *q)
+static int qcow2_fix_copied(struct qcow2 *q)
 {
 	uint64_t ents = 1ULL << q->l2_bits;
 	int ret = 0;

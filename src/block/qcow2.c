@@ -91,7 +91,7 @@ static int make_caches(struct qcow2 *q)
 /* Bring a dirty or marked-up image to a clean state on read-write open. */
 static int open_rw_fixups(struct qcow2 *q, unsigned flags)
 {
-	struct qcow2_check_result r;
+	struct blk_check_result r;
 	bool hdr = false;
 	int ret;
 
@@ -101,7 +101,7 @@ static int open_rw_fixups(struct qcow2 *q, unsigned flags)
 			"qcow2 image '%s' is marked corrupt; repair it with 'wirt-img check -r all' or open it read-only",
 			q->b->filename);
 	if ((q->incompat & QC_INCOMPAT_DIRTY) && !(flags & BLK_O_NO_REPAIR)) {
-		ret = qcow2_check(q, 2, &r, NULL);
+		ret = qcow2_check(q, BLK_REPAIR_ALL, &r, NULL);
 		if (ret < 0)
 			return ret;
 		if (r.corruptions || r.check_errors)
@@ -202,8 +202,12 @@ static void qcow2_close(struct blk *b)
 	qcow2_free(q);
 }
 
-int qcow2_do_read(struct qcow2 *q, uint64_t off, void *buf, size_t len,
-		  bool locked)
+/*
+ * Read @len bytes at guest offset @off through the chain; @locked says
+ * whether the caller holds q->lock.  Returns 0 or -errno.
+ */
+static int qcow2_do_read(struct qcow2 *q, uint64_t off, void *buf, size_t len,
+			 bool locked)
 {
 	uint8_t *p = buf;
 
@@ -266,6 +270,89 @@ static int write_fresh(struct qcow2 *q, int64_t host, uint64_t k, uint64_t in,
 }
 
 /*
+ * Write @done bytes of whole fresh clusters at @host (@k of them) for
+ * guest offset @off without the lock, so that writers on other threads
+ * allocate meanwhile, then take the L2 table again into *tbl (it may have
+ * been evicted or copied).  Nothing refers to the clusters until the
+ * entries point at them, and a write that overlaps this one on another
+ * thread covers only clusters this write replaces whole, so either order
+ * is a valid result.  On failure the clusters are freed and *tbl is not
+ * held.  Returns 0 or -errno.
+ */
+static int write_unlocked(struct qcow2 *q, uint64_t off, const uint8_t *buf,
+			  uint64_t done, int64_t host, uint64_t k,
+			  uint64_t **tbl)
+{
+	int ret;
+
+	qcow2_cache_put(q->l2c, *tbl);
+	pthread_mutex_unlock(&q->lock);
+	ret = blk_io_pwrite(q->fd, buf, done, host) < 0 ?
+		      blk_error(errno, "write to '%s' failed", q->b->filename) :
+		      0;
+	pthread_mutex_lock(&q->lock);
+	if (!ret)
+		ret = qcow2_get_l2_rw(q, off, tbl);
+	if (ret < 0)
+		for (uint64_t i = 0; i < k; i++)
+			qcow2_free_entry(
+				q, ((uint64_t)host + (i << q->cluster_bits)) |
+					   QC_COPIED);
+	return ret;
+}
+
+/*
+ * The @k clusters from guest offset @cstart as they will be written: the
+ * old content of the first (entry @first) and last (entry @last) around
+ * @done bytes of new data at @in.  Returns a malloc'ed buffer in *out, 0
+ * or -errno.
+ */
+static int fill_bounce(struct qcow2 *q, uint64_t cstart, uint64_t k,
+		       uint64_t first, uint64_t last, uint64_t in,
+		       const uint8_t *buf, uint64_t done, uint8_t **out)
+{
+	uint64_t tail = (k - 1) << q->cluster_bits;
+	uint8_t *bounce = malloc(k << q->cluster_bits);
+	int ret = 0;
+
+	if (!bounce)
+		return -ENOMEM;
+	if (in)
+		ret = qcow2_read_cluster(q, cstart, first, bounce);
+	if (!ret && (in + done) & (q->cs - 1))
+		ret = qcow2_read_cluster(q, cstart + tail, last, bounce + tail);
+	if (ret < 0) {
+		free(bounce);
+		return ret;
+	}
+	memcpy(bounce + in, buf, done);
+	*out = bounce;
+	return 0;
+}
+
+/*
+ * Point entries @idx.. @idx+@k-1 of L2 table @tbl at the clusters from
+ * @host on and free what they referred to.  Returns 0 or -errno.
+ */
+static int point_entries(struct qcow2 *q, uint64_t *tbl, uint64_t idx,
+			 uint64_t k, int64_t host)
+{
+	int ret = 0;
+
+	for (uint64_t i = 0; i < k; i++) {
+		uint64_t old = qbe64(&tbl[idx + i]);
+
+		qput64(&tbl[idx + i],
+		       ((uint64_t)host + (i << q->cluster_bits)) | QC_COPIED);
+		ret = qcow2_free_entry(q, old);
+		if (ret < 0)
+			break;
+	}
+	qcow2_cache_dirty(q->l2c, tbl);
+	return ret;
+}
+
+/*
  * Allocating write of @len bytes at @off (lock held, and dropped while
  * whole fresh clusters are written): new clusters for the run of entries
  * in this L2 table that are not owned, filled with the old guest content
@@ -277,10 +364,10 @@ static int64_t alloc_write(struct qcow2 *q, uint64_t off, const uint8_t *buf,
 {
 	uint64_t ents = 1ULL << q->l2_bits, in = off & (q->cs - 1);
 	uint64_t idx = (off >> q->cluster_bits) & (ents - 1), k = 0, done;
-	uint64_t cstart = off - in, *tbl, first, last;
+	uint64_t *tbl, first, last, old_end;
 	uint8_t *bounce = NULL;
 	const uint8_t *src = NULL;
-	uint64_t old_end;
+	bool fresh, partial;
 	int64_t host;
 	int ret;
 
@@ -291,79 +378,36 @@ static int64_t alloc_write(struct qcow2 *q, uint64_t off, const uint8_t *buf,
 	       !owned(q, qbe64(&tbl[idx + k])))
 		k++;
 	done = MIN(len, (k << q->cluster_bits) - in);
-	old_end = q->host_end;
+	partial = (in + done) & (q->cs - 1);
+	old_end = q->host_end; /* clusters past it never held data */
 	host = qcow2_alloc_clusters(q, k);
 	if (host < 0) {
 		ret = (int)host;
 		goto out;
 	}
+	fresh = (uint64_t)host >= old_end;
 	first = qbe64(&tbl[idx]);
 	last = qbe64(&tbl[idx + k - 1]);
-	if ((uint64_t)host >= old_end && !in && !(done & (q->cs - 1))) {
-		/*
-		 * Whole fresh clusters: write the data without the lock, so
-		 * that writers on other threads allocate meanwhile, then take
-		 * the table again (it may have been evicted or copied) and
-		 * point the entries at the new clusters. Nothing refers to
-		 * them until then, and a write that overlaps this one on
-		 * another thread covers only clusters this write replaces
-		 * whole, so either order is a valid result.
-		 */
-		qcow2_cache_put(q->l2c, tbl);
-		pthread_mutex_unlock(&q->lock);
-		ret = blk_io_pwrite(q->fd, buf, done, host) < 0 ?
-			      blk_error(errno, "write to '%s' failed",
-					q->b->filename) :
-			      0;
-		pthread_mutex_lock(&q->lock);
-		if (!ret)
-			ret = qcow2_get_l2_rw(q, off, &tbl);
-		if (ret < 0) {
-			for (uint64_t i = 0; i < k; i++)
-				qcow2_free_entry(q, ((uint64_t)host +
-						     (i << q->cluster_bits)) |
-							    QC_COPIED);
+	if (fresh && !in && !(done & (q->cs - 1))) {
+		ret = write_unlocked(q, off, buf, done, host, k, &tbl);
+		if (ret < 0)
 			return ret;
-		}
-	} else if ((uint64_t)host >= old_end && (!in || reads_zero(q, first)) &&
-		   (!((in + done) & (q->cs - 1)) || reads_zero(q, last))) {
+	} else if (fresh && (!in || reads_zero(q, first)) &&
+		   (!partial || reads_zero(q, last))) {
 		/* Never-used clusters read as zeroes: write just the data. */
 		ret = write_fresh(q, host, k, in, buf, done);
-		if (ret < 0)
-			goto out;
-	} else if (in || (in + done) & (q->cs - 1)) {
-		bounce = malloc(k << q->cluster_bits);
-		ret = -ENOMEM;
-		if (!bounce)
-			goto out;
-		ret = 0;
-		if (in)
-			ret = qcow2_read_cluster(q, cstart, first, bounce);
-		if (!ret && (in + done) & (q->cs - 1))
-			ret = qcow2_read_cluster(
-				q, cstart + ((k - 1) << q->cluster_bits), last,
-				bounce + ((k - 1) << q->cluster_bits));
-		if (ret < 0)
-			goto out;
-		memcpy(bounce + in, buf, done);
+	} else if (in || partial) {
+		ret = fill_bounce(q, off - in, k, first, last, in, buf, done,
+				  &bounce);
 		src = bounce;
 	} else {
 		src = buf;
 	}
-	if (src && blk_io_pwrite(q->fd, src, k << q->cluster_bits, host) < 0) {
+	if (!ret && src &&
+	    blk_io_pwrite(q->fd, src, k << q->cluster_bits, host) < 0)
 		ret = blk_error(errno, "write to '%s' failed", q->b->filename);
-		goto out;
-	}
-	for (uint64_t i = 0; i < k; i++) {
-		uint64_t old = qbe64(&tbl[idx + i]);
-
-		qput64(&tbl[idx + i],
-		       ((uint64_t)host + (i << q->cluster_bits)) | QC_COPIED);
-		ret = qcow2_free_entry(q, old);
-		if (ret < 0)
-			break;
-	}
-	qcow2_cache_dirty(q->l2c, tbl);
+	if (!ret)
+		ret = point_entries(q, tbl, idx, k, host);
 out:
 	qcow2_cache_put(q->l2c, tbl);
 	free(bounce);
@@ -736,7 +780,7 @@ static int qcow2_create(const char *path, const struct blk_create_opts *o)
 	ret = qcow2_create_file(path, o);
 	if (ret < 0)
 		return ret;
-	ret = blk_open(&b, path, "qcow2", BLK_O_RDWR | BLK_O_NO_BACKING);
+	ret = blk_open(&b, path, BLK_FMT_QCOW2, BLK_O_RDWR | BLK_O_NO_BACKING);
 	if (ret < 0)
 		return ret;
 	ret = blk_truncate(b, o->size, false);
@@ -748,7 +792,7 @@ static int qcow2_create(const char *path, const struct blk_create_opts *o)
 }
 
 const struct blk_driver blk_qcow2_driver = {
-	.name = "qcow2",
+	.format = BLK_FMT_QCOW2,
 	.open = qcow2_open,
 	.close = qcow2_close,
 	.pread = qcow2_pread,

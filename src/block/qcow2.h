@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * qcow2 driver internals, shared by the driver's files and by wirt-img's
- * qcow2-only commands (check, snapshot, amend, info).  All functions that
+ * qcow2 driver internals, shared by the driver's files (and tests and fuzz
+ * targets of the driver); everything else uses blk.h.  All functions that
  * take a struct qcow2 expect q->lock held unless they say otherwise.
  */
 #ifndef WIRT_BLOCK_QCOW2_H
@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "block/blk.h"
+#include "block/blk-driver.h"
 
 #define QCOW2_MAGIC 0x514649fbU
 #define QCOW2_MIN_CLUSTER_BITS 9
@@ -140,43 +140,72 @@ struct qcow2 {
 	bool corrupt_said; /* the corrupt line was printed */
 };
 
+/* The driver state of an open qcow2 image (struct qcow2). */
+void *blk_opaque(struct blk *b);
+
 static inline uint64_t qc_idx(struct qcow2 *q, uint64_t off)
 {
 	return off >> q->cluster_bits;
 }
 
 /* qcow2-header.c */
+/* qcow2_read_header - parse and validate the header into q; 0/-errno. */
 int qcow2_read_header(struct qcow2 *q);
+/* qcow2_write_header - write q's header fields back (no sync); 0/-errno. */
 int qcow2_write_header(struct qcow2 *q);
+/* qcow2_create_file - write an empty qcow2 file at @path; 0/-errno. */
 int qcow2_create_file(const char *path, const struct blk_create_opts *o);
+/* qcow2_free_header - free the header's strings and extensions. */
 void qcow2_free_header(struct qcow2 *q);
+/* qcow2_mark_corrupt - report a corruption, mark the image; returns -EIO. */
 int qcow2_mark_corrupt(struct qcow2 *q, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* qcow2-cache.c: tables of one cluster, write-back, LRU, pinned by get */
+/* qcow2_cache_new - a cache of @n L2 (or refcount) tables, or NULL. */
 struct qcow2_cache *qcow2_cache_new(struct qcow2 *q, unsigned n, bool is_l2);
+/* qcow2_cache_free - free the cache (unwritten changes are lost). */
 void qcow2_cache_free(struct qcow2_cache *c);
+/* qcow2_cache_get - pin the table at @off in *tbl (read on a miss). */
 int qcow2_cache_get(struct qcow2_cache *c, uint64_t off, void **tbl);
+/* qcow2_cache_get_empty - pin a zeroed table for new cluster @off. */
 int qcow2_cache_get_empty(struct qcow2_cache *c, uint64_t off, void **tbl);
+/* qcow2_cache_put - unpin a table that get returned. */
 void qcow2_cache_put(struct qcow2_cache *c, void *tbl);
+/* qcow2_cache_dirty - mark a pinned table changed (written back later). */
 void qcow2_cache_dirty(struct qcow2_cache *c, void *tbl);
+/* qcow2_cache_write - write every dirty table (no sync); 0/-errno. */
 int qcow2_cache_write(struct qcow2_cache *c);
+/* qcow2_cache_has_dirty - whether any table waits to be written. */
 bool qcow2_cache_has_dirty(struct qcow2_cache *c);
+/* qcow2_cache_drop - forget the table at @off (its cluster was freed). */
 void qcow2_cache_drop(struct qcow2_cache *c, uint64_t off);
+/* qcow2_cache_drop_all - forget every table (after the L1 changed). */
 void qcow2_cache_drop_all(struct qcow2_cache *c);
 
 /* qcow2-refcount.c */
+/* qcow2_load_rct - read and validate the refcount table; 0/-errno. */
 int qcow2_load_rct(struct qcow2 *q);
+/* qcow2_get_refcount - refcount of cluster @idx in *rc; 0/-errno. */
 int qcow2_get_refcount(struct qcow2 *q, uint64_t idx, uint64_t *rc);
+/* qcow2_set_refcount - set cluster @idx's refcount (cached); 0/-errno. */
 int qcow2_set_refcount(struct qcow2 *q, uint64_t idx, uint64_t rc);
+/* qcow2_update_refcount - add @addend to the clusters of [off, +len). */
 int qcow2_update_refcount(struct qcow2 *q, uint64_t off, uint64_t len,
 			  int addend);
+/* qcow2_alloc_clusters - @n contiguous free clusters: host offset/-errno. */
 int64_t qcow2_alloc_clusters(struct qcow2 *q, uint64_t n);
+/* qcow2_alloc_bytes - @len bytes for compressed data: offset/-errno. */
 int64_t qcow2_alloc_bytes(struct qcow2 *q, uint64_t len);
+/* qcow2_free_later - drop [off, +len)'s reference at the next flush. */
 int qcow2_free_later(struct qcow2 *q, uint64_t off, uint64_t len);
+/* qcow2_flush_meta - write all metadata in a crash-safe order; 0/-errno. */
 int qcow2_flush_meta(struct qcow2 *q);
+/* qcow2_sync_refcounts - refcount blocks and table to disk, synced. */
 int qcow2_sync_refcounts(struct qcow2 *q);
+/* qcow2_rc_get - entry @i of refcount block @blk, at q's width. */
 uint64_t qcow2_rc_get(struct qcow2 *q, const void *blk, uint64_t i);
+/* qcow2_rc_set - set entry @i of refcount block @blk to @v. */
 void qcow2_rc_set(struct qcow2 *q, void *blk, uint64_t i, uint64_t v);
 
 /* qcow2-overlap.c: kinds of metadata, for qcow2_overlap's @ign */
@@ -187,61 +216,84 @@ void qcow2_rc_set(struct qcow2 *q, void *blk, uint64_t i, uint64_t v);
 #define QC_OV_L2 (1U << 4)
 #define QC_OV_SNAPTBL (1U << 5)
 #define QC_OV_SNAPL1 (1U << 6)
+/* qcow2_meta_changed - metadata moved: rebuild the overlap set on use. */
 void qcow2_meta_changed(struct qcow2 *q);
+/* qcow2_overlap_free - free the overlap set. */
 void qcow2_overlap_free(struct qcow2 *q);
+/* qcow2_ov_name - the name of metadata kind QC_OV_* @kind, for messages. */
 const char *qcow2_ov_name(unsigned kind);
+/* qcow2_overlap - QC_OV_* kinds but @ign in [off, +len), 0, or -errno. */
 int qcow2_overlap(struct qcow2 *q, unsigned ign, uint64_t off, uint64_t len);
+/* qcow2_check_write - 0, or -EIO (image marked corrupt) on metadata. */
 int qcow2_check_write(struct qcow2 *q, unsigned ign, uint64_t off, uint64_t len,
 		      const char *what);
 
 /* qcow2-cluster.c */
+/* qcow2_entry_type - what L2 entry @e maps its guest cluster to. */
 enum qc_type qcow2_entry_type(struct qcow2 *q, uint64_t e);
+/* qcow2_comp_range - host bytes of compressed entry @e in *off, *len. */
 void qcow2_comp_range(struct qcow2 *q, uint64_t e, uint64_t *off,
 		      uint64_t *len);
+/* qcow2_check_l2_offset - 0 when L1 entry @l1i's L2 pointer is valid. */
 int qcow2_check_l2_offset(struct qcow2 *q, uint64_t l2off, unsigned l1i);
+/* qcow2_get_entry - L2 entry of @gofs and its same-mapping run. */
 int qcow2_get_entry(struct qcow2 *q, uint64_t gofs, uint64_t maxlen,
 		    uint64_t *entry, uint64_t *run);
+/* qcow2_get_l2_rw - pin @gofs's L2 table, allocated or copied to own. */
 int qcow2_get_l2_rw(struct qcow2 *q, uint64_t gofs, uint64_t **tbl);
+/* qcow2_free_entry - queue the free of what L2 entry @e refers to. */
 int qcow2_free_entry(struct qcow2 *q, uint64_t e);
+/* qcow2_grow_l1 - move the L1 table to one of @min_size entries. */
 int qcow2_grow_l1(struct qcow2 *q, uint32_t min_size);
+/* qcow2_read_part - guest bytes [in, +len) of cluster @gofs (entry @e). */
 int qcow2_read_part(struct qcow2 *q, uint64_t gofs, uint64_t e, uint8_t *buf,
 		    uint64_t in, uint64_t len);
+/* qcow2_read_cluster - the whole guest cluster @gofs (entry @e). */
 int qcow2_read_cluster(struct qcow2 *q, uint64_t gofs, uint64_t e,
 		       uint8_t *buf);
 
 /* qcow2.c */
-int qcow2_do_read(struct qcow2 *q, uint64_t off, void *buf, size_t len,
-		  bool locked);
+/* qcow2_write_l1 - write the L1 table in place (no sync); 0/-errno. */
 int qcow2_write_l1(struct qcow2 *q);
+/* qcow2_make_empty - unmap every guest cluster, flushed; 0/-errno. */
 int qcow2_make_empty(struct qcow2 *q);
 
 /* qcow2-snapshot.c */
+/* qcow2_read_snapshots - read and validate the snapshot table. */
 int qcow2_read_snapshots(struct qcow2 *q);
+/* qcow2_free_snapshots - free the in-memory snapshot table. */
 void qcow2_free_snapshots(struct qcow2 *q);
+/* qcow2_snapshot_create - snapshot the active state as @name; 0/-errno. */
 int qcow2_snapshot_create(struct qcow2 *q, const char *name);
+/* qcow2_snapshot_apply - make snapshot @name the active state. */
 int qcow2_snapshot_apply(struct qcow2 *q, const char *name);
+/* qcow2_snapshot_delete - remove snapshot @name, freeing its clusters. */
 int qcow2_snapshot_delete(struct qcow2 *q, const char *name);
+/* qcow2_snapshot_find - index of snapshot @name (or id), or -ENOENT. */
 int qcow2_snapshot_find(struct qcow2 *q, const char *name);
-int qcow2_fix_copied(struct qcow2 *q);
-int qcow2_walk_l1(struct qcow2 *q, const uint64_t *l1, uint32_t n, int addend);
+
+/* qcow2-amend.c */
+/* qcow2_set_backing - store backing @file/@fmt (NULL/"": none); 0/-errno. */
+int qcow2_set_backing(struct qcow2 *q, const char *file, const char *fmt);
+/* qcow2_amend - change version and lazy refcounts as blk_amend does. */
+int qcow2_amend(struct qcow2 *q, const struct blk_amend_opts *o);
 
 /* qcow2-check.c */
-struct qcow2_check_result {
-	uint64_t corruptions, leaks, check_errors;
-	uint64_t corruptions_fixed, leaks_fixed;
-	uint64_t total_clusters, allocated_clusters, fragmented_clusters;
-	uint64_t compressed_clusters;
-	uint64_t image_end_offset;
-};
-/* repair: 0 none, 1 leaks, 2 all.  Messages go to @log (may be NULL). */
-int qcow2_check(struct qcow2 *q, int repair, struct qcow2_check_result *r,
-		void (*log)(const char *msg));
+/*
+ * qcow2_check - count every reference, compare with the refcounts and
+ * repair what @repair allows; fills *r, passes findings to @log (may be
+ * NULL).  Returns 0 or -errno when the check itself could not run.
+ */
+int qcow2_check(struct qcow2 *q, enum blk_repair repair,
+		struct blk_check_result *r, void (*log)(const char *msg));
 
 /* compress.c */
-int qc_compress(int type, const void *in, size_t inlen, void *out,
-		size_t outlen);
-int qc_decompress(int type, const void *in, size_t inlen, void *out,
-		  size_t outlen);
+/* qc_compress - compress @in into @out: the length, or -ENOSPC. */
+int qc_compress(enum blk_compression type, const void *in, size_t inlen,
+		void *out, size_t outlen);
+/* qc_decompress - decompress into exactly @outlen bytes; 0 or -EIO. */
+int qc_decompress(enum blk_compression type, const void *in, size_t inlen,
+		  void *out, size_t outlen);
 
 /* big-endian helpers */
 static inline uint64_t qbe64(const void *p)

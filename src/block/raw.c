@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The raw format: the file is the disk. Holes read as zeroes. */
-#include "block/blk.h"
+#include "block/blk-driver.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -170,7 +170,7 @@ static int raw_create(const char *path, const struct blk_create_opts *o)
 }
 
 const struct blk_driver blk_raw_driver = {
-	.name = "raw",
+	.format = BLK_FMT_RAW,
 	.open = raw_open,
 	.close = raw_close,
 	.pread = raw_pread,

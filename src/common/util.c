@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,4 +266,19 @@ void fput_xml(FILE *f, const char *s, bool quotes)
 			fputc(*s, f);
 		}
 	}
+}
+
+int thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t a;
+	int r;
+
+	r = pthread_attr_init(&a);
+	if (r)
+		return -r;
+	r = pthread_attr_setstacksize(&a, 1U << 20);
+	if (!r)
+		r = pthread_create(t, &a, fn, arg);
+	pthread_attr_destroy(&a);
+	return -r;
 }

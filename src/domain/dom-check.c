@@ -89,8 +89,11 @@ static void check_disk(struct checker *c, xmlNodePtr n,
 		      dom_prop(n, "device"));
 	else if (k->type == DOM_DISK_OTHER)
 		issue(c, true, n,
-		      "<disk type='%s'>: only type='file' and type='block' are supported",
+		      "<disk type='%s'>: only type='file', 'block' and 'volume' are supported",
 		      dom_prop(n, "type"));
+	else if (k->type == DOM_DISK_VOLUME && (!k->pool || !k->volume))
+		issue(c, true, n,
+		      "<disk type='volume'> needs <source pool='POOL' volume='VOLUME'/>");
 	else if (k->bus == DOM_BUS_OTHER)
 		issue(c, true, n,
 		      "<target bus='%s'>: disks are virtio only; use bus='virtio' (the guest sees /dev/vdX)",
@@ -99,7 +102,7 @@ static void check_disk(struct checker *c, xmlNodePtr n,
 		issue(c, true, n,
 		      "<driver type='%s'>: images are raw or qcow2; convert it with wirt-img convert -O qcow2",
 		      dom_prop(dom_child(n, "driver"), "type"));
-	else if (!k->source)
+	else if (!k->source && k->type != DOM_DISK_VOLUME)
 		issue(c, true, n,
 		      "<disk> has no <source %s='...'>; name the image",
 		      k->type == DOM_DISK_BLOCK ? "dev" : "file");
@@ -117,7 +120,7 @@ static void check_nic(struct checker *c, xmlNodePtr n, const struct dom_nic *k)
 {
 	if (k->type == DOM_NIC_OTHER)
 		issue(c, true, n,
-		      "<interface type='%s'>: only type='user' and type='ethernet' (an existing tap) are supported so far",
+		      "<interface type='%s'>: only type='user', 'ethernet' (an existing tap), 'network' and 'bridge' are supported so far",
 		      dom_prop(n, "type") ? dom_prop(n, "type") : "");
 	else if (k->model && strcmp(k->model, "virtio"))
 		issue(c, true, n,
@@ -126,9 +129,19 @@ static void check_nic(struct checker *c, xmlNodePtr n, const struct dom_nic *k)
 	else if (!k->model)
 		issue(c, false, n,
 		      "<interface> without <model>: libvirt would pick an emulated NIC; wirt gives a virtio NIC");
+	else if ((k->type == DOM_NIC_NETWORK || k->type == DOM_NIC_BRIDGE) &&
+		 (!k->source || !*k->source))
+		issue(c, true, n,
+		      "<interface type='%s'> needs <source %s='NAME'/>",
+		      dom_prop(n, "type"), dom_prop(n, "type"));
 	else if (k->type == DOM_NIC_ETHERNET && !k->target)
 		issue(c, true, n,
 		      "<interface type='ethernet'> needs <target dev='TAP'/> naming an existing tap");
+	else if ((k->in.average || k->out.average) &&
+		 k->type != DOM_NIC_NETWORK && k->type != DOM_NIC_BRIDGE)
+		issue(c, true, n,
+		      "<bandwidth> on <interface type='%s'>: limits apply to the taps wirtd makes, type='network' and type='bridge' only; remove it",
+		      dom_prop(n, "type"));
 }
 
 static void check_chardev(struct checker *c, xmlNodePtr n,

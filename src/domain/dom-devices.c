@@ -43,7 +43,9 @@ static bool valid_mac(const char *s)
 static int view_disk(struct domain *d, xmlNodePtr n, char *err, size_t errlen)
 {
 	static const char *const types[] = {
-		[DOM_DISK_FILE] = "file", [DOM_DISK_BLOCK] = "block"
+		[DOM_DISK_FILE] = "file",
+		[DOM_DISK_BLOCK] = "block",
+		[DOM_DISK_VOLUME] = "volume",
 	};
 	static const char *const devs[] = {
 		[DOM_DEV_DISK] = "disk", [DOM_DEV_CDROM] = "cdrom"
@@ -86,6 +88,11 @@ static int view_disk(struct domain *d, xmlNodePtr n, char *err, size_t errlen)
 			DOM_BUS_DEFAULT);
 	k->source = k->type == DOM_DISK_BLOCK ? dom_prop(src, "dev") :
 						dom_prop(src, "file");
+	if (k->type == DOM_DISK_VOLUME) {
+		k->source = NULL;
+		k->pool = dom_prop(src, "pool");
+		k->volume = dom_prop(src, "volume");
+	}
 	k->target = dom_prop(tgt, "dev");
 	k->serial = dom_text(dom_child(n, "serial"));
 	k->readonly = dom_child(n, "readonly") != NULL;
@@ -96,10 +103,51 @@ static int view_disk(struct domain *d, xmlNodePtr n, char *err, size_t errlen)
 	return 0;
 }
 
+/* Largest rate (KiB/s) and burst (KiB) of a <bandwidth>: 16 GiB/s, 1 GiB. */
+#define DOM_BW_RATE_MAX (16ULL << 20)
+#define DOM_BW_BURST_MAX (1ULL << 20)
+
+/*
+ * view_bw - <bandwidth><WHICH average= peak= burst=/> of interface n into
+ * bw (all 0 when absent). average is required, peak at least average.
+ * Returns 0 or -EINVAL with err set.
+ */
+static int view_bw(struct domain *d, xmlNodePtr n, const char *which,
+		   struct dom_bw *bw, char *err, size_t errlen)
+{
+	xmlNodePtr e = dom_child(dom_child(n, "bandwidth"), which);
+	const char *avg = dom_prop(e, "average"), *peak = dom_prop(e, "peak");
+	const char *burst = dom_prop(e, "burst");
+
+	if (!e)
+		return 0;
+	bw->line = dom_line(e);
+	if (!avg || parse_uint(avg, 1, DOM_BW_RATE_MAX, &bw->average))
+		return dom_fail(
+			d, e, -EINVAL, err, errlen,
+			"<%s average='%s'>: give the average rate in KiB/s, from 1 to %llu",
+			which, avg ? avg : "", DOM_BW_RATE_MAX);
+	if (peak && (parse_uint(peak, 1, DOM_BW_RATE_MAX, &bw->peak) ||
+		     bw->peak < bw->average))
+		return dom_fail(
+			d, e, -EINVAL, err, errlen,
+			"<%s peak='%s'>: give the peak rate in KiB/s, from the average (%s) to %llu",
+			which, peak, avg, DOM_BW_RATE_MAX);
+	if (burst && parse_uint(burst, 1, DOM_BW_BURST_MAX, &bw->burst))
+		return dom_fail(
+			d, e, -EINVAL, err, errlen,
+			"<%s burst='%s'>: give the burst in KiB, from 1 to %llu",
+			which, burst, DOM_BW_BURST_MAX);
+	return 0;
+}
+
 static int view_nic(struct domain *d, xmlNodePtr n, char *err, size_t errlen)
 {
 	static const char *const types[] = {
-		[DOM_NIC_USER] = "user", [DOM_NIC_ETHERNET] = "ethernet"
+		[DOM_NIC_USER] = "user",
+		[DOM_NIC_ETHERNET] = "ethernet",
+		[DOM_NIC_NETWORK] = "network",
+		[DOM_NIC_BRIDGE] = "bridge",
 	};
 	xmlNodePtr mac = dom_child(n, "mac");
 	struct dom_nic *k;
@@ -114,13 +162,16 @@ static int view_nic(struct domain *d, xmlNodePtr n, char *err, size_t errlen)
 	k->model = dom_prop(dom_child(n, "model"), "type");
 	k->target = dom_prop(dom_child(n, "target"), "dev");
 	k->driver = dom_prop(dom_child(n, "driver"), "name");
+	k->source = dom_prop(dom_child(n, "source"),
+			     k->type == DOM_NIC_NETWORK ? "network" : "bridge");
 	k->mac = dom_prop(mac, "address");
 	if (mac && (!k->mac || !valid_mac(k->mac)))
 		return dom_fail(
 			d, mac, -EINVAL, err, errlen,
 			"<mac address='%s'> is not a unicast MAC address like 52:54:00:12:34:56",
 			k->mac ? k->mac : "");
-	return 0;
+	return view_bw(d, n, "inbound", &k->in, err, errlen) ?:
+		       view_bw(d, n, "outbound", &k->out, err, errlen);
 }
 
 static int view_chardev(struct domain *d, xmlNodePtr n, bool console, char *err,

@@ -33,7 +33,12 @@ enum dom_lifecycle {
 	DOM_LC_COREDUMP_RESTART,
 };
 
-enum dom_disk_type { DOM_DISK_FILE, DOM_DISK_BLOCK, DOM_DISK_OTHER };
+enum dom_disk_type {
+	DOM_DISK_FILE,
+	DOM_DISK_BLOCK,
+	DOM_DISK_OTHER,
+	DOM_DISK_VOLUME, /* <source pool='P' volume='V'/>: wirtd resolves it */
+};
 enum dom_disk_device { DOM_DEV_DISK, DOM_DEV_CDROM, DOM_DEV_OTHER };
 enum dom_disk_format {
 	DOM_FMT_DEFAULT,
@@ -51,7 +56,13 @@ enum dom_cache {
 	DOM_CACHE_UNSAFE,
 };
 
-enum dom_nic_type { DOM_NIC_USER, DOM_NIC_ETHERNET, DOM_NIC_OTHER };
+enum dom_nic_type {
+	DOM_NIC_USER,
+	DOM_NIC_ETHERNET,
+	DOM_NIC_NETWORK, /* a network of wirtd's: a tap on its bridge */
+	DOM_NIC_BRIDGE, /* a tap on an existing host bridge */
+	DOM_NIC_OTHER
+};
 enum dom_chr_type { DOM_CHR_PTY, DOM_CHR_FILE, DOM_CHR_UNIX, DOM_CHR_OTHER };
 
 struct dom_disk {
@@ -61,9 +72,17 @@ struct dom_disk {
 	enum dom_cache cache;
 	enum dom_bus bus;
 	const char *source; /* file or block device path */
+	const char *pool, *volume; /* type='volume': <source pool volume> */
 	const char *target; /* "vda" */
 	const char *serial; /* NULL when absent */
 	bool readonly;
+	int line;
+};
+
+/* One direction of an interface's <bandwidth>, as libvirt gives it:
+ * average and peak in KiB/s, burst in KiB; 0 when not given. */
+struct dom_bw {
+	uint64_t average, peak, burst;
 	int line;
 };
 
@@ -72,7 +91,9 @@ struct dom_nic {
 	const char *model; /* "virtio"; NULL when absent */
 	const char *mac; /* 52:54:00:xx:xx:xx after normalization */
 	const char *target; /* tap name for ethernet; NULL when absent */
+	const char *source; /* <source network=> or <source bridge=> */
 	const char *driver; /* <driver name=...>: "vhost", "qemu" or NULL */
+	struct dom_bw in, out; /* <bandwidth><inbound>, <outbound> */
 	int line;
 };
 

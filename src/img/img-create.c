@@ -6,27 +6,27 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "block/qcow2.h"
 #include "common/util.h"
 #include "img/img.h"
-
-static const struct option long_opts[] = {
-	{ "shrink", no_argument, NULL, 's' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
 
 /* Size of backing file @name of new image @path (0 on error, message out). */
 static int backing_size(const char *path, const char *name, const char **fmt,
 			uint64_t *size)
 {
 	char *full = blk_resolve_backing(path, name);
+	enum blk_format f = BLK_FMT_PROBE;
 	struct blk *b;
-	int ret;
+	int ret = 0;
 
 	if (!full)
 		return -ENOMEM;
-	ret = blk_open(&b, full, *fmt, BLK_O_NO_PROBE_WARN);
+	if (*fmt && blk_format_parse(*fmt, &f) < 0)
+		ret = blk_error(
+			EINVAL,
+			"unknown image format '%s' for '%s' (use raw or qcow2)",
+			*fmt, full);
+	if (!ret)
+		ret = blk_open(&b, full, f, BLK_O_NO_PROBE_WARN);
 	if (ret < 0) {
 		wirt_err(
 			"cannot open backing file '%s': %s (use -u to skip this check)",
@@ -35,7 +35,7 @@ static int backing_size(const char *path, const char *name, const char **fmt,
 		return ret;
 	}
 	if (!*fmt)
-		*fmt = strcmp(blk_format(b), "qcow2") ? "raw" : "qcow2";
+		*fmt = blk_format_name(blk_get_format(b));
 	*size = blk_getlength(b);
 	blk_close(b);
 	free(full);
@@ -45,22 +45,17 @@ static int backing_size(const char *path, const char *name, const char **fmt,
 int cmd_create(int argc, char **argv)
 {
 	struct blk_create_opts o = { 0 };
-	const char *fmt = "raw", *path;
-	bool unsafe = false, quiet = false;
+	struct img_args a = { .fmt = "raw" };
+	const char *fmt, *path;
+	enum blk_format f;
+	bool unsafe = false;
 	uint64_t bsize = 0;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "f:b:F:o:uqh", long_opts, NULL)) !=
-	       -1) {
+	while ((c = img_getopt(argc, argv, "f:b:F:o:uqh", &a)) != -1) {
 		switch (c) {
-		case 'f':
-			fmt = optarg;
-			break;
 		case 'b':
 			o.backing_file = optarg;
-			break;
-		case 'F':
-			o.backing_fmt = optarg;
 			break;
 		case 'o':
 			if (img_parse_create_opts(optarg, &o) < 0)
@@ -69,15 +64,13 @@ int cmd_create(int argc, char **argv)
 		case 'u':
 			unsafe = true;
 			break;
-		case 'q':
-			quiet = true;
-			break;
 		default:
-			wirt_err(
-				"usage: wirt-img create [-f fmt] [-b backing [-F fmt]] [-o options] filename [size]");
-			return 1;
+			return img_usage("create", c);
 		}
 	}
+	fmt = a.fmt;
+	if (a.fmt2)
+		o.backing_fmt = a.fmt2;
 	if (optind >= argc || argc - optind > 2) {
 		wirt_err("create needs a file name and a size");
 		return 1;
@@ -89,7 +82,8 @@ int cmd_create(int argc, char **argv)
 			argv[optind + 1]);
 		return 1;
 	}
-	if (o.backing_file && strcmp(fmt, "qcow2")) {
+	if (o.backing_file &&
+	    (blk_format_parse(fmt, &f) < 0 || f != BLK_FMT_QCOW2)) {
 		wirt_err("format %s has no backing files; use -f qcow2", fmt);
 		return 1;
 	}
@@ -103,10 +97,12 @@ int cmd_create(int argc, char **argv)
 		wirt_err("create needs an image size for '%s'", path);
 		return 1;
 	}
-	if (!quiet)
+	if (!a.quiet)
 		printf("Formatting '%s', fmt=%s size=%llu\n", path, fmt,
 		       (unsigned long long)o.size);
-	ret = blk_create(path, fmt, &o);
+	if (img_format(fmt, NULL, &f) < 0)
+		return 1;
+	ret = blk_create(path, f, &o);
 	if (ret < 0) {
 		wirt_err("%s", blk_last_error());
 		return 1;
@@ -116,22 +112,17 @@ int cmd_create(int argc, char **argv)
 
 int cmd_resize(int argc, char **argv)
 {
-	const char *fmt = NULL, *s;
+	struct img_args a = { 0 };
 	bool shrink = false;
 	uint64_t n, size;
+	const char *s;
 	struct blk *b;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "f:qh", long_opts, NULL)) != -1) {
-		if (c == 'f')
-			fmt = optarg;
-		else if (c == 's')
-			shrink = true;
-		else if (c != 'q') {
-			wirt_err(
-				"usage: wirt-img resize [-f fmt] [--shrink] filename [+|-]size");
-			return 1;
-		}
+	while ((c = img_getopt(argc, argv, "f:qh", &a)) != -1) {
+		if (c != IMG_OPT_SHRINK)
+			return img_usage("resize", c);
+		shrink = true;
 	}
 	/* "-1G" looks like an option to getopt; it stays in argv. */
 	if (argc - optind != 2) {
@@ -143,7 +134,7 @@ int cmd_resize(int argc, char **argv)
 		wirt_err("bad size '%s'", s);
 		return 1;
 	}
-	b = img_open(argv[optind], fmt, BLK_O_RDWR);
+	b = img_open(argv[optind], a.fmt, BLK_O_RDWR);
 	if (!b)
 		return 1;
 	size = blk_getlength(b);
@@ -166,51 +157,20 @@ int cmd_resize(int argc, char **argv)
 	return 0;
 }
 
-/* Is any active or snapshot L2 entry a v3 zero cluster? */
-static int has_zero_clusters(struct qcow2 *q)
-{
-	uint64_t ents = 1ULL << q->l2_bits;
-
-	for (uint32_t i = 0; i < q->l1_size; i++) {
-		uint64_t l2 = q->l1[i] & QC_OFFSET_MASK, *t;
-		bool z = false;
-
-		if (!l2)
-			continue;
-		if (qcow2_cache_get(q->l2c, l2, (void **)&t) < 0)
-			return -EIO;
-		for (uint64_t j = 0; j < ents; j++)
-			if (!(qbe64(&t[j]) & QC_COMPRESSED) &&
-			    (qbe64(&t[j]) & QC_ZERO))
-				z = true;
-		qcow2_cache_put(q->l2c, t);
-		if (z)
-			return 1;
-	}
-	return 0;
-}
-
 int cmd_amend(int argc, char **argv)
 {
 	struct blk_create_opts o = { .compat = -1 };
-	const char *fmt = NULL;
+	struct blk_amend_opts ao;
+	struct img_args a = { 0 };
 	char *opts = NULL;
 	bool lazy_set = false;
-	struct qcow2 *q;
 	struct blk *b;
-	int c, ret = 0;
+	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "f:o:qph", long_opts, NULL)) !=
-	       -1) {
-		if (c == 'f')
-			fmt = optarg;
-		else if (c == 'o')
-			opts = optarg;
-		else if (c != 'q' && c != 'p') {
-			wirt_err(
-				"usage: wirt-img amend [-f fmt] -o options filename");
-			return 1;
-		}
+	while ((c = img_getopt(argc, argv, "f:o:qph", &a)) != -1) {
+		if (c != 'o')
+			return img_usage("amend", c);
+		opts = optarg;
 	}
 	if (!opts || optind != argc - 1) {
 		wirt_err("amend needs -o options and one image file name");
@@ -223,57 +183,19 @@ int cmd_amend(int argc, char **argv)
 		wirt_err("amend can change compat and lazy_refcounts only");
 		return 1;
 	}
-	b = img_open(argv[optind], fmt, BLK_O_RDWR | BLK_O_NO_BACKING);
+	b = img_open(argv[optind], a.fmt, BLK_O_RDWR | BLK_O_NO_BACKING);
 	if (!b)
 		return 1;
-	if (strcmp(blk_format(b), "qcow2")) {
+	if (blk_get_format(b) != BLK_FMT_QCOW2) {
 		wirt_err("amend works on qcow2 images only");
 		blk_close(b);
 		return 1;
 	}
-	q = blk_opaque(b);
-	pthread_mutex_lock(&q->lock);
-	if (o.compat == 2 && q->version == 3) {
-		if (q->refcount_order != 4 || q->compression_type ||
-		    (q->compat & QC_COMPAT_LAZY &&
-		     !(lazy_set && !o.lazy_refcounts))) {
-			wirt_err(
-				"'%s' uses v3-only features (lazy refcounts, zstd, refcount width); turn them off first",
-				argv[optind]);
-			ret = -1;
-		} else if (has_zero_clusters(q)) {
-			wirt_err(
-				"'%s' holds zero clusters, which v2 cannot express; use convert -o compat=0.10",
-				argv[optind]);
-			ret = -1;
-		} else {
-			q->version = 2;
-			q->compat = q->autoclear = 0;
-			q->incompat = 0;
-		}
-	} else if (o.compat == 3) {
-		q->version = 3;
-	}
-	if (!ret && lazy_set) {
-		if (q->version < 3 && o.lazy_refcounts) {
-			wirt_err("lazy_refcounts needs compat=1.1");
-			ret = -1;
-		} else if (o.lazy_refcounts) {
-			q->compat |= QC_COMPAT_LAZY;
-		} else {
-			q->compat &= ~QC_COMPAT_LAZY;
-		}
-	}
-	if (!ret) {
-		ret = qcow2_flush_meta(q);
-		if (!ret)
-			ret = qcow2_write_header(q);
-		if (!ret && blk_datasync(q->b) < 0)
-			ret = -errno;
-		if (ret < 0)
-			wirt_err("%s", blk_last_error());
-	}
-	pthread_mutex_unlock(&q->lock);
+	ao.compat = o.compat < 0 ? 0 : o.compat;
+	ao.lazy_refcounts = lazy_set ? o.lazy_refcounts : -1;
+	ret = blk_amend(b, &ao);
+	if (ret < 0)
+		wirt_err("%s", blk_last_error());
 	blk_close(b);
 	return ret ? 1 : 0;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* wirt-img: helpers shared by the commands (opening, sizes, JSON, options). */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,10 +9,124 @@
 #include "common/util.h"
 #include "img/img.h"
 
+const struct img_cmd img_cmds[] = {
+	{ "amend", cmd_amend, "amend [-f fmt] -o options filename" },
+	{ "bench", cmd_bench,
+	  "bench [-c count] [-d depth] [-f fmt] [-n] [-o offset] [-s size] [-S step] [-t none] [-w] filename" },
+	{ "check", cmd_check,
+	  "check [-f fmt] [--output=human|json] [-r leaks|all] filename" },
+	{ "commit", cmd_commit, "commit [-f fmt] [-p] filename" },
+	{ "compare", cmd_compare,
+	  "compare [-f fmt] [-F fmt] [-p] [-s] filename1 filename2" },
+	{ "convert", cmd_convert,
+	  "convert [-c] [-p] [-f fmt] [-O output_fmt] [-o options] filename output_filename" },
+	{ "create", cmd_create,
+	  "create [-f fmt] [-b backing_file [-F backing_fmt]] [-o options] filename [size]" },
+	{ "info", cmd_info,
+	  "info [-f fmt] [--output=human|json] [--backing-chain] filename" },
+	{ "map", cmd_map, "map [-f fmt] [--output=human|json] filename" },
+	{ "measure", cmd_measure,
+	  "measure [--output=human|json] [-O output_fmt] [-o options] [--size N | [-f fmt] filename]" },
+	{ "rebase", cmd_rebase,
+	  "rebase [-f fmt] [-p] [-u] -b backing_file [-F backing_fmt] filename" },
+	{ "resize", cmd_resize,
+	  "resize [-f fmt] [--shrink] filename [+ | -]size" },
+	{ "snapshot", cmd_snapshot,
+	  "snapshot [-l | -a snapshot | -c snapshot | -d snapshot] filename" },
+};
+const unsigned int img_nr_cmds = ARRAY_SIZE(img_cmds);
+
+int img_usage(const char *name, int c)
+{
+	if (c == IMG_OPT_BAD)
+		return 1;
+	for (unsigned int i = 0; i < img_nr_cmds; i++)
+		if (!strcmp(img_cmds[i].name, name))
+			wirt_err("usage: wirt-img %s", img_cmds[i].usage);
+	return 1;
+}
+
+static const struct option long_opts[] = {
+	{ "output", required_argument, NULL, IMG_OPT_OUTPUT },
+	{ "backing-chain", no_argument, NULL, IMG_OPT_CHAIN },
+	{ "size", required_argument, NULL, IMG_OPT_SIZE },
+	{ "shrink", no_argument, NULL, IMG_OPT_SHRINK },
+	{ "pattern", required_argument, NULL, IMG_OPT_PATTERN },
+	{ "flush-interval", required_argument, NULL, IMG_OPT_FLUSH_INTERVAL },
+	{ "no-drain", no_argument, NULL, IMG_OPT_NO_DRAIN },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Apply shared option @c to *a; false when it is not one. */
+static bool shared_opt(int c, struct img_args *a)
+{
+	switch (c) {
+	case 'f':
+		a->fmt = optarg;
+		return true;
+	case 'F':
+		a->fmt2 = optarg;
+		return true;
+	case 'p':
+		a->progress = true;
+		return true;
+	case 'q':
+		a->quiet = true;
+		return true;
+	case 'U':
+		return true;
+	}
+	return false;
+}
+
+int img_getopt(int argc, char **argv, const char *shortopts, struct img_args *a)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, shortopts, long_opts, NULL)) !=
+	       -1) {
+		if (c == IMG_OPT_OUTPUT && a->takes_output) {
+			if (!strcmp(optarg, "json")) {
+				a->json = true;
+			} else if (!strcmp(optarg, "human")) {
+				a->json = false;
+			} else {
+				wirt_err(
+					"--output must be human or json, not '%s'",
+					optarg);
+				return IMG_OPT_BAD;
+			}
+		} else if (c == '?' || c == ':' || !shared_opt(c, a)) {
+			return c;
+		}
+	}
+	return -1;
+}
+
+int img_format(const char *name, const char *path, enum blk_format *out)
+{
+	*out = BLK_FMT_PROBE;
+	if (!name || blk_format_parse(name, out) == 0)
+		return 0;
+	if (path)
+		wirt_err(
+			"unknown image format '%s' for '%s' (use raw or qcow2)",
+			name, path);
+	else
+		wirt_err("unknown image format '%s' (use raw or qcow2)", name);
+	return -EINVAL;
+}
+
 struct blk *img_open(const char *path, const char *fmt, unsigned flags)
 {
+	enum blk_format f;
 	struct blk *b;
-	int ret = blk_open(&b, path, fmt, flags);
+	int ret;
+
+	if (img_format(fmt, path, &f) < 0)
+		return NULL;
+	ret = blk_open(&b, path, f, flags);
 
 	if (ret < 0) {
 		wirt_err("%s", blk_last_error());
@@ -115,9 +230,9 @@ int img_parse_create_opts(char *s, struct blk_create_opts *o)
 			o->backing_fmt = v;
 		} else if (!strcmp(kv, "compression_type")) {
 			if (!strcmp(v, "zlib"))
-				o->compression_type = 0;
+				o->compression_type = BLK_COMPRESS_ZLIB;
 			else if (!strcmp(v, "zstd"))
-				o->compression_type = 1;
+				o->compression_type = BLK_COMPRESS_ZSTD;
 			else {
 				wirt_err(
 					"bad compression_type '%s' (zlib, zstd)",

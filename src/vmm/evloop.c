@@ -15,6 +15,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "common/util.h"
+
 #define EVLOOP_MAX_FDS 64
 #define EVLOOP_BATCH 16
 
@@ -188,7 +190,7 @@ static void *loop_thread(void *arg)
 
 int evloop_start(struct evloop *l)
 {
-	int r = pthread_create(&l->thread, NULL, loop_thread, l);
+	int r = -thread_start(&l->thread, loop_thread, l);
 
 	if (r)
 		return -r;

@@ -9,12 +9,14 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "vmm/control/control.h"
 #include "vmm/devices/console.h"
-#include "vmm/disk/disk-grant.h"
 #include "vmm/kvm/kvm.h"
 #include "vmm/kvm/vcpu.h"
 #include "vmm/sandbox/sandbox.h"
 #include "vmm/state/state.h"
+#include "vmm/vdevs.h"
+#include "vmm/vm-disks.h"
 #include "vmm/vm.h"
 #include "vmm/vmm.h"
 
@@ -69,7 +71,8 @@ static void setup_signals(void)
 
 static void pvm_notice(void)
 {
-	wirt_warn("this host's KVM is PVM (/sys/module/kvm_pvm): only PVM-enabled guest kernels run at full speed; an ordinary kernel such as Debian's is instruction-emulated about 1000x slower and will not boot in useful time. Boot it inside the nested testbed instead: tools/testbed -- wirt-vmm ...");
+	wirt_warn(
+		"this host's KVM is PVM (/sys/module/kvm_pvm): only PVM-enabled guest kernels run at full speed; an ordinary kernel such as Debian's is instruction-emulated about 1000x slower and will not boot in useful time. Boot it inside the nested testbed instead: tools/testbed -- wirt-vmm ...");
 }
 
 /*
@@ -133,7 +136,7 @@ int main(int argc, char **argv)
 	prctl(PR_SET_NAME, cfg.name);
 	setup_signals();
 	sandbox_set_fatal_hook(console_restore_terminal);
-	if (vm_setup(&vm)) {
+	if (vm_setup(&vm) || vdevs_create(&vm) || control_init(&vm)) {
 		vm_destroy(&vm);
 		return EXIT_HOST;
 	}

@@ -78,7 +78,8 @@ const char *vmm_usage(void)
 	       "  --disk SPEC       virtio-blk disk: path=FILE[,format=raw|qcow2][,readonly=on]\n"
 	       "                    [,cache=none|writeback][,serial=S][,id=NAME] (repeatable)\n"
 	       "  --net SPEC        virtio-net: user[,hostfwd=tcp:ADDR:HPORT-:GPORT]...[,mac=M]\n"
-	       "                    or tap=IFNAME[,vhost=on][,mac=M] (repeatable)\n"
+	       "                    or tap=IFNAME[,vhost=on][,mac=M] or tap-fd=N[,...]\n"
+	       "                    (an inherited open tap; repeatable)\n"
 	       "  --rng             virtio-rng fed by the host's getrandom()\n"
 	       "  --balloon[=deflate-on-oom=on]  virtio-balloon with guest statistics\n"
 	       "                    (QMP balloon, query-balloon, qom-get guest-stats)\n"
@@ -122,12 +123,97 @@ static int add_vdev(struct vmm_config *cfg, enum vdev_kind kind,
 	return 0;
 }
 
+/* --name: 1 to 64 characters without '/'; 0 or -EINVAL (printed). */
+static int parse_name(const char *arg, struct vmm_config *cfg)
+{
+	if (!*arg || strlen(arg) > 64 || strchr(arg, '/')) {
+		wirt_err("--name '%s': use 1 to 64 characters without '/'",
+			 arg);
+		return -EINVAL;
+	}
+	cfg->name = arg;
+	return 0;
+}
+
+/* --cpus: 1 to VMM_MAX_CPUS; 0 or -EINVAL (printed). */
+static int parse_cpus(const char *arg, struct vmm_config *cfg)
+{
+	uint64_t v;
+
+	if (parse_uint(arg, 1, VMM_MAX_CPUS, &v)) {
+		wirt_err("--cpus '%s': give a whole number from 1 to %d", arg,
+			 VMM_MAX_CPUS);
+		return -EINVAL;
+	}
+	cfg->cpus = v;
+	return 0;
+}
+
+/* --memory: a size, a multiple of 4 KiB; 0 or -EINVAL (printed). */
+static int parse_memory(const char *arg, struct vmm_config *cfg)
+{
+	uint64_t v;
+
+	if (parse_size(arg, &v) || v == 0) {
+		wirt_err(
+			"--memory '%s': give a size such as 512M, 2G or a byte count",
+			arg);
+		return -EINVAL;
+	}
+	if (v & 0xfff) {
+		wirt_err("--memory '%s': must be a multiple of 4 KiB", arg);
+		return -EINVAL;
+	}
+	cfg->memory = v;
+	return 0;
+}
+
+/* --incoming file:PATH; 0 or -EINVAL (printed). */
+static int parse_incoming(const char *arg, struct vmm_config *cfg)
+{
+	if (strncmp(arg, "file:", 5) || !arg[5]) {
+		wirt_err(
+			"--incoming '%s': only file:PATH is supported (a file written by QMP migrate)",
+			arg);
+		return -EINVAL;
+	}
+	cfg->incoming = arg + 5;
+	return 0;
+}
+
+/* --console stdio|file=|socket=|none|virtio; 0 or -errno (printed). */
+static int parse_console_opt(const char *arg, struct vmm_config *cfg)
+{
+	if (!strcmp(arg, "virtio")) {
+		if (cfg->virtio_console)
+			return 0;
+		cfg->virtio_console = true;
+		return add_vdev(cfg, VDEV_CONSOLE, "");
+	}
+	if (console_parse(arg, &cfg->console)) {
+		wirt_err("--console '%s': %s", arg, console_parse_help());
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * A non-empty string option (--api-socket, --user): stores arg in *dst;
+ * 0 or -EINVAL (printed with @what, the help for an empty value).
+ */
+static int parse_nonempty(const char *arg, const char **dst, const char *what)
+{
+	if (!*arg) {
+		wirt_err("%s", what);
+		return -EINVAL;
+	}
+	*dst = arg;
+	return 0;
+}
+
 /* Parse the value of one option into cfg; returns 0 or -EINVAL (printed). */
 static int parse_one(int opt, const char *arg, struct vmm_config *cfg)
 {
-	uint64_t v;
-	int r;
-
 	switch (opt) {
 	case OPT_KERNEL:
 		cfg->kernel = arg;
@@ -139,59 +225,20 @@ static int parse_one(int opt, const char *arg, struct vmm_config *cfg)
 		cfg->cmdline = arg;
 		return 0;
 	case OPT_NAME:
-		if (!*arg || strlen(arg) > 64 || strchr(arg, '/')) {
-			wirt_err(
-				"--name '%s': use 1 to 64 characters without '/'",
-				arg);
-			return -EINVAL;
-		}
-		cfg->name = arg;
-		return 0;
+		return parse_name(arg, cfg);
 	case OPT_NO_REBOOT:
 		cfg->no_reboot = true;
 		return 0;
 	case OPT_CPUS:
-		r = parse_uint(arg, 1, VMM_MAX_CPUS, &v);
-		if (r) {
-			wirt_err(
-				"--cpus '%s': give a whole number from 1 to %d",
-				arg, VMM_MAX_CPUS);
-			return -EINVAL;
-		}
-		cfg->cpus = v;
-		return 0;
+		return parse_cpus(arg, cfg);
 	case OPT_MEMORY:
-		r = parse_size(arg, &v);
-		if (r || v == 0) {
-			wirt_err(
-				"--memory '%s': give a size such as 512M, 2G or a byte count",
-				arg);
-			return -EINVAL;
-		}
-		if (v & 0xfff) {
-			wirt_err("--memory '%s': must be a multiple of 4 KiB",
-				 arg);
-			return -EINVAL;
-		}
-		cfg->memory = v;
-		return 0;
+		return parse_memory(arg, cfg);
 	case OPT_API_SOCKET:
-		if (!*arg) {
-			wirt_err(
-				"--api-socket: give the path of the socket to create");
-			return -EINVAL;
-		}
-		cfg->api_socket = arg;
-		return 0;
+		return parse_nonempty(
+			arg, &cfg->api_socket,
+			"--api-socket: give the path of the socket to create");
 	case OPT_INCOMING:
-		if (strncmp(arg, "file:", 5) || !arg[5]) {
-			wirt_err(
-				"--incoming '%s': only file:PATH is supported (a file written by QMP migrate)",
-				arg);
-			return -EINVAL;
-		}
-		cfg->incoming = arg + 5;
-		return 0;
+		return parse_incoming(arg, cfg);
 	case OPT_TRUST_SAVED_CONFIG:
 		cfg->trust_saved_config = true;
 		return 0;
@@ -205,35 +252,19 @@ static int parse_one(int opt, const char *arg, struct vmm_config *cfg)
 		}
 		return 0;
 	case OPT_USER:
-		if (!*arg) {
-			wirt_err("--user: give the name of an unprivileged user");
-			return -EINVAL;
-		}
-		cfg->sandbox.user = arg;
-		return 0;
+		return parse_nonempty(
+			arg, &cfg->sandbox.user,
+			"--user: give the name of an unprivileged user");
 	case OPT_DISK:
+		return add_vdev(cfg, VDEV_DISK, arg);
 	case OPT_NET:
+		return add_vdev(cfg, VDEV_NET, arg);
 	case OPT_RNG:
-		return add_vdev(cfg,
-				opt == OPT_DISK ? VDEV_DISK :
-				opt == OPT_NET	? VDEV_NET :
-						  VDEV_RNG,
-				opt == OPT_RNG ? "" : arg);
+		return add_vdev(cfg, VDEV_RNG, "");
 	case OPT_BALLOON:
 		return add_vdev(cfg, VDEV_BALLOON, arg ? arg : "");
 	case OPT_CONSOLE:
-		if (!strcmp(arg, "virtio")) {
-			if (cfg->virtio_console)
-				return 0;
-			cfg->virtio_console = true;
-			return add_vdev(cfg, VDEV_CONSOLE, "");
-		}
-		if (console_parse(arg, &cfg->console)) {
-			wirt_err("--console '%s': %s", arg,
-				 console_parse_help());
-			return -EINVAL;
-		}
-		return 0;
+		return parse_console_opt(arg, cfg);
 	}
 	return -EINVAL;
 }

@@ -3,6 +3,8 @@
  * Creating the devices given on the command line. Each kind maps to the
  * constructor of its module, which parses its own option string.
  */
+#include "vmm/vdevs.h"
+
 #include <errno.h>
 
 #include "common/util.h"
@@ -38,8 +40,9 @@ int vdevs_create(struct vm *vm)
 		const struct vdev_kind_info *k = &kinds[d->kind];
 
 		if (!k->create) {
-			wirt_err("%s: this build of wirt-vmm has no such device yet",
-				 k->option);
+			wirt_err(
+				"%s: this build of wirt-vmm has no such device yet",
+				k->option);
 			return -ENOTSUP;
 		}
 		r = k->create(vm, d->spec);

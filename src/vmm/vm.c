@@ -26,7 +26,6 @@
 #include "vmm/kvm/kvm.h"
 #include "vmm/kvm/vcpu.h"
 #include "vmm/state/state.h"
-#include "vmm/virtio/vconsole.h"
 
 #define TSS_ADDR 0xfffbd000UL
 #define IDENTITY_MAP_ADDR 0xfffbc000ULL
@@ -133,12 +132,37 @@ static uint64_t host_memory(void)
 	return total;
 }
 
+/*
+ * Map size bytes of anonymous memory at a 2 MiB aligned address, so that
+ * the kernel can back guest RAM with transparent huge pages: one nested
+ * page fault then maps 2 MiB instead of 4 KiB (a boot takes a few hundred
+ * such exits instead of tens of thousands). Returns the mapping or
+ * MAP_FAILED with errno set.
+ */
+static void *map_ram(uint64_t size)
+{
+	const uint64_t huge = 2ULL << 20;
+	uint8_t *p = mmap(NULL, size + huge, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uint8_t *a;
+
+	if (p == MAP_FAILED)
+		return p;
+	a = (uint8_t *)ALIGN_UP((uintptr_t)p, huge);
+	if (a > p)
+		munmap(p, a - p);
+	munmap(a + size, p + huge - a);
+	madvise(a, size, MADV_DONTDUMP);
+	/* a hint: the host may have THP disabled, which is not an error */
+	madvise(a, size, MADV_HUGEPAGE);
+	return a;
+}
+
 static int alloc_ram(struct vm *vm)
 {
 	uint64_t size = vm->cfg->memory;
 
-	vm->ram = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	vm->ram = map_ram(size);
 	if (vm->ram == MAP_FAILED) {
 		vm->ram = NULL;
 		wirt_err(
@@ -146,7 +170,6 @@ static int alloc_ram(struct vm *vm)
 			(unsigned long long)(size >> 20), strerror(errno));
 		return -ENOMEM;
 	}
-	madvise(vm->ram, size, MADV_DONTDUMP);
 	vm->mem.r[0] = (struct gmem_region){ 0, vm->lay.low_size, vm->ram };
 	vm->mem.n = 1;
 	if (vm->lay.high_size)
@@ -215,8 +238,8 @@ static size_t console_in(void *opaque, const uint8_t *buf, size_t len)
 
 	if (vm->cfg->virtio_console) {
 		pthread_mutex_lock(&vm->lock);
-		if (vm->vcon)
-			done = virtio_console_input(vm->vcon, buf, len);
+		if (vm->con_input)
+			done = vm->con_input(vm->con_input_opaque, buf, len);
 		pthread_mutex_unlock(&vm->lock);
 		return done;
 	}
@@ -344,12 +367,7 @@ int vm_setup(struct vm *vm)
 		return -ENOMEM;
 	vm->acpi.ncpus = vm->ncpus;
 	vm->acpi.ioapic_id = vm->ncpus;
-	r = init_devices(vm);
-	if (!r)
-		r = vdevs_create(vm);
-	if (!r)
-		r = control_init(vm);
-	return r;
+	return init_devices(vm);
 }
 
 int vm_init(struct vm *vm, int kvm_fd)
@@ -709,9 +727,9 @@ int vm_run(struct vm *vm)
 		wait_for_stop(vm, sig_fd);
 		req = vm->request;
 		if (req != VM_REVERT) /* loadvm waits for this loop itself */
-			control_vm_stopping(vm);
+			vm_emit(vm, VM_EV_STOPPING, 0);
 		destroy_kvm_vm(vm);
-		control_vm_stopped(vm, req);
+		vm_emit(vm, VM_EV_STOPPED, req);
 		if ((req == VM_RESET && !vm->cfg->no_reboot) ||
 		    req == VM_REVERT) {
 			uart8250_reset(vm->uart);
@@ -745,7 +763,7 @@ void vm_destroy(struct vm *vm)
 {
 	unsigned int i = vm->nhooks;
 
-	control_free(vm);
+	vm_emit(vm, VM_EV_DESTROY, 0);
 	state_close(vm);
 	while (i--)
 		if (vm->hooks[i].destroy)

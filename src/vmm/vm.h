@@ -16,17 +16,15 @@
 #include "vmm/acpi/acpi.h"
 #include "vmm/boot/layout.h"
 #include "vmm/bus.h"
-#include "vmm/control/control.h"
 #include "vmm/mem.h"
+#include "vmm/vm-pause.h"
 #include "vmm/vmm.h"
 
 struct uart8250;
 struct pci_bus;
-struct virtio_console;
 struct vm;
 struct console;
 struct vcpu;
-struct vm_control;
 struct vm_disks;
 struct state_writer;
 struct state_in;
@@ -89,6 +87,42 @@ struct vm_state_hook {
 	const char *(*blocker)(struct vm *vm, void *opaque);
 };
 
+/*
+ * What the core reports upward: the layer above it (control/) installs a
+ * sink with vm_set_events() and turns these into QMP events; the core
+ * and the devices never call that layer by name. Without a sink, events
+ * are dropped.
+ */
+enum vm_event {
+	/*
+	 * The vCPUs left for a stop that ends this KVM VM (not a snapshot
+	 * revert); main thread. A running save (migrate, savevm) must let go
+	 * of the VM before its vCPUs are destroyed: return once it did.
+	 */
+	VM_EV_STOPPING,
+	/* The VM stopped for reason arg (enum vm_request); main thread, after
+	 * the vCPUs are gone. */
+	VM_EV_STOPPED,
+	/* The balloon's actual changed: arg is the guest's memory in bytes. */
+	VM_EV_BALLOON_CHANGE,
+	/* vm_destroy begins: release what the sink holds (its threads). */
+	VM_EV_DESTROY,
+};
+
+struct vm_events {
+	void (*event)(void *opaque, struct vm *vm, enum vm_event ev,
+		      uint64_t arg);
+	void *opaque;
+};
+
+/*
+ * Console input redirected to a device (--console virtio: hvc0), set by
+ * that device; called under vm->lock from the console's input thread.
+ * Returns how many bytes were taken (never blocks).
+ */
+typedef size_t (*vm_console_input_fn)(void *opaque, const uint8_t *buf,
+				      size_t len);
+
 #define VM_MAX_HOOKS 48
 
 struct vm {
@@ -121,16 +155,18 @@ struct vm {
 	struct vm_state_hook state_hooks[VM_MAX_HOOKS];
 	unsigned int nstate_hooks;
 	struct pci_bus *pci; /* NULL until a PCI device is added */
-	struct virtio_console *vcon; /* --console virtio: hvc0 gets input */
+	/* --console virtio: hvc0 gets the input (under lock), else NULL */
+	vm_console_input_fn con_input;
+	void *con_input_opaque;
 
 	pthread_mutex_t lock; /* request, vm_fd swaps for irq injection */
 	enum vm_request request;
 	int wake_fd; /* eventfd: main thread wakes on a request */
 	atomic_uint io_exits; /* exits since boot, tells real resets apart */
 	atomic_uint ged_events; /* pending GED events, read-to-clear */
-	struct vm_pause pause; /* stop/cont (control/pause.c) */
-	struct vm_control *ctl; /* --api-socket (control/control.c) */
-	struct vm_disks *disks; /* --disk names for QMP (disk/disk-list.c) */
+	struct vm_pause pause; /* stop/cont (vm-pause.c) */
+	struct vm_events events; /* the upper layer's sink (control.c) */
+	struct vm_disks *disks; /* --disk names for QMP (vm-disks.c) */
 	struct state_in *incoming; /* --incoming: state to load at boot */
 	char incoming_label[PATH_MAX + 80]; /* its name in error lines */
 	/*
@@ -150,9 +186,10 @@ struct vm {
 int vm_prepare(struct vm *vm, const struct vmm_config *cfg);
 
 /*
- * vm_setup - without KVM: map guest RAM, create the platform devices, the
- * console, the command-line devices (--disk, --net, ...) and the control
- * socket, so every input error is reported before /dev/kvm is opened.
+ * vm_setup - without KVM: map guest RAM, create the platform devices and
+ * the console. main.c then creates the command-line devices (--disk,
+ * --net, ...: vdevs_create) and the control socket, so every input error
+ * is reported before /dev/kvm is opened.
  * Returns 0, or a negative errno after printing one line.
  */
 int vm_setup(struct vm *vm);
@@ -187,11 +224,20 @@ int vm_add_hook(struct vm *vm, const struct vm_hook *h);
 int vm_add_state_hook(struct vm *vm, const struct vm_state_hook *h);
 
 /*
- * vdevs_create - create the devices of cfg->vdevs (--disk, --net, --rng,
- * --console virtio), each parsing its own option string. Returns 0 or a
- * negative errno after printing one error line. (vdevs.c)
+ * vm_set_events - install the event sink: control_init at set-up, and
+ * an empty one when it closes (VM_EV_DESTROY).
  */
-int vdevs_create(struct vm *vm);
+static inline void vm_set_events(struct vm *vm, const struct vm_events *ev)
+{
+	vm->events = *ev;
+}
+
+/* vm_emit - report event ev with its argument to the sink, if any. */
+static inline void vm_emit(struct vm *vm, enum vm_event ev, uint64_t arg)
+{
+	if (vm->events.event)
+		vm->events.event(vm->events.opaque, vm, ev, arg);
+}
 
 /* vm_set_irq - drive GSI gsi to level on the in-kernel irqchip. */
 void vm_set_irq(struct vm *vm, unsigned int gsi, int level);

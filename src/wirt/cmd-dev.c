@@ -231,13 +231,24 @@ static char *slurp(const char *path)
 /*
  * do_edit - virsh's edit: the definition in $VISUAL/$EDITOR on a
  * temporary copy, defined again when changed; on an error the question
- * "Failed. Try again? [y,n]" (y edits the same copy again).
+ * "Failed. Try again? [y,n]" (y edits the same copy again). As net-edit,
+ * the same for a network.
  */
 int do_edit(struct ctx *c)
 {
-	struct json_object *r = call(c, "dumpxml", dom_args(c), NULL), *a;
+	bool net = !strcmp(c->cmd, "net-edit");
+	const char *what = net ? "Network" : "Domain";
+	struct json_object *r, *a;
 	char path[4096], *orig, *now = NULL, ans[16];
 	int rc = 1;
+
+	a = dom_args(c);
+	if (net) {
+		json_object_object_add(a, "network",
+				       json_object_new_string(c->cl.pos[0]));
+		json_object_object_del(a, "domain");
+	}
+	r = call(c, net ? "net_dumpxml" : "dumpxml", a, NULL);
 
 	if (!r)
 		return 1;
@@ -260,8 +271,9 @@ int do_edit(struct ctx *c)
 			break;
 		}
 		if (!strcmp(now, orig)) {
-			printf("Domain '%s' XML configuration not changed.\n\n",
-			       c->cl.pos[0]);
+			printf(net ? "%s %s XML configuration not changed.\n\n" :
+				     "%s '%s' XML configuration not changed.\n\n",
+			       what, c->cl.pos[0]);
 			rc = 0;
 			break;
 		}
@@ -269,10 +281,12 @@ int do_edit(struct ctx *c)
 		json_object_object_add(a, "xml", json_object_new_string(now));
 		json_object_object_add(a, "origin",
 				       json_object_new_string(path));
-		r = wc_call(c->sock, "define", a, NULL, c->err, sizeof(c->err));
+		r = wc_call(c->sock, net ? "net_define" : "define", a, NULL,
+			    c->err, sizeof(c->err));
 		if (r) {
-			printf("Domain '%s' XML configuration edited.\n\n",
-			       str(r, "name"));
+			printf(net ? "%s %s XML configuration edited.\n\n" :
+				     "%s '%s' XML configuration edited.\n\n",
+			       what, str(r, "name"));
 			json_object_put(r);
 			rc = 0;
 			break;

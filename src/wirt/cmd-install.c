@@ -16,8 +16,7 @@
 #include "common/util.h"
 #include "wirt/wirt.h"
 
-/* opt_kv - the value of key in "k1=v1,k2=v2" into out; false if absent. */
-static bool opt_kv(const char *spec, const char *key, char *out, size_t len)
+bool opt_kv(const char *spec, const char *key, char *out, size_t len)
 {
 	size_t kl = strlen(key), n;
 	const char *p = spec;
@@ -42,6 +41,9 @@ static int install_disk(struct ctx *c, FILE *x, const char *spec, int idx)
 	struct json_object *a, *r;
 	uint64_t gib;
 
+	if (opt_kv(spec, "pool", path, sizeof(path)) ||
+	    opt_kv(spec, "vol", path, sizeof(path)))
+		return install_vol_disk(c, x, spec, idx);
 	if (!opt_kv(spec, "path", path, sizeof(path))) {
 		if (!opt_kv(spec, "size", size, sizeof(size)) ||
 		    parse_uint(size, 1, 65536, &gib)) {

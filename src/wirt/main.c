@@ -350,6 +350,9 @@ static int do_undefine(struct ctx *c)
 	json_object_object_add(
 		a, "remove_all_storage",
 		json_object_new_boolean(flag(c, "remove-all-storage")));
+	json_object_object_add(
+		a, "snapshots_metadata",
+		json_object_new_boolean(flag(c, "snapshots-metadata")));
 	r = call(c, "undefine", a, NULL);
 	if (!r)
 		return 1;
@@ -565,7 +568,7 @@ static const struct command {
 	{ "define", do_define, 1, "", "define a domain from an XML file" },
 	{ "create", do_define, 1, "",
 	  "create (start) a transient domain from an XML file" },
-	{ "undefine", do_undefine, 1, "remove-all-storage",
+	{ "undefine", do_undefine, 1, "remove-all-storage snapshots-metadata",
 	  "undefine a domain" },
 	{ "start", do_start, 1, "console paused", "start a defined domain" },
 	{ "shutdown", do_simple, 1, "",
@@ -598,11 +601,32 @@ static const struct command {
 	{ "domblklist", do_domblklist, 1, "details",
 	  "list the domain's disks" },
 	{ "domiflist", do_domiflist, 1, "", "list the domain's interfaces" },
+	{ "domifaddr", do_domifaddr, 1, "",
+	  "the domain's addresses (its networks' DHCP leases)" },
 	{ "domblkstat", do_domblkstat, 1, "", "disk counters" },
 	{ "domifstat", do_domifstat, 2, "", "interface counters (a tap's)" },
 	{ "dommemstat", do_dommemstat, 1, "", "memory statistics (balloon)" },
 	{ "setmem", do_setmem, 2, "live current",
 	  "set the balloon's target (KiB, or 512M)" },
+	{ "net-list", do_net_list, 0,
+	  "all inactive name uuid autostart no-autostart persistent transient",
+	  "list networks" },
+	{ "net-define", do_net_define, 1, "",
+	  "define a network from an XML file" },
+	{ "net-create", do_net_define, 1, "",
+	  "create (start) a transient network from an XML file" },
+	{ "net-undefine", do_net_simple, 1, "", "undefine a network" },
+	{ "net-start", do_net_simple, 1, "", "start a defined network" },
+	{ "net-destroy", do_net_simple, 1, "", "stop a network" },
+	{ "net-autostart", do_net_simple, 1, "disable",
+	  "start a network when wirtd starts" },
+	{ "net-info", do_net_info, 1, "", "network information" },
+	{ "net-dumpxml", do_net_dumpxml, 1, "", "network XML" },
+	{ "net-edit", do_edit, 1, "", "edit the network XML in $EDITOR" },
+	{ "net-update", do_net_update, 4, "live config current",
+	  "net-update NET add|delete ip-dhcp-host XML: change DHCP hosts" },
+	{ "net-dhcp-leases", do_net_dhcp_leases, 1,
+	  "mac=", "the DHCP leases of a network (dnsmasq's lease file)" },
 	{ "version", do_version, 0, "", "versions" },
 	{ "uri", do_uri, 0, "", "the connection URI" },
 	{ "hostname", do_hostname, 0, "", "the host's name" },
@@ -614,7 +638,71 @@ static const struct command {
 	  "virt-clone: copy a domain (new UUID and MACs, disks copied or --thin overlays)" },
 	{ "shutdown-all", do_shutdown_all, 0, "timeout= managedsave",
 	  "ACPI shutdown of every guest, destroy after --timeout (default 300 s)" },
+	/* storage pools and volumes (cmd-pool.c, cmd-vol.c) */
+	{ "pool-list", do_pool_list, 0,
+	  "all inactive details name autostart no-autostart persistent type=",
+	  "list storage pools" },
+	{ "pool-info", do_pool_info, 1, "", "storage pool information" },
+	{ "pool-dumpxml", do_pool_dumpxml, 1, "inactive", "storage pool XML" },
+	{ "pool-define", do_pool_define, 1, "",
+	  "define a storage pool from an XML file" },
+	{ "pool-define-as", do_pool_define_as, 1,
+	  "name= type= target= source-dev= source-name=",
+	  "define a storage pool: NAME dir --target DIR" },
+	{ "pool-build", do_pool_simple, 1, "", "build a pool (mkdir)" },
+	{ "pool-start", do_pool_simple, 1, "", "start a storage pool" },
+	{ "pool-destroy", do_pool_simple, 1, "", "stop a storage pool" },
+	{ "pool-undefine", do_pool_simple, 1, "", "undefine a storage pool" },
+	{ "pool-refresh", do_pool_simple, 1, "", "refresh a storage pool" },
+	{ "pool-autostart", do_pool_simple, 1, "disable",
+	  "start a pool when wirtd starts" },
+	{ "vol-list", do_vol_list, 1, "details", "list a pool's volumes" },
+	{ "vol-info", do_vol_info, 1, "pool=", "volume information" },
+	{ "vol-path", do_vol_path, 1, "pool=", "a volume's path" },
+	{ "vol-dumpxml", do_vol_dumpxml, 1, "pool=", "volume XML" },
+	{ "vol-create-as", do_vol_create_as, 2,
+	  "format= backing-vol= backing-vol-format= allocation= prealloc-metadata",
+	  "create a volume: POOL NAME SIZE [--format raw|qcow2]" },
+	{ "vol-delete", do_vol_simple, 1, "pool=", "delete a volume" },
+	{ "vol-wipe", do_vol_simple, 1,
+	  "pool= algorithm=", "wipe a volume (zeroes)" },
+	{ "vol-resize", do_vol_resize, 2, "pool= delta shrink allocate",
+	  "resize a volume: VOL SIZE" },
+	{ "vol-clone", do_vol_clone, 2, "pool=", "copy a volume: VOL NEWNAME" },
+	{ "vol-upload", do_vol_upload, 2,
+	  "pool= offset= length=", "upload a file into a volume: VOL FILE" },
+	{ "vol-download", do_vol_download, 2,
+	  "pool= offset= length=", "download a volume into a file: VOL FILE" },
+	{ "snapshot-create-as", do_snapshot_create_as, 1,
+	  "name= description= disk-only atomic",
+	  "take a snapshot: DOMAIN [NAME [DESCRIPTION]]" },
+	{ "snapshot-list", do_snapshot_list, 1, "parent tree name",
+	  "list a domain's snapshots" },
+	{ "snapshot-info", do_snapshot_info, 1, "snapshotname= current",
+	  "snapshot information" },
+	{ "snapshot-dumpxml", do_snapshot_dumpxml, 1, "", "snapshot XML" },
+	{ "snapshot-current", do_snapshot_current, 1, "name",
+	  "the current snapshot's XML (--name: its name)" },
+	{ "snapshot-revert", do_snapshot_change, 1,
+	  "snapshotname= current running paused",
+	  "revert a domain to a snapshot" },
+	{ "snapshot-delete", do_snapshot_change, 1, "snapshotname= current",
+	  "delete a snapshot (its children keep the rest)" },
 };
+
+/* first_arg_name - what virsh calls cmd's first positional argument. */
+static const char *first_arg_name(const char *cmd)
+{
+	if (!strcmp(cmd, "define") || !strcmp(cmd, "create") ||
+	    !strcmp(cmd, "pool-define"))
+		return "file";
+	if (!strcmp(cmd, "pool-define-as"))
+		return "name";
+	if (!strncmp(cmd, "pool-", 5) || !strcmp(cmd, "vol-list") ||
+	    !strcmp(cmd, "vol-create-as"))
+		return "pool";
+	return strncmp(cmd, "vol-", 4) ? "domain" : "vol";
+}
 
 /* parse_cmdline - split argv into flags (--x) and positionals, checking
  * them against cmd. Returns 0 or 1 after printing virsh's error. */
@@ -629,6 +717,7 @@ static int parse_cmdline(const struct command *cmd, int argc, char **argv,
 		snprintf(want, sizeof(want), " %s ", cmd->flags);
 		snprintf(key, sizeof(key), " %s= ", argv[i] + 2);
 		if ((!strcmp(argv[i], "--domain") ||
+		     !strcmp(argv[i], "--network") ||
 		     !strcmp(argv[i], "--file")) &&
 		    !strstr(want, key))
 			continue; /* virsh's named form of the positional */
@@ -661,11 +750,7 @@ static int parse_cmdline(const struct command *cmd, int argc, char **argv,
 	}
 	if (cmd->npos >= 0 && cl->npos < cmd->npos) {
 		fprintf(stderr, "error: command '%s' requires <%s> option\n",
-			cmd->name,
-			!strcmp(cmd->name, "define") ||
-					!strcmp(cmd->name, "create") ?
-				"file" :
-				"domain");
+			cmd->name, first_arg_name(cmd->name));
 		return 1;
 	}
 	return 0;

@@ -84,12 +84,16 @@ void table_print(struct table *t)
 		for (i = 0; i < t->ncols && off < (int)sizeof(line); i++) {
 			const char *c = t->cells[r * t->ncols + i];
 
-			off += snprintf(line + off, sizeof(line) - off,
-					" %s%*s  ", c, (int)(w[i] - width(c)),
-					"");
+			/* the last column unpadded: an empty one leaves the
+			 * separator's spaces, as virsh does */
+			if (i + 1 == t->ncols)
+				off += snprintf(line + off, sizeof(line) - off,
+						" %s", c);
+			else
+				off += snprintf(line + off, sizeof(line) - off,
+						" %s%*s  ", c,
+						(int)(w[i] - width(c)), "");
 		}
-		while (off > 0 && line[off - 1] == ' ')
-			line[--off] = '\0';
 		puts(line);
 		if (r == 0) {
 			memset(line, '-',

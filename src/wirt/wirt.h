@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct json_object;
 
@@ -55,8 +56,59 @@ int do_setmem(struct ctx *c);
 int do_edit(struct ctx *c);
 int do_install(struct ctx *c);
 int do_clone(struct ctx *c);
+/* ---- cmd-net.c: net-* commands ---- */
+int do_net_list(struct ctx *c);
+int do_net_info(struct ctx *c);
+int do_net_dumpxml(struct ctx *c);
+int do_net_define(struct ctx *c);
+int do_net_simple(struct ctx *c);
+int do_net_dhcp_leases(struct ctx *c);
+int do_net_update(struct ctx *c);
+int do_domifaddr(struct ctx *c);
 /* do_console_named - the console of the domain named by pos[0]. */
 int do_console_named(struct ctx *c);
+
+/* ---- cmd-pool.c, cmd-vol.c: storage pools and volumes ---- */
+/* pretty_size - v bytes as virsh shows it ("10.00 MiB") into buf. */
+void pretty_size(unsigned long long v, char *buf, size_t len);
+/* call_as - call, but a failure prints virsh's two lines: "error: WHAT"
+ * and "error: REASON". */
+struct json_object *call_as(struct ctx *c, const char *cmd,
+			    struct json_object *args, int *fd,
+			    const char *what);
+int do_pool_list(struct ctx *c);
+int do_pool_info(struct ctx *c);
+int do_pool_dumpxml(struct ctx *c);
+int do_pool_define(struct ctx *c);
+int do_pool_define_as(struct ctx *c);
+int do_pool_simple(struct ctx *c);
+/* vol_args - {"pool": --pool, or the pool holding the path given, and
+ * "vol": the volume's name}; NULL after an error (printed). */
+struct json_object *vol_args(struct ctx *c, const char *vol);
+int do_vol_list(struct ctx *c);
+int do_vol_info(struct ctx *c);
+int do_vol_path(struct ctx *c);
+int do_vol_dumpxml(struct ctx *c);
+int do_vol_create_as(struct ctx *c);
+int do_vol_simple(struct ctx *c);
+int do_vol_resize(struct ctx *c);
+int do_vol_clone(struct ctx *c);
+int do_vol_upload(struct ctx *c);
+int do_vol_download(struct ctx *c);
+/* install_vol_disk - install's --disk pool=P,size=GiB[,format=F] (a new
+ * volume NAME[-N].F in pool P) or vol=P/V (an existing volume), written
+ * to x as a <disk type='volume'>. Returns 0 or -errno with c->err set. */
+int install_vol_disk(struct ctx *c, FILE *x, const char *spec, int idx);
+/* opt_kv - the value of key in "k1=v1,k2=v2" into out; false if absent. */
+bool opt_kv(const char *spec, const char *key, char *out, size_t len);
+
+/* ---- cmd-snap.c: snapshot-* commands ---- */
+int do_snapshot_create_as(struct ctx *c);
+int do_snapshot_list(struct ctx *c);
+int do_snapshot_info(struct ctx *c);
+int do_snapshot_dumpxml(struct ctx *c);
+int do_snapshot_current(struct ctx *c);
+int do_snapshot_change(struct ctx *c);
 
 /* ---- client.c ---- */
 /* wc_connect - connect to wirtd's socket at path. Returns the fd or

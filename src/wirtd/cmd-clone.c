@@ -30,7 +30,7 @@ static bool all_zero(const uint8_t *p, size_t n)
  * chain flattened) into a new image dst of the same format and size;
  * zero ranges stay unallocated. Returns 0 or -errno with err set.
  */
-static int copy_image(const char *src, const char *fmt, const char *dst,
+static int copy_image(const char *src, enum blk_format fmt, const char *dst,
 		      char *err, size_t errlen)
 {
 	struct blk_create_opts o = { 0 };
@@ -44,9 +44,9 @@ static int copy_image(const char *src, const char *fmt, const char *dst,
 	if (r)
 		goto out;
 	o.size = size = blk_getlength(in);
-	r = blk_create(dst, blk_format(in), &o);
+	r = blk_create(dst, blk_get_format(in), &o);
 	if (!r)
-		r = blk_open(&out, dst, blk_format(in), BLK_O_RDWR);
+		r = blk_open(&out, dst, blk_get_format(in), BLK_O_RDWR);
 	for (off = 0; !r && off < size; off += n) {
 		n = size - off < COPY_CHUNK ? size - off : COPY_CHUNK;
 		r = blk_pread(in, off, buf, n);
@@ -69,17 +69,18 @@ out:
 }
 
 /* thin_image - a qcow2 overlay dst over src (format fmt). */
-static int thin_image(const char *src, const char *fmt, const char *dst,
+static int thin_image(const char *src, enum blk_format fmt, const char *dst,
 		      char *err, size_t errlen)
 {
-	struct blk_create_opts o = { .backing_file = src, .backing_fmt = fmt };
+	struct blk_create_opts o = { .backing_file = src,
+				     .backing_fmt = blk_format_name(fmt) };
 	struct blk *in;
 	int r = blk_open(&in, src, fmt, BLK_O_NO_PROBE_WARN);
 
 	if (!r) {
 		o.size = blk_getlength(in);
 		blk_close(in);
-		r = blk_create(dst, "qcow2", &o);
+		r = blk_create(dst, BLK_FMT_QCOW2, &o);
 	}
 	if (r)
 		snprintf(err, errlen,
@@ -117,14 +118,24 @@ static int clone_disks(struct domain *d, struct json_object *args,
 	char path[PATH_MAX], src[PATH_MAX];
 	bool thin = arg_bool(args, "thin");
 	unsigned int i, k = 0;
-	const char *fmt;
+	enum blk_format fmt;
 	int r = 0;
 
 	json_object_object_get_ex(args, "files", &files);
 	for (i = 0; !r && i < v->ndisks; i++) {
+		if (v->disks[i].type == DOM_DISK_VOLUME &&
+		    !v->disks[i].readonly) {
+			snprintf(
+				c->err, c->errlen,
+				"disk '%s' is volume '%s' of pool '%s': clone it with vol-clone and define the copy (clone does not copy pool volumes yet)",
+				v->disks[i].target, v->disks[i].volume,
+				v->disks[i].pool);
+			return -ENOTSUP;
+		}
 		if (v->disks[i].readonly || !v->disks[i].source)
 			continue; /* shared, as virt-clone does */
-		fmt = v->disks[i].format == DOM_FMT_QCOW2 ? "qcow2" : "raw";
+		fmt = v->disks[i].format == DOM_FMT_QCOW2 ? BLK_FMT_QCOW2 :
+							    BLK_FMT_RAW;
 		snprintf(src, sizeof(src), "%s", v->disks[i].source);
 		f = files ? json_object_array_get_idx(files, k++) : NULL;
 		if (f)
@@ -149,8 +160,10 @@ static int clone_disks(struct domain *d, struct json_object *args,
 		if (!r) {
 			json_object_array_add(made,
 					      json_object_new_string(path));
-			r = domain_set_disk(d, i, path, thin ? "qcow2" : fmt,
-					    c->err, c->errlen);
+			r = domain_set_disk(
+				d, i, path,
+				blk_format_name(thin ? BLK_FMT_QCOW2 : fmt),
+				c->err, c->errlen);
 			v = domain_def(d);
 		}
 	}
@@ -227,6 +240,7 @@ struct json_object *cmd_vol_create(struct json_object *args, struct cmd_ctx *c)
 	const char *name = arg_str(args, "name"),
 		   *fmt = arg_str(args, "format");
 	struct blk_create_opts o = { 0 };
+	enum blk_format f = BLK_FMT_QCOW2;
 	struct json_object *v, *ret;
 	char dir[PATH_MAX], path[PATH_MAX];
 
@@ -237,9 +251,7 @@ struct json_object *cmd_vol_create(struct json_object *args, struct cmd_ctx *c)
 			 "a volume needs a plain file name and a size above 0");
 		return NULL;
 	}
-	if (!fmt)
-		fmt = "qcow2";
-	if (strcmp(fmt, "qcow2") && strcmp(fmt, "raw")) {
+	if (fmt && blk_format_parse(fmt, &f) < 0) {
 		snprintf(c->err, c->errlen, "format '%s': use qcow2 or raw",
 			 fmt);
 		return NULL;
@@ -252,7 +264,7 @@ struct json_object *cmd_vol_create(struct json_object *args, struct cmd_ctx *c)
 		snprintf(c->err, c->errlen, "volume '%s' exists already", path);
 		return NULL;
 	}
-	if (blk_create(path, fmt, &o)) {
+	if (blk_create(path, f, &o)) {
 		snprintf(c->err, c->errlen, "cannot create '%s': %s", path,
 			 blk_last_error());
 		return NULL;

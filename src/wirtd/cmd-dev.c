@@ -12,6 +12,7 @@
 
 #include "common/util.h"
 #include "wirtd/cmds.h"
+#include "wirtd/vmtaps.h"
 #include "wirtd/wirtd.h"
 
 static void add_s(struct json_object *o, const char *k, const char *v)
@@ -21,9 +22,10 @@ static void add_s(struct json_object *o, const char *k, const char *v)
 
 struct json_object *cmd_devices(struct json_object *args, struct cmd_ctx *c)
 {
-	static const char *const dtype[] = { "file", "block", "-" };
+	static const char *const dtype[] = { "file", "block", "-", "volume" };
 	static const char *const dev[] = { "disk", "cdrom", "-" };
-	static const char *const ntype[] = { "user", "ethernet", "-" };
+	static const char *const ntype[] = { "user", "ethernet", "network",
+					     "bridge", "-" };
 	struct vmrec *vm = lock_vm(args, c);
 	struct json_object *o, *disks, *nics, *e;
 	const struct dom_def *d;
@@ -45,9 +47,9 @@ struct json_object *cmd_devices(struct json_object *args, struct cmd_ctx *c)
 	}
 	for (i = 0; i < d->nnics; i++) {
 		e = json_object_new_object();
-		add_s(e, "interface", d->nics[i].target);
+		add_s(e, "interface", vm_nic_tap(vm, i) ?: d->nics[i].target);
 		add_s(e, "type", ntype[d->nics[i].type]);
-		add_s(e, "source", NULL);
+		add_s(e, "source", d->nics[i].source);
 		add_s(e, "model", d->nics[i].model);
 		add_s(e, "mac", d->nics[i].mac);
 		json_object_array_add(nics, e);

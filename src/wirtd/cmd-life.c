@@ -16,6 +16,8 @@
 
 #include "common/util.h"
 #include "wirtd/cmds.h"
+#include "wirtd/snaps.h"
+#include "wirtd/pool.h"
 #include "wirtd/wirtd.h"
 
 /* parse_def - the "xml" argument, parsed and normalized, or NULL. */
@@ -116,6 +118,7 @@ struct json_object *cmd_undefine(struct json_object *args, struct cmd_ctx *c)
 	struct vmrec *vm = lock_vm(args, c);
 	struct json_object *o, *removed;
 	const struct dom_def *d;
+	char path[PATH_MAX];
 	unsigned int i;
 
 	if (!vm)
@@ -124,6 +127,11 @@ struct json_object *cmd_undefine(struct json_object *args, struct cmd_ctx *c)
 		snprintf(
 			c->err, c->errlen,
 			"Requested operation is not valid: cannot undefine transient domain");
+		pthread_mutex_unlock(&vm->lock);
+		return NULL;
+	}
+	if (snaps_undefine(vm, arg_bool(args, "snapshots_metadata"), c->err,
+			   c->errlen)) {
 		pthread_mutex_unlock(&vm->lock);
 		return NULL;
 	}
@@ -136,6 +144,11 @@ struct json_object *cmd_undefine(struct json_object *args, struct cmd_ctx *c)
 			json_object_array_add(
 				removed,
 				json_object_new_string(d->disks[i].source));
+		else if (d->disks[i].type == DOM_DISK_VOLUME &&
+			 !d->disks[i].readonly &&
+			 !pool_remove_volume(&d->disks[i], path, sizeof(path)))
+			json_object_array_add(removed,
+					      json_object_new_string(path));
 	json_object_object_add(o, "removed", removed);
 	store_remove_def(vm);
 	vm->persistent = false;

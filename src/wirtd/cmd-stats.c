@@ -13,6 +13,7 @@
 
 #include "common/util.h"
 #include "wirtd/cmds.h"
+#include "wirtd/vmtaps.h"
 #include "wirtd/wirtd.h"
 
 uint64_t current_kib(struct vmrec *vm, struct cmd_ctx *c)
@@ -143,18 +144,18 @@ static void net_stats(struct vmrec *vm, struct json_object *a)
 	char key[64];
 
 	for (i = 0; i < d->nnics; i++)
-		n += d->nics[i].target != NULL;
+		n += vm_nic_tap(vm, i) != NULL;
 	put(a, "net.count", n);
 	for (i = 0, n = 0; i < d->nnics; i++) {
-		if (!d->nics[i].target)
+		if (!vm_nic_tap(vm, i))
 			continue;
 		snprintf(key, sizeof(key), "net.%u.name", n);
-		put_s(a, key, d->nics[i].target);
+		put_s(a, key, vm_nic_tap(vm, i));
 		for (k = 0; k < ARRAY_SIZE(net_keys); k++) {
 			snprintf(key, sizeof(key), "net.%u.%s", n,
 				 net_keys[k][0]);
 			put(a, key,
-			    sysfs_stat(d->nics[i].target, net_keys[k][1]));
+			    sysfs_stat(vm_nic_tap(vm, i), net_keys[k][1]));
 		}
 		n++;
 	}
@@ -172,10 +173,10 @@ struct json_object *cmd_ifstats(struct json_object *args, struct cmd_ctx *c)
 		return NULL;
 	d = domain_def(vm->def);
 	for (i = 0; ifname && i < d->nnics; i++)
-		if ((d->nics[i].target && !strcmp(d->nics[i].target, ifname)) ||
+		if ((vm_nic_tap(vm, i) && !strcmp(vm_nic_tap(vm, i), ifname)) ||
 		    (d->nics[i].mac && !strcasecmp(d->nics[i].mac, ifname)))
 			break;
-	if (!ifname || i == d->nnics || !d->nics[i].target) {
+	if (!ifname || i == d->nnics || !vm_nic_tap(vm, i)) {
 		snprintf(c->err, c->errlen,
 			 "invalid argument: '%s' is not a known interface",
 			 ifname ? ifname : "");
@@ -183,12 +184,12 @@ struct json_object *cmd_ifstats(struct json_object *args, struct cmd_ctx *c)
 		o = json_object_new_object();
 		json_object_object_add(
 			o, "interface",
-			json_object_new_string(d->nics[i].target));
+			json_object_new_string(vm_nic_tap(vm, i)));
 		for (k = 0; k < ARRAY_SIZE(net_keys); k++)
 			json_object_object_add(
 				o, net_keys[k][0],
 				json_object_new_uint64(sysfs_stat(
-					d->nics[i].target, net_keys[k][1])));
+					vm_nic_tap(vm, i), net_keys[k][1])));
 	}
 	pthread_mutex_unlock(&vm->lock);
 	return o;

@@ -26,6 +26,23 @@ cmd_fn cmd_define, cmd_undefine, cmd_create, cmd_start, cmd_shutdown,
 	cmd_autostart, cmd_console, cmd_domstats, cmd_shutdown_all, cmd_devices,
 	cmd_blockstats, cmd_memstats, cmd_setmem, cmd_clone, cmd_vol_create,
 	cmd_save, cmd_restore, cmd_managedsave, cmd_ifstats;
+/* storage pools and volumes (cmd-pool.c, cmd-vol.c) */
+cmd_fn cmd_pool_list, cmd_pool_info, cmd_pool_dumpxml, cmd_pool_define,
+	cmd_pool_build, cmd_pool_start, cmd_pool_destroy, cmd_pool_undefine,
+	cmd_pool_autostart, cmd_pool_refresh, cmd_vol_list, cmd_vol_info,
+	cmd_vol_dumpxml, cmd_vol_create_as, cmd_vol_delete, cmd_vol_resize,
+	cmd_vol_clone, cmd_vol_wipe, cmd_vol_open;
+/* cmd-snap.c, cmd-snaprev.c: domain snapshots */
+cmd_fn cmd_snapshot_create, cmd_snapshot_list, cmd_snapshot_dumpxml,
+	cmd_snapshot_delete, cmd_snapshot_revert;
+struct snap_def;
+struct snap_def *snap_lookup(struct vmrec *vm, struct json_object *args,
+			     struct snap_def **v, unsigned int *n,
+			     struct cmd_ctx *c);
+/* cmd-net.c */
+cmd_fn cmd_net_list, cmd_net_info, cmd_net_dumpxml, cmd_net_define,
+	cmd_net_create, cmd_net_undefine, cmd_net_start, cmd_net_destroy,
+	cmd_net_autostart, cmd_net_dhcp_leases, cmd_net_update;
 
 const char *arg_str(struct json_object *args, const char *name);
 bool arg_bool(struct json_object *args, const char *name);

@@ -22,6 +22,9 @@
 #include <json-c/json.h>
 
 #include "common/util.h"
+#include "wirtd/nets.h"
+#include "wirtd/netup.h"
+#include "wirtd/pool.h"
 #include "wirtd/wirtd.h"
 
 struct wirtd *W;
@@ -30,7 +33,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: wirtd [--root DIR] [--foreground] [--shutdown-guests]\n"
-		"             [--shutdown-timeout SECS]\n\n"
+		"             [--shutdown-timeout SECS] [--cleanup]\n\n"
 		"The wirt host daemon: VM definitions (libvirt domain XML), one wirt-vmm\n"
 		"per running VM, the sockets that `wirt` talks to.\n"
 		"  --root DIR         an independent instance with every file under DIR\n"
@@ -38,12 +41,33 @@ static void usage(FILE *f)
 		"                     /etc/wirt, /var/lib/wirt, /run/wirt, /var/log/wirt\n"
 		"  --foreground       stay in the foreground, messages on stderr\n"
 		"  --shutdown-guests  when stopped: ACPI shutdown of every running guest,\n"
-		"                     destroyed after --shutdown-timeout (default 300 s)\n");
+		"                     destroyed after --shutdown-timeout (default 300 s)\n"
+		"  --cleanup          when stopped: remove the active networks' bridges,\n"
+		"                     dnsmasq processes and nftables tables (they are set\n"
+		"                     up again at the next start)\n");
 }
 
 static void on_signal(int sig)
 {
 	server_stop();
+}
+
+/* adopt_taps - the names of the taps wirtd made for vm (status file o). */
+static void adopt_taps(struct vmrec *vm, struct json_object *o)
+{
+	struct json_object *a, *t;
+	size_t i;
+
+	if (!json_object_object_get_ex(o, "taps", &a) ||
+	    !json_object_is_type(a, json_type_array))
+		return;
+	for (i = 0; i < json_object_array_length(a) && i < DOMAIN_NICS_MAX;
+	     i++) {
+		t = json_object_array_get_idx(a, i);
+		if (json_object_is_type(t, json_type_string))
+			snprintf(vm->taps[i], sizeof(vm->taps[i]), "%s",
+				 json_object_get_string(t));
+	}
 }
 
 /* adopt_status - one RUN/NAME.status: the VM it names, reconnected. */
@@ -80,6 +104,7 @@ static void adopt_status(const char *name)
 			vm->id = json_object_get_int(v);
 		if (json_object_object_get_ex(o, "reason", &v))
 			vm->reason = json_object_get_int(v);
+		adopt_taps(vm, o);
 		vm->state = VM_RUNNING;
 		path_of(vm->qmp, sizeof(vm->qmp), W->paths.run, name, ".qmp");
 		path_of(vm->console, sizeof(vm->console), W->paths.run, name,
@@ -137,6 +162,18 @@ static void autostart(void)
 	store_write(marker, "", 0, 0600);
 }
 
+/* start_up - what the last wirtd left: the running VMs, the active
+ * networks (set up again where parts are missing); then autostart. */
+static void start_up(void)
+{
+	adopt_running();
+	netup_sync();
+	nets_autostart();
+	if (netup_supervise())
+		wirt_warn("cannot start the dnsmasq supervisor thread");
+	autostart();
+}
+
 /* one_instance - hold RUN/wirtd.pid locked for wirtd's life. */
 static int one_instance(void)
 {
@@ -179,6 +216,15 @@ static int daemonize(void)
 	return p[1];
 }
 
+/* Load the domains, networks and pools; 0 or -1 with err set. */
+static int load_state(char *err, size_t errlen)
+{
+	if (store_load_all(err, errlen) || nets_load(err, errlen) ||
+	    pools_init(err, errlen))
+		return -1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -186,6 +232,7 @@ int main(int argc, char **argv)
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "shutdown-guests", no_argument, NULL, 's' },
 		{ "shutdown-timeout", required_argument, NULL, 't' },
+		{ "cleanup", no_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -193,7 +240,7 @@ int main(int argc, char **argv)
 				  .next_id = 1,
 				  .shutdown_timeout = 300 };
 	const char *root = NULL;
-	bool fg = false, stop_guests = false;
+	bool fg = false, stop_guests = false, cleanup = false;
 	char rw[PATH_MAX], ro[PATH_MAX], err[512];
 	int c, notify = -1, r;
 	uint64_t t;
@@ -204,12 +251,16 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'r':
 			root = optarg;
+			w.independent = true;
 			break;
 		case 'f':
 			fg = true;
 			break;
 		case 's':
 			stop_guests = true;
+			break;
+		case 'c':
+			cleanup = true;
 			break;
 		case 't':
 			if (parse_uint(optarg, 1, 86400, &t)) {
@@ -234,7 +285,7 @@ int main(int argc, char **argv)
 	}
 	if (paths_init(&w.paths, root, argv[0]) || one_instance())
 		return 2;
-	if (store_load_all(err, sizeof(err))) {
+	if (load_state(err, sizeof(err))) {
 		wirt_err("%s", err);
 		return 2;
 	}
@@ -246,13 +297,14 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
-	adopt_running();
-	autostart();
+	start_up();
 	if (path_of(rw, sizeof(rw), w.paths.run, "wirtd-sock", "") ||
 	    path_of(ro, sizeof(ro), w.paths.run, "wirtd-sock-ro", ""))
 		return 2;
 	r = server_run(rw, ro, notify);
 	if (stop_guests)
 		guests_shutdown(w.shutdown_timeout, NULL);
+	if (cleanup)
+		netup_cleanup();
 	return r ? 1 : 0;
 }

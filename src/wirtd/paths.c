@@ -23,8 +23,7 @@ int path_of(char *buf, size_t len, const char *dir, const char *name,
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/* mkdirs - create path and its parents with mode (existing ones kept). */
-static int mkdirs(const char *path, mode_t mode)
+int mkdirs(const char *path, mode_t mode)
 {
 	char tmp[PATH_MAX];
 	char *p;

@@ -125,7 +125,8 @@ int store_set_autostart(struct vmrec *vm, bool on)
 
 int store_save_status(struct vmrec *vm)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = json_object_new_object(), *taps;
+	unsigned int i;
 	char path[PATH_MAX];
 	const char *s;
 	int r;
@@ -140,6 +141,11 @@ int store_save_status(struct vmrec *vm)
 	json_object_object_add(o, "qmp", json_object_new_string(vm->qmp));
 	json_object_object_add(o, "console",
 			       json_object_new_string(vm->console));
+	taps = json_object_new_array();
+	for (i = 0; i < DOMAIN_NICS_MAX; i++)
+		json_object_array_add(taps,
+				      json_object_new_string(vm->taps[i]));
+	json_object_object_add(o, "taps", taps); /* by NIC, "" when none */
 	json_object_object_add(o, "persistent",
 			       json_object_new_boolean(vm->persistent));
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);

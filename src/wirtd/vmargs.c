@@ -87,9 +87,17 @@ static int disk_args(struct vmargs *a, const struct dom_disk *k, char *err,
 		       0;
 }
 
-static int nic_args(struct vmargs *a, const struct dom_nic *k, char *err,
-		    size_t errlen)
+static int nic_args(struct vmargs *a, const struct dom_nic *k, int tapfd,
+		    char *err, size_t errlen)
 {
+	if (tapfd >= 0) {
+		bool vhost = k->driver ? !strcmp(k->driver, "vhost") :
+					 !access("/dev/vhost-net", F_OK);
+
+		return add(a, "--net") ||
+		       add(a, "tap-fd=%d,vhost=%s,mac=%s", tapfd,
+			   vhost ? "on" : "off", k->mac);
+	}
 	if (k->type == DOM_NIC_ETHERNET) {
 		if (no_comma("tap name", k->target, err, errlen))
 			return -EINVAL;
@@ -125,7 +133,7 @@ static int console_args(struct vmargs *a, const struct dom_def *def,
 int vmargs_build(struct vmargs *a, const char *vmm, const char *name,
 		 const struct dom_def *def, const char *qmp,
 		 const char *console, const char *incoming, bool paused,
-		 char *err, size_t errlen)
+		 const int *tapfds, char *err, size_t errlen)
 {
 	unsigned int i;
 	int r;
@@ -147,7 +155,8 @@ int vmargs_build(struct vmargs *a, const char *vmm, const char *name,
 	for (i = 0; !r && i < def->ndisks; i++)
 		r = disk_args(a, &def->disks[i], err, errlen);
 	for (i = 0; !r && i < def->nnics; i++)
-		r = nic_args(a, &def->nics[i], err, errlen);
+		r = nic_args(a, &def->nics[i], tapfds ? tapfds[i] : -1, err,
+			     errlen);
 	if (!r && def->rng)
 		r = add(a, "--rng");
 	if (!r && def->balloon)

@@ -20,7 +20,9 @@
 
 #include "common/util.h"
 #include "wirtd/vmargs.h"
+#include "wirtd/vmtaps.h"
 #include "wirtd/vmmon.h"
+#include "wirtd/pool.h"
 #include "wirtd/wirtd.h"
 
 extern char **environ;
@@ -102,19 +104,33 @@ static char **make_env(void)
 	return e;
 }
 
-/* grandchild - in the VM's process: stdio on /dev/null and the log, no
- * other descriptors, exec wirt-vmm. Async-signal-safe calls only. */
-static void __attribute__((noreturn))
-grandchild(const struct vmargs *a, char **env, int logfd, int pipefd)
-{
-	int nul = open("/dev/null", O_RDWR), e;
+/* The descriptors handed to wirt-vmm: taps as 4, 5, ... in order. */
+struct passfds {
+	int fd[DOMAIN_NICS_MAX];
+	int n;
+};
 
+/* grandchild - in the VM's process: stdio on /dev/null and the log, the
+ * pipe as 3, the taps from 4 on, no other descriptors, exec wirt-vmm.
+ * Async-signal-safe calls only. */
+static void __attribute__((noreturn))
+grandchild(const struct vmargs *a, char **env, int logfd, int pipefd,
+	   const struct passfds *pf)
+{
+	int nul = open("/dev/null", O_RDWR), e, i, hi[DOMAIN_NICS_MAX];
+
+	for (i = 0; i < pf->n; i++) /* out of the way of what follows */
+		if ((hi[i] = fcntl(pf->fd[i], F_DUPFD, 1000)) < 0)
+			_exit(127);
 	if (nul < 0 || dup2(nul, 0) < 0 || dup2(logfd, 1) < 0 ||
 	    dup2(logfd, 2) < 0)
 		_exit(127);
 	if (pipefd != 3 && (dup2(pipefd, 3) < 0))
 		_exit(127);
-	syscall(SYS_close_range, 4, ~0U, 0);
+	for (i = 0; i < pf->n; i++)
+		if (dup2(hi[i], 4 + i) < 0)
+			_exit(127);
+	syscall(SYS_close_range, 4 + pf->n, ~0U, 0);
 	fcntl(3, F_SETFD, FD_CLOEXEC);
 	execve(a->v[0], a->v, env);
 	e = errno;
@@ -127,7 +143,7 @@ grandchild(const struct vmargs *a, char **env, int logfd, int pipefd)
  * the VM is nobody's child and outlives wirtd. Returns its pid, or -errno
  * (the exec's error when execve failed).
  */
-static pid_t spawn(const struct vmargs *a, int logfd)
+static pid_t spawn(const struct vmargs *a, int logfd, const struct passfds *pf)
 {
 	char **env = make_env();
 	int p[2], e = 0, st;
@@ -143,7 +159,7 @@ static pid_t spawn(const struct vmargs *a, int logfd)
 		setsid();
 		vmpid = fork();
 		if (vmpid == 0)
-			grandchild(a, env, logfd, p[1]);
+			grandchild(a, env, logfd, p[1], pf);
 		(void)!write(p[1], &vmpid, sizeof(vmpid));
 		_exit(vmpid < 0);
 	}
@@ -241,29 +257,49 @@ int vm_start(struct vmrec *vm, struct json_object *warnings, char *err,
 static int start_process(struct vmrec *vm, struct json_object *warnings,
 			 char *err, size_t errlen)
 {
+	const struct dom_def *d = domain_def(vm->def);
+	int logfd, r, taps[DOMAIN_NICS_MAX], childfd[DOMAIN_NICS_MAX];
+	struct pool_disks *pd = NULL;
+	struct passfds pf = { .n = 0 };
 	struct vmargs a;
 	char tail[512];
-	int logfd, r;
+	unsigned int i;
 	pid_t pid;
 
 	r = refuse(vm, warnings, err, errlen);
 	if (!r)
 		r = prepare_paths(vm, err, errlen);
+	if (!r) /* <disk type='volume'>: the volumes' files */
+		r = pool_resolve_disks(d, &pd, err, errlen);
 	if (!r)
-		r = vmargs_build(&a, W->paths.vmm, vm->name,
-				 domain_def(vm->def), vm->qmp, vm->console,
-				 vm->incoming[0] ? vm->incoming : NULL,
-				 vm->start_paused, err, errlen);
-	if (r)
+		r = vm_taps_open(vm, d, taps, err, errlen);
+	if (r) {
+		free(pd);
 		return r;
+	}
+	for (i = 0; i < d->nnics; i++) {
+		childfd[i] = taps[i] >= 0 ? 4 + pf.n : -1;
+		if (taps[i] >= 0)
+			pf.fd[pf.n++] = taps[i];
+	}
+	r = vmargs_build(&a, W->paths.vmm, vm->name, pd ? &pd->def : d, vm->qmp,
+			 vm->console, vm->incoming[0] ? vm->incoming : NULL,
+			 vm->start_paused, childfd, err, errlen);
+	free(pd);
+	if (r) {
+		vm_taps_close(d, taps);
+		return r;
+	}
 	logfd = open_log(vm, &a);
 	if (logfd < 0) {
+		vm_taps_close(d, taps);
 		vmargs_free(&a);
 		snprintf(err, errlen, "cannot open the log of '%s' in '%s': %s",
 			 vm->name, W->paths.log, strerror(-logfd));
 		return logfd;
 	}
-	pid = spawn(&a, logfd);
+	pid = spawn(&a, logfd, &pf);
+	vm_taps_close(d, taps);
 	vmargs_free(&a);
 	close(logfd);
 	if (pid < 0) {

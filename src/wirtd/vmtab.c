@@ -50,8 +50,9 @@ struct vmrec *vmtab_add(const char *name, struct domain *def)
 
 /*
  * vmtab_remove - take vm out of the table. The record itself is kept
- * (a request thread may still hold a pointer to it); only its definition
- * is freed. Called with vm->lock held.
+ * (a request thread may still hold a pointer to it) on the list of removed
+ * records, a few hundred bytes per undefine for the daemon's lifetime;
+ * only its definition is freed. Called with vm->lock held.
  */
 void vmtab_remove(struct vmrec *vm)
 {
@@ -61,6 +62,8 @@ void vmtab_remove(struct vmrec *vm)
 	for (p = &W->vms; *p; p = &(*p)->next) {
 		if (*p == vm) {
 			*p = vm->next;
+			vm->next = W->removed;
+			W->removed = vm;
 			break;
 		}
 	}
@@ -115,11 +118,14 @@ const char *vm_reason_name(enum vm_state s, int reason)
 	static const char *const running[] = { "unknown",	"booted",
 					       "migrated",	"restored",
 					       "from snapshot", "unpaused" };
-	static const char *const paused[] = { "unknown", "user" };
+	static const char *const paused[] = { "unknown",   "user",
+					      "migrating", "saving",
+					      "dumping",   "I/O error",
+					      "watchdog",  "from snapshot" };
 	static const char *const shutoff[] = { "unknown",   "shutdown",
 					       "destroyed", "crashed",
 					       "migrated",  "saved",
-					       "failed" };
+					       "failed",    "from snapshot" };
 
 	switch (s) {
 	case VM_RUNNING:

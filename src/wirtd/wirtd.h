@@ -48,6 +48,7 @@ enum vm_reason {
 	/* running */
 	R_BOOTED = 1,
 	R_RESTORED = 3,
+	R_RUNNING_FROM_SNAPSHOT = 4,
 	R_UNPAUSED = 6,
 	/* paused */
 	R_USER = 1,
@@ -57,6 +58,7 @@ enum vm_reason {
 	R_CRASHED = 3,
 	R_SAVED = 5,
 	R_FAILED = 6,
+	R_FROM_SNAPSHOT = 7, /* paused or shut off */
 };
 
 struct vmrec {
@@ -78,6 +80,7 @@ struct vmrec {
 	char incoming[PATH_MAX]; /* the next start restores this file */
 	bool start_paused; /* the next start leaves the vCPUs stopped */
 	char qmp[108], console[108];
+	char taps[DOMAIN_NICS_MAX][16]; /* taps wirtd made, by NIC; "" */
 	struct vmrec *next;
 };
 
@@ -85,8 +88,10 @@ struct wirtd {
 	struct wirtd_paths paths;
 	pthread_mutex_t vmtab_lock;
 	struct vmrec *vms;
+	struct vmrec *removed; /* undefined records, kept: see vmtab_remove */
 	int next_id;
 	int shutdown_timeout; /* seconds for --shutdown-guests */
+	bool independent; /* --root DIR: its network 'default' is not autostarted */
 };
 
 extern struct wirtd *W;
@@ -99,6 +104,9 @@ int paths_init(struct wirtd_paths *p, const char *root, const char *argv0);
 /* path_of - DIR/NAME + suffix into buf; -ENAMETOOLONG when it does not fit. */
 int path_of(char *buf, size_t len, const char *dir, const char *name,
 	    const char *suffix);
+/* mkdirs - create path and its parents with mode (existing ones kept).
+ * Returns 0 or -errno. */
+int mkdirs(const char *path, mode_t mode);
 
 /* ---- store.c: definitions, status files ---- */
 int store_write(const char *path, const char *data, size_t len, mode_t mode);

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 
 #include "block/info.h"
-#include "vmm/disk/disk-list.h"
+#include "vmm/vm-disks.h"
 #include "vmm/disk/stats.h"
 #include "vmm/vm.h"
 
@@ -60,7 +60,7 @@ static struct json_object *image_json(struct blk *b, unsigned int depth)
 	put_str(o, "filename", i.filename);
 	if (i.qcow2)
 		put_int(o, "cluster-size", i.cluster_size);
-	put_str(o, "format", i.format);
+	put_str(o, "format", blk_format_name(i.format));
 	put_int(o, "actual-size", i.actual_size);
 	if (i.qcow2)
 		json_object_object_add(o, "format-specific",
@@ -129,7 +129,7 @@ static struct json_object *inserted_json(const struct vm_disk *e)
 	put_str(o, "file", disk_file(k));
 	put_str(o, "node-name", node_name(e, "format", node, sizeof(node)));
 	put_bool(o, "ro", k->readonly);
-	put_str(o, "drv", k->format);
+	put_str(o, "drv", blk_format_name(k->format));
 	if (k->blk) {
 		struct blk_info bi;
 

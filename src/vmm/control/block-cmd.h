@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * QMP query-block and query-blockstats over the VM's disks
- * (vmm/disk/disk-list.h), in the shapes QEMU gives them (BlockInfo,
+ * (vmm/vm-disks.h), in the shapes QEMU gives them (BlockInfo,
  * BlockStats) for a `-drive if=virtio` disk, which is what libvirt reads.
  *
  * Names: "device" is the disk's id= or "virtio<N>"; "qdev" is

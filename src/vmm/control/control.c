@@ -21,8 +21,10 @@
 
 void control_event(struct vm *vm, const char *name, struct json_object *data)
 {
-	if (vm->ctl)
-		qmp_server_event(vm->ctl->srv, name, data);
+	struct vm_control *c = ctl_of(vm);
+
+	if (c)
+		qmp_server_event(c->srv, name, data);
 	else
 		json_object_put(data);
 }
@@ -37,9 +39,14 @@ static struct json_object *why(bool guest, const char *reason)
 	return d;
 }
 
-void control_vm_stopped(struct vm *vm, int req)
+/*
+ * The VM stopped for reason req (enum vm_request): emit SHUTDOWN or RESET
+ * with QEMU's "guest" and "reason" fields. Main thread, after the vCPUs
+ * are gone.
+ */
+static void vm_stopped(struct vm *vm, int req)
 {
-	struct vm_control *c = vm->ctl;
+	struct vm_control *c = ctl_of(vm);
 	const char *host = c ? c->host_reason : NULL;
 
 	if (!c)
@@ -70,7 +77,7 @@ void control_vm_stopped(struct vm *vm, int req)
 /* QEMU's RunState name for the VM now. */
 static const char *run_state(struct vm *vm)
 {
-	struct vm_control *c = vm->ctl;
+	struct vm_control *c = ctl_of(vm);
 	enum vm_request req = __atomic_load_n(&vm->request, __ATOMIC_ACQUIRE);
 
 	if (req == VM_CRASH)
@@ -111,7 +118,7 @@ static int cmd_cont(void *opaque, struct json_object *args,
 		    struct json_object **ret, struct qmp_error *err)
 {
 	struct vm *vm = opaque;
-	struct vm_control *c = vm->ctl;
+	struct vm_control *c = ctl_of(vm);
 
 	if (c->migrating)
 		return qmp_error_set(
@@ -143,7 +150,7 @@ static int cmd_reset(void *opaque, struct json_object *args,
 
 	pthread_mutex_lock(&vm->lock);
 	if (vm->request == VM_RUNNING)
-		vm->ctl->host_reason = "host-qmp-system-reset";
+		ctl_of(vm)->host_reason = "host-qmp-system-reset";
 	pthread_mutex_unlock(&vm->lock);
 	vm_request_stop(vm, VM_RESET);
 	return 0;
@@ -164,9 +171,9 @@ static int cmd_quit(void *opaque, struct json_object *args,
 
 	pthread_mutex_lock(&vm->lock);
 	if (vm->request == VM_RUNNING)
-		vm->ctl->host_reason = "host-qmp-quit";
+		ctl_of(vm)->host_reason = "host-qmp-quit";
 	pthread_mutex_unlock(&vm->lock);
-	qmp_server_defer(vm->ctl->srv, do_quit, vm);
+	qmp_server_defer(ctl_of(vm)->srv, do_quit, vm);
 	return 0;
 }
 
@@ -280,7 +287,7 @@ int control_init(struct vm *vm)
 		free(c);
 		return r;
 	}
-	vm->ctl = c;
+	vm_set_events(vm, &(struct vm_events){ control_vm_event, c });
 	r = qmp_server_listen(c->srv, path);
 	if (r) {
 		const char *hint = unix_socket_hint(r);
@@ -295,9 +302,14 @@ int control_init(struct vm *vm)
 	return r;
 }
 
-void control_vm_stopping(struct vm *vm)
+/*
+ * The vCPUs left for a stop that ends this KVM VM (not a snapshot
+ * revert): cancel a running save (migrate, savevm) and wait until it let
+ * go of the VM, before its vCPUs are destroyed.
+ */
+static void vm_stopping(struct vm *vm)
 {
-	struct vm_control *c = vm->ctl;
+	struct vm_control *c = ctl_of(vm);
 	bool busy = true;
 
 	if (!c)
@@ -313,9 +325,10 @@ void control_vm_stopping(struct vm *vm)
 	migrate_wait(vm);
 }
 
-void control_free(struct vm *vm)
+/* Flush and close the control socket (vm_destroy). */
+static void control_free(struct vm *vm)
 {
-	struct vm_control *c = vm->ctl;
+	struct vm_control *c = ctl_of(vm);
 
 	if (!c)
 		return;
@@ -323,5 +336,34 @@ void control_free(struct vm *vm)
 	qmp_server_free(c->srv);
 	pthread_mutex_destroy(&c->mig_lock);
 	free(c);
-	vm->ctl = NULL;
+	vm_set_events(vm, &(struct vm_events){ NULL, NULL });
+}
+
+/* BALLOON_CHANGE with the guest's memory now, in bytes. */
+static void balloon_changed(struct vm *vm, uint64_t actual)
+{
+	struct json_object *data = json_object_new_object();
+
+	json_object_object_add(data, "actual",
+			       json_object_new_int64((int64_t)actual));
+	control_event(vm, "BALLOON_CHANGE", data);
+}
+
+void control_vm_event(void *opaque, struct vm *vm, enum vm_event ev,
+		      uint64_t arg)
+{
+	switch (ev) {
+	case VM_EV_STOPPING:
+		vm_stopping(vm);
+		break;
+	case VM_EV_STOPPED:
+		vm_stopped(vm, (int)arg);
+		break;
+	case VM_EV_BALLOON_CHANGE:
+		balloon_changed(vm, arg);
+		break;
+	case VM_EV_DESTROY:
+		control_free(vm);
+		break;
+	}
 }

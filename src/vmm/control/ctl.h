@@ -8,8 +8,7 @@
 #include <stdint.h>
 
 #include "vmm/control/qmp.h"
-
-struct vm;
+#include "vmm/vm.h"
 
 struct vm_control {
 	struct vm *vm;
@@ -32,6 +31,19 @@ struct vm_control {
 	uint64_t mig_ms; /* duration of the last migration */
 	char snap_tag[72]; /* loadvm: the snapshot being reverted to */
 };
+
+/*
+ * control_vm_event - the event sink control_init installs in the VM
+ * (opaque: its struct vm_control).
+ */
+void control_vm_event(void *opaque, struct vm *vm, enum vm_event ev,
+		      uint64_t arg);
+
+/* ctl_of - the control state of vm, or NULL without --api-socket. */
+static inline struct vm_control *ctl_of(const struct vm *vm)
+{
+	return vm->events.event == control_vm_event ? vm->events.opaque : NULL;
+}
 
 /* QMP handlers of migrate.c */
 int cmd_migrate(void *opaque, struct json_object *args,

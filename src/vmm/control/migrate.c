@@ -28,7 +28,7 @@ static uint64_t now_ms(void)
 /* Set the status (mig_lock held by nobody) and emit MIGRATION. */
 static void set_status(struct vm *vm, const char *st)
 {
-	struct vm_control *c = vm->ctl;
+	struct vm_control *c = ctl_of(vm);
 	struct json_object *d = json_object_new_object();
 
 	pthread_mutex_lock(&c->mig_lock);
@@ -41,7 +41,7 @@ static void set_status(struct vm *vm, const char *st)
 static void *migrate_thread(void *arg)
 {
 	struct vm *vm = arg;
-	struct vm_control *c = vm->ctl;
+	struct vm_control *c = ctl_of(vm);
 	uint64_t t0 = now_ms();
 	bool paused_here;
 	char why[512] = "";
@@ -82,7 +82,7 @@ int cmd_migrate(void *opaque, struct json_object *args,
 		struct json_object **ret, struct qmp_error *err)
 {
 	struct vm *vm = opaque;
-	struct vm_control *c = vm->ctl;
+	struct vm_control *c = ctl_of(vm);
 	struct json_object *u;
 	const char *uri;
 	char why[160];
@@ -122,7 +122,7 @@ int cmd_migrate(void *opaque, struct json_object *args,
 	c->mig_cancel = false;
 	c->migrating = true;
 	set_status(vm, "setup");
-	r = pthread_create(&c->mig_tid, NULL, migrate_thread, vm);
+	r = -thread_start(&c->mig_tid, migrate_thread, vm);
 	if (r) {
 		c->migrating = false;
 		set_status(vm, "failed");
@@ -138,7 +138,7 @@ int cmd_query_migrate(void *opaque, struct json_object *args,
 		      struct json_object **ret, struct qmp_error *err)
 {
 	struct vm *vm = opaque;
-	struct vm_control *c = vm->ctl;
+	struct vm_control *c = ctl_of(vm);
 	struct json_object *o = json_object_new_object(), *ram;
 
 	pthread_mutex_lock(&c->mig_lock);
@@ -173,13 +173,13 @@ int cmd_migrate_cancel(void *opaque, struct json_object *args,
 {
 	struct vm *vm = opaque;
 
-	vm->ctl->mig_cancel = true;
+	ctl_of(vm)->mig_cancel = true;
 	return 0;
 }
 
 void migrate_wait(struct vm *vm)
 {
-	struct vm_control *c = vm->ctl;
+	struct vm_control *c = ctl_of(vm);
 
 	if (c && c->mig_thread) {
 		pthread_join(c->mig_tid, NULL);

@@ -18,7 +18,7 @@
 
 #include "vmm/control/control.h"
 #include "vmm/control/ctl.h"
-#include "vmm/disk/disk-list.h"
+#include "vmm/vm-disks.h"
 #include "vmm/vm.h"
 
 #define MAX_JOBS 16
@@ -194,7 +194,7 @@ static int start_job(struct vm *vm, struct json_object *args,
 	snprintf(j->id, sizeof(j->id), "%s", id);
 	snprintf(j->tag, sizeof(j->tag), "%s", tag);
 	set_status(j, "created");
-	qmp_server_defer(vm->ctl->srv, run_job, j);
+	qmp_server_defer(ctl_of(vm)->srv, run_job, j);
 	return 0;
 }
 

@@ -32,7 +32,7 @@
 #include "common/util.h"
 #include "vmm/control/control.h"
 #include "vmm/control/ctl.h"
-#include "vmm/disk/disk-list.h"
+#include "vmm/vm-disks.h"
 #include "vmm/disk/disk-snap.h"
 #include "vmm/sandbox/sandbox.h"
 #include "vmm/state/state.h"
@@ -89,7 +89,7 @@ static const struct vm_disk *home_disk(const struct vm *vm)
 		if (d->disk->raw_base) {
 			if (!raw)
 				raw = d;
-		} else if (d->disk->blk && !strcmp(d->disk->format, "qcow2")) {
+		} else if (d->disk->blk && d->disk->format == BLK_FMT_QCOW2) {
 			return d;
 		}
 	}
@@ -184,7 +184,7 @@ static int snap_disks(struct vm *vm, void *arg, char *why, size_t len)
 
 int snapshot_save(struct vm *vm, const char *tag, char *why, size_t whylen)
 {
-	struct vm_control *c = vm->ctl;
+	struct vm_control *c = ctl_of(vm);
 	struct snap_ctx x = { tag, 0, false };
 	char path[PATH_MAX], dir[PATH_MAX];
 	volatile uint64_t done = 0;
@@ -242,7 +242,7 @@ static void unprepare_disks(struct vm *vm)
  */
 static int revert(struct vm *vm)
 {
-	struct vm_control *c = vm->ctl;
+	struct vm_control *c = ctl_of(vm);
 	char why[PATH_MAX + 512], path[PATH_MAX],
 		label[sizeof(c->snap_tag) + 16];
 	unsigned int i;
@@ -264,7 +264,7 @@ static int revert(struct vm *vm)
 
 int snapshot_load(struct vm *vm, const char *tag, char *why, size_t whylen)
 {
-	struct vm_control *c = vm->ctl;
+	struct vm_control *c = ctl_of(vm);
 	char path[PATH_MAX];
 	unsigned int i;
 	int r, i_wait;

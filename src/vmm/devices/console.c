@@ -564,7 +564,7 @@ int console_start(struct console *c)
 		return 0;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(&c->thread, NULL, input_thread, c);
+	r = -thread_start(&c->thread, input_thread, c);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r)
 		return -r;

@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "vmm/disk/disk-list.h"
+#include "vmm/disk/disk.h"
 
 /*
  * Give the regular files directly in the open directory dfd to uid:gid
@@ -108,19 +108,10 @@ static int grant_dir(const char *path, uid_t uid, gid_t gid, char *err,
 	return r;
 }
 
-int vm_disks_grant(struct vm *vm, uid_t uid, gid_t gid, char *err, size_t len)
+int disk_grant(const struct disk *d, uid_t uid, gid_t gid, char *err,
+	       size_t len)
 {
-	unsigned int i, n = vm_disks_count(vm);
-	int r;
-
-	for (i = 0; i < n; i++) {
-		const struct disk *d = vm_disk_get(vm, i)->disk;
-
-		if (d->readonly || d->is_blkdev)
-			continue;
-		r = grant_dir(d->opts.path, uid, gid, err, len);
-		if (r)
-			return r;
-	}
-	return 0;
+	if (d->readonly || d->is_blkdev)
+		return 0;
+	return grant_dir(d->opts.path, uid, gid, err, len);
 }

@@ -6,14 +6,16 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-struct vm;
+struct disk;
 
 /*
- * vm_disks_grant - for every writable disk (not a block device) of vm:
- * create IMAGE.snapshots/ if missing and give it, with the regular files
- * in it, to uid:gid, so that savevm, loadvm and delvm work after the
- * sandbox's user switch. Returns 0, or -errno with one line in err.
+ * disk_grant - for a writable disk d (not a block device): create
+ * IMAGE.snapshots/ if missing and give it, with the regular files in it,
+ * to uid:gid, so that savevm, loadvm and delvm work after the sandbox's
+ * user switch; nothing for other disks. Returns 0, or -errno with one
+ * line in err.
  */
-int vm_disks_grant(struct vm *vm, uid_t uid, gid_t gid, char *err, size_t len);
+int disk_grant(const struct disk *d, uid_t uid, gid_t gid, char *err,
+	       size_t len);
 
 #endif

@@ -274,12 +274,12 @@ static int next_layer(struct disk *d, char *out, size_t len, char *why,
  * fmt), as the next layer; its path goes to out. Returns 0, or -errno
  * with a reason naming the file in why.
  */
-static int new_overlay(struct disk *d, const char *backing, const char *fmt,
+static int new_overlay(struct disk *d, const char *backing, enum blk_format fmt,
 		       char *out, size_t len, char *why, size_t whylen)
 {
 	struct blk_create_opts co = { .size = d->size,
 				      .backing_file = backing,
-				      .backing_fmt = fmt };
+				      .backing_fmt = blk_format_name(fmt) };
 	char dir[PATH_MAX];
 	int r;
 
@@ -302,7 +302,7 @@ static int new_overlay(struct disk *d, const char *backing, const char *fmt,
 	r = next_layer(d, out, len, why, whylen);
 	if (r)
 		return r;
-	r = blk_create(out, "qcow2", &co);
+	r = blk_create(out, BLK_FMT_QCOW2, &co);
 	if (r) {
 		snprintf(why, whylen,
 			 "'%s': cannot create the overlay '%s': %s",
@@ -325,7 +325,7 @@ static int layer_parent(const char *path, char **out)
 {
 	struct blk_info i;
 	struct blk *b;
-	int r = blk_open(&b, path, "qcow2",
+	int r = blk_open(&b, path, BLK_FMT_QCOW2,
 			 BLK_O_NO_BACKING | BLK_O_NO_REPAIR |
 				 BLK_O_NO_PROBE_WARN);
 
@@ -475,8 +475,8 @@ int disk_layer_create(struct disk *d, const char *tag, char *why, size_t whylen)
 			 strerror(errno));
 		return r;
 	}
-	r = new_overlay(d, frozen, d->active ? "qcow2" : "raw", next,
-			sizeof(next), why, whylen);
+	r = new_overlay(d, frozen, d->active ? BLK_FMT_QCOW2 : BLK_FMT_RAW,
+			next, sizeof(next), why, whylen);
 	if (r)
 		return r;
 	r = put_line_tmp(act, next, why, whylen);
@@ -546,8 +546,9 @@ int disk_layer_prepare(struct disk *d, const char *tag, char *why,
 	r = frozen_of(d, tag, &f, why, whylen);
 	if (r)
 		return r;
-	r = new_overlay(d, f, same_file(f, d->opts.path) ? "raw" : "qcow2",
-			next, sizeof(next), why, whylen);
+	r = new_overlay(
+		d, f, same_file(f, d->opts.path) ? BLK_FMT_RAW : BLK_FMT_QCOW2,
+		next, sizeof(next), why, whylen);
 	free(f);
 	if (r)
 		return r;

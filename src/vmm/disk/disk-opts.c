@@ -97,14 +97,12 @@ static int apply(struct disk_opts *o, const char *key, const char *val,
 		return o->path ? 0 : -ENOMEM;
 	}
 	if (!strcmp(key, "format")) {
-		if (strcmp(val, "raw") && strcmp(val, "qcow2"))
+		if (blk_format_parse(val, &o->format) < 0)
 			return fail(
 				err, errlen,
 				"--disk: unknown format '%s' (use format=raw or format=qcow2)",
 				val);
-		free(o->format);
-		o->format = strdup(val);
-		return o->format ? 0 : -ENOMEM;
+		return 0;
 	}
 	if (!strcmp(key, "readonly")) {
 		b = parse_bool(val);
@@ -193,7 +191,6 @@ int disk_parse_opts(const char *spec, struct disk_opts *o, char *err,
 void disk_opts_free(struct disk_opts *o)
 {
 	free(o->path);
-	free(o->format);
 	o->path = NULL;
-	o->format = NULL;
+	o->format = BLK_FMT_PROBE;
 }

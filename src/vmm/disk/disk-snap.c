@@ -10,12 +10,9 @@
 #include "vmm/disk/disk-snap.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "block/blk.h"
-#include "block/qcow2.h"
 #include "vmm/disk/disk-layer.h"
 
 const char *disk_snapshot_unsupported(const struct disk *d)
@@ -24,7 +21,7 @@ const char *disk_snapshot_unsupported(const struct disk *d)
 		return NULL; /* nothing to keep: it cannot change */
 	if (d->raw_base)
 		return disk_layer_unsupported(d);
-	if (!d->blk || strcmp(d->format, "qcow2"))
+	if (!d->blk || d->format != BLK_FMT_QCOW2)
 		return "it is not a qcow2 image (convert it: wirt-img convert -O qcow2 FILE NEW.qcow2)";
 	return NULL;
 }
@@ -36,64 +33,27 @@ static bool external(const struct disk *d)
 }
 
 /* The open qcow2 image of d with internal snapshots, or NULL. */
-static struct qcow2 *qcow2_of(const struct disk *d)
+static struct blk *internal(const struct disk *d)
 {
-	if (d->readonly || d->raw_base || !d->blk || strcmp(d->format, "qcow2"))
+	if (d->readonly || d->raw_base || !d->blk || d->format != BLK_FMT_QCOW2)
 		return NULL;
-	return blk_opaque(d->blk);
+	return d->blk;
 }
 
 bool disk_snapshot_has(const struct disk *d, const char *tag)
 {
-	struct qcow2 *q = qcow2_of(d);
-	bool has;
+	struct blk *b = internal(d);
 
 	if (external(d))
 		return disk_layer_has(d, tag);
-	if (!q)
-		return false;
-	pthread_mutex_lock(&q->lock);
-	has = qcow2_snapshot_find(q, tag) >= 0;
-	pthread_mutex_unlock(&q->lock);
-	return has;
+	return b && blk_snapshot_has(b, tag);
 }
 
-/* Run op ('c', 'a', 'd') on d's image under its lock; why on failure. */
-static int snap_op(struct disk *d, char op, const char *tag, char *why,
-		   size_t whylen)
+/* Put why a snapshot operation on d's image failed (r < 0); returns r. */
+static int snap_failed(const struct disk *d, int r, char *why, size_t whylen)
 {
-	struct qcow2 *q = qcow2_of(d);
-	int r = 0;
-
-	if (!q)
-		return 0;
-	pthread_mutex_lock(&q->lock);
-	switch (op) {
-	case 'c':
-		if (qcow2_snapshot_find(q, tag) >= 0)
-			r = qcow2_snapshot_delete(q, tag);
-		if (!r)
-			r = qcow2_snapshot_create(q, tag);
-		break;
-	case 'a':
-		r = qcow2_snapshot_find(q, tag);
-		if (r >= 0 && q->snaps[r].disk_size != q->size)
-			r = -EMEDIUMTYPE;
-		else if (r >= 0)
-			r = qcow2_snapshot_apply(q, tag);
-		break;
-	case 'd':
-		r = qcow2_snapshot_find(q, tag) >= 0 ?
-			    qcow2_snapshot_delete(q, tag) :
-			    0;
-		break;
-	}
-	pthread_mutex_unlock(&q->lock);
-	if (r == -EMEDIUMTYPE)
-		snprintf(
-			why, whylen,
-			"'%s': the snapshot's disk size differs from the disk's now",
-			d->opts.path);
+	if (r == -EMEDIUMTYPE) /* the library's reason names the image */
+		snprintf(why, whylen, "%s", blk_last_error());
 	else if (r < 0)
 		snprintf(why, whylen, "'%s': %s", d->opts.path,
 			 blk_last_error());
@@ -103,9 +63,14 @@ static int snap_op(struct disk *d, char op, const char *tag, char *why,
 int disk_snapshot_create(struct disk *d, const char *tag, char *why,
 			 size_t whylen)
 {
+	struct blk *b = internal(d);
+
 	if (external(d))
 		return disk_layer_create(d, tag, why, whylen);
-	return snap_op(d, 'c', tag, why, whylen);
+	if (!b)
+		return 0;
+	return snap_failed(d, blk_snapshot_create(b, tag, BLK_SNAP_REPLACE),
+			   why, whylen);
 }
 
 int disk_snapshot_prepare(struct disk *d, const char *tag, char *why,
@@ -123,40 +88,51 @@ void disk_snapshot_unprepare(struct disk *d)
 int disk_snapshot_apply(struct disk *d, const char *tag, char *why,
 			size_t whylen)
 {
+	struct blk *b = internal(d);
+
 	if (external(d))
 		return disk_layer_apply(d, tag, why, whylen);
-	return snap_op(d, 'a', tag, why, whylen);
+	if (!b)
+		return 0;
+	return snap_failed(d, blk_snapshot_apply(b, tag, BLK_SNAP_SAME_SIZE),
+			   why, whylen);
 }
 
 int disk_snapshot_delete(struct disk *d, const char *tag, char *why,
 			 size_t whylen)
 {
+	struct blk *b = internal(d);
+
 	if (external(d))
 		return disk_layer_delete(d, tag, why, whylen);
-	return snap_op(d, 'd', tag, why, whylen);
+	if (!b)
+		return 0;
+	return snap_failed(d, blk_snapshot_delete(b, tag, BLK_SNAP_MISSING_OK),
+			   why, whylen);
 }
 
 int disk_snapshot_list(const struct disk *d, struct disk_snap_info *out,
 		       unsigned int max)
 {
-	struct qcow2 *q = qcow2_of(d);
-	unsigned int i, n = 0;
+	struct blk *b = internal(d);
+	struct blk_snapshot *s;
+	int i, n;
 
 	if (external(d))
 		return disk_layer_list(d, out, max);
-	if (!q)
+	if (!b)
 		return -ENOENT;
-	pthread_mutex_lock(&q->lock);
-	for (i = 0; i < q->nr_snaps && n < max; i++, n++) {
-		const struct qcow2_snapshot *s = &q->snaps[i];
-
-		snprintf(out[n].id, sizeof(out[n].id), "%s", s->id);
-		snprintf(out[n].name, sizeof(out[n].name), "%s", s->name);
-		out[n].date_sec = s->date_sec;
-		out[n].date_nsec = s->date_nsec;
-		out[n].vm_clock_nsec = s->vm_clock_nsec;
-		out[n].vm_state_size = s->vm_state_size;
+	n = blk_snapshot_list(b, &s);
+	if (n < 0)
+		return n;
+	for (i = 0; i < n && (unsigned int)i < max; i++) {
+		snprintf(out[i].id, sizeof(out[i].id), "%s", s[i].id);
+		snprintf(out[i].name, sizeof(out[i].name), "%s", s[i].name);
+		out[i].date_sec = s[i].date_sec;
+		out[i].date_nsec = s[i].date_nsec;
+		out[i].vm_clock_nsec = s[i].vm_clock_nsec;
+		out[i].vm_state_size = s[i].vm_state_size;
 	}
-	pthread_mutex_unlock(&q->lock);
-	return n;
+	blk_snapshot_list_free(s, n);
+	return i;
 }

@@ -26,7 +26,6 @@
 
 #define POOL_THREADS 4
 #define ZERO_CHUNK (1024 * 1024)
-#define QCOW2_MAGIC "QFI\xfb"
 
 static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -191,50 +190,27 @@ static unsigned int dio_align(int fd, bool blkdev)
 	return a;
 }
 
-/*
- * Read the first bytes of the image (through an aligned buffer, as fd may
- * be O_DIRECT) and tell whether it carries the qcow2 magic. Returns 1, 0,
- * or -errno.
- */
-static int has_qcow2_magic(int fd)
-{
-	void *buf;
-	ssize_t n;
-	int r;
-
-	if (posix_memalign(&buf, 4096, 4096))
-		return -ENOMEM;
-	n = pread(fd, buf, 4096, 0);
-	if (n < 0 && errno == EINVAL)
-		n = pread(fd, buf, 512, 0);
-	if (n < 0)
-		r = -errno;
-	else
-		r = n >= 4 && !memcmp(buf, QCOW2_MAGIC, 4);
-	free(buf);
-	return r;
-}
-
 /* Decide the format (probing when not given). Returns 0 or -errno. */
 static int pick_format(struct disk *d, char *err, size_t errlen)
 {
 	const struct disk_opts *o = &d->opts;
-	int q = has_qcow2_magic(d->fd);
+	enum blk_format found;
+	int r = blk_probe_fd(d->fd, &found);
 
-	if (q < 0)
-		return fail(err, errlen, q, "disk '%s': cannot read it: %s",
-			    o->path, strerror(-q));
-	if (o->format && !strcmp(o->format, "qcow2") && !q)
+	if (r < 0)
+		return fail(err, errlen, r, "disk '%s': cannot read it: %s",
+			    o->path, strerror(-r));
+	if (o->format == BLK_FMT_QCOW2 && found != BLK_FMT_QCOW2)
 		return fail(
 			err, errlen, -EINVAL,
 			"disk '%s' is not a qcow2 image (no qcow2 header); use format=raw",
 			o->path);
-	if (o->format) {
-		d->format = !strcmp(o->format, "qcow2") ? "qcow2" : "raw";
+	if (o->format != BLK_FMT_PROBE) {
+		d->format = o->format;
 		return 0;
 	}
-	d->format = q ? "qcow2" : "raw";
-	if (!q) {
+	d->format = found;
+	if (found == BLK_FMT_RAW) {
 		d->probed_raw = !d->readonly;
 		wirt_warn(
 			"Image format was not specified for '%s' and probing guessed raw. Automatically detecting the format is dangerous for raw images, write operations on block 0 will be restricted. Specify the 'raw' format explicitly to remove the restrictions.",
@@ -266,8 +242,7 @@ static int copy_opts(struct disk *d, const struct disk_opts *o)
 {
 	d->opts = *o;
 	d->opts.path = strdup(o->path);
-	d->opts.format = o->format ? strdup(o->format) : NULL;
-	if (!d->opts.path || (o->format && !d->opts.format))
+	if (!d->opts.path)
 		return -ENOMEM;
 	return 0;
 }
@@ -311,20 +286,32 @@ static int open_file(struct disk *d, struct stat *st, char *err, size_t errlen)
 }
 
 /*
- * Open the file the disk writes (disk_file()) through the block library
- * (qcow2, or the raw fallback) and lock its backing chain shared.
+ * Open the file the disk writes (disk_file(), open as d->fd) through the
+ * block library (qcow2, or the raw fallback) and lock its backing chain
+ * shared.
  */
-static int open_blk(struct disk *d, const char *fmt, char *err, size_t errlen)
+static int open_blk(struct disk *d, enum blk_format fmt, char *err,
+		    size_t errlen)
 {
 	unsigned int flags =
 		BLK_O_NO_PROBE_WARN | (d->readonly ? 0 : BLK_O_RDWR);
-	int r = blk_open(&d->blk, disk_file(d), fmt, flags);
+	int r = blk_open_fd(&d->blk, d->fd, disk_file(d), fmt, flags);
 
 	if (r < 0)
 		return fail(err, errlen, r, "disk '%s': %s", disk_file(d),
 			    blk_last_error());
 	d->size = blk_getlength(d->blk);
 	return lock_backing(d->blk, err, errlen);
+}
+
+/* Clear O_DIRECT on d->fd (and its block library duplicate). */
+static void drop_direct(struct disk *d)
+{
+	int fl = fcntl(d->fd, F_GETFL);
+
+	if (fl >= 0 && (fl & O_DIRECT))
+		fcntl(d->fd, F_SETFL, fl & ~O_DIRECT);
+	d->direct = false;
 }
 
 /*
@@ -337,7 +324,7 @@ static void use_page_cache(struct disk *d)
 		wirt_warn(
 			"disk '%s': cache=none is not supported for qcow2 images yet; using the page cache",
 			d->opts.path);
-	d->direct = false;
+	drop_direct(d);
 	d->align = 1;
 }
 
@@ -347,10 +334,10 @@ static int start_engine(struct disk *d, unsigned int depth, char *err,
 {
 	int r;
 
-	if (!strcmp(d->format, "qcow2")) {
+	if (d->format == BLK_FMT_QCOW2) {
 		use_page_cache(d);
 		d->logical_block = 512;
-		r = open_blk(d, "qcow2", err, errlen);
+		r = open_blk(d, BLK_FMT_QCOW2, err, errlen);
 		return r ? r : disk_pool_start(d, POOL_THREADS, err, errlen);
 	}
 	r = disk_uring_start(d, depth, err, errlen);
@@ -363,9 +350,9 @@ static int start_engine(struct disk *d, unsigned int depth, char *err,
 		wirt_warn(
 			"disk '%s': cache=none needs io_uring here; using the page cache",
 			d->opts.path);
-		d->direct = false;
+		drop_direct(d);
 	}
-	r = open_blk(d, "raw", err, errlen);
+	r = open_blk(d, BLK_FMT_RAW, err, errlen);
 	return r ? r : disk_pool_start(d, POOL_THREADS, err, errlen);
 }
 
@@ -381,7 +368,7 @@ static int open_active(struct disk *d, char *err, size_t errlen)
 	char *active = NULL;
 	int r;
 
-	if (d->readonly || strcmp(d->format, "raw"))
+	if (d->readonly || d->format != BLK_FMT_RAW)
 		return 0;
 	d->raw_base = true;
 	if (d->is_blkdev) /* takes no snapshots (disk_layer_unsupported) */
@@ -403,7 +390,7 @@ static int open_active(struct disk *d, char *err, size_t errlen)
 	r = lock_image(d->fd, active, false, err, errlen);
 	if (r)
 		return r;
-	d->format = "qcow2";
+	d->format = BLK_FMT_QCOW2;
 	return 0;
 }
 
@@ -505,7 +492,8 @@ int disk_switch_layer(struct disk *d, const char *path, char *err,
 		goto fail;
 	/* the old file may be a backing file of the new one: share it */
 	set_lock(d->fd, F_RDLCK, &nolocks);
-	r = blk_open(&nb, path, "qcow2", BLK_O_RDWR | BLK_O_NO_PROBE_WARN);
+	r = blk_open_fd(&nb, nfd, path, BLK_FMT_QCOW2,
+			BLK_O_RDWR | BLK_O_NO_PROBE_WARN);
 	if (r < 0) {
 		fail(err, errlen, r, "disk '%s': %s", d->opts.path,
 		     blk_last_error());
@@ -540,7 +528,7 @@ int disk_switch_layer(struct disk *d, const char *path, char *err,
 		d->eng = new_eng;
 	}
 	use_page_cache(d);
-	d->format = "qcow2";
+	d->format = BLK_FMT_QCOW2;
 	pthread_mutex_unlock(&d->eng_lock);
 	if (old_blk)
 		blk_close(old_blk);
@@ -624,7 +612,7 @@ unsigned int disk_inflight(const struct disk *d)
 
 bool disk_restrict_block0(const struct disk *d, const void *buf, size_t len)
 {
-	return d->probed_raw && len >= 4 && !memcmp(buf, QCOW2_MAGIC, 4);
+	return d->probed_raw && blk_probe_buf(buf, len) == BLK_FMT_QCOW2;
 }
 
 void disk_signal(struct disk *d)

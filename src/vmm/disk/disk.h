@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "block/blk.h"
 #include "vmm/disk/stats.h"
 
 #define DISK_SERIAL_MAX 20 /* virtio-blk GET_ID is 20 bytes */
@@ -37,7 +38,7 @@ enum disk_cache {
 /* The parsed value of one --disk option. */
 struct disk_opts {
 	char *path;
-	char *format; /* "raw", "qcow2", or NULL to probe */
+	enum blk_format format; /* BLK_FMT_PROBE when not given */
 	bool readonly;
 	enum disk_cache cache;
 	char serial[DISK_SERIAL_MAX + 1]; /* "" when not given */
@@ -109,7 +110,7 @@ struct disk {
 	bool raw_base;
 	char *active; /* the overlay written instead of opts.path, or NULL */
 	char *pending; /* an overlay prepared for a revert, or NULL */
-	const char *format; /* of the file written: "raw" or "qcow2" */
+	enum blk_format format; /* of the file written: raw or qcow2 */
 	unsigned int align; /* O_DIRECT offset/length/buffer alignment */
 	unsigned int logical_block; /* block size to show the guest */
 	struct blk *blk; /* qcow2 through the block library, else NULL */

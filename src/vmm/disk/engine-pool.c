@@ -190,7 +190,7 @@ int disk_pool_start(struct disk *d, unsigned int nthreads, char *err,
 	pthread_cond_init(&e->cond, NULL);
 	nthreads = MIN(MAX(nthreads, 1u), (unsigned int)POOL_MAX_THREADS);
 	for (i = 0; i < nthreads; i++) {
-		r = -pthread_create(&e->th[i], NULL, worker, e);
+		r = thread_start(&e->th[i], worker, e);
 		if (r) {
 			stop_workers(e, i);
 			pthread_mutex_destroy(&e->lock);

@@ -72,16 +72,4 @@ void blk_stats_account(struct blk_stats *s, enum blk_acct_op op, uint64_t bytes,
 void blk_stats_read(struct blk_stats *s, uint64_t now_ns,
 		    struct blk_stats_snap *out);
 
-struct vblk_parsed;
-
-/*
- * vblk_account - account a finished virtio-blk request p (as vblk_parse
- * left it) answered with VIRTIO_BLK_S_* status, submitted at start_ns, or
- * refused by vblk_parse when start_ns is 0. Reads and writes count their
- * data bytes, discard and write-zeroes the bytes of their ranges; GET_ID
- * and unsupported requests are not counted.
- */
-void vblk_account(struct blk_stats *s, const struct vblk_parsed *p, int status,
-		  uint64_t start_ns);
-
 #endif

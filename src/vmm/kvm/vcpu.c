@@ -346,7 +346,7 @@ static void *vcpu_thread(void *arg)
 
 int vcpu_start(struct vcpu *v)
 {
-	int r = pthread_create(&v->thread, NULL, vcpu_thread, v);
+	int r = -thread_start(&v->thread, vcpu_thread, v);
 
 	if (r)
 		return -r;

@@ -19,6 +19,16 @@
 #include "vmm/evloop.h"
 #include "vmm/net/netopts.h"
 
+/*
+ * The header in front of a frame when vnet_hdr is set: the tap's vnet
+ * header, struct virtio_net_hdr_v1 of <linux/virtio_net.h>, 12 bytes.
+ * Offload feature bits (features, set_offloads) are its VIRTIO_NET_F_*
+ * bit numbers, as the tap driver takes them.
+ */
+#define VNET_HDR_LEN 12
+/* largest frame either way: a 64 KiB GSO packet plus Ethernet and VLAN */
+#define VNET_MAX_FRAME 65550
+
 struct net_backend;
 
 struct net_backend_ops {

@@ -197,6 +197,22 @@ static int parse_item(char *item, struct net_opts *o, bool *mac_set, char *err,
 		    item);
 }
 
+/* The N of "tap-fd=N" into o; 0 or -EINVAL with err set. */
+static int parse_tapfd(const char *val, struct net_opts *o, char *err,
+		       size_t errlen)
+{
+	uint64_t v;
+
+	if (parse_uint(val, 3, 65535, &v))
+		return fail(
+			err, errlen,
+			"tap-fd '%s': give the number (3 to 65535) of an open tap file descriptor this process inherits",
+			val);
+	o->kind = NET_TAP;
+	o->tapfd = (int)v;
+	return 0;
+}
+
 int net_parse_opts(const char *spec, unsigned int index, struct net_opts *o,
 		   char *err, size_t errlen)
 {
@@ -206,6 +222,7 @@ int net_parse_opts(const char *spec, unsigned int index, struct net_opts *o,
 	int r;
 
 	memset(o, 0, sizeof(*o));
+	o->tapfd = -1;
 	if (strlen(spec) >= sizeof(buf))
 		return fail(err, errlen, "the value is too long");
 	strcpy(buf, spec);
@@ -213,7 +230,7 @@ int net_parse_opts(const char *spec, unsigned int index, struct net_opts *o,
 	if (!item)
 		return fail(
 			err, errlen,
-			"give user[,hostfwd=...][,mac=M] or tap=IFNAME[,vhost=on][,mac=M]");
+			"give user[,hostfwd=...][,mac=M], tap=IFNAME[,vhost=on][,mac=M] or tap-fd=N[,vhost=on][,mac=M]");
 	if (!strcmp(item, "user")) {
 		o->kind = NET_USER;
 	} else if (!strncmp(item, "tap=", 4)) {
@@ -224,10 +241,15 @@ int net_parse_opts(const char *spec, unsigned int index, struct net_opts *o,
 				"tap '%s': give an interface name of 1 to %d characters",
 				item + 4, IFNAMSIZ - 1);
 		strcpy(o->ifname, item + 4);
+	} else if (!strncmp(item, "tap-fd=", 7)) {
+		r = parse_tapfd(item + 7, o, err, errlen);
+		if (r)
+			return r;
 	} else {
-		return fail(err, errlen,
-			    "unknown backend '%s': use user or tap=IFNAME",
-			    item);
+		return fail(
+			err, errlen,
+			"unknown backend '%s': use user, tap=IFNAME or tap-fd=N",
+			item);
 	}
 	while ((item = strtok_r(NULL, ",", &save))) {
 		r = parse_item(item, o, &mac_set, err, errlen);

@@ -3,6 +3,7 @@
  * The --net option:
  *   user[,hostfwd=tcp|udp:[ADDR]:HPORT-[GADDR]:GPORT]...[,mac=M]
  *   tap=IFNAME[,vhost=on|off][,mac=M]
+ *   tap-fd=N[,vhost=on|off][,mac=M]   (an open tap handed over, e.g. by wirtd)
  */
 #ifndef WIRT_VMM_NET_NETOPTS_H
 #define WIRT_VMM_NET_NETOPTS_H
@@ -37,7 +38,8 @@ struct net_hostfwd {
 
 struct net_opts {
 	enum net_kind kind;
-	char ifname[IFNAMSIZ]; /* tap */
+	char ifname[IFNAMSIZ]; /* tap=, empty with tap-fd= */
+	int tapfd; /* tap-fd=N: an already open tap, else -1 */
 	bool vhost; /* tap: vhost-net moves the frames */
 	uint8_t mac[6];
 	unsigned int nfwd;

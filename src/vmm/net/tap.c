@@ -7,18 +7,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "common/util.h"
 #include "vmm/net/backend.h"
-#include "vmm/virtio/net.h"
 
 #define TUN_DEV "/dev/net/tun"
 /* a 64 KiB GSO packet with its Ethernet header and the vnet header */
@@ -203,12 +204,73 @@ static int open_tun(const char *ifname, char *err, size_t errlen)
 	return fd;
 }
 
+/* Give a tap fd its virtio-net header size, offloads off; 0 or -errno. */
+static int setup_vnet(int fd, const char *ifname, char *err, size_t errlen)
+{
+	int hdr = VNET_HDR_LEN, e;
+
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr) || ioctl(fd, TUNSETOFFLOAD, 0UL)) {
+		e = -errno;
+		snprintf(err, errlen, "tap '%s': cannot set it up: %s", ifname,
+			 strerror(-e));
+		return e;
+	}
+	return 0;
+}
+
+/*
+ * Check that fd (tap-fd=N) is an open tap attached with IFF_TAP, IFF_NO_PI
+ * and IFF_VNET_HDR, make it non-blocking and close-on-exec, and copy its
+ * interface name to ifname. Returns 0 or -errno with err set.
+ */
+static int adopt_tap_fd(int fd, char ifname[IFNAMSIZ], char *err, size_t errlen)
+{
+	const int need = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	struct ifreq ifr = { 0 };
+	struct stat st;
+	int fl;
+
+	if (fstat(fd, &st)) {
+		snprintf(
+			err, errlen,
+			"tap-fd %d is not an open file descriptor: the caller must pass an open tap as fd %d",
+			fd, fd);
+		return -EBADF;
+	}
+	if (!S_ISCHR(st.st_mode) || ioctl(fd, TUNGETIFF, &ifr)) {
+		snprintf(
+			err, errlen,
+			"tap-fd %d is not a tap: pass /dev/net/tun attached to a tap with TUNSETIFF",
+			fd);
+		return -EINVAL;
+	}
+	memcpy(ifname, ifr.ifr_name, IFNAMSIZ - 1);
+	ifname[IFNAMSIZ - 1] = '\0';
+	if ((ifr.ifr_flags & need) != need || (ifr.ifr_flags & IFF_TUN)) {
+		snprintf(
+			err, errlen,
+			"tap-fd %d (interface '%s') lacks%s%s%s: attach it with IFF_TAP|IFF_NO_PI|IFF_VNET_HDR",
+			fd, ifname, ifr.ifr_flags & IFF_TAP ? "" : " IFF_TAP",
+			ifr.ifr_flags & IFF_NO_PI ? "" : " IFF_NO_PI",
+			ifr.ifr_flags & IFF_VNET_HDR ? "" : " IFF_VNET_HDR");
+		return -EINVAL;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC)) {
+		snprintf(err, errlen, "tap-fd %d ('%s'): fcntl: %s", fd, ifname,
+			 strerror(errno));
+		return -errno;
+	}
+	return setup_vnet(fd, ifname, err, errlen);
+}
+
 /* Attach fd to the tap ifname with a virtio-net header; 0 or -errno. */
 static int attach_tap(int fd, const char *ifname, char *err, size_t errlen)
 {
 	struct ifreq ifr = { 0 };
 	unsigned int feat = 0;
-	int hdr = VNET_HDR_LEN, e;
+	int e;
 
 	if (!ioctl(fd, TUNGETFEATURES, &feat) && !(feat & IFF_VNET_HDR)) {
 		snprintf(err, errlen,
@@ -237,13 +299,7 @@ static int attach_tap(int fd, const char *ifname, char *err, size_t errlen)
 				ifname, strerror(-e), ifname);
 		return e;
 	}
-	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr) || ioctl(fd, TUNSETOFFLOAD, 0UL)) {
-		e = -errno;
-		snprintf(err, errlen, "tap '%s': cannot set it up: %s", ifname,
-			 strerror(-e));
-		return e;
-	}
-	return 0;
+	return setup_vnet(fd, ifname, err, errlen);
 }
 
 /* The offload features the tap accepts (probed once). */
@@ -261,12 +317,41 @@ static uint64_t probe_offloads(int fd)
 	return f;
 }
 
+/*
+ * The tap handed over as o->tapfd; 0 with *out set or -errno with err set.
+ * On failure the fd stays open (it is the caller's).
+ */
+static int tap_adopt(const struct net_opts *o, struct net_backend **out,
+		     char *err, size_t errlen)
+{
+	struct tap *t = calloc(1, sizeof(*t));
+	int r;
+
+	if (!t)
+		return -ENOMEM;
+	t->b.ops = &tap_ops;
+	t->b.vnet_hdr = true;
+	t->b.fd = -1;
+	t->buf = malloc(TAP_BUF);
+	r = t->buf ? adopt_tap_fd(o->tapfd, t->ifname, err, errlen) : -ENOMEM;
+	if (r) {
+		tap_free(&t->b);
+		return r;
+	}
+	t->b.fd = o->tapfd;
+	t->b.features = probe_offloads(t->b.fd);
+	*out = &t->b;
+	return 0;
+}
+
 int net_tap_open(const struct net_opts *o, struct net_backend **out, char *err,
 		 size_t errlen)
 {
 	struct tap *t;
 	int r;
 
+	if (o->tapfd >= 0)
+		return tap_adopt(o, out, err, errlen);
 	if (!if_nametoindex(o->ifname)) {
 		snprintf(
 			err, errlen,

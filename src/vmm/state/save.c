@@ -474,15 +474,67 @@ static char *tmp_name(const char *path)
 	return t;
 }
 
+/*
+ * Build every metadata section in memory (configuration, VM, vCPUs,
+ * devices) and an empty RAM info section, returned in *iw to be filled in
+ * after the RAM is written. Returns 0 or -errno with s->why set.
+ */
+static int collect_sections(struct saver *s, struct vm *vm,
+			    struct state_writer **iw)
+{
+	unsigned int i;
+	int r;
+
+	r = save_config(s, vm->cfg);
+	if (r == -EINVAL)
+		snprintf(
+			s->why, s->whylen,
+			"the configuration has a value with a control character (a newline or tab)");
+	if (r == -E2BIG)
+		snprintf(s->why, s->whylen,
+			 "the configuration is larger than a state file holds");
+	r = r ?: save_vm(s, vm);
+	for (i = 0; !r && i < vm->ncpus; i++)
+		r = save_vcpu(s, vm, &vm->vcpus[i]);
+	r = r ?: save_devices(s, vm);
+	if (r)
+		return r;
+	*iw = new_sec(s, SEC_RAM_INFO, 0);
+	if (!*iw)
+		return -ENOSPC;
+	(*iw)->len = 0;
+	return 0;
+}
+
+/*
+ * Write the RAM, then the metadata, to fd (path names it in messages) and
+ * make it durable. Returns 0 or -errno with s->why set.
+ */
+static int write_image(struct saver *s, struct vm *vm, int fd, const char *path,
+		       struct state_writer *iw, volatile uint64_t *done,
+		       volatile const bool *cancel)
+{
+	struct state_ram_info info = { 0 };
+	uint64_t ram_off = ram_offset(s);
+	int r;
+
+	if (ftruncate(fd, ram_off + vm->cfg->memory))
+		return fail(s, -errno, "cannot size '%s': %s", path);
+	r = save_ram(s, vm, fd, ram_off, &info, done, cancel);
+	r = r ?: state_put(iw, &info, sizeof(info));
+	r = r ?: write_meta(s, fd, ram_off, vm->cfg->memory);
+	if (!r && fsync(fd))
+		r = fail(s, -errno, "cannot flush '%s': %s", path);
+	return r;
+}
+
 int state_save(struct vm *vm, const char *path, volatile uint64_t *done,
 	       volatile const bool *cancel, state_held_fn held, void *arg,
 	       char *why, size_t whylen)
 {
 	struct saver *s = calloc(1, sizeof(*s));
-	struct state_ram_info info = { 0 };
-	struct state_writer *iw;
+	struct state_writer *iw = NULL;
 	char *wpath = NULL;
-	uint64_t ram_off;
 	unsigned int i;
 	int fd = -1, r;
 
@@ -492,28 +544,9 @@ int state_save(struct vm *vm, const char *path, volatile uint64_t *done,
 	s->whylen = whylen;
 	snprintf(why, whylen, "out of memory");
 	r = quiesce_devices(s, vm);
+	r = r ?: collect_sections(s, vm, &iw);
 	if (r)
 		goto out;
-	r = save_config(s, vm->cfg);
-	if (r == -EINVAL)
-		snprintf(
-			why, whylen,
-			"the configuration has a value with a control character (a newline or tab)");
-	if (r == -E2BIG)
-		snprintf(why, whylen,
-			 "the configuration is larger than a state file holds");
-	r = r ?: save_vm(s, vm);
-	for (i = 0; !r && i < vm->ncpus; i++)
-		r = save_vcpu(s, vm, &vm->vcpus[i]);
-	r = r ?: save_devices(s, vm);
-	iw = r ? NULL : new_sec(s, SEC_RAM_INFO, 0);
-	if (!r && !iw)
-		r = -ENOSPC;
-	if (r)
-		goto out;
-	/* the RAM info section is filled in after the RAM is written */
-	iw->len = 0;
-	ram_off = ram_offset(s);
 	/*
 	 * A regular file is written under a temporary name and renamed at
 	 * the end: a failed save leaves the old file, and a VM restored
@@ -531,15 +564,7 @@ int state_save(struct vm *vm, const char *path, volatile uint64_t *done,
 			 "cannot create '%s': %s", wpath);
 		goto out;
 	}
-	if (ftruncate(fd, ram_off + vm->cfg->memory)) {
-		r = fail(s, -errno, "cannot size '%s': %s", path);
-		goto out;
-	}
-	r = save_ram(s, vm, fd, ram_off, &info, done, cancel);
-	r = r ?: state_put(iw, &info, sizeof(info));
-	r = r ?: write_meta(s, fd, ram_off, vm->cfg->memory);
-	if (!r && fsync(fd))
-		r = fail(s, -errno, "cannot flush '%s': %s", path);
+	r = write_image(s, vm, fd, path, iw, done, cancel);
 	if (!r && held)
 		r = held(vm, arg, why, whylen);
 	if (!r && wpath != path) {

@@ -12,7 +12,6 @@
 #include "vmm/virtio/balloon.h"
 
 #include <errno.h>
-#include <json-c/json.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +22,6 @@
 #include <unistd.h>
 
 #include "common/util.h"
-#include "vmm/control/control.h"
 #include "vmm/state/state.h"
 #include "vmm/virtio/virtio-pci.h"
 #include "vmm/vm.h"
@@ -200,15 +198,9 @@ static void set_actual(struct vballoon *b, uint32_t actual)
 {
 	uint32_t old =
 		__atomic_exchange_n(&b->actual, actual, __ATOMIC_ACQ_REL);
-	struct json_object *data;
 
-	if (old == actual)
-		return;
-	data = json_object_new_object();
-	json_object_object_add(
-		data, "actual",
-		json_object_new_int64((int64_t)actual_bytes(b, actual)));
-	control_event(b->vm, "BALLOON_CHANGE", data);
+	if (old != actual)
+		vm_emit(b->vm, VM_EV_BALLOON_CHANGE, actual_bytes(b, actual));
 }
 
 /* The guest writes actual (offset 4); num_pages is read-only for it. */

@@ -124,9 +124,21 @@ unsigned int vblk_inflight(struct vblk *b);
  * virtio_blk_create - the --disk constructor for vdevs.c: parse spec, open
  * the disk, add a virtio-blk device with one queue per vCPU to the VM's
  * PCI bus. Returns 0 or -errno after printing one error line.
- * (src/vmm/disk/vdev-disk.c, so that this file needs no transport.)
+ * (src/vmm/virtio/blk-pci.c, so that this file needs no transport.)
  */
 struct vm;
 int virtio_blk_create(struct vm *vm, const char *spec);
+
+struct blk_stats;
+
+/*
+ * vblk_account - account a finished virtio-blk request p (as vblk_parse
+ * left it) answered with VIRTIO_BLK_S_* status, submitted at start_ns, or
+ * refused by vblk_parse when start_ns is 0 (blk-acct.c). Reads and writes count their
+ * data bytes, discard and write-zeroes the bytes of their ranges; GET_ID
+ * and unsupported requests are not counted.
+ */
+void vblk_account(struct blk_stats *s, const struct vblk_parsed *p, int status,
+		  uint64_t start_ns);
 
 #endif

@@ -50,6 +50,12 @@ size_t virtio_console_input(struct virtio_console *c, const uint8_t *buf,
 	return n;
 }
 
+/* The VM's console input hook: virtio_console_input on opaque. */
+static size_t con_input(void *opaque, const uint8_t *buf, size_t len)
+{
+	return virtio_console_input(opaque, buf, len);
+}
+
 /* Move pending input into receive buffers (evloop thread). */
 static void flush_rx(struct virtio_console *c)
 {
@@ -156,8 +162,10 @@ static void con_destroy(struct virtio_dev *d)
 	struct virtio_console *c = d->priv;
 
 	pthread_mutex_lock(&c->vm->lock); /* console_in() holds it */
-	if (c->vm->vcon == c)
-		c->vm->vcon = NULL;
+	if (c->vm->con_input_opaque == c) {
+		c->vm->con_input = NULL;
+		c->vm->con_input_opaque = NULL;
+	}
 	pthread_mutex_unlock(&c->vm->lock);
 	con_free(c);
 }
@@ -183,7 +191,7 @@ int virtio_console_create(struct vm *vm, const char *spec)
 		wirt_err("--console virtio takes no options (got '%s')", spec);
 		return -EINVAL;
 	}
-	if (vm->vcon)
+	if (vm->con_input)
 		return 0; /* --console virtio twice means the same */
 	c = calloc(1, sizeof(*c));
 	if (!c)
@@ -204,7 +212,8 @@ int virtio_console_create(struct vm *vm, const char *spec)
 		goto fail;
 	}
 	pthread_mutex_lock(&vm->lock);
-	vm->vcon = c;
+	vm->con_input = con_input;
+	vm->con_input_opaque = c;
 	pthread_mutex_unlock(&vm->lock);
 	return 0;
 fail:

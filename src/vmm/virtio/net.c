@@ -15,7 +15,7 @@
 
 #include "common/util.h"
 #include "vmm/net/backend.h"
-#include "vmm/net/vhost.h"
+#include "vmm/virtio/vhost-net.h"
 #include "vmm/virtio/ring.h"
 
 #define VNET_QUEUE_SIZE 256

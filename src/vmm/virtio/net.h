@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vmm/net/backend.h"
 #include "vmm/virtio/virtio.h"
 
 /* Feature bits (virtio 1.2, 5.1.3) */
@@ -52,10 +53,10 @@ struct virtio_net_hdr_v1 {
 	uint16_t num_buffers;
 };
 
-#define VNET_HDR_LEN 12 /* sizeof(struct virtio_net_hdr_v1) */
+/* VNET_HDR_LEN, VNET_MAX_FRAME: the backend interface's (net/backend.h) */
+_Static_assert(sizeof(struct virtio_net_hdr_v1) == VNET_HDR_LEN,
+	       "the backends' vnet header is virtio_net_hdr_v1");
 #define VNET_ETH_HLEN 14
-/* largest frame either way: a 64 KiB GSO packet plus Ethernet and VLAN */
-#define VNET_MAX_FRAME 65550
 /* largest frame without segmentation offload: 1500 MTU, Ethernet, VLAN */
 #define VNET_MAX_PLAIN_FRAME 1518
 

@@ -17,7 +17,7 @@ struct virtio_console;
 
 /*
  * virtio_console_create - the --console virtio constructor for vdevs.c
- * (spec must be empty). Sets vm->vcon. Returns 0 or -errno after printing
+ * (spec must be empty). Sets vm->con_input. Returns 0 or -errno after printing
  * one line.
  */
 int virtio_console_create(struct vm *vm, const char *spec);

@@ -52,7 +52,7 @@ static int do_write(const char *path, uint64_t seed)
 	struct blk *b;
 	uint8_t *buf = malloc(192 * 1024);
 
-	if (!buf || blk_open(&b, path, "qcow2", BLK_O_RDWR) < 0) {
+	if (!buf || blk_open(&b, path, BLK_FMT_QCOW2, BLK_O_RDWR) < 0) {
 		fprintf(stderr, "img_crashwriter: %s\n", blk_last_error());
 		return 1;
 	}
@@ -89,7 +89,7 @@ static int do_verify(const char *path, uint64_t seed, long long last)
 	uint8_t *model, *img, *maybe;
 	int bad = 0;
 
-	if (blk_open(&b, path, "qcow2", 0) < 0) {
+	if (blk_open(&b, path, BLK_FMT_QCOW2, 0) < 0) {
 		fprintf(stderr, "img_crashwriter: %s\n", blk_last_error());
 		return 1;
 	}

@@ -123,7 +123,7 @@ static uint8_t *read_view(const char *file, uint64_t *len, unsigned flags)
 	uint8_t *buf;
 
 	snprintf(p, sizeof(p), "crash/%s", file);
-	if (blk_open(&b, p, NULL, flags | BLK_O_NO_PROBE_WARN) < 0) {
+	if (blk_open(&b, p, BLK_FMT_PROBE, flags | BLK_O_NO_PROBE_WARN) < 0) {
 		fprintf(stderr, "cannot open %s: %s\n", p, blk_last_error());
 		return NULL;
 	}
@@ -184,7 +184,7 @@ static bool scribble(const char *file)
 	int ret = 0;
 
 	snprintf(p, sizeof(p), "crash/%s", file);
-	if (blk_open(&b, p, "qcow2", BLK_O_RDWR | BLK_O_UNSAFE) < 0) {
+	if (blk_open(&b, p, BLK_FMT_QCOW2, BLK_O_RDWR | BLK_O_UNSAFE) < 0) {
 		fprintf(stderr, "cannot open %s: %s\n", p, blk_last_error());
 		return false;
 	}
@@ -213,7 +213,7 @@ static int revert(const char *file, const char *snap)
 	int ret;
 
 	snprintf(p, sizeof(p), "crash/%s", file);
-	if (blk_open(&b, p, "qcow2", BLK_O_RDWR | BLK_O_UNSAFE) < 0)
+	if (blk_open(&b, p, BLK_FMT_QCOW2, BLK_O_RDWR | BLK_O_UNSAFE) < 0)
 		return -1;
 	q = blk_opaque(b);
 	pthread_mutex_lock(&q->lock);

@@ -74,8 +74,8 @@ static void make_image(void)
 	fd = mkstemp(img);
 	assert_true(fd >= 0);
 	close(fd);
-	assert_int_equal(blk_create(img, "qcow2", &o), 0);
-	assert_int_equal(blk_open(&b, img, "qcow2", BLK_O_RDWR), 0);
+	assert_int_equal(blk_create(img, BLK_FMT_QCOW2, &o), 0);
+	assert_int_equal(blk_open(&b, img, BLK_FMT_QCOW2, BLK_O_RDWR), 0);
 	memset(buf, 0x5a, sizeof(buf));
 	assert_int_equal(blk_pwrite(b, 0, buf, CS), 0);
 	assert_int_equal(blk_close(b), 0);
@@ -97,7 +97,8 @@ static void assert_marked_corrupt(void)
 	struct blk *b;
 
 	assert_true(rd64(72) & QC_INCOMPAT_CORRUPT);
-	assert_int_equal(blk_open(&b, img, "qcow2", BLK_O_RDWR), -EUCLEAN);
+	assert_int_equal(blk_open(&b, img, BLK_FMT_QCOW2, BLK_O_RDWR),
+			 -EUCLEAN);
 	assert_non_null(strstr(blk_last_error(), "check -r all"));
 }
 
@@ -113,7 +114,7 @@ static void test_data_on_l1(void **state)
 	l1e = rd64(l1_off());
 	/* guest cluster 1 "owns" the L1 table's cluster */
 	wr64(l2_off() + 8, l1_off() | QC_COPIED);
-	assert_int_equal(blk_open(&b, img, "qcow2", BLK_O_RDWR), 0);
+	assert_int_equal(blk_open(&b, img, BLK_FMT_QCOW2, BLK_O_RDWR), 0);
 	memset(buf, 0xee, sizeof(buf));
 	assert_int_equal(blk_pwrite(b, CS, buf, CS), -EIO);
 	assert_non_null(strstr(blk_last_error(), "active L1 table"));
@@ -121,7 +122,7 @@ static void test_data_on_l1(void **state)
 	assert_int_equal(rd64(l1_off()), l1e);
 	assert_marked_corrupt();
 	/* the guest's data is still there for a read-only open */
-	assert_int_equal(blk_open(&b, img, "qcow2", 0), 0);
+	assert_int_equal(blk_open(&b, img, BLK_FMT_QCOW2, 0), 0);
 	assert_int_equal(blk_pread(b, 0, got, CS), 0);
 	memset(buf, 0x5a, sizeof(buf));
 	assert_memory_equal(got, buf, CS);
@@ -142,7 +143,7 @@ static void test_l2_refcount_zero(void **state)
 	l2 = l2_off();
 	e0 = rd64(l2);
 	wr16(rb + 2 * (l2 / CS), 0);
-	assert_int_equal(blk_open(&b, img, "qcow2", BLK_O_RDWR), 0);
+	assert_int_equal(blk_open(&b, img, BLK_FMT_QCOW2, BLK_O_RDWR), 0);
 	memset(buf, 0x77, sizeof(buf));
 	assert_int_equal(blk_pwrite(b, 8 * CS, buf, CS), -EIO);
 	assert_non_null(strstr(blk_last_error(), "active L2 table"));
@@ -150,7 +151,7 @@ static void test_l2_refcount_zero(void **state)
 	assert_marked_corrupt();
 	/* the L2 table still maps guest cluster 0 */
 	assert_int_equal(rd64(l2), e0);
-	assert_int_equal(blk_open(&b, img, "qcow2", 0), 0);
+	assert_int_equal(blk_open(&b, img, BLK_FMT_QCOW2, 0), 0);
 	assert_int_equal(blk_pread(b, 0, got, CS), 0);
 	memset(buf, 0x5a, sizeof(buf));
 	assert_memory_equal(got, buf, CS);
@@ -159,13 +160,13 @@ static void test_l2_refcount_zero(void **state)
 }
 
 /* Run check with @repair on the image; returns the result. */
-static struct qcow2_check_result run_check(int repair)
+static struct blk_check_result run_check(int repair)
 {
-	struct qcow2_check_result r;
+	struct blk_check_result r;
 	struct qcow2 *q;
 	struct blk *b;
 
-	assert_int_equal(blk_open(&b, img, "qcow2",
+	assert_int_equal(blk_open(&b, img, BLK_FMT_QCOW2,
 				  repair ? BLK_O_RDWR | BLK_O_NO_REPAIR : 0),
 			 0);
 	q = blk_opaque(b);
@@ -179,7 +180,7 @@ static struct qcow2_check_result run_check(int repair)
 /* A data entry without COPIED (refcount 1) is found and repaired. */
 static void test_check_copied_l2(void **state)
 {
-	struct qcow2_check_result r;
+	struct blk_check_result r;
 	uint64_t e;
 
 	(void)state;
@@ -211,7 +212,7 @@ static double now(void)
 static void test_check_rct_repeats(void **state)
 {
 	uint64_t rb, n = (2ULL << 20) / CS, off;
-	struct qcow2_check_result r;
+	struct blk_check_result r;
 	uint8_t *t = malloc(n * CS);
 	struct stat st;
 	double t0;
@@ -258,7 +259,7 @@ static void test_fifo_backing(void **state)
 	close(fd);
 	assert_int_equal(qcow2_create_file(top, &o), 0);
 	alarm(30); /* before the fix, the open blocks forever */
-	assert_int_equal(blk_open(&b, top, "qcow2", 0), -EINVAL);
+	assert_int_equal(blk_open(&b, top, BLK_FMT_QCOW2, 0), -EINVAL);
 	alarm(0);
 	assert_non_null(strstr(blk_last_error(), "is a FIFO"));
 	assert_non_null(strstr(blk_last_error(), fifo));

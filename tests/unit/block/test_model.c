@@ -54,7 +54,7 @@ static void compare_all(struct blk *b, const uint8_t *model)
 static void check_clean(struct blk *b)
 {
 	struct qcow2 *q = blk_opaque(b);
-	struct qcow2_check_result r;
+	struct blk_check_result r;
 
 	pthread_mutex_lock(&q->lock);
 	assert_int_equal(qcow2_flush_meta(q), 0);
@@ -93,8 +93,8 @@ static void run_model(uint32_t cs, int compat, bool backing, uint64_t seed,
 		o.backing_file = bk;
 		o.backing_fmt = "raw";
 	}
-	assert_int_equal(blk_create(img, "qcow2", &o), 0);
-	assert_int_equal(blk_open(&b, img, "qcow2", BLK_O_RDWR), 0);
+	assert_int_equal(blk_create(img, BLK_FMT_QCOW2, &o), 0);
+	assert_int_equal(blk_open(&b, img, BLK_FMT_QCOW2, BLK_O_RDWR), 0);
 	for (int s = 0; s < steps; s++) {
 		uint64_t op = rnd() % 100, off = rnd() % SIZE;
 		uint64_t len =
@@ -139,8 +139,9 @@ static void run_model(uint32_t cs, int compat, bool backing, uint64_t seed,
 			pthread_mutex_unlock(&q->lock);
 		} else if (op < 79) {
 			assert_int_equal(blk_close(b), 0);
-			assert_int_equal(blk_open(&b, img, "qcow2", BLK_O_RDWR),
-					 0);
+			assert_int_equal(
+				blk_open(&b, img, BLK_FMT_QCOW2, BLK_O_RDWR),
+				0);
 			check_clean(b);
 		} else {
 			assert_int_equal(blk_pread(b, off, buf, len), 0);
@@ -254,8 +255,8 @@ static void run_threads(void *(*fn)(void *))
 	void *r;
 
 	close(mkstemp(img));
-	assert_int_equal(blk_create(img, "qcow2", &o), 0);
-	assert_int_equal(blk_open(&b, img, "qcow2", BLK_O_RDWR), 0);
+	assert_int_equal(blk_create(img, BLK_FMT_QCOW2, &o), 0);
+	assert_int_equal(blk_open(&b, img, BLK_FMT_QCOW2, BLK_O_RDWR), 0);
 	for (unsigned i = 0; i < NTHREADS; i++) {
 		t[i] = (struct thr){ b, model, i };
 		pthread_create(&th[i], NULL, fn, &t[i]);
@@ -267,7 +268,7 @@ static void run_threads(void *(*fn)(void *))
 	compare_all(b, model);
 	check_clean(b);
 	assert_int_equal(blk_close(b), 0);
-	assert_int_equal(blk_open(&b, img, "qcow2", 0), 0);
+	assert_int_equal(blk_open(&b, img, BLK_FMT_QCOW2, 0), 0);
 	compare_all(b, model);
 	blk_close(b);
 	unlink(img);
@@ -332,7 +333,7 @@ static void test_concurrent_alloc(void **state)
 /* preadv/pwritev split differently must agree with plain reads. */
 static void test_iov(void **state)
 {
-	const char *fmts[] = { "raw", "qcow2" };
+	const enum blk_format fmts[] = { BLK_FMT_RAW, BLK_FMT_QCOW2 };
 
 	for (int f = 0; f < 2; f++) {
 		char img[] = "/tmp/wirt-iov-XXXXXX";

@@ -55,8 +55,9 @@ static void create(const char *path, const char *fmt, uint64_t size,
 				     .cluster_size = cs,
 				     .backing_file = backing,
 				     .backing_fmt = bfmt };
+	enum blk_format f;
 
-	if (blk_create(path, fmt, &o) < 0)
+	if (blk_format_parse(fmt, &f) < 0 || blk_create(path, f, &o) < 0)
 		fail_msg("create %s: %s", path, blk_last_error());
 }
 
@@ -64,7 +65,7 @@ static struct blk *xopen(const char *path, unsigned flags)
 {
 	struct blk *b;
 
-	if (blk_open(&b, path, NULL, flags | BLK_O_NO_PROBE_WARN) < 0)
+	if (blk_open(&b, path, BLK_FMT_PROBE, flags | BLK_O_NO_PROBE_WARN) < 0)
 		fail_msg("open %s: %s", path, blk_last_error());
 	return b;
 }

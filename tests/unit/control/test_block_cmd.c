@@ -22,7 +22,7 @@
 
 #include "block/blk.h"
 #include "vmm/control/block-cmd.h"
-#include "vmm/disk/disk-list.h"
+#include "vmm/vm-disks.h"
 #include "vmm/disk/disk.h"
 #include "vmm/disk/stats.h"
 
@@ -242,11 +242,12 @@ static void test_qcow2_chain(void **state)
 	struct json_object *o, *img;
 	char spec[160];
 
-	assert_int_equal(blk_create(tpath("base.qcow2"), "qcow2", &co), 0);
+	assert_int_equal(blk_create(tpath("base.qcow2"), BLK_FMT_QCOW2, &co),
+			 0);
 	co.backing_file = "base.qcow2"; /* relative: next to the overlay */
 	co.backing_fmt = "qcow2";
 	co.lazy_refcounts = true;
-	assert_int_equal(blk_create(tpath("ov.qcow2"), "qcow2", &co), 0);
+	assert_int_equal(blk_create(tpath("ov.qcow2"), BLK_FMT_QCOW2, &co), 0);
 	snprintf(spec, sizeof(spec), "path=%s,format=qcow2,readonly=on,id=data",
 		 tpath("ov.qcow2"));
 	e.disk = open_disk(spec);

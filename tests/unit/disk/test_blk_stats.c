@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/disk/disk-list.h"
+#include "vmm/vm-disks.h"
 #include "vmm/disk/disk.h"
 #include "vmm/disk/stats.h"
 #include "vmm/virtio/blk.h"

@@ -224,7 +224,7 @@ static void test_probe(void **state)
 	make_file(tpath(0, "probe.img"), MB, 0644);
 	snprintf(spec, sizeof(spec), "path=%s", tpath(0, "probe.img"));
 	assert_int_equal(open_spec(&d, spec, 0), 0);
-	assert_string_equal(d->format, "raw");
+	assert_int_equal(d->format, BLK_FMT_RAW);
 	assert_true(d->probed_raw);
 	assert_true(disk_restrict_block0(d, "QFI\xfb", 4));
 	assert_false(disk_restrict_block0(d, "\0\0\0\0", 4));
@@ -236,10 +236,11 @@ static void test_probe(void **state)
 	assert_false(disk_restrict_block0(d, "QFI\xfb", 4));
 	disk_close(d);
 
-	assert_int_equal(blk_create(tpath(0, "probe.qcow2"), "qcow2", &co), 0);
+	assert_int_equal(
+		blk_create(tpath(0, "probe.qcow2"), BLK_FMT_QCOW2, &co), 0);
 	snprintf(spec, sizeof(spec), "path=%s", tpath(0, "probe.qcow2"));
 	assert_int_equal(open_spec(&d, spec, 0), 0);
-	assert_string_equal(d->format, "qcow2");
+	assert_int_equal(d->format, BLK_FMT_QCOW2);
 	assert_int_equal(d->size, 4 * MB);
 	assert_non_null(d->blk);
 	disk_close(d);
@@ -425,6 +426,30 @@ static void test_errors_reported(void **state)
 	disk_close(d);
 }
 
+/*
+ * cache=none on a qcow2 image: the block library works on the disk's own
+ * descriptor (one open of the file), with O_DIRECT cleared, as its
+ * requests are not aligned.
+ */
+static void test_qcow2_cache_none(void **state)
+{
+	const char *p = tpath(0, "direct.qcow2");
+	struct blk_create_opts co = { .size = 4 * MB };
+	struct disk *d;
+	char spec[200];
+
+	assert_int_equal(blk_create(p, BLK_FMT_QCOW2, &co), 0);
+	snprintf(spec, sizeof(spec), "path=%s,cache=none", p);
+	assert_int_equal(open_spec(&d, spec, 0), 0);
+	assert_int_equal(d->format, BLK_FMT_QCOW2); /* probed */
+	assert_non_null(d->blk);
+	assert_false(d->direct);
+	assert_false(fcntl(d->fd, F_GETFL) & O_DIRECT);
+	assert_false(fcntl(blk_fd(d->blk), F_GETFL) & O_DIRECT);
+	rw_roundtrip(d, p, false, 3);
+	disk_close(d);
+}
+
 static void test_qcow2_pool(void **state)
 {
 	const char *p = tpath(0, "img.qcow2");
@@ -432,7 +457,7 @@ static void test_qcow2_pool(void **state)
 	struct disk *d;
 	char spec[200];
 
-	assert_int_equal(blk_create(p, "qcow2", &co), 0);
+	assert_int_equal(blk_create(p, BLK_FMT_QCOW2, &co), 0);
 	snprintf(spec, sizeof(spec), "path=%s,format=qcow2", p);
 	assert_int_equal(open_spec(&d, spec, 0), 0);
 	assert_non_null(d->blk);
@@ -486,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_uring_backlog),
 		cmocka_unit_test(test_errors_reported),
 		cmocka_unit_test(test_qcow2_pool),
+		cmocka_unit_test(test_qcow2_cache_none),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

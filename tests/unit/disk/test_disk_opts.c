@@ -23,7 +23,7 @@ static void test_full(void **state)
 			&o, err, sizeof(err)),
 		0);
 	assert_string_equal(o.path, "/x/d.img");
-	assert_string_equal(o.format, "raw");
+	assert_int_equal(o.format, BLK_FMT_RAW);
 	assert_true(o.readonly);
 	assert_int_equal(o.cache, DISK_CACHE_NONE);
 	assert_string_equal(o.serial, "ABC-123");
@@ -38,7 +38,7 @@ static void test_defaults(void **state)
 	assert_int_equal(disk_parse_opts("path=d.img", &o, err, sizeof(err)),
 			 0);
 	assert_string_equal(o.path, "d.img");
-	assert_null(o.format);
+	assert_int_equal(o.format, BLK_FMT_PROBE);
 	assert_false(o.readonly);
 	assert_int_equal(o.cache, DISK_CACHE_WRITEBACK);
 	assert_string_equal(o.serial, "");
@@ -50,7 +50,7 @@ static void test_defaults(void **state)
 			err, sizeof(err)),
 		0);
 	assert_false(o.readonly);
-	assert_string_equal(o.format, "qcow2");
+	assert_int_equal(o.format, BLK_FMT_QCOW2);
 	disk_opts_free(&o);
 }
 

@@ -88,7 +88,7 @@ static void test_qcow2(void **state)
 	struct disk *d;
 
 	snprintf(path, sizeof(path), "%s/d.qcow2", dir);
-	assert_int_equal(blk_create(path, "qcow2", &co), 0);
+	assert_int_equal(blk_create(path, BLK_FMT_QCOW2, &co), 0);
 	snprintf(spec, sizeof(spec), "path=%s,format=qcow2", path);
 	d = open_disk(spec);
 	assert_null(disk_snapshot_unsupported(d));
@@ -288,12 +288,12 @@ static void test_raw_layers(void **state)
 		char small[200];
 
 		snprintf(small, sizeof(small), "%s/small.qcow2", dir);
-		assert_int_equal(blk_create(small, "qcow2", &co), 0);
+		assert_int_equal(blk_create(small, BLK_FMT_QCOW2, &co), 0);
 		assert_int_equal(disk_switch_layer(d, small, why, sizeof(why)),
 				 -EMEDIUMTYPE);
 		assert_non_null(strstr(why, small));
 		assert_null(d->active);
-		assert_string_equal(d->format, "raw");
+		assert_int_equal(d->format, BLK_FMT_RAW);
 		put(d, 0x99);
 		assert_true(file_has(rpath, 0x99));
 		put(d, 0xaa);
@@ -308,7 +308,7 @@ static void test_raw_layers(void **state)
 	/* s1 freezes the raw image; the disk goes on in layer-1 */
 	assert_int_equal(disk_snapshot_create(d, "s1", why, sizeof(why)), 0);
 	assert_string_equal(disk_file(d), snapf("layer-1.qcow2"));
-	assert_string_equal(d->format, "qcow2");
+	assert_int_equal(d->format, BLK_FMT_QCOW2);
 	assert_int_equal(disk_event_fd(d), efd); /* the evloop's fd stays */
 	assert_string_equal(record("s1.layer"), rawabs);
 	assert_string_equal(record("active"), snapf("layer-1.qcow2"));
@@ -430,7 +430,7 @@ static void test_raw_layers(void **state)
 	d = open_disk(spec);
 	assert_non_null(d->active);
 	assert_string_equal(disk_file(d), snapf("layer-8.qcow2"));
-	assert_string_equal(d->format, "qcow2");
+	assert_int_equal(d->format, BLK_FMT_QCOW2);
 	assert_true(has(d, 0x55));
 	assert_true(disk_snapshot_has(d, "s1"));
 	assert_int_equal(disk_snapshot_apply(d, "s1", why, sizeof(why)), 0);

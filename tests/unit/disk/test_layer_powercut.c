@@ -553,7 +553,7 @@ static void test_layers(void **state)
 	assert_non_null(mkdtemp(tmp));
 	assert_non_null(realpath(tmp, R.top));
 	snprintf(image, sizeof(image), "%s/d.raw", R.top);
-	assert_int_equal(blk_create(image, "raw", &co), 0);
+	assert_int_equal(blk_create(image, BLK_FMT_RAW, &co), 0);
 	d = open_raw(image);
 	initial_dir(R.top);
 	blk_set_io_ops(&rec_ops);

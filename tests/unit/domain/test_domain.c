@@ -318,7 +318,7 @@ static void test_check_refused(void **state)
 	assert_int_equal(x->line, 10);
 	x = find(is, n, "bus='ide'");
 	assert_true(x && x->fatal && x->line == 14);
-	x = find(is, n, "<interface type='network'>");
+	x = find(is, n, "<model type='e1000'>"); /* a network NIC, not virtio */
 	assert_true(x && x->fatal && x->line == 18);
 	x = find(is, n, "<hostdev>");
 	assert_true(x && x->fatal && x->line == 22);
@@ -327,6 +327,76 @@ static void test_check_refused(void **state)
 	assert_true(find(is, n, "no <kernel>")->fatal);
 	assert_false(find(is, n, "<boot dev='cdrom'>")->fatal);
 	domain_free(d);
+}
+
+/* <bandwidth> of an interface: KiB/s and KiB as given, bad values refused
+ * with their line, only on interfaces whose tap wirtd makes. */
+static void test_bandwidth(void **state)
+{
+	static const char head[] =
+		"<domain type='kvm'><name>x</name><memory>1024</memory><devices>\n";
+	char xml[1024], err[512] = "";
+	struct domain *d = NULL;
+	const struct dom_nic *k;
+	struct dom_issue is[8];
+	unsigned int n;
+
+	snprintf(
+		xml, sizeof(xml),
+		"%s<interface type='network'><source network='lab'/><model type='virtio'/>\n"
+		"<bandwidth><inbound average='1000' peak='5000' burst='1024'/>\n"
+		"<outbound average='128'/></bandwidth></interface>\n"
+		"<interface type='user'><model type='virtio'/></interface></devices></domain>",
+		head);
+	assert_int_equal(parse_str(xml, &d, err, sizeof(err)), 0);
+	k = &domain_def(d)->nics[0];
+	assert_true(k->in.average == 1000 && k->in.peak == 5000 &&
+		    k->in.burst == 1024 && k->in.line == 3);
+	assert_true(k->out.average == 128 && !k->out.peak && !k->out.burst &&
+		    k->out.line == 4);
+	k = &domain_def(d)->nics[1];
+	assert_true(!k->in.average && !k->out.average);
+	n = domain_check(d, is, 8);
+	assert_null(find(is, n, "<bandwidth>"));
+	domain_free(d);
+
+	snprintf(
+		xml, sizeof(xml),
+		"%s<interface type='user'><model type='virtio'/>\n"
+		"<bandwidth><outbound average='10'/></bandwidth></interface></devices></domain>",
+		head);
+	assert_int_equal(parse_str(xml, &d, err, sizeof(err)), 0);
+	n = domain_check(d, is, 8);
+	assert_non_null(find(is, n, "<bandwidth> on <interface type='user'>"));
+	assert_true(find(is, n, "<bandwidth>")->fatal);
+	domain_free(d);
+
+	snprintf(
+		xml, sizeof(xml),
+		"%s<interface type='network'><source network='lab'/><bandwidth>\n"
+		"<inbound peak='10'/></bandwidth></interface></devices></domain>",
+		head);
+	expect_error(xml, "t.xml:3: <inbound average=''>: give the average");
+	snprintf(
+		xml, sizeof(xml),
+		"%s<interface type='network'><source network='lab'/><bandwidth>\n"
+		"<inbound average='100' peak='10'/></bandwidth></interface></devices></domain>",
+		head);
+	expect_error(xml, "t.xml:3: <inbound peak='10'>: give the peak");
+	snprintf(
+		xml, sizeof(xml),
+		"%s<interface type='bridge'><source bridge='br0'/><bandwidth>\n"
+		"<outbound average='0x10'/></bandwidth></interface></devices></domain>",
+		head);
+	expect_error(xml, "t.xml:3: <outbound average='0x10'>");
+	snprintf(
+		xml, sizeof(xml),
+		"%s<interface type='bridge'><source bridge='br0'/><bandwidth>\n"
+		"<outbound average='10' burst='99999999999'/></bandwidth></interface></devices></domain>",
+		head);
+	expect_error(
+		xml,
+		"t.xml:3: <outbound burst='99999999999'>: give the burst in KiB");
 }
 
 int main(void)
@@ -341,6 +411,7 @@ int main(void)
 		cmocka_unit_test(test_uuid_canonical),
 		cmocka_unit_test(test_check_supported),
 		cmocka_unit_test(test_check_refused),
+		cmocka_unit_test(test_bandwidth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,6 +31,39 @@ static void test_user_defaults(void **state)
 	assert_memory_equal(o.mac, mac3, 6);
 }
 
+static void test_tap_fd(void **state)
+{
+	struct net_opts o;
+
+	assert_int_equal(net_parse_opts("tap=tap0", 0, &o, err, sizeof(err)),
+			 0);
+	assert_int_equal(o.tapfd, -1);
+	assert_int_equal(
+		net_parse_opts("tap-fd=7,vhost=on,mac=52:54:00:00:00:09", 0, &o,
+			       err, sizeof(err)),
+		0);
+	assert_int_equal(o.kind, NET_TAP);
+	assert_int_equal(o.tapfd, 7);
+	assert_true(o.vhost);
+	assert_string_equal(o.ifname, "");
+	assert_int_equal(o.mac[5], 9);
+	/* stdin..stderr, junk, too large: refused with the rule */
+	assert_int_equal(net_parse_opts("tap-fd=2", 0, &o, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "tap-fd '2': give the number (3 to"));
+	assert_int_equal(net_parse_opts("tap-fd=x", 0, &o, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(
+		net_parse_opts("tap-fd=70000", 0, &o, err, sizeof(err)),
+		-EINVAL);
+	assert_int_equal(net_parse_opts("tap-fd=", 0, &o, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(net_parse_opts("tap-fd=5,hostfwd=tcp::1-:2", 0, &o,
+					err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "unknown key 'hostfwd' for a tap"));
+}
+
 static void test_user_hostfwd(void **state)
 {
 	struct net_opts o;
@@ -236,6 +269,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_user_defaults),
+		cmocka_unit_test(test_tap_fd),
 		cmocka_unit_test(test_user_hostfwd),
 		cmocka_unit_test(test_tap),
 		cmocka_unit_test(test_errors),

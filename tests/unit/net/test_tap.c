@@ -29,7 +29,7 @@
 
 #include "common/util.h"
 #include "vmm/net/backend.h"
-#include "vmm/net/vhost.h"
+#include "vmm/virtio/vhost-net.h"
 #include "vmm/virtio/net.h"
 
 #define TAP "wtest0"
@@ -140,19 +140,16 @@ static void test_open_features(void **state)
 	be->ops->free(be);
 }
 
-static void test_send(void **state)
+/* A frame sent through be (header consumed) appears on the wire. */
+static void send_check(struct net_backend *be)
 {
 	struct virtio_net_hdr_v1 h = { 0 };
 	uint8_t frame[100], got[200];
 	struct iovec iov[3];
-	struct net_backend *be;
 	struct pollfd p;
 	int s;
 	ssize_t n;
 
-	if (!have_tap)
-		skip();
-	be = open_tap();
 	s = wire_open();
 	frame_fill(frame, sizeof(frame), 1);
 	iov[0] = (struct iovec){ &h, sizeof(h) };
@@ -170,6 +167,16 @@ static void test_send(void **state)
 	assert_int_equal(n, sizeof(frame));
 	assert_memory_equal(got, frame, sizeof(frame));
 	close(s);
+}
+
+static void test_send(void **state)
+{
+	struct net_backend *be;
+
+	if (!have_tap)
+		skip();
+	be = open_tap();
+	send_check(be);
 	be->ops->free(be);
 }
 
@@ -232,6 +239,65 @@ static void test_receive(void **state)
 	free(r);
 }
 
+/* /dev/net/tun attached to TAP with flags; the fd, asserted open. */
+static int tun_attach(short flags)
+{
+	struct ifreq ifr = { 0 };
+	int fd = open("/dev/net/tun", O_RDWR);
+
+	assert_true(fd >= 3);
+	strcpy(ifr.ifr_name, TAP);
+	ifr.ifr_flags = flags;
+	assert_int_equal(ioctl(fd, TUNSETIFF, &ifr), 0);
+	return fd;
+}
+
+/* tap-fd=N: an open tap with a vnet header is adopted, anything else not. */
+static void test_tap_fd(void **state)
+{
+	struct net_backend *be = NULL;
+	struct net_opts o;
+	char spec[32];
+	int fd;
+
+	if (!have_tap)
+		skip();
+	fd = tun_attach(IFF_TAP | IFF_NO_PI | IFF_VNET_HDR);
+	snprintf(spec, sizeof(spec), "tap-fd=%d", fd);
+	assert_int_equal(net_parse_opts(spec, 0, &o, err, sizeof(err)), 0);
+	if (net_tap_open(&o, &be, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(be->fd, fd);
+	assert_true(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	assert_true(be->features & (1ULL << VIRTIO_NET_F_HOST_TSO4));
+	send_check(be); /* frames flow through the adopted descriptor */
+	be->ops->free(be); /* closes it */
+	assert_int_equal(fcntl(fd, F_GETFD), -1);
+
+	/* without IFF_VNET_HDR: named, and the fd stays the caller's */
+	fd = tun_attach(IFF_TAP | IFF_NO_PI);
+	snprintf(spec, sizeof(spec), "tap-fd=%d", fd);
+	assert_int_equal(net_parse_opts(spec, 0, &o, err, sizeof(err)), 0);
+	be = NULL;
+	assert_int_equal(net_tap_open(&o, &be, err, sizeof(err)), -EINVAL);
+	assert_null(be);
+	assert_non_null(
+		strstr(err, "(interface '" TAP "') lacks IFF_VNET_HDR"));
+	assert_true(fcntl(fd, F_GETFD) >= 0);
+	close(fd);
+
+	/* not a tap at all, and not open */
+	fd = open("/dev/null", O_RDWR);
+	snprintf(spec, sizeof(spec), "tap-fd=%d", fd);
+	assert_int_equal(net_parse_opts(spec, 0, &o, err, sizeof(err)), 0);
+	assert_int_equal(net_tap_open(&o, &be, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "is not a tap"));
+	close(fd);
+	assert_int_equal(net_tap_open(&o, &be, err, sizeof(err)), -EBADF);
+	assert_non_null(strstr(err, "is not an open file descriptor"));
+}
+
 static void test_vhost_open(void **state)
 {
 	struct vhost_net *v = NULL;
@@ -256,6 +322,7 @@ int main(void)
 		cmocka_unit_test(test_open_features),
 		cmocka_unit_test(test_send),
 		cmocka_unit_test(test_receive),
+		cmocka_unit_test(test_tap_fd),
 		cmocka_unit_test(test_vhost_open),
 	};
 	int r;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * A VM skeleton for the device unit tests (no KVM: vm_fd -1, so routes
- * and ioeventfds are only recorded): the parts of vm.c and the state
- * writer the devices call, and helpers that act as the guest (port and
- * MMIO accesses) and as state_save (quiesce, save, resume, reset).
+ * The VM of the device unit tests: the skeleton of tests/lib/vm-skeleton.c
+ * (no KVM: vm_fd -1, so routes and ioeventfds are only recorded), and
+ * helpers that act as the guest (port and MMIO accesses) and as
+ * state_save (quiesce, save, resume, reset).
  */
 #ifndef WIRT_TEST_FAKE_VM_H
 #define WIRT_TEST_FAKE_VM_H
@@ -11,14 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vmm/state/state.h"
-#include "vmm/vm.h"
-
-/* A state section in memory, as save.c would write it. */
-struct state_writer {
-	uint8_t buf[16384];
-	size_t len;
-};
+#include "vm-skeleton.h"
 
 /* fake_vm_init - vm with cfg (memory = size) and one RAM region ram. */
 void fake_vm_init(struct vm *vm, struct vmm_config *cfg, uint8_t *ram,

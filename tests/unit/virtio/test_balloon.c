@@ -4,7 +4,7 @@
  * own, then the device on the virtio-pci transport in a VM skeleton
  * (page-aligned fake RAM, vm_fd -1), driven the way Linux's driver does:
  * target through config space, inflate with real discards, actual and
- * its BALLOON_CHANGE event, a stats buffer kept and given back by the
+ * its BALLOON_CHANGE event (through the VM's event sink), a stats buffer kept and given back by the
  * polling timer, quiesce/save/load, hostile queues. Then the QMP
  * handlers of balloon-cmd.c (balloon, query-balloon, qom-*).
  */
@@ -50,16 +50,13 @@ static uint64_t bar0;
 static int64_t last_change = -1;
 static unsigned int nchanges;
 
-void control_event(struct vm *v, const char *name, struct json_object *data)
+/* The VM's event sink, as control.c installs it: count BALLOON_CHANGE. */
+static void on_event(void *opaque, struct vm *v, enum vm_event ev, uint64_t arg)
 {
-	if (!strcmp(name, "BALLOON_CHANGE")) {
-		__atomic_store_n(&last_change,
-				 json_object_get_int64(json_object_object_get(
-					 data, "actual")),
-				 __ATOMIC_SEQ_CST);
-		__atomic_fetch_add(&nchanges, 1, __ATOMIC_SEQ_CST);
-	}
-	json_object_put(data);
+	if (ev != VM_EV_BALLOON_CHANGE)
+		return;
+	__atomic_store_n(&last_change, (int64_t)arg, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&nchanges, 1, __ATOMIC_SEQ_CST);
 }
 
 /* ---- the parsers -------------------------------------------------------- */
@@ -178,6 +175,7 @@ static int setup(void **state)
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(ram != MAP_FAILED);
 	fake_vm_init(&vm, &cfg, ram, RAM_SIZE);
+	vm_set_events(&vm, &(struct vm_events){ on_event, NULL });
 	assert_null(virtio_balloon_find(&vm));
 	assert_int_equal(virtio_balloon_create(&vm, ""), 0);
 	bl = virtio_balloon_find(&vm);

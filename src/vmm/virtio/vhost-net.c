@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* vhost-net set-up through /dev/vhost-net's ioctls (linux/vhost.h). */
-#include "vmm/net/vhost.h"
+#include "vmm/virtio/vhost-net.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -9,10 +9,12 @@
  * socket runs) and freed with the VM after the control socket is gone, so
  * readers need no lock.
  */
-#ifndef WIRT_VMM_DISK_LIST_H
-#define WIRT_VMM_DISK_LIST_H
+#ifndef WIRT_VMM_VM_DISKS_H
+#define WIRT_VMM_VM_DISKS_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
 
 #include "vmm/disk/disk.h"
 
@@ -47,5 +49,12 @@ const struct vm_disk *vm_disk_get(const struct vm *vm, unsigned int i);
 
 /* vm_disks_free - free the list (with the VM). */
 void vm_disks_free(struct vm *vm);
+
+/*
+ * vm_disks_grant - disk_grant() every disk of vm to uid:gid (the
+ * sandbox's user, before the switch). Returns 0, or -errno with one line
+ * in err.
+ */
+int vm_disks_grant(struct vm *vm, uid_t uid, gid_t gid, char *err, size_t len);
 
 #endif

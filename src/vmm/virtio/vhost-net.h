@@ -4,8 +4,8 @@
  * its virtqueues (in guest RAM) and a tap, reading the guest's kicks from
  * the queues' ioeventfds and raising their interrupts through irqfds.
  */
-#ifndef WIRT_VMM_NET_VHOST_H
-#define WIRT_VMM_NET_VHOST_H
+#ifndef WIRT_VMM_VIRTIO_VHOST_NET_H
+#define WIRT_VMM_VIRTIO_VHOST_NET_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -4,10 +4,11 @@
  * is requested; kvmclock is read at the pause and written back at the
  * resume, so the guest does not see the paused time pass.
  */
+#include "vmm/vm-pause.h"
+
 #include <errno.h>
 #include <sys/ioctl.h>
 
-#include "vmm/control/control.h"
 #include "vmm/kvm/vcpu.h"
 #include "vmm/vm.h"
 

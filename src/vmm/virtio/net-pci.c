@@ -9,7 +9,7 @@
 
 #include "common/util.h"
 #include "vmm/net/backend.h"
-#include "vmm/net/vhost.h"
+#include "vmm/virtio/vhost-net.h"
 #include "vmm/virtio/net.h"
 #include "vmm/virtio/virtio-pci.h"
 #include "vmm/vm.h"

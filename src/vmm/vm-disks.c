@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The VM's disks by QMP device name. */
-#include "vmm/disk/disk-list.h"
+#include "vmm/vm-disks.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmm/disk/disk-grant.h"
 #include "vmm/vm.h"
 
 /* Frees the list at the end of the VM (its only hook). */
@@ -76,4 +77,17 @@ void vm_disks_free(struct vm *vm)
 {
 	free(vm->disks);
 	vm->disks = NULL;
+}
+
+int vm_disks_grant(struct vm *vm, uid_t uid, gid_t gid, char *err, size_t len)
+{
+	unsigned int i, n = vm_disks_count(vm);
+	int r;
+
+	for (i = 0; i < n; i++) {
+		r = disk_grant(vm_disk_get(vm, i)->disk, uid, gid, err, len);
+		if (r)
+			return r;
+	}
+	return 0;
 }

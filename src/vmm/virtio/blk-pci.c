@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "vmm/disk/disk-list.h"
+#include "vmm/vm-disks.h"
 #include "vmm/disk/disk.h"
 #include "vmm/virtio/blk.h"
 #include "vmm/virtio/virtio-pci.h"
