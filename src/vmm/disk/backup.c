@@ -653,10 +653,13 @@ void disk_backup_unpark(struct disk *d)
 	d->parked = d->parked_tail = NULL;
 	atomic_store(&d->intercept, d->bk != NULL);
 	pthread_mutex_unlock(&d->bk_lock);
+	if (!io)
+		return;
 	for (; io; io = next) {
 		next = io->next;
 		disk_submit(d, io);
 	}
+	disk_kick(d); /* the engine may batch them until a kick */
 }
 
 bool disk_backup_busy(const struct disk *d)
