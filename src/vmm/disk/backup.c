@@ -125,8 +125,10 @@ static bool all_zero(const void *buf, size_t len)
 
 /*
  * Write [off, off+len) of buf to the target: zero clusters are skipped
- * (the target reads them as zeroes), qcow2 clusters compressed when
- * asked. Returns 0 or -errno.
+ * (the new target reads them as zeroes), qcow2 clusters compressed when
+ * asked. Returns 0 or -errno. (An incremental target backed by the
+ * previous backup must write zeroes instead of skipping them, or the
+ * backing file's data would show through.)
  */
 static int write_target(struct disk_backup *bk, uint64_t off, const void *buf,
 			size_t len)
