@@ -56,6 +56,10 @@ int do_setmem(struct ctx *c);
 int do_edit(struct ctx *c);
 int do_install(struct ctx *c);
 int do_clone(struct ctx *c);
+/* ---- cmd-backup.c ---- */
+int do_backup(struct ctx *c);
+int do_domjobinfo(struct ctx *c);
+int do_domjobabort(struct ctx *c);
 /* ---- cmd-net.c: net-* commands ---- */
 int do_net_list(struct ctx *c);
 int do_net_info(struct ctx *c);

@@ -43,6 +43,8 @@ struct snap_def *snap_lookup(struct vmrec *vm, struct json_object *args,
 cmd_fn cmd_net_list, cmd_net_info, cmd_net_dumpxml, cmd_net_define,
 	cmd_net_create, cmd_net_undefine, cmd_net_start, cmd_net_destroy,
 	cmd_net_autostart, cmd_net_dhcp_leases, cmd_net_update;
+/* cmd-backup.c */
+cmd_fn cmd_backup, cmd_domjobinfo, cmd_domjobabort;
 
 const char *arg_str(struct json_object *args, const char *name);
 bool arg_bool(struct json_object *args, const char *name);

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "common/util.h"
+#include "vmm/control/backup-job.h"
 #include "vmm/control/block-cmd.h"
 #include "vmm/control/ctl.h"
 #include "vmm/control/qmp.h"
@@ -264,6 +265,33 @@ static const struct qmp_cmd vm_cmds[] = {
 	  cmd_hmp,
 	  { { "command-line", QMP_T_STR, 1 }, { "cpu-index", QMP_T_INT, 0 } } },
 	{ "migrate_cancel", cmd_migrate_cancel, { { NULL } } },
+	{ "drive-backup",
+	  cmd_drive_backup,
+	  { { "job-id", QMP_T_STR, 0 },
+	    { "device", QMP_T_STR, 1 },
+	    { "target", QMP_T_STR, 1 },
+	    { "format", QMP_T_STR, 0 },
+	    { "sync", QMP_T_STR, 1 },
+	    { "mode", QMP_T_STR, 0 },
+	    { "speed", QMP_T_INT, 0 },
+	    { "bitmap", QMP_T_STR, 0 },
+	    { "bitmap-mode", QMP_T_STR, 0 },
+	    { "compress", QMP_T_BOOL, 0 },
+	    { "on-source-error", QMP_T_STR, 0 },
+	    { "on-target-error", QMP_T_STR, 0 },
+	    { "auto-finalize", QMP_T_BOOL, 0 },
+	    { "auto-dismiss", QMP_T_BOOL, 0 } } },
+	{ "transaction",
+	  cmd_transaction,
+	  { { "actions", QMP_T_ANY, 1 }, { "properties", QMP_T_ANY, 0 } } },
+	{ "query-block-jobs", cmd_query_block_jobs, { { NULL } } },
+	{ "block-job-cancel",
+	  cmd_block_job_cancel,
+	  { { "device", QMP_T_STR, 1 }, { "force", QMP_T_BOOL, 0 } } },
+	{ "block-job-set-speed",
+	  cmd_block_job_set_speed,
+	  { { "device", QMP_T_STR, 1 }, { "speed", QMP_T_INT, 1 } } },
+	{ "job-cancel", cmd_job_cancel, { { "id", QMP_T_STR, 1 } } },
 };
 
 int control_init(struct vm *vm)
@@ -314,6 +342,7 @@ static void vm_stopping(struct vm *vm)
 
 	if (!c)
 		return;
+	backup_jobs_stop(vm);
 	c->mig_cancel = true;
 	while (busy) {
 		pthread_mutex_lock(&c->mig_lock);

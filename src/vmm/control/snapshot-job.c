@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmm/control/backup-job.h"
 #include "vmm/control/control.h"
 #include "vmm/control/ctl.h"
 #include "vmm/vm-disks.h"
@@ -245,6 +246,7 @@ int cmd_query_jobs(void *opaque, struct json_object *args,
 				o, "error", json_object_new_string(j->error));
 		json_object_array_add(a, o);
 	}
+	backup_jobs_query(a);
 	*ret = a;
 	return 0;
 }
@@ -257,6 +259,8 @@ int cmd_job_dismiss(void *opaque, struct json_object *args,
 
 	json_object_object_get_ex(args, "id", &o);
 	j = find_job(json_object_get_string(o));
+	if (!j && backup_job_dismiss(json_object_get_string(o), err) <= 0)
+		return err->desc[0] ? -1 : 0;
 	if (!j)
 		return qmp_error_set(err, QMP_ERR_GENERIC, "Job not found");
 	if (strcmp(j->status, "concluded"))

@@ -13,12 +13,15 @@
 #include <stdio.h>
 
 #include "block/blk.h"
+#include "vmm/disk/backup.h"
 #include "vmm/disk/disk-layer.h"
 
 const char *disk_snapshot_unsupported(const struct disk *d)
 {
 	if (d->readonly)
 		return NULL; /* nothing to keep: it cannot change */
+	if (disk_backup_busy(d))
+		return "a backup of it is running (wait for it, or cancel it with block-job-cancel)";
 	if (d->raw_base)
 		return disk_layer_unsupported(d);
 	if (!d->blk || d->format != BLK_FMT_QCOW2)

@@ -21,6 +21,7 @@
 
 #include "block/blk.h"
 #include "common/util.h"
+#include "vmm/disk/backup.h"
 #include "vmm/disk/disk-layer.h"
 #include "vmm/disk/engine.h"
 
@@ -406,6 +407,7 @@ int disk_open(struct disk **out, const struct disk_opts *o, unsigned int depth,
 		return fail(err, errlen, -ENOMEM, "disk: out of memory");
 	d->fd = -1;
 	pthread_mutex_init(&d->eng_lock, NULL);
+	pthread_mutex_init(&d->bk_lock, NULL);
 	d->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (d->efd < 0) {
 		r = fail(err, errlen, -errno, "disk '%s': eventfd: %s", o->path,
@@ -457,22 +459,32 @@ static int unswitch(struct disk *d, struct blk *nb, int nfd, int ret)
 	return ret;
 }
 
+/* Why d cannot switch files now, or NULL when it can. */
+static const char *switch_blocker(struct disk *d)
+{
+	if (d->readonly)
+		return "read-only";
+	if (disk_backup_busy(d))
+		return "a backup of it is running";
+	return disk_inflight(d) ? "requests in flight" : NULL;
+}
+
 int disk_switch_layer(struct disk *d, const char *path, char *err,
 		      size_t errlen)
 {
 	struct disk_engine *old_eng = d->eng;
 	struct blk *old_blk = d->blk, *nb = NULL;
 	char *npath = strdup(path);
+	const char *why;
 	int nfd = -1, nolocks, r;
 
 	if (!npath)
 		return fail(err, errlen, -ENOMEM, "disk: out of memory");
-	if (d->readonly || disk_inflight(d)) {
+	if ((why = switch_blocker(d))) {
 		free(npath);
 		return fail(err, errlen, -EBUSY,
 			    "disk '%s': cannot switch files now (%s)",
-			    d->opts.path,
-			    d->readonly ? "read-only" : "requests in flight");
+			    d->opts.path, why);
 	}
 	/* whatever the guest wrote is in the old file before it freezes */
 	r = old_blk ? blk_flush(old_blk) : (fdatasync(d->fd) ? -errno : 0);
@@ -548,6 +560,7 @@ void disk_close(struct disk *d)
 
 	if (!d)
 		return;
+	disk_backup_close(d);
 	if (d->eng) {
 		while (disk_inflight(d)) {
 			pfd.fd = d->efd;
@@ -564,6 +577,7 @@ void disk_close(struct disk *d)
 	if (d->efd >= 0)
 		close(d->efd);
 	pthread_mutex_destroy(&d->eng_lock);
+	pthread_mutex_destroy(&d->bk_lock);
 	free(d->active);
 	free(d->pending);
 	disk_opts_free(&d->opts);
@@ -587,6 +601,9 @@ void disk_submit(struct disk *d, struct disk_io *io)
 	io->ret = 0;
 	io->iolen = disk_io_len(io);
 	atomic_fetch_add(&d->eng->inflight, 1);
+	/* after the count: disk_hold() then sees it, or we see the hold */
+	if (atomic_load(&d->intercept) && disk_backup_intercept(d, io))
+		return;
 	d->eng->ops->submit(d, io);
 }
 
@@ -599,6 +616,8 @@ unsigned int disk_complete(struct disk *d)
 {
 	unsigned int n;
 
+	if (atomic_load(&d->intercept))
+		disk_backup_unpark(d);
 	pthread_mutex_lock(&d->eng_lock);
 	n = d->eng->ops->complete(d);
 	pthread_mutex_unlock(&d->eng_lock);

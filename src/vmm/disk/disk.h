@@ -18,6 +18,7 @@
 #define WIRT_VMM_DISK_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -117,6 +118,12 @@ struct disk {
 	struct disk_engine *eng;
 	pthread_mutex_t eng_lock; /* disk_complete against an engine swap */
 	struct blk_stats stats; /* query-blockstats, counted by virtio-blk */
+	/* backups (backup.h): disk_submit asks backup.c while intercept */
+	atomic_int intercept; /* held, or a backup attached */
+	pthread_mutex_t bk_lock; /* the fields below */
+	bool held; /* disk_hold: requests are parked */
+	struct disk_io *parked, *parked_tail;
+	struct disk_backup *bk; /* the backup attached, or NULL */
 };
 
 /*

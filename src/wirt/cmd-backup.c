@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * wirt backup NAME [--to DIR] [--bandwidth MiB/s]: a point-in-time copy of every writable
+ * disk of a running domain (wirtd waits for it); domjobinfo and
+ * domjobabort for the backup while it runs.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "wirt/wirt.h"
+
+int do_backup(struct ctx *c)
+{
+	struct json_object *a = dom_args(c), *r, *files, *f;
+	const char *to = value(c, "to");
+	char dir[PATH_MAX];
+	size_t i;
+
+	if (to) {
+		if (to[0] != '/' && getcwd(dir, sizeof(dir)))
+			snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir),
+				 "/%s", to);
+		else
+			snprintf(dir, sizeof(dir), "%s", to);
+		json_object_object_add(a, "to", json_object_new_string(dir));
+	}
+	if (value(c, "bandwidth")) {
+		char *end;
+		long long mib = strtoll(value(c, "bandwidth"), &end, 10);
+
+		if (*end || mib < 0) {
+			json_object_put(a);
+			snprintf(
+				c->err, sizeof(c->err),
+				"--bandwidth takes MiB/s, a whole number from 0 (no limit) up, not '%s'",
+				value(c, "bandwidth"));
+			return fail(c);
+		}
+		json_object_object_add(a, "bandwidth",
+				       json_object_new_int64(mib));
+	}
+	r = call(c, "backup", a, NULL);
+	if (!r)
+		return 1;
+	json_object_object_get_ex(r, "files", &files);
+	printf("Backup of domain '%s' complete in %.1f s; its disks were held for %.3f ms at the start\n",
+	       c->cl.pos[0],
+	       json_object_get_double(json_object_object_get(r, "seconds")),
+	       num(r, "pause_us") / 1000.0);
+	for (i = 0; i < json_object_array_length(files); i++) {
+		f = json_object_array_get_idx(files, i);
+		printf("  %-8s %s\n", str(f, "disk"), str(f, "file"));
+	}
+	putchar('\n');
+	json_object_put(r);
+	return 0;
+}
+
+/* Print one line of domjobinfo's table: a label and a byte count. */
+static void size_line(const char *label, long long v)
+{
+	printf("%-17s %.3f MiB\n", label, (double)v / (1024.0 * 1024.0));
+}
+
+int do_domjobinfo(struct ctx *c)
+{
+	struct json_object *r = call(c, "domjobinfo", dom_args(c), NULL), *jobs;
+	long long done = 0, total = 0;
+	size_t i, active = 0;
+
+	if (!r)
+		return 1;
+	json_object_object_get_ex(r, "jobs", &jobs);
+	for (i = 0; i < json_object_array_length(jobs); i++) {
+		struct json_object *j = json_object_array_get_idx(jobs, i);
+
+		if (!strcmp(str(j, "status"), "concluded"))
+			continue;
+		active++;
+		done += num(j, "current-progress");
+		total += num(j, "total-progress");
+	}
+	if (!active) {
+		printf("%-17s None\n\n", "Job type:");
+		json_object_put(r);
+		return 0;
+	}
+	printf("%-17s Unbounded\n%-17s Backup\n", "Job type:", "Operation:");
+	size_line("Data processed:", done);
+	size_line("Data remaining:", total - done);
+	size_line("Data total:", total);
+	putchar('\n');
+	json_object_put(r);
+	return 0;
+}
+
+int do_domjobabort(struct ctx *c)
+{
+	struct json_object *r = call(c, "domjobabort", dom_args(c), NULL);
+
+	if (!r)
+		return 1;
+	json_object_put(r);
+	return 0;
+}
