@@ -5,7 +5,9 @@
  * "wirt-mbr: boot N" on COM1; boot 1 resets through port 0xcf9, boot 2
  * through the i8042, boot 3 by a triple fault when the byte before the
  * boot signature (offset 509) is 1, and the next boot powers off by ACPI
- * (SLP_TYP 5 | SLP_EN to port 0x600).
+ * (SLP_TYP 5 | SLP_EN to port 0x600). Each boot also looks for the ACPI
+ * RSDP in the BIOS area (0xe0000-0xfffff), where an OS searches for it,
+ * and prints "wirt-mbr: rsdp found" or "wirt-mbr: rsdp missing".
  * Build: as --32 -o mbr.o fw-mbr.S && ld -m elf_i386 -Ttext 0x7c00
  *        --oformat binary -o mbr.bin mbr.o
  */
@@ -31,6 +33,8 @@ _start:
 	addb $'0', %al
 	call putc
 	movw $crlf, %si
+	call puts
+	call find_rsdp
 	call puts
 	cmpb $1, %bl
 	je reset_cf9
@@ -60,6 +64,24 @@ triple:
 	int3
 	jmp 1b
 
+/* si = the message saying whether "RSD PTR " is on a 16-byte boundary */
+find_rsdp:
+	movw $0xe000, %ax
+4:	movw %ax, %es
+	xorw %di, %di
+5:	cmpl $0x20445352, %es:(%di)	/* "RSD " */
+	jne 6f
+	cmpl $0x20525450, %es:4(%di)	/* "PTR " */
+	je 7f
+6:	addw $16, %di
+	jnz 5b
+	addw $0x1000, %ax
+	jnz 4b
+	movw $missing, %si
+	ret
+7:	movw $found, %si
+	ret
+
 puts:	lodsb
 	testb %al, %al
 	jz 2f
@@ -81,6 +103,8 @@ idt0:	.word 0
 	.long 0
 msg:	.asciz "wirt-mbr: boot "
 crlf:	.asciz "\r\n"
+found:	.asciz "wirt-mbr: rsdp found\r\n"
+missing: .asciz "wirt-mbr: rsdp missing\r\n"
 	.org 509
 triple_too:
 	.byte 0
