@@ -330,11 +330,6 @@ int vmm_parse_args(int argc, char **argv, struct vmm_config *cfg)
 			"--firmware boots the guest's own bootloader: leave out --kernel and --initrd");
 		return OPTS_ERROR;
 	}
-	if (cfg->firmware && cfg->incoming) {
-		wirt_err(
-			"--incoming cannot restore a firmware-booted VM: saving one is not supported yet");
-		return OPTS_ERROR;
-	}
 	if (!cfg->kernel && !cfg->incoming && !cfg->firmware) {
 		wirt_err(
 			"no kernel given: use --kernel PATH or --firmware bios (see wirt-vmm --help)");

@@ -644,8 +644,10 @@ static int boot_once(struct vm *vm)
 	r = hooks_attach(vm);
 	if (r)
 		return r;
-	if (!vm->incoming)
-		r = vm->fw ? firmware_load(vm) : load_guest(vm);
+	if (vm->fw)
+		r = firmware_load(vm);
+	else if (!vm->incoming)
+		r = load_guest(vm);
 	if (r)
 		return r;
 	for (i = 0; i < vm->ncpus; i++) {

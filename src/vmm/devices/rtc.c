@@ -2,6 +2,7 @@
 /* CMOS RTC and NVRAM at ports 0x70/0x71. See rtc.h. */
 #include "vmm/devices/rtc.h"
 
+#include <errno.h>
 #include <string.h>
 
 #define REG_A_DIV 0x26 /* 32.768 kHz time base, 1024 Hz rate */
@@ -211,4 +212,37 @@ void rtc_io(void *opaque, uint64_t off, uint8_t *data, unsigned int size,
 	if (!wr && size > 1)
 		memset(data + 1, 0, size - 1);
 	pthread_mutex_unlock(&r->lock);
+}
+
+void rtc_save(struct rtc *r, uint8_t *buf)
+{
+	uint64_t off;
+	unsigned int i;
+
+	pthread_mutex_lock(&r->lock);
+	buf[0] = r->index;
+	memcpy(buf + 1, r->cmos, RTC_CMOS_SIZE);
+	off = (uint64_t)r->offset;
+	pthread_mutex_unlock(&r->lock);
+	for (i = 0; i < 8; i++)
+		buf[1 + RTC_CMOS_SIZE + i] = off >> (8 * i);
+}
+
+int rtc_load(struct rtc *r, const uint8_t *buf, size_t len)
+{
+	uint64_t off = 0;
+	unsigned int i;
+
+	if (len != RTC_STATE_LEN)
+		return -EINVAL;
+	for (i = 0; i < 8; i++)
+		off |= (uint64_t)buf[1 + RTC_CMOS_SIZE + i] << (8 * i);
+	if ((int64_t)off > RTC_MAX_OFFSET || (int64_t)off < -RTC_MAX_OFFSET)
+		return -EINVAL;
+	pthread_mutex_lock(&r->lock);
+	r->index = buf[0] & 0x7f;
+	memcpy(r->cmos, buf + 1, RTC_CMOS_SIZE);
+	r->offset = (int64_t)off;
+	pthread_mutex_unlock(&r->lock);
+	return 0;
 }

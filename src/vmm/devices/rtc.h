@@ -11,6 +11,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -39,6 +40,19 @@ struct rtc {
  */
 void rtc_init(struct rtc *r, uint64_t low_size, uint64_t high_size,
 	      unsigned int ncpus);
+
+#define RTC_STATE_LEN (1 + RTC_CMOS_SIZE + 8)
+#define RTC_MAX_OFFSET (1LL << 36) /* seconds: about 2000 years */
+
+/* rtc_save - the guest-visible state into buf (RTC_STATE_LEN bytes). */
+void rtc_save(struct rtc *r, uint8_t *buf);
+
+/*
+ * rtc_load - state saved by rtc_save (len bytes, from a file: checked).
+ * Returns 0, or -EINVAL for a wrong length or a clock offset beyond
+ * RTC_MAX_OFFSET; r is unchanged then.
+ */
+int rtc_load(struct rtc *r, const uint8_t *buf, size_t len);
 
 /* rtc_io - bus callback for ports 0x70/0x71 (off 0 or 1). */
 void rtc_io(void *opaque, uint64_t off, uint8_t *data, unsigned int size,

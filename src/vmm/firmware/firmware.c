@@ -18,6 +18,7 @@
 #include "vmm/firmware/fwcfg.h"
 #include "vmm/kvm/kvm.h"
 #include "vmm/pci/pci.h"
+#include "vmm/state/state.h"
 #include "vmm/vm.h"
 
 #define FOUR_GIB 0x100000000ULL
@@ -169,6 +170,33 @@ static void debugcon_io(void *opaque, uint64_t off, uint8_t *data,
 		memset(data, 0, size);
 }
 
+/* Save the RTC and fw_cfg registers (the image comes from the file). */
+static int fw_save(struct vm *vm, void *opaque, struct state_writer *w)
+{
+	struct firmware *fw = opaque;
+	uint8_t buf[RTC_STATE_LEN + FW_CFG_STATE_LEN];
+
+	(void)vm;
+	rtc_save(&fw->rtc, buf);
+	fwcfg_save(&fw->cfg, buf + RTC_STATE_LEN);
+	return state_put(w, buf, sizeof(buf));
+}
+
+/* Load what fw_save wrote (from a file: lengths checked). 0 or -EINVAL. */
+static int fw_state_load(struct vm *vm, void *opaque, const void *buf,
+			 size_t len)
+{
+	struct firmware *fw = opaque;
+	const uint8_t *b = buf;
+
+	(void)vm;
+	if (len != RTC_STATE_LEN + FW_CFG_STATE_LEN)
+		return -EINVAL;
+	if (rtc_load(&fw->rtc, b, RTC_STATE_LEN))
+		return -EINVAL;
+	return fwcfg_load(&fw->cfg, b + RTC_STATE_LEN, FW_CFG_STATE_LEN);
+}
+
 int firmware_setup(struct vm *vm)
 {
 	struct firmware *fw = vm->fw;
@@ -182,7 +210,14 @@ int firmware_setup(struct vm *vm)
 	fw->cfg_ready = true;
 	rtc_init(&fw->rtc, vm->lay.low_size, vm->lay.high_size, vm->ncpus);
 	vm->acpi.cmos_rtc = true;
+	struct vm_state_hook sh = { .name = "firmware",
+				    .save = fw_save,
+				    .load = fw_state_load,
+				    .opaque = fw };
+
 	r = vm_add_hook(vm, &h);
+	if (!r)
+		r = vm_add_state_hook(vm, &sh);
 	if (!r)
 		r = bus_register(&vm->pio, FW_CFG_PORT_SEL, FW_CFG_PORTS_LEN,
 				 fwcfg_io, &fw->cfg, "fw_cfg");
@@ -223,7 +258,10 @@ int firmware_load(struct vm *vm)
 	struct firmware *fw = vm->fw;
 	size_t n = MIN(fw->rom_len, (size_t)FIRMWARE_SHADOW_SIZE);
 
+	/* a restore brings RAM back as it was: only fw_cfg is filled */
+	if (vm->incoming)
+		return fw_tables_publish(vm, &fw->cfg, false);
 	/* the shadow RAM below 1 MiB holds the image's last 128 KiB */
 	memcpy(vm->ram + 0x100000 - n, fw->rom + fw->rom_len - n, n);
-	return fw_tables_publish(vm, &fw->cfg);
+	return fw_tables_publish(vm, &fw->cfg, true);
 }

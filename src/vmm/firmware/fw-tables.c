@@ -119,11 +119,11 @@ static int publish_items(struct vm *vm, struct fwcfg *cfg)
 	return fwcfg_add_file(cfg, "bootorder", order, len);
 }
 
-int fw_tables_publish(struct vm *vm, struct fwcfg *cfg)
+int fw_tables_publish(struct vm *vm, struct fwcfg *cfg, bool acpi)
 {
 	int r = publish_items(vm, cfg);
 
-	if (!r)
+	if (!r && acpi)
 		r = publish_acpi(vm, cfg);
 	if (r)
 		wirt_err("firmware tables: cannot build them: %s",

@@ -10,6 +10,7 @@
 #ifndef WIRT_VMM_FW_TABLES_H
 #define WIRT_VMM_FW_TABLES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,9 +37,10 @@ size_t fw_e820(const struct vm *vm, uint8_t *buf, unsigned int max);
 int fw_bootorder(struct vm *vm, char *buf, size_t len);
 
 /*
- * fw_tables_publish - build the ACPI tables in guest RAM and set every
- * fw_cfg item above. Returns 0 or -errno after printing one line.
+ * fw_tables_publish - set every fw_cfg item above; with acpi, build the
+ * ACPI tables in guest RAM first (without: a restored guest's RAM has
+ * them). Returns 0 or -errno after printing one line.
  */
-int fw_tables_publish(struct vm *vm, struct fwcfg *cfg);
+int fw_tables_publish(struct vm *vm, struct fwcfg *cfg, bool acpi);
 
 #endif

@@ -284,3 +284,24 @@ void fwcfg_io(void *opaque, uint64_t off, uint8_t *data, unsigned int size,
 	}
 	pthread_mutex_unlock(&f->lock);
 }
+
+void fwcfg_save(struct fwcfg *f, uint8_t *buf)
+{
+	pthread_mutex_lock(&f->lock);
+	put_be(buf, f->sel, 2);
+	put_be(buf + 2, f->off, 4);
+	put_be(buf + 6, f->dma_hi, 4);
+	pthread_mutex_unlock(&f->lock);
+}
+
+int fwcfg_load(struct fwcfg *f, const uint8_t *buf, size_t len)
+{
+	if (len != FW_CFG_STATE_LEN)
+		return -EINVAL;
+	pthread_mutex_lock(&f->lock);
+	f->sel = get_be(buf, 2) & ~FW_CFG_KEY_WRITE;
+	f->off = get_be(buf + 2, 4);
+	f->dma_hi = get_be(buf + 6, 4);
+	pthread_mutex_unlock(&f->lock);
+	return 0;
+}

@@ -96,6 +96,18 @@ int fwcfg_add_u64(struct fwcfg *f, uint16_t key, uint64_t v);
 void fwcfg_io(void *opaque, uint64_t off, uint8_t *data, unsigned int size,
 	      bool wr);
 
+#define FW_CFG_STATE_LEN 10
+
+/* fwcfg_save - the guest's selection and DMA register into buf. */
+void fwcfg_save(struct fwcfg *f, uint8_t *buf);
+
+/*
+ * fwcfg_load - state from fwcfg_save (len bytes, from a file): any
+ * selector and offset are safe (reads past an item give zeros).
+ * Returns 0 or -EINVAL for a wrong length.
+ */
+int fwcfg_load(struct fwcfg *f, const uint8_t *buf, size_t len);
+
 /* fwcfg_reset - guest reset: nothing selected, DMA register cleared. */
 void fwcfg_reset(struct fwcfg *f);
 

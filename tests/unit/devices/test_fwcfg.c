@@ -189,6 +189,26 @@ static void test_limits(void **state)
 			 -EFBIG);
 }
 
+static void test_save_load(void **state)
+{
+	struct env *e = *state;
+	uint8_t buf[FW_CFG_STATE_LEN];
+
+	fwcfg_add_file(&e->f, "etc/s", "state", 5);
+	select_key(e, FW_CFG_FILE_FIRST);
+	assert_int_equal(data_byte(e), 's');
+	fwcfg_save(&e->f, buf);
+	select_key(e, FW_CFG_SIGNATURE);
+	assert_int_equal(fwcfg_load(&e->f, buf, sizeof(buf)), 0);
+	assert_int_equal(data_byte(e), 't'); /* goes on where it was */
+	assert_int_equal(fwcfg_load(&e->f, buf, sizeof(buf) - 1), -EINVAL);
+	/* hostile: an offset far past the item reads zeros */
+	memset(buf, 0xff, sizeof(buf));
+	assert_int_equal(fwcfg_load(&e->f, buf, sizeof(buf)), 0);
+	assert_int_equal(e->f.sel, 0xffff & ~0x4000);
+	assert_int_equal(data_byte(e), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +219,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hostile_dma, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_save_load, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Unit tests of the CMOS RTC: memory sizes, the clock, indices, reset. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -96,12 +97,46 @@ static void test_reset_keeps_nvram(void **state)
 	assert_int_equal(rd(&r, 0x15) | rd(&r, 0x16) << 8, 640);
 }
 
+static void test_save_load(void **state)
+{
+	uint8_t buf[RTC_STATE_LEN];
+	struct rtc a, b;
+	unsigned int i;
+
+	(void)state;
+	rtc_init(&a, 128u << 20, 0, 1);
+	a.now = fixed_now;
+	wr(&a, 0x41, 0x5a);
+	wr(&a, 0x02, 0x50); /* 13:50: the clock runs 4 min 4 s ahead */
+	rtc_save(&a, buf);
+	rtc_init(&b, 64u << 20, 0, 4);
+	b.now = fixed_now;
+	assert_int_equal(rtc_load(&b, buf, sizeof(buf)), 0);
+	assert_int_equal(rd(&b, 0x41), 0x5a);
+	assert_int_equal(rd(&b, 0x02), 0x50);
+	assert_int_equal(rd(&b, 0x34) | rd(&b, 0x35) << 8, (128 - 16) << 4);
+
+	/* hostile: a short or long buffer, an absurd clock offset, an
+	 * index with bit 7 set */
+	assert_int_equal(rtc_load(&b, buf, sizeof(buf) - 1), -EINVAL);
+	assert_int_equal(rtc_load(&b, buf, sizeof(buf) + 1), -EINVAL);
+	for (i = 0; i < 8; i++)
+		buf[1 + RTC_CMOS_SIZE + i] = i == 7 ? 0x7f : 0xff;
+	assert_int_equal(rtc_load(&b, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(rd(&b, 0x02), 0x50); /* unchanged */
+	memset(buf + 1 + RTC_CMOS_SIZE, 0, 8);
+	buf[0] = 0xff;
+	assert_int_equal(rtc_load(&b, buf, sizeof(buf)), 0);
+	assert_int_equal(b.index, 0x7f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_memory_bytes),
 		cmocka_unit_test(test_clock),
 		cmocka_unit_test(test_reset_keeps_nvram),
+		cmocka_unit_test(test_save_load),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
