@@ -28,6 +28,7 @@ enum {
 	OPT_PAUSED,
 	OPT_SANDBOX,
 	OPT_USER,
+	OPT_FIRMWARE,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -51,6 +52,7 @@ static const struct option long_opts[] = {
 	{ "paused", no_argument, NULL, OPT_PAUSED },
 	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
 	{ "user", required_argument, NULL, OPT_USER },
+	{ "firmware", required_argument, NULL, OPT_FIRMWARE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -59,6 +61,7 @@ static const struct option long_opts[] = {
 const char *vmm_usage(void)
 {
 	return "usage: wirt-vmm --kernel PATH [--initrd PATH] [--cmdline STR] [--cpus N]\n"
+	       "       wirt-vmm --firmware bios|PATH --disk SPEC... [options]\n"
 	       "                [--memory SIZE] [--console stdio|file=PATH|socket=PATH|none]\n"
 	       "                [--name NAME] [--no-reboot] [--disk SPEC]... [--net SPEC]...\n"
 	       "                [--rng] [--balloon[=deflate-on-oom=on]] [--api-socket PATH]\n"
@@ -68,6 +71,9 @@ const char *vmm_usage(void)
 	       "Boots a Linux bzImage on KVM without firmware.\n"
 	       "  --kernel PATH     bzImage to boot (boot protocol 2.06 or later, 64-bit)\n"
 	       "  --initrd PATH     initial ramdisk\n"
+	       "  --firmware bios|PATH  boot through a BIOS image instead of --kernel:\n"
+	       "                    bios is Debian's SeaBIOS (/usr/share/seabios/bios-256k.bin);\n"
+	       "                    it boots the first --disk, serial console on COM1\n"
 	       "  --cmdline STR     kernel command line (default \"console=ttyS0\")\n"
 	       "  --cpus N          number of vCPUs, 1..255 (default 1)\n"
 	       "  --memory SIZE     guest RAM: 512M, 2G or bytes (default 512M)\n"
@@ -255,6 +261,10 @@ static int parse_one(int opt, const char *arg, struct vmm_config *cfg)
 		return parse_nonempty(
 			arg, &cfg->sandbox.user,
 			"--user: give the name of an unprivileged user");
+	case OPT_FIRMWARE:
+		return parse_nonempty(
+			arg, &cfg->firmware,
+			"--firmware: give bios or the path of a BIOS image");
 	case OPT_DISK:
 		return add_vdev(cfg, VDEV_DISK, arg);
 	case OPT_NET:
@@ -315,9 +325,14 @@ int vmm_parse_args(int argc, char **argv, struct vmm_config *cfg)
 			"--trust-saved-config applies to a restore only: give --incoming file:PATH too or leave it out");
 		return OPTS_ERROR;
 	}
-	if (!cfg->kernel && !cfg->incoming) {
+	if (cfg->firmware && (cfg->kernel || cfg->initrd)) {
 		wirt_err(
-			"no kernel given: use --kernel PATH (see wirt-vmm --help)");
+			"--firmware boots the guest's own bootloader: leave out --kernel and --initrd");
+		return OPTS_ERROR;
+	}
+	if (!cfg->kernel && !cfg->incoming && !cfg->firmware) {
+		wirt_err(
+			"no kernel given: use --kernel PATH or --firmware bios (see wirt-vmm --help)");
 		return OPTS_ERROR;
 	}
 	return OPTS_RUN;

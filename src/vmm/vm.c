@@ -23,6 +23,7 @@
 #include "vmm/devices/console.h"
 #include "vmm/devices/platform.h"
 #include "vmm/devices/uart8250.h"
+#include "vmm/firmware/firmware.h"
 #include "vmm/kvm/kvm.h"
 #include "vmm/kvm/vcpu.h"
 #include "vmm/state/state.h"
@@ -294,25 +295,17 @@ static int init_devices(struct vm *vm)
 	return 0;
 }
 
-int vm_prepare(struct vm *vm, const struct vmm_config *cfg)
+/*
+ * prepare_kernel - open and check the kernel, initrd and command line and
+ * plan guest memory for a direct boot. Returns 0 or -errno, printed.
+ */
+static int prepare_kernel(struct vm *vm, const struct vmm_config *cfg)
 {
 	struct bzimage_info bz;
-	uint64_t host;
 	const char *why;
 	int64_t isize;
 	uint8_t *image;
 	int r;
-
-	memset(vm, 0, sizeof(*vm));
-	vm->cfg = cfg;
-	vm->kvm_fd = -1;
-	vm->vm_fd = -1;
-	vm->wake_fd = -1;
-	vm->kernel_fd = -1;
-	vm->initrd_fd = -1;
-	vm->ncpus = cfg->cpus;
-	pthread_mutex_init(&vm->lock, NULL);
-	vm_pause_init(vm);
 
 	r = open_image("kernel", cfg->kernel, MAX_KERNEL_SIZE, &vm->kernel_fd,
 		       &vm->kernel_len);
@@ -343,6 +336,28 @@ int vm_prepare(struct vm *vm, const struct vmm_config *cfg)
 			strlen(cfg->cmdline), bz.cmdline_size);
 		return -E2BIG;
 	}
+	return 0;
+}
+
+int vm_prepare(struct vm *vm, const struct vmm_config *cfg)
+{
+	uint64_t host;
+	int r;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->cfg = cfg;
+	vm->kvm_fd = -1;
+	vm->vm_fd = -1;
+	vm->wake_fd = -1;
+	vm->kernel_fd = -1;
+	vm->initrd_fd = -1;
+	vm->ncpus = cfg->cpus;
+	pthread_mutex_init(&vm->lock, NULL);
+	vm_pause_init(vm);
+
+	r = cfg->firmware ? firmware_prepare(vm) : prepare_kernel(vm, cfg);
+	if (r)
+		return r;
 	host = host_memory();
 	if (host && cfg->memory > host) {
 		wirt_err(
@@ -367,7 +382,10 @@ int vm_setup(struct vm *vm)
 		return -ENOMEM;
 	vm->acpi.ncpus = vm->ncpus;
 	vm->acpi.ioapic_id = vm->ncpus;
-	return init_devices(vm);
+	r = init_devices(vm);
+	if (!r && vm->fw)
+		r = firmware_setup(vm);
+	return r;
 }
 
 int vm_init(struct vm *vm, int kvm_fd)
@@ -543,6 +561,18 @@ static int set_memory(struct vm *vm)
 	return 0;
 }
 
+/* Guest memory: RAM, and the firmware image when there is one. */
+static int map_memory(struct vm *vm, const char **what)
+{
+	int r;
+
+	*what = "KVM_SET_USER_MEMORY_REGION";
+	r = set_memory(vm);
+	if (!r && vm->fw)
+		r = firmware_map(vm, what);
+	return r;
+}
+
 /* Create the KVM VM with irqchip, PIT and memory. Returns 0 or -errno. */
 static int create_kvm_vm(struct vm *vm, const char **what)
 {
@@ -570,8 +600,7 @@ static int create_kvm_vm(struct vm *vm, const char **what)
 	*what = "KVM_CREATE_PIT2";
 	if (ioctl(fd, KVM_CREATE_PIT2, &pit))
 		return -errno;
-	*what = "KVM_SET_USER_MEMORY_REGION";
-	return set_memory(vm);
+	return map_memory(vm, what);
 }
 
 static void destroy_kvm_vm(struct vm *vm)
@@ -615,7 +644,10 @@ static int boot_once(struct vm *vm)
 	r = hooks_attach(vm);
 	if (r)
 		return r;
-	r = vm->incoming ? 0 : load_guest(vm);
+	if (vm->fw)
+		r = firmware_load(vm);
+	else if (!vm->incoming)
+		r = load_guest(vm);
 	if (r)
 		return r;
 	for (i = 0; i < vm->ncpus; i++) {
@@ -768,6 +800,7 @@ void vm_destroy(struct vm *vm)
 	while (i--)
 		if (vm->hooks[i].destroy)
 			vm->hooks[i].destroy(vm, vm->hooks[i].opaque);
+	firmware_free(vm); /* when set-up failed before its hook */
 	if (vm->console)
 		console_close(vm->console);
 	if (vm->uart) {

@@ -141,6 +141,7 @@ struct vm {
 	size_t kernel_len;
 	struct bzimage_info bz; /* what it held at start */
 	int initrd_fd; /* --initrd, kept open for reboots (sandbox), or -1 */
+	struct firmware *fw; /* --firmware (vmm/firmware), else NULL */
 
 	struct bus pio;
 	struct bus mmio;

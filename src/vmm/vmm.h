@@ -30,6 +30,7 @@ struct vdev_spec {
 
 struct vmm_config {
 	const char *kernel;
+	const char *firmware; /* --firmware bios|PATH, NULL: direct boot */
 	const char *initrd;
 	const char *cmdline;
 	unsigned int cpus;

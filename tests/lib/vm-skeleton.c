@@ -23,6 +23,12 @@ int vm_add_state_hook(struct vm *v, const struct vm_state_hook *h)
 	return 0;
 }
 
+void vm_request_stop(struct vm *vm, enum vm_request req)
+{
+	if (vm->request == VM_RUNNING || req == VM_CRASH)
+		vm->request = req;
+}
+
 int state_put(struct state_writer *w, const void *buf, size_t len)
 {
 	if (len > sizeof(w->buf) - w->len)

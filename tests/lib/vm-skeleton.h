@@ -29,6 +29,8 @@ struct state_writer {
 void skel_vm_init(struct vm *vm, struct vmm_config *cfg, uint8_t *ram,
 		  uint64_t size);
 
+/* vm_request_stop here only records the request in vm->request. */
+
 /* skel_vm_destroy - run the destroy hooks, last first (RAM stays). */
 void skel_vm_destroy(struct vm *vm);
 

@@ -173,7 +173,8 @@ int vcpu_create(struct vcpu *v, struct vm *vm, unsigned int id,
 		r = set_msrs(v);
 	if (!r)
 		r = set_fpu_lapic(v);
-	if (!r && id == 0)
+	/* firmware starts from KVM's reset state: f000:fff0, real mode */
+	if (!r && id == 0 && !vm->fw)
 		r = set_boot_state(v, entry);
 	return r;
 }

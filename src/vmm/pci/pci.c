@@ -19,6 +19,23 @@
 #define CF8_ENABLE 0x80000000u
 #define HOST_BRIDGE_VENDOR 0x8086
 #define HOST_BRIDGE_DEVICE 0x0d57
+/*
+ * With --firmware the host bridge is an i440FX with QEMU's subsystem IDs:
+ * that is how SeaBIOS recognizes the machine it was built for. Its PAM
+ * registers (0x59-0x5f) are plain storage: the shadow RAM at 0xc0000-
+ * 0xfffff always stays RAM, readable and writable. The BAR window then
+ * runs from just above the ECAM area up to the IOAPIC, where SeaBIOS
+ * places BARs (from the top down).
+ */
+#define I440FX_DEVICE 0x1237
+#define QEMU_SUBSYS_VENDOR 0x1af4
+#define QEMU_SUBSYS 0x1100
+#define I440FX_PAM0 0x59
+#define I440FX_PAM_LEN 7
+#define FW_WINDOW_BASE (PCI_ECAM_BASE + PCI_ECAM_SIZE)
+#define FW_WINDOW_END ACPI_IOAPIC_ADDR
+#define RCR_OFF 1 /* port 0xcf9: reset control register */
+#define RCR_RESET 0x04
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -207,6 +224,13 @@ static void cf8_io(void *opaque, uint64_t off, uint8_t *data, unsigned int size,
 	struct pci_bus *bus = opaque;
 	uint32_t a;
 
+	if (off == RCR_OFF && size == 1) {
+		if (wr && (data[0] & RCR_RESET))
+			vm_request_stop(bus->vm, VM_RESET);
+		else if (!wr)
+			data[0] = 0;
+		return;
+	}
 	if (off < 4) {
 		if (off != 0 || size != 4) {
 			if (!wr)
@@ -332,6 +356,31 @@ static void bus_destroy(struct vm *vm, void *opaque)
 	free(bus);
 }
 
+/* The host bridge and the BAR window, for firmware or direct boot. */
+static void init_host(struct vm *vm, struct pci_bus *bus)
+{
+	struct pci_dev *hb = &bus->host;
+
+	bus->win_base = ACPI_PCI_MMIO32_DEFAULT_BASE;
+	bus->win_size = ACPI_PCI_MMIO32_DEFAULT_SIZE;
+	hb->name = "host-bridge";
+	hb->vendor = HOST_BRIDGE_VENDOR;
+	hb->device = HOST_BRIDGE_DEVICE;
+	hb->class_code = 0x060000;
+	if (vm->cfg->firmware) {
+		bus->win_base = FW_WINDOW_BASE;
+		bus->win_size = FW_WINDOW_END - FW_WINDOW_BASE;
+		hb->device = I440FX_DEVICE;
+		hb->revision = 2;
+		hb->subsys_vendor = QEMU_SUBSYS_VENDOR;
+		hb->subsys = QEMU_SUBSYS;
+	}
+	init_header(hb);
+	if (vm->cfg->firmware)
+		memset(hb->wmask + I440FX_PAM0, 0xff, I440FX_PAM_LEN);
+	bus->next_bar = bus->win_base;
+}
+
 /* Create bus 0 with its host bridge; registers the I/O ranges and hook. */
 static int bus_create(struct vm *vm)
 {
@@ -350,15 +399,8 @@ static int bus_create(struct vm *vm)
 	}
 	bus->vm = vm;
 	pthread_mutex_init(&bus->lock, NULL);
-	bus->win_base = ACPI_PCI_MMIO32_DEFAULT_BASE;
-	bus->win_size = ACPI_PCI_MMIO32_DEFAULT_SIZE;
-	bus->next_bar = bus->win_base;
 	hb = &bus->host;
-	hb->name = "host-bridge";
-	hb->vendor = HOST_BRIDGE_VENDOR;
-	hb->device = HOST_BRIDGE_DEVICE;
-	hb->class_code = 0x060000;
-	init_header(hb);
+	init_host(vm, bus);
 	hb->bus = bus;
 	memcpy(hb->cfg0, hb->cfg, sizeof(hb->cfg));
 	bus->dev[0] = hb;
@@ -408,6 +450,24 @@ static int place_bars(struct pci_bus *bus, struct pci_dev *d)
 	}
 	bus->next_bar = next;
 	return 0;
+}
+
+unsigned int pci_find_slots(struct vm *vm, uint16_t vendor, uint16_t device,
+			    unsigned int *slots, unsigned int max)
+{
+	struct pci_bus *bus = vm->pci;
+	unsigned int s, n = 0;
+
+	for (s = 1; bus && s < PCI_MAX_SLOTS && n < max; s++)
+		if (bus->dev[s] && bus->dev[s]->vendor == vendor &&
+		    bus->dev[s]->device == device)
+			slots[n++] = s;
+	return n;
+}
+
+int pci_bus_ensure(struct vm *vm)
+{
+	return vm->pci ? 0 : bus_create(vm);
 }
 
 int pci_add_dev(struct vm *vm, struct pci_dev *d)

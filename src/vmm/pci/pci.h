@@ -119,6 +119,20 @@ int pci_dev_init_msix(struct pci_dev *d, unsigned int nvec, int bar);
 int pci_add_dev(struct vm *vm, struct pci_dev *d);
 
 /*
+ * pci_bus_ensure - create bus 0 and its host bridge now if no device did
+ * (firmware needs the host bridge even without devices). Returns 0 or
+ * -errno.
+ */
+int pci_bus_ensure(struct vm *vm);
+
+/*
+ * pci_find_slots - the slots of bus 0's devices with this vendor and
+ * device ID, in slot order, at most max into slots. Returns how many.
+ */
+unsigned int pci_find_slots(struct vm *vm, uint16_t vendor, uint16_t device,
+			    unsigned int *slots, unsigned int max);
+
+/*
  * pci_msix_notify - signal MSI-X vector vec of d: one eventfd write when
  * MSI-X is enabled and the vector unmasked, else the PBA bit is set and the
  * message goes out at unmask. Any thread. Returns 0, -EINVAL for a bad

@@ -52,6 +52,10 @@ static int merge_kv(struct vmm_config *cfg, const struct vmm_config *user,
 		if (user->kernel && strcmp(user->kernel, val))
 			return mismatch(path, "--kernel", val);
 		cfg->kernel = val;
+	} else if (!strcmp(key, "firmware")) {
+		if (user->firmware && strcmp(user->firmware, val))
+			return mismatch(path, "--firmware", val);
+		cfg->firmware = val;
 	} else if (!strcmp(key, "initrd")) {
 		if (user->initrd && strcmp(user->initrd, val))
 			return mismatch(path, "--initrd", val);
@@ -163,7 +167,7 @@ static int check_trust(const struct vmm_config *cfg,
 		    cfg->vdevs[i].kind == VDEV_NET)
 			need_dev = true;
 	if ((user->kernel || !cfg->kernel) && (user->initrd || !cfg->initrd) &&
-	    !need_dev)
+	    (user->firmware || !cfg->firmware) && !need_dev)
 		return 0;
 	f = open_memstream(&list, &len);
 	if (!f) {
@@ -174,6 +178,8 @@ static int check_trust(const struct vmm_config *cfg,
 		put_opt(f, "--kernel", ' ', cfg->kernel);
 	if (!user->initrd && cfg->initrd)
 		put_opt(f, "--initrd", ' ', cfg->initrd);
+	if (!user->firmware && cfg->firmware)
+		put_opt(f, "--firmware", ' ', cfg->firmware);
 	for (i = 0; need_dev && i < cfg->nvdevs; i++)
 		put_vdev(f, &cfg->vdevs[i]);
 	fclose(f);
@@ -202,6 +208,7 @@ int state_merge_config(struct vmm_config *cfg)
 	const struct state_blob *b;
 	struct state_in *in;
 	unsigned int nvdev = 0;
+	bool booted;
 	char *line, *next;
 	size_t len;
 	int r;
@@ -227,6 +234,7 @@ int state_merge_config(struct vmm_config *cfg)
 		return -EINVAL;
 	}
 	cfg->kernel = NULL;
+	cfg->firmware = NULL;
 	cfg->initrd = NULL;
 	cfg->virtio_console = false;
 	for (line = saved_cfg; *line; line = next) {
@@ -246,11 +254,12 @@ int state_merge_config(struct vmm_config *cfg)
 		if (r)
 			break;
 	}
-	if (!r && (!cfg->kernel || (user.nvdevs && user.nvdevs != nvdev)))
-		r = !cfg->kernel ? -EINVAL :
-				   mismatch(cfg->incoming, "the device options",
-					    "a different number of devices");
-	if (r == -EINVAL && cfg->kernel && user.nvdevs == nvdev)
+	booted = cfg->kernel || cfg->firmware;
+	if (!r && (!booted || (user.nvdevs && user.nvdevs != nvdev)))
+		r = !booted ? -EINVAL :
+			      mismatch(cfg->incoming, "the device options",
+				       "a different number of devices");
+	if (r == -EINVAL && booted && user.nvdevs == nvdev)
 		wirt_err(
 			"--incoming '%s': the saved configuration is malformed (the file is corrupt)",
 			cfg->incoming);

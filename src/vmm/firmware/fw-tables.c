@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The fw_cfg items of a firmware boot. See fw-tables.h. */
+#include "vmm/firmware/fw-tables.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "vmm/acpi/acpi.h"
+#include "vmm/boot/le.h"
+#include "vmm/firmware/fwcfg.h"
+#include "vmm/pci/pci.h"
+#include "vmm/vm.h"
+
+#define E820_MAX 8
+#define VIRTIO_VENDOR 0x1af4
+#define VIRTIO_BLK_DEVICE 0x1042 /* modern virtio-blk */
+#define SERIAL_PORT 0x3f8
+#define RSDP_LEN 36
+#define MAX_BOOT 32
+
+static unsigned int e820_put(uint8_t *buf, unsigned int n, unsigned int max,
+			     uint64_t addr, uint64_t size, uint32_t type)
+{
+	uint8_t *p = buf + n * FW_E820_ENTRY_LEN;
+
+	if (n >= max || !size)
+		return n;
+	put_le64(p, addr);
+	put_le64(p + 8, size);
+	put_le32(p + 16, type);
+	return n + 1;
+}
+
+size_t fw_e820(const struct vm *vm, uint8_t *buf, unsigned int max)
+{
+	uint64_t acpi = vm->lay.low_size - FW_ACPI_SIZE;
+	unsigned int n = 0;
+
+	/* the firmware reserves the BIOS area below 1 MiB itself */
+	n = e820_put(buf, n, max, 0, acpi, E820_RAM);
+	n = e820_put(buf, n, max, acpi, FW_ACPI_SIZE, E820_RESERVED);
+	n = e820_put(buf, n, max, HIGH_RAM_START, vm->lay.high_size, E820_RAM);
+	return n * FW_E820_ENTRY_LEN;
+}
+
+int fw_bootorder(struct vm *vm, char *buf, size_t len)
+{
+	unsigned int slots[MAX_BOOT], i, n;
+	size_t off = 0;
+	int w;
+
+	n = pci_find_slots(vm, VIRTIO_VENDOR, VIRTIO_BLK_DEVICE, slots,
+			   MAX_BOOT);
+	buf[0] = 0;
+	for (i = 0; i < n; i++) {
+		w = snprintf(buf + off, len - off,
+			     "/pci@i0cf8/scsi@%x/disk@0,0\n", slots[i]);
+		if (w < 0 || (size_t)w >= len - off)
+			return -ENOSPC;
+		off += w;
+	}
+	return off;
+}
+
+/*
+ * Build the ACPI tables in the reserved area at the top of low RAM and
+ * give the firmware their RSDP with a loader command that copies it into
+ * the BIOS area, where the guest's kernel looks. 0 or -errno.
+ */
+static int publish_acpi(struct vm *vm, struct fwcfg *cfg)
+{
+	uint64_t gpa = vm->lay.low_size - FW_ACPI_SIZE;
+	uint8_t loader[FW_LOADER_CMD_LEN];
+	long n;
+	int r;
+
+	n = acpi_build(vm->ram + gpa, FW_ACPI_SIZE, gpa, &vm->acpi);
+	if (n < 0)
+		return n;
+	r = fwcfg_add_file(cfg, "etc/acpi/rsdp", vm->ram + gpa, RSDP_LEN);
+	if (r)
+		return r;
+	memset(loader, 0, sizeof(loader));
+	put_le32(loader, FW_LOADER_ALLOCATE);
+	memcpy(loader + 4, "etc/acpi/rsdp", sizeof("etc/acpi/rsdp"));
+	put_le32(loader + 4 + FW_CFG_NAME_LEN, 16); /* alignment */
+	loader[4 + FW_CFG_NAME_LEN + 4] = FW_LOADER_ZONE_FSEG;
+	return fwcfg_add_file(cfg, "etc/table-loader", loader, sizeof(loader));
+}
+
+/* The numbered items and the small files. 0 or -errno. */
+static int publish_items(struct vm *vm, struct fwcfg *cfg)
+{
+	uint8_t e820[E820_MAX * FW_E820_ENTRY_LEN];
+	uint8_t port[2] = { SERIAL_PORT & 0xff, SERIAL_PORT >> 8 };
+	uint8_t no_menu = 0;
+	char order[MAX_BOOT * 40];
+	int r, len;
+
+	r = fwcfg_add_u64(cfg, FW_CFG_RAM_SIZE, vm->lay.mem_size);
+	if (!r)
+		r = fwcfg_add_u16(cfg, FW_CFG_NB_CPUS, vm->ncpus);
+	if (!r)
+		r = fwcfg_add_u16(cfg, FW_CFG_MAX_CPUS, vm->ncpus);
+	if (!r)
+		r = fwcfg_add_file(cfg, "etc/e820", e820,
+				   fw_e820(vm, e820, E820_MAX));
+	if (!r)
+		r = fwcfg_add_file(cfg, "etc/sercon-port", port, sizeof(port));
+	if (!r)
+		r = fwcfg_add_file(cfg, "etc/show-boot-menu", &no_menu, 1);
+	if (r)
+		return r;
+	len = fw_bootorder(vm, order, sizeof(order));
+	if (len < 0)
+		return len;
+	return fwcfg_add_file(cfg, "bootorder", order, len);
+}
+
+int fw_tables_publish(struct vm *vm, struct fwcfg *cfg, bool acpi)
+{
+	int r = publish_items(vm, cfg);
+
+	if (!r && acpi)
+		r = publish_acpi(vm, cfg);
+	if (r)
+		wirt_err("firmware tables: cannot build them: %s",
+			 strerror(-r));
+	return r;
+}
