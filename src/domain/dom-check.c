@@ -225,27 +225,54 @@ static const char *const top_known[] = {
 	"pm",	     "genid",	 "seclabel",	  "resource",
 };
 
+/* <boot dev=...> under firmware: disks only, for now. */
+static void check_boot_devs(struct checker *c, xmlNodePtr os, bool kernel)
+{
+	xmlNodePtr n;
+	const char *dev;
+
+	for (n = dom_child(os, "boot"); n; n = dom_next(n, "boot")) {
+		dev = dom_prop(n, "dev") ?: "hd";
+		if (kernel && strcmp(dev, "hd"))
+			issue(c, false, n,
+			      "<boot dev='%s'>: ignored, the kernel is booted directly",
+			      dev);
+		else if (!kernel && strcmp(dev, "hd"))
+			issue(c, true, n,
+			      "<boot dev='%s'>: the firmware boots from disks (dev='hd') only so far",
+			      dev);
+	}
+}
+
+/*
+ * <os>: direct kernel boot (<kernel>), or firmware: BIOS (SeaBIOS, or the
+ * ROM image a <loader> names) from the disks. UEFI is not supported yet.
+ */
 static void check_os(struct checker *c, xmlNodePtr root)
 {
-	xmlNodePtr os = dom_child(root, "os"), n;
+	xmlNodePtr os = dom_child(root, "os"), loader = dom_child(os, "loader");
 	const char *t = dom_text(dom_child(os, "type"));
+	const char *ltype = dom_prop(loader, "type") ?: "rom";
+	bool kernel = dom_child(os, "kernel") != NULL;
 
 	if (t && strcmp(t, "hvm"))
 		issue(c, true, dom_child(os, "type"),
 		      "<os><type>%s</type>: wirt runs hvm guests", t);
-	if ((n = dom_child(os, "loader")) || (n = dom_child(os, "nvram")) ||
-	    (os && dom_prop(os, "firmware") && (n = os)))
-		issue(c, true, n,
-		      "<%s>: firmware boot is not supported yet; boot the guest's kernel with <kernel>, <initrd> and <cmdline>",
-		      (const char *)n->name);
-	else if (!dom_child(os, "kernel"))
-		issue(c, true, os ? os : root,
-		      "<os> has no <kernel>: wirt boots guests by direct kernel boot (<kernel>, <initrd>, <cmdline>) until firmware boot exists");
-	for (n = dom_child(os, "boot"); n; n = dom_next(n, "boot"))
-		if (strcmp(dom_prop(n, "dev") ?: "hd", "hd"))
-			issue(c, false, n,
-			      "<boot dev='%s'>: ignored, the kernel is booted directly",
-			      dom_prop(n, "dev"));
+	if (!strcmp(dom_prop(os, "firmware") ?: "bios", "efi") ||
+	    !strcmp(ltype, "pflash") || dom_child(os, "nvram"))
+		issue(c, true, os,
+		      "UEFI firmware (<os firmware='efi'>, <loader type='pflash'>, <nvram>) is not supported yet: boot through BIOS (leave them out) or the kernel directly (<kernel>)");
+	else if (kernel && loader)
+		issue(c, true, loader,
+		      "<loader> with <kernel>: give either the kernel to boot directly or the firmware, not both");
+	else if (loader && strcmp(ltype, "rom"))
+		issue(c, true, loader,
+		      "<loader type='%s'>: use type='rom' (a BIOS image)",
+		      ltype);
+	else if (loader && (!dom_text(loader) || !*dom_text(loader)))
+		issue(c, true, loader,
+		      "<loader> is empty: give the path of a BIOS image, or leave it out for SeaBIOS");
+	check_boot_devs(c, os, kernel);
 }
 
 static void check_top(struct checker *c, xmlNodePtr root)

@@ -167,6 +167,15 @@ static int view_os(struct domain *d)
 	d->def.kernel = dom_text(dom_child(os, "kernel"));
 	d->def.initrd = dom_text(dom_child(os, "initrd"));
 	d->def.cmdline = dom_text(dom_child(os, "cmdline"));
+	d->def.loader = dom_text(dom_child(os, "loader"));
+	if (d->def.kernel)
+		d->def.boot = DOM_BOOT_KERNEL;
+	else if (!strcmp(dom_prop(os, "firmware") ?: "", "efi") ||
+		 !strcmp(dom_prop(dom_child(os, "loader"), "type") ?: "",
+			 "pflash"))
+		d->def.boot = DOM_BOOT_EFI;
+	else
+		d->def.boot = DOM_BOOT_BIOS;
 	return 0;
 }
 

@@ -105,6 +105,14 @@ struct dom_chardev {
 	int line;
 };
 
+/* How a domain boots: its <kernel> directly, or through firmware (BIOS:
+ * SeaBIOS or a <loader> ROM; EFI: <os firmware='efi'>). */
+enum dom_boot {
+	DOM_BOOT_KERNEL,
+	DOM_BOOT_BIOS,
+	DOM_BOOT_EFI,
+};
+
 /* The typed view of a definition: pointers into the document, valid until
  * the next call that changes it or domain_free(). */
 struct dom_def {
@@ -114,6 +122,8 @@ struct dom_def {
 	uint64_t current_memory_kib; /* 0: same as memory */
 	unsigned int vcpus;
 	const char *kernel, *initrd, *cmdline; /* NULL when absent */
+	enum dom_boot boot; /* DOM_BOOT_KERNEL when <kernel> is given */
+	const char *loader; /* <loader> path; NULL: the default firmware */
 	enum dom_lifecycle on_poweroff, on_reboot, on_crash;
 	struct dom_disk disks[DOMAIN_DISKS_MAX];
 	unsigned int ndisks;

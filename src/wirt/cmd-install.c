@@ -109,6 +109,24 @@ static int install_net(struct ctx *c, FILE *x, const char *spec)
 	return -EINVAL;
 }
 
+/* install_kernel - <kernel>, <initrd>, <cmdline> for direct boot. */
+static void install_kernel(struct ctx *c, FILE *x, const char *kernel)
+{
+	const char *v;
+
+	fprintf(x, "    <kernel>");
+	fput_xml(x, kernel, true);
+	fprintf(x, "</kernel>\n");
+	if ((v = value(c, "initrd"))) {
+		fprintf(x, "    <initrd>");
+		fput_xml(x, v, true);
+		fprintf(x, "</initrd>\n");
+	}
+	fprintf(x, "    <cmdline>");
+	fput_xml(x, (v = value(c, "cmdline")) ? v : "console=ttyS0", true);
+	fprintf(x, "</cmdline>\n");
+}
+
 /* install_xml - the definition from install's options, into *xml. */
 static int install_xml(struct ctx *c, char **xml)
 {
@@ -125,27 +143,22 @@ static int install_xml(struct ctx *c, char **xml)
 	if (r)
 		snprintf(c->err, sizeof(c->err),
 			 "--memory takes MiB (16 or more), --vcpus 1 to 255");
-	if (!r && !kernel) {
+	if (!r && !kernel && !flag(c, "import")) {
 		snprintf(
 			c->err, sizeof(c->err),
-			"give --kernel PATH (with --initrd and --cmdline): wirt boots guests by direct kernel boot until firmware boot exists");
+			"give --kernel PATH (with --initrd and --cmdline) to boot a kernel directly, or --import to boot the first --disk through the BIOS");
 		r = -EINVAL;
 	}
 	fprintf(x, "<domain type='kvm'>\n  <name>");
 	fput_xml(x, c->cl.pos[0], true);
 	fprintf(x,
-		"</name>\n  <memory unit='MiB'>%llu</memory>\n  <vcpu>%llu</vcpu>\n  <os>\n    <type arch='x86_64'>hvm</type>\n    <kernel>",
+		"</name>\n  <memory unit='MiB'>%llu</memory>\n  <vcpu>%llu</vcpu>\n  <os>\n    <type arch='x86_64'>hvm</type>\n",
 		(unsigned long long)mem, (unsigned long long)cpus);
-	fput_xml(x, kernel ? kernel : "", true);
-	fprintf(x, "</kernel>\n");
-	if ((v = value(c, "initrd"))) {
-		fprintf(x, "    <initrd>");
-		fput_xml(x, v, true);
-		fprintf(x, "</initrd>\n");
-	}
-	fprintf(x, "    <cmdline>");
-	fput_xml(x, (v = value(c, "cmdline")) ? v : "console=ttyS0", true);
-	fprintf(x, "</cmdline>\n  </os>\n  <devices>\n");
+	if (kernel)
+		install_kernel(c, x, kernel);
+	else
+		fprintf(x, "    <boot dev='hd'/>\n");
+	fprintf(x, "  </os>\n  <devices>\n");
 	for (i = 0; !r && i < c->cl.nflags; i++) {
 		if (!strcmp(c->cl.flags[i], "disk"))
 			r = install_disk(c, x, c->cl.vals[i], d++);

@@ -130,6 +130,23 @@ static int console_args(struct vmargs *a, const struct dom_def *def,
 	return add(a, "socket=%s", sock);
 }
 
+/* How the guest boots: --kernel (with --initrd, --cmdline) or
+ * --firmware (SeaBIOS, or the <loader> image). 0, non-zero on ENOMEM. */
+static int boot_args(struct vmargs *a, const struct dom_def *def)
+{
+	int r;
+
+	if (def->boot != DOM_BOOT_KERNEL)
+		return add(a, "--firmware") ||
+		       add(a, "%s", def->loader ? def->loader : "bios");
+	r = add(a, "--kernel") || add(a, "%s", def->kernel);
+	if (!r && def->initrd)
+		r = add(a, "--initrd") || add(a, "%s", def->initrd);
+	if (!r && def->cmdline)
+		r = add(a, "--cmdline") || add(a, "%s", def->cmdline);
+	return r;
+}
+
 int vmargs_build(struct vmargs *a, const char *vmm, const char *name,
 		 const struct dom_def *def, const char *qmp,
 		 const char *console, const char *incoming, bool paused,
@@ -144,12 +161,9 @@ int vmargs_build(struct vmargs *a, const char *vmm, const char *name,
 	    add(a, "%llu",
 		(unsigned long long)ALIGN_UP(def->memory_kib, 4) * 1024) ||
 	    add(a, "--cpus") || add(a, "%u", def->vcpus) ||
-	    add(a, "--kernel") || add(a, "%s", def->kernel) ||
 	    add(a, "--api-socket") || add(a, "%s", qmp);
-	if (!r && def->initrd)
-		r = add(a, "--initrd") || add(a, "%s", def->initrd);
-	if (!r && def->cmdline)
-		r = add(a, "--cmdline") || add(a, "%s", def->cmdline);
+	if (!r)
+		r = boot_args(a, def);
 	if (!r && def->on_reboot == DOM_LC_DESTROY)
 		r = add(a, "--no-reboot");
 	for (i = 0; !r && i < def->ndisks; i++)

@@ -324,9 +324,62 @@ static void test_check_refused(void **state)
 	assert_true(x && x->fatal && x->line == 22);
 	assert_true(find(is, n, "<sound>")->fatal);
 	assert_true(find(is, n, "<watchdog>")->fatal);
-	assert_true(find(is, n, "no <kernel>")->fatal);
-	assert_false(find(is, n, "<boot dev='cdrom'>")->fatal);
+	/* no <kernel>: the firmware boots, from disks only */
+	assert_null(find(is, n, "<kernel>"));
+	assert_true(find(is, n, "<boot dev='cdrom'>")->fatal);
 	domain_free(d);
+}
+
+/* The boot: <kernel> directly, else BIOS (SeaBIOS or a <loader> ROM);
+ * UEFI, <loader> with <kernel>, other loader types refused. */
+static void test_firmware(void **state)
+{
+	static const char fmt[] =
+		"<domain type='kvm'><name>x</name><memory>1024</memory>\n"
+		"<os%s>%s</os><devices/></domain>";
+	static const struct {
+		const char *attr, *os, *issue;
+		enum dom_boot boot;
+		const char *loader;
+	} cases[] = {
+		{ "", "<kernel>/k</kernel>", NULL, DOM_BOOT_KERNEL, NULL },
+		{ "", "<type>hvm</type><boot dev='hd'/>", NULL, DOM_BOOT_BIOS,
+		  NULL },
+		{ "", "<loader readonly='yes' type='rom'>/fw/bios.bin</loader>",
+		  NULL, DOM_BOOT_BIOS, "/fw/bios.bin" },
+		{ " firmware='efi'", "", "UEFI firmware", DOM_BOOT_EFI, NULL },
+		{ "", "<loader type='pflash'>/o.fd</loader>", "UEFI firmware",
+		  DOM_BOOT_EFI, "/o.fd" },
+		{ "", "<loader>/b</loader><kernel>/k</kernel>",
+		  "<loader> with <kernel>", DOM_BOOT_KERNEL, "/b" },
+		{ "", "<loader type='floppy'>/b</loader>",
+		  "<loader type='floppy'>", DOM_BOOT_BIOS, "/b" },
+		{ "", "<boot dev='network'/>", "<boot dev='network'>",
+		  DOM_BOOT_BIOS, NULL },
+	};
+	char xml[512], err[512];
+	struct dom_issue is[8];
+	struct domain *d;
+	const struct dom_def *def;
+	unsigned int i, n;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(xml, sizeof(xml), fmt, cases[i].attr, cases[i].os);
+		assert_int_equal(parse_str(xml, &d, err, sizeof(err)), 0);
+		def = domain_def(d);
+		assert_int_equal(def->boot, cases[i].boot);
+		if (cases[i].loader)
+			assert_string_equal(def->loader, cases[i].loader);
+		else
+			assert_null(def->loader);
+		n = domain_check(d, is, 8);
+		if (cases[i].issue)
+			assert_true(find(is, n, cases[i].issue)->fatal);
+		else
+			while (n--)
+				assert_false(is[n].fatal);
+		domain_free(d);
+	}
 }
 
 /* <bandwidth> of an interface: KiB/s and KiB as given, bad values refused
@@ -411,6 +464,7 @@ int main(void)
 		cmocka_unit_test(test_uuid_canonical),
 		cmocka_unit_test(test_check_supported),
 		cmocka_unit_test(test_check_refused),
+		cmocka_unit_test(test_firmware),
 		cmocka_unit_test(test_bandwidth),
 	};
 
