@@ -86,8 +86,8 @@ static int check_add(struct qcow2 *q, const char *name, uint64_t gran,
 	const char *f = q->b->filename;
 
 	if (!q->rw)
-		return blk_error(EROFS, "cannot add a bitmap: '%s' is read-only",
-				 f);
+		return blk_error(EROFS,
+				 "cannot add a bitmap: '%s' is read-only", f);
 	if (q->version < 3)
 		return blk_error(
 			ENOTSUP,

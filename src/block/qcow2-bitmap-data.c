@@ -176,11 +176,12 @@ int qcow2_bitmap_store(struct qcow2 *q, uint32_t i, const struct bitmap *bm,
 	uint32_t old_n = b->table_size, tsize;
 	int ret;
 
-	if (bm && (bm->size != q->size ||
-		   bm->granularity != (1ULL << b->gran_bits)))
-		return blk_error(EINVAL,
-				 "bitmap '%s' of '%s': size or granularity differs",
-				 b->name, q->b->filename);
+	if (bm &&
+	    (bm->size != q->size || bm->granularity != (1ULL << b->gran_bits)))
+		return blk_error(
+			EINVAL,
+			"bitmap '%s' of '%s': size or granularity differs",
+			b->name, q->b->filename);
 	if (qcow2_bitmap_read_table(q, i, &old) < 0)
 		old = NULL; /* a bad old table is left alone (leaked) */
 	ret = write_table(q, bm, b->gran_bits, &toff, &tsize);
@@ -198,7 +199,7 @@ int qcow2_bitmap_store(struct qcow2 *q, uint32_t i, const struct bitmap *bm,
 	if (!ret && old)
 		free_table(q, old, old_n, old_off);
 	free(old);
-	return ret;
+	return ret < 0 ? ret : qcow2_flush_meta(q);
 }
 
 int qcow2_bitmap_add(struct qcow2 *q, const char *name, unsigned gran_bits,
@@ -255,7 +256,7 @@ int qcow2_bitmap_remove(struct qcow2 *q, uint32_t i)
 	free(gone.name);
 	free(gone.extra);
 	free(old);
-	return ret;
+	return ret < 0 ? ret : qcow2_flush_meta(q);
 }
 
 int qcow2_bitmap_set_flags(struct qcow2 *q, uint32_t i, uint32_t set,

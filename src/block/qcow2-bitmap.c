@@ -57,8 +57,7 @@ uint64_t qcow2_bitmap_table_need(struct qcow2 *q, unsigned gran_bits)
 }
 
 /* Whether [off, +len) lies aligned inside a file of @fsize bytes. */
-static bool in_file(struct qcow2 *q, uint64_t off, uint64_t len,
-		    uint64_t fsize)
+static bool in_file(struct qcow2 *q, uint64_t off, uint64_t len, uint64_t fsize)
 {
 	return off && !(off & (q->cs - 1)) && off <= fsize &&
 	       len <= fsize - off;
@@ -73,9 +72,11 @@ static int check_entry(struct qcow2 *q, const uint8_t *p, const char *name,
 	uint8_t type = p[16], gb = p[17];
 
 	if (type != 1)
-		return bad_bitmap(q, name, "type is not a dirty tracking bitmap");
+		return bad_bitmap(q, name,
+				  "type is not a dirty tracking bitmap");
 	if (gb < 9 || gb > 31)
-		return bad_bitmap(q, name, "granularity outside 512 B .. 2 GiB");
+		return bad_bitmap(q, name,
+				  "granularity outside 512 B .. 2 GiB");
 	if (flags & ~QC_BM_KNOWN)
 		return bad_bitmap(q, name, "reserved flags set");
 	if (!tsize || tsize > QC_BM_MAX_TABLE ||
@@ -84,8 +85,7 @@ static int check_entry(struct qcow2 *q, const uint8_t *p, const char *name,
 				  "bitmap table outside the file or unaligned");
 	if ((uint64_t)tsize * q->cs > BITMAP_MAX_BYTES)
 		return bad_bitmap(q, name, "bitmap table too large");
-	if (!(flags & QC_BM_IN_USE) &&
-	    tsize < qcow2_bitmap_table_need(q, gb))
+	if (!(flags & QC_BM_IN_USE) && tsize < qcow2_bitmap_table_need(q, gb))
 		return bad_bitmap(q, name,
 				  "bitmap table smaller than the virtual disk");
 	return 0;
@@ -170,11 +170,10 @@ static int check_overlaps(struct qcow2 *q)
 					 q->snaps_offset + q->snaps_size,
 					 "the snapshot table" };
 	for (uint32_t i = 0; i < q->nr_bms; i++)
-		r[k++] = (struct range){
-			q->bms[i].table_offset,
-			q->bms[i].table_offset + q->bms[i].table_size * 8ULL,
-			q->bms[i].name
-		};
+		r[k++] = (struct range){ q->bms[i].table_offset,
+					 q->bms[i].table_offset +
+						 q->bms[i].table_size * 8ULL,
+					 q->bms[i].name };
 	qsort(r, k, sizeof(*r), cmp_range);
 	for (uint64_t i = 1; i < k && !ret; i++) {
 		if (r[i].off == r[i].end || r[i - 1].end <= r[i].off)
@@ -301,7 +300,8 @@ static uint8_t *build_dir(const struct qcow2_bitmap *bms, uint32_t n,
 		p[o + 17] = b->gran_bits;
 		qput16(p + o + 18, nl);
 		qput32(p + o + 20, b->extra_len);
-		memcpy(p + o + BME_LEN, b->extra, b->extra_len);
+		if (b->extra_len)
+			memcpy(p + o + BME_LEN, b->extra, b->extra_len);
 		memcpy(p + o + BME_LEN + b->extra_len, b->name, nl);
 		o += ALIGN_UP(BME_LEN + (uint64_t)b->extra_len + nl, 8);
 	}
@@ -370,7 +370,8 @@ int qcow2_write_bitmaps(struct qcow2 *q, struct qcow2_bitmap *bms, uint32_t n)
 	qcow2_bitmap_array_free(old, old_n);
 	qcow2_meta_changed(q);
 	qcow2_bitmap_update_guard(q);
-	return old_n ? qcow2_update_refcount(q, old_off, old_len, -1) : 0;
+	ret = old_n ? qcow2_update_refcount(q, old_off, old_len, -1) : 0;
+	return ret < 0 ? ret : qcow2_flush_meta(q);
 }
 
 int qcow2_bitmap_read_table(struct qcow2 *q, uint32_t i, uint64_t **out)
@@ -454,7 +455,7 @@ struct qcow2_bitmap *qcow2_bitmap_copy_dir(struct qcow2 *q)
 		n[i].name = strdup(q->bms[i].name);
 		n[i].extra = malloc(n[i].extra_len ? n[i].extra_len : 1);
 		ok = n[i].name && n[i].extra;
-		if (n[i].extra)
+		if (n[i].extra && n[i].extra_len)
 			memcpy(n[i].extra, q->bms[i].extra, n[i].extra_len);
 	}
 	if (!ok) {
