@@ -212,11 +212,13 @@ int blk_bitmap_merge(struct blk *b, const char *dst, const char *src)
 
 	if (!ret)
 		ret = blk_bitmap_load(b, dst, &d);
-	if (!ret && bitmap_merge(d, s) < 0)
-		ret = blk_error(
-			EINVAL,
-			"cannot merge bitmap '%s' into '%s' of '%s': their granularities differ",
-			src, dst, b->filename);
+	/* granule by granule, so that the granularities may differ */
+	for (uint64_t o = 0; !ret && (o = bitmap_next_dirty(s, o)) < s->size;) {
+		uint64_t e = bitmap_next_clean(s, o);
+
+		bitmap_set_range(d, o, e - o);
+		o = e;
+	}
 	if (!ret)
 		ret = blk_bitmap_store(b, dst, d, false);
 	bitmap_free(s);
