@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "block/info.h"
+#include "vmm/control/bitmap-cmd.h"
 #include "vmm/vm-disks.h"
 #include "vmm/disk/stats.h"
 #include "vmm/vm.h"
@@ -120,7 +121,7 @@ static struct json_object *inserted_json(const struct vm_disk *e)
 	static const char *const limits[] = { "bps",  "bps_rd",	 "bps_wr",
 					      "iops", "iops_rd", "iops_wr" };
 	const struct disk *k = e->disk;
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = json_object_new_object(), *bm;
 	struct json_object *c = json_object_new_object();
 	unsigned int i, depth = 0;
 	char node[64];
@@ -153,6 +154,9 @@ static struct json_object *inserted_json(const struct vm_disk *e)
 	put_bool(c, "no-flush", false);
 	json_object_object_add(o, "cache", c);
 	put_int(o, "write_threshold", 0);
+	bm = bitmap_list_json(e->disk);
+	if (bm)
+		json_object_object_add(o, "dirty-bitmaps", bm);
 	return o;
 }
 

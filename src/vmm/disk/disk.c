@@ -406,6 +406,7 @@ int disk_open(struct disk **out, const struct disk_opts *o, unsigned int depth,
 		return fail(err, errlen, -ENOMEM, "disk: out of memory");
 	d->fd = -1;
 	pthread_mutex_init(&d->eng_lock, NULL);
+	pthread_mutex_init(&d->dirty_lock, NULL);
 	d->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (d->efd < 0) {
 		r = fail(err, errlen, -errno, "disk '%s': eventfd: %s", o->path,
@@ -429,6 +430,8 @@ int disk_open(struct disk **out, const struct disk_opts *o, unsigned int depth,
 		r = open_active(d, err, errlen);
 	if (!r)
 		r = start_engine(d, depth ? depth : 128, err, errlen);
+	if (!r)
+		r = disk_bitmaps_load(d, err, errlen);
 out:
 	if (r) {
 		disk_close(d);
@@ -481,6 +484,8 @@ int disk_switch_layer(struct disk *d, const char *path, char *err,
 		return fail(err, errlen, r, "disk '%s': cannot flush it: %s",
 			    disk_file(d), strerror(-r));
 	}
+	/* the old image keeps its bitmaps as they are now, clean */
+	disk_bitmaps_store(d, true);
 	nfd = open(path, O_RDWR | O_CLOEXEC);
 	if (nfd < 0) {
 		r = fail(err, errlen, -errno, "disk '%s': cannot open '%s': %s",
@@ -557,6 +562,7 @@ void disk_close(struct disk *d)
 		}
 		d->eng->ops->close(d);
 	}
+	disk_bitmaps_store(d, false);
 	if (d->blk)
 		blk_close(d->blk);
 	if (d->fd >= 0)
@@ -564,6 +570,7 @@ void disk_close(struct disk *d)
 	if (d->efd >= 0)
 		close(d->efd);
 	pthread_mutex_destroy(&d->eng_lock);
+	pthread_mutex_destroy(&d->dirty_lock);
 	free(d->active);
 	free(d->pending);
 	disk_opts_free(&d->opts);
