@@ -460,6 +460,22 @@ static int unswitch(struct disk *d, struct blk *nb, int nfd, int ret)
 	return ret;
 }
 
+/*
+ * Before a switch: whatever the guest wrote goes to the old file before it
+ * freezes, and its persistent bitmaps are stored there, clean, as they are
+ * now (they go on in memory only).  Returns 0 or -errno with err filled.
+ */
+static int freeze_old(struct disk *d, char *err, size_t errlen)
+{
+	int r = d->blk ? blk_flush(d->blk) : (fdatasync(d->fd) ? -errno : 0);
+
+	if (r < 0)
+		return fail(err, errlen, r, "disk '%s': cannot flush it: %s",
+			    disk_file(d), strerror(-r));
+	disk_bitmaps_store(d, true);
+	return 0;
+}
+
 int disk_switch_layer(struct disk *d, const char *path, char *err,
 		      size_t errlen)
 {
@@ -477,15 +493,11 @@ int disk_switch_layer(struct disk *d, const char *path, char *err,
 			    d->opts.path,
 			    d->readonly ? "read-only" : "requests in flight");
 	}
-	/* whatever the guest wrote is in the old file before it freezes */
-	r = old_blk ? blk_flush(old_blk) : (fdatasync(d->fd) ? -errno : 0);
+	r = freeze_old(d, err, errlen);
 	if (r < 0) {
 		free(npath);
-		return fail(err, errlen, r, "disk '%s': cannot flush it: %s",
-			    disk_file(d), strerror(-r));
+		return r;
 	}
-	/* the old image keeps its bitmaps as they are now, clean */
-	disk_bitmaps_store(d, true);
 	nfd = open(path, O_RDWR | O_CLOEXEC);
 	if (nfd < 0) {
 		r = fail(err, errlen, -errno, "disk '%s': cannot open '%s': %s",
