@@ -136,7 +136,8 @@ int blk_bitmap_remove(struct blk *b, const char *name)
 
 	if (!q)
 		return i < 0 ? i : -ENOENT;
-	ret = qcow2_bitmap_remove(q, i);
+	qcow2_bitmap_track_flush(q, name, false);
+	ret = qcow2_bitmap_remove(q, qcow2_bitmap_find(q, name));
 	blk_unlock_qcow2(q);
 	return ret;
 }
@@ -148,6 +149,7 @@ int blk_bitmap_clear(struct blk *b, const char *name)
 
 	if (!q)
 		return i < 0 ? i : -ENOENT;
+	qcow2_bitmap_track_flush(q, name, false);
 	ret = qcow2_bitmap_store(q, i, NULL, 0, QC_BM_IN_USE);
 	blk_unlock_qcow2(q);
 	return ret;
@@ -160,8 +162,10 @@ int blk_bitmap_enable(struct blk *b, const char *name, bool enable)
 
 	if (!q)
 		return i < 0 ? i : -ENOENT;
-	ret = qcow2_bitmap_set_flags(q, i, enable ? QC_BM_AUTO : 0,
-				     enable ? 0 : QC_BM_AUTO);
+	ret = qcow2_bitmap_track_flush(q, name, true);
+	if (!ret)
+		ret = qcow2_bitmap_set_flags(q, i, enable ? QC_BM_AUTO : 0,
+					     enable ? 0 : QC_BM_AUTO);
 	blk_unlock_qcow2(q);
 	return ret;
 }
@@ -173,7 +177,9 @@ int blk_bitmap_load(struct blk *b, const char *name, struct bitmap **out)
 
 	if (!q)
 		return i < 0 ? i : -ENOENT;
-	ret = qcow2_bitmap_load(q, i, out);
+	ret = qcow2_bitmap_track_copy(q, name, out);
+	if (ret == -ENOENT)
+		ret = qcow2_bitmap_load(q, i, out);
 	blk_unlock_qcow2(q);
 	return ret;
 }
@@ -186,6 +192,7 @@ int blk_bitmap_store(struct blk *b, const char *name, const struct bitmap *bm,
 
 	if (!q)
 		return i < 0 ? i : -ENOENT;
+	qcow2_bitmap_track_flush(q, name, false);
 	ret = qcow2_bitmap_store(q, i, bm, in_use ? QC_BM_IN_USE : 0,
 				 in_use ? 0 : QC_BM_IN_USE);
 	blk_unlock_qcow2(q);
@@ -199,8 +206,10 @@ int blk_bitmap_set_in_use(struct blk *b, const char *name, bool in_use)
 
 	if (!q)
 		return i < 0 ? i : -ENOENT;
-	ret = qcow2_bitmap_set_flags(q, i, in_use ? QC_BM_IN_USE : 0,
-				     in_use ? 0 : QC_BM_IN_USE);
+	ret = qcow2_bitmap_track_flush(q, name, !in_use);
+	if (!ret)
+		ret = qcow2_bitmap_set_flags(q, i, in_use ? QC_BM_IN_USE : 0,
+					     in_use ? 0 : QC_BM_IN_USE);
 	blk_unlock_qcow2(q);
 	return ret;
 }

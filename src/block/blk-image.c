@@ -134,7 +134,7 @@ int blk_snapshot_apply(struct blk *b, const char *name, unsigned flags)
 			EMEDIUMTYPE,
 			"'%s': the snapshot's disk size differs from the disk's now",
 			b->filename);
-	else
+	else if (!(ret = qcow2_bitmap_whole_write(q)))
 		ret = qcow2_snapshot_apply(q, name);
 	blk_unlock_qcow2(q);
 	return ret;
@@ -184,7 +184,9 @@ int blk_make_empty(struct blk *b)
 
 	if (!q)
 		return -ENOTSUP;
-	ret = qcow2_make_empty(q);
+	ret = qcow2_bitmap_whole_write(q);
+	if (!ret)
+		ret = qcow2_make_empty(q);
 	blk_unlock_qcow2(q);
 	return ret;
 }

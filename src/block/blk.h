@@ -298,9 +298,11 @@ int blk_check(struct blk *b, enum blk_repair repair, struct blk_check_result *r,
  * while it was enabled ("auto").  A writer that keeps one up to date
  * loads it, marks it in use on disk, and stores it (clearing in use) when
  * it stops; one found in use was not saved (a crash) and is inconsistent:
- * its contents cannot be trusted.  Any write to guest data through the
- * library first marks every auto bitmap in use on disk, so a writer that
- * does not track them leaves them inconsistent rather than wrong.  All
+ * its contents cannot be trusted.  A writer that does not track them
+ * itself gets them tracked by the library: at the first write to guest
+ * data, every auto bitmap not in use is loaded and marked in use, every
+ * write marks it, blk_close stores it clean (one that cannot be loaded
+ * stays marked in use: inconsistent rather than wrong).  All
  * return 0 (or a count) or -errno with blk_last_error() set; raw images
  * have no bitmaps (list gives 0, the others -ENOTSUP).
  */

@@ -417,25 +417,6 @@ void qcow2_bitmap_update_guard(struct qcow2 *q)
 	__atomic_store_n(&q->bm_guard, g && q->rw, __ATOMIC_RELEASE);
 }
 
-int qcow2_bitmap_untracked_write(struct qcow2 *q)
-{
-	struct qcow2_bitmap *n;
-	int ret;
-
-	if (!q->bm_guard)
-		return 0;
-	n = qcow2_bitmap_copy_dir(q);
-	if (!n)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < q->nr_bms; i++)
-		if (n[i].flags & QC_BM_AUTO)
-			n[i].flags |= QC_BM_IN_USE;
-	ret = qcow2_write_bitmaps(q, n, q->nr_bms);
-	if (ret < 0)
-		qcow2_bitmap_array_free(n, q->nr_bms);
-	return ret;
-}
-
 void qcow2_bitmap_array_free(struct qcow2_bitmap *b, uint32_t n)
 {
 	for (uint32_t i = 0; b && i < n; i++) {

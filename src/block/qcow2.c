@@ -197,6 +197,9 @@ static void qcow2_close(struct blk *b)
 {
 	struct qcow2 *q = b->opaque;
 
+	pthread_mutex_lock(&q->lock);
+	qcow2_bitmap_track_stop(q);
+	pthread_mutex_unlock(&q->lock);
 	if (q->rw && !b->readonly) {
 		/* Flushes apply deferred frees; the last one stores them. */
 		for (int i = 0; i < 4; i++)
@@ -423,15 +426,16 @@ out:
  * are marked in use (inconsistent) first.  A flag test when there are
  * none.  Returns 0 or -errno.
  */
-static int bitmap_guard(struct qcow2 *q)
+static int bitmap_guard(struct qcow2 *q, uint64_t off, uint64_t len)
 {
-	int ret;
+	int ret = 0;
 
-	if (!__atomic_load_n(&q->bm_guard, __ATOMIC_ACQUIRE))
-		return 0;
-	pthread_mutex_lock(&q->lock);
-	ret = qcow2_bitmap_untracked_write(q);
-	pthread_mutex_unlock(&q->lock);
+	if (__atomic_load_n(&q->bm_guard, __ATOMIC_ACQUIRE)) {
+		pthread_mutex_lock(&q->lock);
+		ret = qcow2_bitmap_untracked_write(q);
+		pthread_mutex_unlock(&q->lock);
+	}
+	qcow2_bitmap_track_write(q, off, len);
 	return ret;
 }
 
@@ -441,7 +445,7 @@ static int qcow2_pwrite(struct blk *b, uint64_t off, const void *buf,
 	struct qcow2 *q = b->opaque;
 	const uint8_t *p = buf;
 
-	if (bitmap_guard(q) < 0)
+	if (bitmap_guard(q, off, len) < 0)
 		return -EIO;
 
 	while (len) {
@@ -574,7 +578,7 @@ static int qcow2_pwrite_zeroes(struct blk *b, uint64_t off, uint64_t len,
 {
 	struct qcow2 *q = b->opaque;
 	uint64_t head, mid, tail, ne = QC_ZERO;
-	int ret = bitmap_guard(q);
+	int ret = bitmap_guard(q, off, len);
 
 	if (ret < 0)
 		return ret;
@@ -602,7 +606,7 @@ static int qcow2_discard(struct blk *b, uint64_t off, uint64_t len)
 {
 	struct qcow2 *q = b->opaque;
 	uint64_t head, mid, tail;
-	int ret = bitmap_guard(q);
+	int ret = bitmap_guard(q, off, len);
 
 	if (ret < 0)
 		return ret;
@@ -631,6 +635,8 @@ static int qcow2_pwrite_compressed(struct blk *b, uint64_t off, const void *buf,
 	    (len < q->cs && off + len != q->size))
 		return blk_error(EINVAL,
 				 "compressed writes must be whole clusters");
+	if (bitmap_guard(q, off, len) < 0)
+		return -EIO;
 	in = calloc(1, q->cs);
 	out = malloc(q->cs);
 	ret = -ENOMEM;

@@ -135,6 +135,9 @@ struct qcow2 {
 	bool bmext_seen; /* the extension was in the header */
 	uint8_t bmext[24]; /* its data as read */
 	bool bm_guard; /* auto bitmaps not marked in use: mark them at a write */
+	struct qc_bm_track *trk; /* bitmaps the library tracks */
+	uint32_t nr_trk;
+	bool bm_tracking; /* nr_trk > 0: writes mark them */
 
 	/* snapshots */
 	struct qcow2_snapshot *snaps;
@@ -326,18 +329,11 @@ void qcow2_bitmaps_ext(struct qcow2 *q, uint8_t *p);
  * On success q owns @bms (the old array is freed); on failure the caller
  * keeps it.  0/-errno.
  */
-int qcow2_write_bitmaps(struct qcow2 *q, struct qcow2_bitmap *bms,
-			uint32_t n);
+int qcow2_write_bitmaps(struct qcow2 *q, struct qcow2_bitmap *bms, uint32_t n);
 /* qcow2_bitmap_table_need - table entries a bitmap at @gran_bits needs. */
 uint64_t qcow2_bitmap_table_need(struct qcow2 *q, unsigned gran_bits);
 /* qcow2_bitmap_read_table - read and check bitmap @i's table (host order). */
 int qcow2_bitmap_read_table(struct qcow2 *q, uint32_t i, uint64_t **out);
-/*
- * qcow2_bitmap_untracked_write - before guest data changes: mark every
- * auto bitmap in use on disk (a writer that tracks it stores it clean
- * later; for any other it stays inconsistent, as it missed the write).
- */
-int qcow2_bitmap_untracked_write(struct qcow2 *q);
 /* qcow2_bitmap_write_new - @len bytes to new clusters, synced: *off. */
 int qcow2_bitmap_write_new(struct qcow2 *q, const void *p, uint64_t len,
 			   uint64_t *off);
@@ -370,6 +366,33 @@ void qcow2_bitmap_array_free(struct qcow2_bitmap *b, uint32_t n);
 struct qcow2_bitmap *qcow2_bitmap_copy_dir(struct qcow2 *q);
 /* qcow2_bitmap_update_guard - recompute q->bm_guard. */
 void qcow2_bitmap_update_guard(struct qcow2 *q);
+
+/* qcow2-bitmap-track.c: bitmaps the library keeps up to date */
+struct qc_bm_track;
+/*
+ * qcow2_bitmap_untracked_write - before the first write to guest data
+ * (under q->lock): load every enabled consistent bitmap to track it and
+ * mark every enabled one in use on disk.  0/-errno.
+ */
+int qcow2_bitmap_untracked_write(struct qcow2 *q);
+/*
+ * qcow2_bitmap_whole_write - before every guest byte may change (snapshot
+ * revert, emptying the layer), under q->lock: as at a write, then mark
+ * the whole disk in the tracked bitmaps.  0/-errno.
+ */
+int qcow2_bitmap_whole_write(struct qcow2 *q);
+/* qcow2_bitmap_track_write - mark [off, +len) in the tracked bitmaps. */
+void qcow2_bitmap_track_write(struct qcow2 *q, uint64_t off, uint64_t len);
+/*
+ * qcow2_bitmap_track_flush - stop tracking bitmap @name (if tracked),
+ * first storing it clean when @store.  0/-errno.
+ */
+int qcow2_bitmap_track_flush(struct qcow2 *q, const char *name, bool store);
+/* qcow2_bitmap_track_copy - a copy of tracked bitmap @name, or -ENOENT. */
+int qcow2_bitmap_track_copy(struct qcow2 *q, const char *name,
+			    struct bitmap **out);
+/* qcow2_bitmap_track_stop - store every tracked bitmap clean (at close). */
+int qcow2_bitmap_track_stop(struct qcow2 *q);
 
 /* qcow2-amend.c */
 /* qcow2_set_backing - store backing @file/@fmt (NULL/"": none); 0/-errno. */

@@ -198,20 +198,50 @@ static void test_unclean_close(void **state)
 	assert_int_equal(run("qemu-img check -q crash.qcow2"), 0);
 }
 
-/* A library write no writer tracks leaves auto bitmaps inconsistent. */
-static void test_untracked_write(void **state)
+/*
+ * Writes through the library to an image whose bitmaps no other writer
+ * claimed: the library tracks the enabled ones itself (in use while
+ * open, stored clean at close), as QEMU does; a snapshot revert marks
+ * the whole disk.
+ */
+static void test_library_tracks(void **state)
 {
-	struct blk *b = new_img("untracked.qcow2");
+	struct blk *b = new_img("lib.qcow2");
 	char buf[4096] = { 1 };
+	struct bitmap *bm;
 
 	(void)state;
-	assert_int_equal(blk_bitmap_add(b, "on", 0, false), 0);
-	assert_int_equal(blk_bitmap_add(b, "off", 0, true), 0);
+	assert_int_equal(blk_bitmap_add(b, "on", 65536, false), 0);
+	assert_int_equal(blk_bitmap_add(b, "off", 65536, true), 0);
 	assert_int_equal(blk_pwrite(b, 0, buf, sizeof(buf)), 0);
+	assert_int_equal(blk_pwrite_zeroes(b, 10 * MiB, MiB, 0), 0);
 	assert_int_equal(flags_of(b, "on"), BLK_BM_IN_USE | BLK_BM_AUTO);
-	assert_int_equal(flags_of(b, "off"), 0); /* disabled: still good */
+	assert_int_equal(flags_of(b, "off"), 0); /* disabled: untouched */
+	assert_int_equal(blk_bitmap_load(b, "on", &bm), 0); /* the live one */
+	assert_int_equal(bitmap_count(bm), 1 + 16);
+	bitmap_free(bm);
+	assert_int_equal(blk_close(b), 0);
+	check_clean("lib.qcow2");
+	assert_int_equal(run("qemu-img check -q lib.qcow2"), 0);
+	b = open_img("lib.qcow2", true);
+	assert_int_equal(flags_of(b, "on"), BLK_BM_AUTO);
+	assert_int_equal(blk_bitmap_load(b, "on", &bm), 0);
+	assert_int_equal(bitmap_count(bm), 1 + 16);
+	bitmap_free(bm);
+	assert_int_equal(blk_bitmap_load(b, "off", &bm), 0);
+	assert_int_equal(bitmap_count(bm), 0);
+	bitmap_free(bm);
+	/* a revert changes everything */
+	assert_int_equal(blk_snapshot_create(b, "s", 0), 0);
+	assert_int_equal(blk_bitmap_clear(b, "on"), 0);
+	assert_int_equal(blk_snapshot_apply(b, "s", 0), 0);
+	assert_int_equal(blk_close(b), 0);
+	b = open_img("lib.qcow2", false);
+	assert_int_equal(blk_bitmap_load(b, "on", &bm), 0);
+	assert_int_equal(bitmap_count(bm), SIZE / 65536);
+	bitmap_free(bm);
 	blk_close(b);
-	check_clean("untracked.qcow2");
+	check_clean("lib.qcow2");
 }
 
 /* The offset of the bitmap directory of DIR/@name, from its header. */
@@ -424,7 +454,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_unclean_close),
-		cmocka_unit_test(test_untracked_write),
+		cmocka_unit_test(test_library_tracks),
 		cmocka_unit_test(test_corrupt_directory),
 		cmocka_unit_test(test_corrupt_table),
 		cmocka_unit_test(test_qemu_to_wirt),
