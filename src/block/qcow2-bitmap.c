@@ -20,7 +20,7 @@ static int bad_dir(struct qcow2 *q, const char *what)
 {
 	return blk_error(
 		EINVAL,
-		"qcow2 image '%s': bitmap directory is invalid (%s); the image is corrupt: remove its bitmaps with a tool that can, or check it with 'wirt-img check'",
+		"qcow2 image '%s': bitmap directory is invalid (%s); the image is corrupt: a read-only open ignores its bitmaps, so copy the data out (wirt-img convert)",
 		q->b->filename, what);
 }
 
@@ -180,7 +180,7 @@ static int check_overlaps(struct qcow2 *q)
 			continue;
 		ret = blk_error(
 			EINVAL,
-			"qcow2 image '%s': bitmap metadata overlaps: %s and %s share clusters; the image is corrupt",
+			"qcow2 image '%s': bitmap metadata overlaps: %s and %s share clusters; the image is corrupt: a read-only open ignores its bitmaps, so copy the data out (wirt-img convert)",
 			q->b->filename, r[i - 1].what, r[i].what);
 	}
 	free(r);
@@ -263,6 +263,11 @@ int qcow2_read_bitmaps(struct qcow2 *q)
 	free(p);
 	if (ret < 0)
 		qcow2_free_bitmaps(q);
+	if (ret == -EINVAL && !q->rw) { /* the data can still be read */
+		wirt_warn("%s; its bitmaps are ignored", blk_last_error());
+		q->bmext_seen = false;
+		ret = 0;
+	}
 	qcow2_bitmap_update_guard(q);
 	return ret;
 }

@@ -244,6 +244,8 @@ static void test_library_tracks(void **state)
 	check_clean("lib.qcow2");
 }
 
+static uint32_t ext_at; /* where dir_offset found the extension */
+
 /* The offset of the bitmap directory of DIR/@name, from its header. */
 static uint64_t dir_offset(const char *name, int *fd)
 {
@@ -262,6 +264,7 @@ static uint64_t dir_offset(const char *name, int *fd)
 		uint64_t d = 0;
 
 		if (t == 0x23852875) {
+			ext_at = o + 8;
 			for (int i = 0; i < 8; i++)
 				d = d << 8 | h[o + 8 + 16 + i];
 			return d;
@@ -278,6 +281,7 @@ static void corrupt(const char *what, unsigned at, const void *val, size_t len,
 		    const char *msg)
 {
 	struct blk *b = new_img("bad.qcow2");
+	struct blk_bitmap_info *l;
 	int fd;
 	uint64_t d;
 
@@ -287,10 +291,55 @@ static void corrupt(const char *what, unsigned at, const void *val, size_t len,
 	assert_int_equal(pwrite(fd, val, len, d + at), (ssize_t)len);
 	close(fd);
 	print_message("corrupt %s\n", what);
-	assert_int_equal(blk_open(&b, path("bad.qcow2"), BLK_FMT_QCOW2, 0),
-			 -EINVAL);
+	assert_int_equal(
+		blk_open(&b, path("bad.qcow2"), BLK_FMT_QCOW2, BLK_O_RDWR),
+		-EINVAL);
 	assert_non_null(strstr(blk_last_error(), "bad.qcow2"));
 	assert_non_null(strstr(blk_last_error(), msg));
+	/* read-only, the data stays readable and the bitmaps are ignored */
+	assert_int_equal(blk_open(&b, path("bad.qcow2"), BLK_FMT_QCOW2, 0), 0);
+	assert_int_equal(blk_bitmap_list(b, &l), 0);
+	blk_bitmap_list_free(l, 0);
+	blk_close(b);
+}
+
+/* Patch the bitmaps header extension's field at @at, expect a refusal. */
+static void corrupt_ext(const char *what, unsigned at, const void *val,
+			size_t len, const char *msg)
+{
+	struct blk *b = new_img("badx.qcow2");
+	int fd;
+
+	assert_int_equal(blk_bitmap_add(b, "victim", 0, false), 0);
+	assert_int_equal(blk_close(b), 0);
+	dir_offset("badx.qcow2", &fd);
+	assert_int_equal(pwrite(fd, val, len, ext_at + at), (ssize_t)len);
+	close(fd);
+	print_message("corrupt extension %s\n", what);
+	assert_int_equal(
+		blk_open(&b, path("badx.qcow2"), BLK_FMT_QCOW2, BLK_O_RDWR),
+		-EINVAL);
+	assert_non_null(strstr(blk_last_error(), msg));
+}
+
+static void test_corrupt_extension(void **state)
+{
+	(void)state;
+	corrupt_ext("count 0", 0, "\0\0\0\0", 4, "bitmap count outside");
+	corrupt_ext("count 2", 0, "\0\0\0\x02", 4, "size out of range");
+	corrupt_ext("reserved", 4, "\0\0\0\x01", 4, "reserved field");
+	corrupt_ext("size huge", 8, "\0\0\0\x01\0\0\0\0", 8,
+		    "size out of range");
+	corrupt_ext("size too small", 8, "\0\0\0\0\0\0\0\x08", 8,
+		    "size out of range");
+	corrupt_ext("size past the end of the file", 8, "\0\0\0\0\0\0\0\x40", 8,
+		    "outside the file");
+	corrupt_ext("offset unaligned", 16, "\0\0\0\0\0\x05\0\x08", 8,
+		    "outside the file or unaligned");
+	corrupt_ext("offset past the end", 16, "\0\0\x01\0\0\0\0\0", 8,
+		    "outside the file or unaligned");
+	corrupt_ext("offset onto the L1 table", 16, "\0\0\0\0\0\x03\0\0", 8,
+		    "directory is invalid");
 }
 
 static void test_corrupt_directory(void **state)
@@ -456,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_unclean_close),
 		cmocka_unit_test(test_library_tracks),
 		cmocka_unit_test(test_corrupt_directory),
+		cmocka_unit_test(test_corrupt_extension),
 		cmocka_unit_test(test_corrupt_table),
 		cmocka_unit_test(test_qemu_to_wirt),
 		cmocka_unit_test(test_wirt_to_qemu),
