@@ -61,6 +61,7 @@ static struct qcow2 *find(struct blk *b, const char *name, bool rw, int *idx)
 {
 	struct qcow2 *q = blk_lock_qcow2(b, WHAT);
 
+	*idx = -ENOTSUP;
 	if (!q)
 		return NULL;
 	*idx = qcow2_bitmap_find(q, name);
@@ -117,7 +118,7 @@ int blk_bitmap_add(struct blk *b, const char *name, uint64_t granularity,
 		   bool disabled)
 {
 	struct qcow2 *q = blk_lock_qcow2(b, WHAT);
-	unsigned gb;
+	unsigned gb = 0;
 	int ret;
 
 	if (!q)

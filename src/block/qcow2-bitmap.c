@@ -191,7 +191,7 @@ static int check_overlaps(struct qcow2 *q)
 static int parse_dir(struct qcow2 *q, const uint8_t *p, uint32_t nb,
 		     uint64_t fsize)
 {
-	uint64_t o = 0, len;
+	uint64_t o = 0, len = 0;
 	int ret;
 
 	q->bms = calloc(nb, sizeof(*q->bms));
