@@ -218,6 +218,15 @@ void disk_dirty_mark(struct disk *d, const struct disk_io *io)
 	pthread_mutex_unlock(&d->dirty_lock);
 }
 
+void disk_dirty_mark_all(struct disk *d)
+{
+	pthread_mutex_lock(&d->dirty_lock);
+	for (struct disk_dirty *x = d->dirty; x; x = x->next)
+		if (x->recording)
+			bitmap_set_range(x->bm, 0, d->size);
+	pthread_mutex_unlock(&d->dirty_lock);
+}
+
 /* Check add's arguments against d; the granularity to use in *gran. */
 static int check_add(struct disk *d, const char *name, uint64_t *gran,
 		     bool persistent, char *err, size_t errlen)

@@ -215,6 +215,8 @@ int disk_bitmaps_load(struct disk *d, char *err, size_t errlen);
  * or -EIO when one could not be stored (warned; it stays in use).
  */
 int disk_bitmaps_store(struct disk *d, bool keep);
+/* disk_dirty_mark_all - mark the whole disk (a snapshot revert). */
+void disk_dirty_mark_all(struct disk *d);
 /* disk_dirty_mark - mark what request io changed in recording bitmaps. */
 void disk_dirty_mark(struct disk *d, const struct disk_io *io);
 /*

@@ -24,6 +24,7 @@
 
 #include "block/blk.h"
 #include "common/bitmap.h"
+#include "vmm/disk/disk-snap.h"
 #include "vmm/disk/disk.h"
 
 #define MB (1024ULL * 1024)
@@ -279,6 +280,23 @@ static void test_killed(void **state)
 	assert_int_equal(system("qemu-img check -q \"$WIRT_T\"/p.qcow2"), 0);
 }
 
+/* A snapshot revert may change every byte: the whole disk is dirty. */
+static void test_revert(void **state)
+{
+	char spec[256], why[256];
+	struct disk *d;
+
+	snprintf(spec, sizeof(spec), "path=%s,format=qcow2", tpath("m.qcow2"));
+	d = open_spec(spec);
+	assert_int_equal(disk_snapshot_create(d, "s", why, sizeof(why)), 0);
+	assert_int_equal(disk_bitmap_add(d, "r", 65536, false, false, err,
+					 sizeof(err)),
+			 0);
+	assert_int_equal(disk_snapshot_apply(d, "s", why, sizeof(why)), 0);
+	assert_int_equal(info(d, "r").count, 16 * MB);
+	disk_close(d);
+}
+
 static int setup(void **state)
 {
 	struct blk_create_opts o = { .size = 16 * MB };
@@ -313,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_persistent),
 		cmocka_unit_test(test_killed),
+		cmocka_unit_test(test_revert),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
