@@ -82,7 +82,8 @@ static void change(struct bitmap *bm, uint64_t a, uint64_t b, bool set)
 	while (a < b) {
 		uint64_t w = a / 64;
 		unsigned int lo = a % 64;
-		unsigned int hi = b - w * 64 >= 64 ? 64 : (unsigned)(b - w * 64);
+		unsigned int hi =
+			b - w * 64 >= 64 ? 64 : (unsigned)(b - w * 64);
 		uint64_t m = mask(lo, hi), old = bm->words[w];
 
 		if (set) {

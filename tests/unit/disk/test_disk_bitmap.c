@@ -289,9 +289,9 @@ static void test_revert(void **state)
 	snprintf(spec, sizeof(spec), "path=%s,format=qcow2", tpath("m.qcow2"));
 	d = open_spec(spec);
 	assert_int_equal(disk_snapshot_create(d, "s", why, sizeof(why)), 0);
-	assert_int_equal(disk_bitmap_add(d, "r", 65536, false, false, err,
-					 sizeof(err)),
-			 0);
+	assert_int_equal(
+		disk_bitmap_add(d, "r", 65536, false, false, err, sizeof(err)),
+		0);
 	assert_int_equal(disk_snapshot_apply(d, "s", why, sizeof(why)), 0);
 	assert_int_equal(info(d, "r").count, 16 * MB);
 	disk_close(d);
