@@ -11,10 +11,24 @@
 #include <unistd.h>
 
 #include "block/qcow2.h"
+#include "common/bitmap.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char path[64];
+
+/* List and load every persistent bitmap of @b (their tables and data). */
+static void load_bitmaps(struct blk *b)
+{
+	struct blk_bitmap_info *l;
+	struct bitmap *bm;
+	int n = blk_bitmap_list(b, &l);
+
+	for (int i = 0; i < n; i++)
+		if (blk_bitmap_load(b, l[i].name, &bm) == 0)
+			bitmap_free(bm);
+	blk_bitmap_list_free(l, n < 0 ? 0 : n);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -43,6 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (blk_block_status(b, off, n, &pnum, &map) < 0)
 			break;
 	}
+	load_bitmaps(b);
 	qcow2_check(blk_opaque(b), 0, &r, NULL);
 	blk_close(b);
 	return 0;

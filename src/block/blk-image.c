@@ -12,8 +12,7 @@
 #include "block/blk-driver.h"
 #include "block/qcow2.h"
 
-/* The qcow2 state of @b, locked, or NULL with -ENOTSUP set for @what. */
-static struct qcow2 *lock_qcow2(struct blk *b, const char *what)
+struct qcow2 *blk_lock_qcow2(struct blk *b, const char *what)
 {
 	struct qcow2 *q;
 
@@ -27,7 +26,7 @@ static struct qcow2 *lock_qcow2(struct blk *b, const char *what)
 	return q;
 }
 
-static void unlock_qcow2(struct qcow2 *q)
+void blk_unlock_qcow2(struct qcow2 *q)
 {
 	pthread_mutex_unlock(&q->lock);
 }
@@ -81,14 +80,14 @@ static int copy_snapshots(struct qcow2 *q, struct blk_snapshot **out)
 
 int blk_snapshot_list(struct blk *b, struct blk_snapshot **out)
 {
-	struct qcow2 *q = lock_qcow2(b, "internal snapshots");
+	struct qcow2 *q = blk_lock_qcow2(b, "internal snapshots");
 	int ret;
 
 	*out = NULL;
 	if (!q)
 		return -ENOTSUP;
 	ret = copy_snapshots(q, out);
-	unlock_qcow2(q);
+	blk_unlock_qcow2(q);
 	return ret < 0 ? blk_error(-ret, "out of memory listing '%s'",
 				   b->filename) :
 			 ret;
@@ -96,19 +95,19 @@ int blk_snapshot_list(struct blk *b, struct blk_snapshot **out)
 
 bool blk_snapshot_has(struct blk *b, const char *name)
 {
-	struct qcow2 *q = lock_qcow2(b, "internal snapshots");
+	struct qcow2 *q = blk_lock_qcow2(b, "internal snapshots");
 	bool has;
 
 	if (!q)
 		return false;
 	has = qcow2_snapshot_find(q, name) >= 0;
-	unlock_qcow2(q);
+	blk_unlock_qcow2(q);
 	return has;
 }
 
 int blk_snapshot_create(struct blk *b, const char *name, unsigned flags)
 {
-	struct qcow2 *q = lock_qcow2(b, "internal snapshots");
+	struct qcow2 *q = blk_lock_qcow2(b, "internal snapshots");
 	int ret = 0;
 
 	if (!q)
@@ -117,13 +116,13 @@ int blk_snapshot_create(struct blk *b, const char *name, unsigned flags)
 		ret = qcow2_snapshot_delete(q, name);
 	if (!ret)
 		ret = qcow2_snapshot_create(q, name);
-	unlock_qcow2(q);
+	blk_unlock_qcow2(q);
 	return ret;
 }
 
 int blk_snapshot_apply(struct blk *b, const char *name, unsigned flags)
 {
-	struct qcow2 *q = lock_qcow2(b, "internal snapshots");
+	struct qcow2 *q = blk_lock_qcow2(b, "internal snapshots");
 	int ret;
 
 	if (!q)
@@ -135,70 +134,72 @@ int blk_snapshot_apply(struct blk *b, const char *name, unsigned flags)
 			EMEDIUMTYPE,
 			"'%s': the snapshot's disk size differs from the disk's now",
 			b->filename);
-	else
+	else if (!(ret = qcow2_bitmap_whole_write(q)))
 		ret = qcow2_snapshot_apply(q, name);
-	unlock_qcow2(q);
+	blk_unlock_qcow2(q);
 	return ret;
 }
 
 int blk_snapshot_delete(struct blk *b, const char *name, unsigned flags)
 {
-	struct qcow2 *q = lock_qcow2(b, "internal snapshots");
+	struct qcow2 *q = blk_lock_qcow2(b, "internal snapshots");
 	int ret = 0;
 
 	if (!q)
 		return -ENOTSUP;
 	if (!(flags & BLK_SNAP_MISSING_OK) || qcow2_snapshot_find(q, name) >= 0)
 		ret = qcow2_snapshot_delete(q, name);
-	unlock_qcow2(q);
+	blk_unlock_qcow2(q);
 	return ret;
 }
 
 int blk_set_backing(struct blk *b, const char *file, const char *fmt)
 {
-	struct qcow2 *q = lock_qcow2(b, "backing files");
+	struct qcow2 *q = blk_lock_qcow2(b, "backing files");
 	int ret;
 
 	if (!q)
 		return -ENOTSUP;
 	ret = qcow2_set_backing(q, file, fmt);
-	unlock_qcow2(q);
+	blk_unlock_qcow2(q);
 	return ret;
 }
 
 int blk_amend(struct blk *b, const struct blk_amend_opts *o)
 {
-	struct qcow2 *q = lock_qcow2(b, "options to amend");
+	struct qcow2 *q = blk_lock_qcow2(b, "options to amend");
 	int ret;
 
 	if (!q)
 		return -ENOTSUP;
 	ret = qcow2_amend(q, o);
-	unlock_qcow2(q);
+	blk_unlock_qcow2(q);
 	return ret;
 }
 
 int blk_make_empty(struct blk *b)
 {
-	struct qcow2 *q = lock_qcow2(b, "a layer to empty");
+	struct qcow2 *q = blk_lock_qcow2(b, "a layer to empty");
 	int ret;
 
 	if (!q)
 		return -ENOTSUP;
-	ret = qcow2_make_empty(q);
-	unlock_qcow2(q);
+	ret = qcow2_bitmap_whole_write(q);
+	if (!ret)
+		ret = qcow2_make_empty(q);
+	blk_unlock_qcow2(q);
 	return ret;
 }
 
 int blk_check(struct blk *b, enum blk_repair repair, struct blk_check_result *r,
 	      void (*log)(const char *msg))
 {
-	struct qcow2 *q = lock_qcow2(b, "checks");
+	struct qcow2 *q = blk_lock_qcow2(b, "checks");
 	int ret;
 
 	if (!q)
 		return -ENOTSUP;
 	ret = qcow2_check(q, repair, r, log);
-	unlock_qcow2(q);
+	blk_unlock_qcow2(q);
 	return ret;
 }

@@ -292,4 +292,70 @@ enum blk_repair { BLK_REPAIR_NONE, BLK_REPAIR_LEAKS, BLK_REPAIR_ALL };
 int blk_check(struct blk *b, enum blk_repair repair, struct blk_check_result *r,
 	      void (*log)(const char *msg));
 
+/*
+ * Persistent dirty bitmaps (qcow2's bitmaps extension, as QEMU stores
+ * them).  A bitmap marks which granules of the virtual disk were written
+ * while it was enabled ("auto").  A writer that keeps one up to date
+ * loads it, marks it in use on disk, and stores it (clearing in use) when
+ * it stops; one found in use was not saved (a crash) and is inconsistent:
+ * its contents cannot be trusted.  A writer that does not track them
+ * itself gets them tracked by the library: at the first write to guest
+ * data, every auto bitmap not in use is loaded and marked in use, every
+ * write marks it, blk_close stores it clean (one that cannot be loaded
+ * stays marked in use: inconsistent rather than wrong).  All
+ * return 0 (or a count) or -errno with blk_last_error() set; raw images
+ * have no bitmaps (list gives 0, the others -ENOTSUP).
+ */
+struct bitmap; /* common/bitmap.h */
+
+#define BLK_BM_IN_USE 0x1 /* on disk: in use, or inconsistent */
+#define BLK_BM_AUTO 0x2 /* enabled: tracks every write */
+#define BLK_BM_EXTRA_COMPAT 0x4
+
+/* One bitmap of an image, as blk_bitmap_list gives it. */
+struct blk_bitmap_info {
+	char *name;
+	uint64_t granularity; /* bytes per bit */
+	uint32_t flags; /* BLK_BM_*, as on disk */
+	bool usable; /* no unknown extra data */
+};
+
+/* blk_bitmap_list - b's bitmaps, malloc'ed, in *out; returns the count. */
+int blk_bitmap_list(struct blk *b, struct blk_bitmap_info **out);
+/* blk_bitmap_list_free - free @n entries that blk_bitmap_list gave. */
+void blk_bitmap_list_free(struct blk_bitmap_info *l, int n);
+/*
+ * blk_bitmap_add - a new empty bitmap @name (1..1023 bytes, unique) of
+ * @granularity bytes (a power of two, 512 B .. 2 GiB; 0: the cluster size,
+ * at least 4 KiB), enabled unless @disabled.  qcow2 v3 only.
+ */
+int blk_bitmap_add(struct blk *b, const char *name, uint64_t granularity,
+		   bool disabled);
+/* blk_bitmap_remove - drop bitmap @name and free its clusters. */
+int blk_bitmap_remove(struct blk *b, const char *name);
+/*
+ * blk_bitmap_clear - empty bitmap @name on disk; this also makes an
+ * inconsistent one consistent again (tracking starts afresh).
+ */
+int blk_bitmap_clear(struct blk *b, const char *name);
+/* blk_bitmap_enable - set (or clear) bitmap @name's auto flag. */
+int blk_bitmap_enable(struct blk *b, const char *name, bool enable);
+/*
+ * blk_bitmap_load - bitmap @name's contents in *out (a new struct bitmap
+ * over the virtual size; free with bitmap_free).  -EUCLEAN when it is
+ * inconsistent (in use on disk), -ENOENT when there is none such.
+ */
+int blk_bitmap_load(struct blk *b, const char *name, struct bitmap **out);
+/*
+ * blk_bitmap_store - write @bm as bitmap @name's contents, with its in-use
+ * flag set to @in_use (false: saved clean).  Crash-safe: the new data and
+ * table are written before the directory switches to them.
+ */
+int blk_bitmap_store(struct blk *b, const char *name, const struct bitmap *bm,
+		     bool in_use);
+/* blk_bitmap_set_in_use - set bitmap @name's in-use flag on disk. */
+int blk_bitmap_set_in_use(struct blk *b, const char *name, bool in_use);
+/* blk_bitmap_merge - add bitmap @src's marks to bitmap @dst, on disk. */
+int blk_bitmap_merge(struct blk *b, const char *dst, const char *src);
+
 #endif

@@ -59,6 +59,11 @@ static int has_zero_clusters(struct qcow2 *q)
 /* Turn a v3 image into v2 when nothing in it needs v3. */
 static int downgrade(struct qcow2 *q, const struct blk_amend_opts *o)
 {
+	if (q->nr_bms)
+		return blk_error(
+			EINVAL,
+			"'%s' has persistent bitmaps, which need compat=1.1; remove them first (wirt-img bitmap --remove)",
+			q->b->filename);
 	if (q->refcount_order != 4 || q->compression_type ||
 	    ((q->compat & QC_COMPAT_LAZY) && o->lazy_refcounts != 0))
 		return blk_error(

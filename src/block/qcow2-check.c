@@ -208,6 +208,37 @@ static int note_snapshots(struct ck *c)
 }
 
 /*
+ * Note the bitmap directory, every bitmap table and its data clusters.  A
+ * table that cannot be read or has bad entries counts as a corruption.
+ */
+static void note_bitmaps(struct ck *c)
+{
+	struct qcow2 *q = c->q;
+
+	if (q->nr_bms)
+		ref(c, q->bmdir_offset, q->bmdir_size, "bitmap directory");
+	for (uint32_t i = 0; i < q->nr_bms; i++) {
+		const struct qcow2_bitmap *b = &q->bms[i];
+		uint64_t *t;
+
+		if (!ref(c, b->table_offset, b->table_size * 8ULL,
+			 "bitmap table"))
+			continue;
+		if (qcow2_bitmap_read_table(q, i, &t) < 0) {
+			qcow2_ck_say(c, "ERROR bitmap '%s': %s", b->name,
+				     blk_last_error());
+			c->r->corruptions++;
+			continue;
+		}
+		for (uint32_t j = 0; j < b->table_size; j++)
+			if (t[j] & QC_BME_OFFSET_MASK)
+				ref(c, t[j] & QC_BME_OFFSET_MASK, q->cs,
+				    "bitmap data");
+		free(t);
+	}
+}
+
+/*
  * Count every reference.  The work is bounded by the file's size: L1
  * entries beyond what the file can hold are refused, and each distinct L2
  * table is read once however often it is referenced.
@@ -235,6 +266,7 @@ static int count_refs(struct ck *c)
 		if (q->rct[i])
 			ref(c, q->rct[i], q->cs, "refcount block");
 	ref(c, q->snaps_offset, q->snaps_size, "snapshot table");
+	note_bitmaps(c);
 	ret = note_snapshots(c);
 	return ret < 0 ? ret : walk_l2s(c);
 }

@@ -145,7 +145,15 @@ static int read_exts(struct qcow2 *q, const uint8_t *p, uint64_t start)
 				EINVAL,
 				"qcow2 image '%s': header extension 0x%x is longer than the header cluster",
 				q->b->filename, type);
-		if (type == QC_EXT_BACKING_FMT) {
+		if (type == QC_EXT_BITMAPS) {
+			if (q->bmext_seen || len != sizeof(q->bmext))
+				return blk_error(
+					EINVAL,
+					"qcow2 image '%s': bitmaps extension repeated or of length %u (not 24); the image is corrupt",
+					q->b->filename, len);
+			q->bmext_seen = true;
+			memcpy(q->bmext, p + o, len);
+		} else if (type == QC_EXT_BACKING_FMT) {
 			free(q->backing_fmt);
 			q->backing_fmt = strndup((const char *)p + o, len);
 		} else {
@@ -465,6 +473,14 @@ static int build_header(struct qcow2 *q, uint8_t *p)
 		qput32(p + o + 4, l);
 		memcpy(p + o + 8, q->backing_fmt, l);
 		o += 8 + ALIGN_UP(l, 8);
+	}
+	if (q->nr_bms) {
+		if (o + 16 + 24 > q->cs)
+			return -ENOSPC;
+		qput32(p + o, QC_EXT_BITMAPS);
+		qput32(p + o + 4, 24);
+		qcow2_bitmaps_ext(q, p + o + 8);
+		o += 8 + 24;
 	}
 	for (unsigned i = 0; i < q->nr_exts; i++) {
 		struct qcow2_ext *e = &q->exts[i];

@@ -54,6 +54,10 @@ const char *qcow2_ov_name(unsigned kind)
 		return "the snapshot table";
 	case QC_OV_SNAPL1:
 		return "a snapshot's L1 table";
+	case QC_OV_BITMAPDIR:
+		return "the bitmap directory";
+	case QC_OV_BITMAPTBL:
+		return "a bitmap table";
 	}
 	return "metadata";
 }
@@ -154,6 +158,12 @@ static int collect(struct qcow2 *q, struct qc_ovset *s)
 	for (uint32_t i = 0; !ret && q->snaps && i < q->nr_snaps; i++)
 		ret = add(q, s, QC_OV_SNAPL1, q->snaps[i].l1_offset,
 			  q->snaps[i].l1_size * 8ULL);
+	if (!ret && q->nr_bms)
+		ret = add(q, s, QC_OV_BITMAPDIR, q->bmdir_offset,
+			  q->bmdir_size);
+	for (uint32_t i = 0; !ret && i < q->nr_bms; i++)
+		ret = add(q, s, QC_OV_BITMAPTBL, q->bms[i].table_offset,
+			  q->bms[i].table_size * 8ULL);
 	return ret;
 }
 

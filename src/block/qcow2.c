@@ -66,6 +66,7 @@ static void qcow2_free(struct qcow2 *q)
 	qcow2_cache_free(q->l2c);
 	qcow2_cache_free(q->rcc);
 	qcow2_free_snapshots(q);
+	qcow2_free_bitmaps(q);
 	qcow2_free_header(q);
 	free(q->l1);
 	free(q->rct);
@@ -153,6 +154,9 @@ static int qcow2_open(struct blk *b, unsigned flags)
 	ret = qcow2_load_rct(q);
 	if (ret < 0)
 		goto fail;
+	ret = qcow2_read_bitmaps(q);
+	if (ret < 0)
+		goto fail;
 	b->size = q->size;
 	b->cluster_size = q->cs;
 	b->opaque = q;
@@ -193,6 +197,9 @@ static void qcow2_close(struct blk *b)
 {
 	struct qcow2 *q = b->opaque;
 
+	pthread_mutex_lock(&q->lock);
+	qcow2_bitmap_track_stop(q);
+	pthread_mutex_unlock(&q->lock);
 	if (q->rw && !b->readonly) {
 		/* Flushes apply deferred frees; the last one stores them. */
 		for (int i = 0; i < 4; i++)
@@ -414,11 +421,32 @@ out:
 	return ret < 0 ? ret : (int64_t)done;
 }
 
+/*
+ * Before a write changes guest data: auto bitmaps that no writer tracks
+ * are marked in use (inconsistent) first.  A flag test when there are
+ * none.  Returns 0 or -errno.
+ */
+static int bitmap_guard(struct qcow2 *q, uint64_t off, uint64_t len)
+{
+	int ret = 0;
+
+	if (__atomic_load_n(&q->bm_guard, __ATOMIC_ACQUIRE)) {
+		pthread_mutex_lock(&q->lock);
+		ret = qcow2_bitmap_untracked_write(q);
+		pthread_mutex_unlock(&q->lock);
+	}
+	qcow2_bitmap_track_write(q, off, len);
+	return ret;
+}
+
 static int qcow2_pwrite(struct blk *b, uint64_t off, const void *buf,
 			size_t len)
 {
 	struct qcow2 *q = b->opaque;
 	const uint8_t *p = buf;
+
+	if (bitmap_guard(q, off, len) < 0)
+		return -EIO;
 
 	while (len) {
 		uint64_t e, run;
@@ -550,8 +578,10 @@ static int qcow2_pwrite_zeroes(struct blk *b, uint64_t off, uint64_t len,
 {
 	struct qcow2 *q = b->opaque;
 	uint64_t head, mid, tail, ne = QC_ZERO;
-	int ret;
+	int ret = bitmap_guard(q, off, len);
 
+	if (ret < 0)
+		return ret;
 	split(q, off, len, &head, &mid, &tail);
 	ret = write_zero_bytes(b, off, head);
 	if (ret < 0)
@@ -576,8 +606,10 @@ static int qcow2_discard(struct blk *b, uint64_t off, uint64_t len)
 {
 	struct qcow2 *q = b->opaque;
 	uint64_t head, mid, tail;
-	int ret = 0;
+	int ret = bitmap_guard(q, off, len);
 
+	if (ret < 0)
+		return ret;
 	split(q, off, len, &head, &mid, &tail);
 	if (mid) {
 		pthread_mutex_lock(&q->lock);
@@ -603,6 +635,8 @@ static int qcow2_pwrite_compressed(struct blk *b, uint64_t off, const void *buf,
 	    (len < q->cs && off + len != q->size))
 		return blk_error(EINVAL,
 				 "compressed writes must be whole clusters");
+	if (bitmap_guard(q, off, len) < 0)
+		return -EIO;
 	in = calloc(1, q->cs);
 	out = malloc(q->cs);
 	ret = -ENOMEM;
@@ -652,6 +686,11 @@ static int qcow2_truncate(struct blk *b, uint64_t size, bool shrink)
 	uint64_t old = q->size;
 	int ret = 0;
 
+	if (size != old && q->nr_bms)
+		return blk_error(
+			ENOTSUP,
+			"cannot resize '%s' while it has persistent bitmaps; remove them first (wirt-img bitmap --remove)",
+			b->filename);
 	if (size < old && q->nr_snaps)
 		return blk_error(
 			ENOTSUP,

@@ -29,11 +29,13 @@
 #define QC_INCOMPAT_KNOWN \
 	(QC_INCOMPAT_DIRTY | QC_INCOMPAT_CORRUPT | QC_INCOMPAT_COMPRESSION)
 #define QC_COMPAT_LAZY (1ULL << 0)
-#define QC_AUTOCLEAR_KNOWN 0ULL
+#define QC_AUTOCLEAR_BITMAPS (1ULL << 0) /* bitmaps extension consistent */
+#define QC_AUTOCLEAR_KNOWN QC_AUTOCLEAR_BITMAPS
 
 #define QC_EXT_END 0
 #define QC_EXT_BACKING_FMT 0xe2792acaU
 #define QC_EXT_FEATURES 0x6803f857U
+#define QC_EXT_BITMAPS 0x23852875U
 
 #define QC_OFFSET_MASK 0x00fffffffffffe00ULL
 #define QC_COPIED (1ULL << 63)
@@ -61,6 +63,29 @@ struct qcow2_snapshot {
 	uint32_t extra_len; /* bytes of extra data, incl. unknown */
 	uint8_t *extra; /* raw extra data as read (unknown parts kept) */
 };
+
+/* One bitmap directory entry (qcow2 spec, "Bitmap directory"). */
+struct qcow2_bitmap {
+	char *name;
+	uint64_t table_offset;
+	uint32_t table_size; /* entries */
+	uint32_t flags; /* QC_BM_* */
+	uint8_t type;
+	uint8_t gran_bits;
+	uint32_t extra_len;
+	uint8_t *extra; /* kept as read */
+};
+
+#define QC_BM_IN_USE (1U << 0)
+#define QC_BM_AUTO (1U << 1)
+#define QC_BM_EXTRA_COMPAT (1U << 2)
+#define QC_BM_KNOWN (QC_BM_IN_USE | QC_BM_AUTO | QC_BM_EXTRA_COMPAT)
+#define QC_BM_MAX 65535
+#define QC_BM_MAX_NAME 1023
+#define QC_BM_MAX_DIR (64ULL << 20)
+#define QC_BM_MAX_TABLE 0x8000000U /* entries */
+#define QC_BME_OFFSET_MASK 0x00fffffffffffe00ULL
+#define QC_BME_RESERVED 0xff000000000001feULL
 
 struct qcow2_cache;
 
@@ -103,6 +128,17 @@ struct qcow2 {
 	uint32_t rct_clusters;
 	uint32_t rb_bits; /* log2 refcount entries per block */
 
+	/* persistent bitmaps (qcow2-bitmap.c) */
+	struct qcow2_bitmap *bms;
+	uint32_t nr_bms;
+	uint64_t bmdir_offset, bmdir_size;
+	bool bmext_seen; /* the extension was in the header */
+	uint8_t bmext[24]; /* its data as read */
+	bool bm_guard; /* auto bitmaps not marked in use: mark them at a write */
+	struct qc_bm_track *trk; /* bitmaps the library tracks */
+	uint32_t nr_trk;
+	bool bm_tracking; /* nr_trk > 0: writes mark them */
+
 	/* snapshots */
 	struct qcow2_snapshot *snaps;
 	uint32_t nr_snaps;
@@ -142,6 +178,10 @@ struct qcow2 {
 
 /* The driver state of an open qcow2 image (struct qcow2). */
 void *blk_opaque(struct blk *b);
+/* blk_lock_qcow2 - b's qcow2 state, locked, or NULL (-ENOTSUP set). */
+struct qcow2 *blk_lock_qcow2(struct blk *b, const char *what);
+/* blk_unlock_qcow2 - release what blk_lock_qcow2 took. */
+void blk_unlock_qcow2(struct qcow2 *q);
 
 static inline uint64_t qc_idx(struct qcow2 *q, uint64_t off)
 {
@@ -216,6 +256,8 @@ void qcow2_rc_set(struct qcow2 *q, void *blk, uint64_t i, uint64_t v);
 #define QC_OV_L2 (1U << 4)
 #define QC_OV_SNAPTBL (1U << 5)
 #define QC_OV_SNAPL1 (1U << 6)
+#define QC_OV_BITMAPDIR (1U << 7)
+#define QC_OV_BITMAPTBL (1U << 8)
 /* qcow2_meta_changed - metadata moved: rebuild the overlap set on use. */
 void qcow2_meta_changed(struct qcow2 *q);
 /* qcow2_overlap_free - free the overlap set. */
@@ -271,6 +313,86 @@ int qcow2_snapshot_apply(struct qcow2 *q, const char *name);
 int qcow2_snapshot_delete(struct qcow2 *q, const char *name);
 /* qcow2_snapshot_find - index of snapshot @name (or id), or -ENOENT. */
 int qcow2_snapshot_find(struct qcow2 *q, const char *name);
+
+/* qcow2-bitmap.c: the bitmap directory */
+/* qcow2_read_bitmaps - parse and validate the bitmaps extension. */
+int qcow2_read_bitmaps(struct qcow2 *q);
+/* qcow2_free_bitmaps - free the in-memory bitmap directory. */
+void qcow2_free_bitmaps(struct qcow2 *q);
+/* qcow2_bitmap_find - index of bitmap @name, or -ENOENT. */
+int qcow2_bitmap_find(struct qcow2 *q, const char *name);
+/* qcow2_bitmaps_ext - the extension's 24 bytes into @p (nr_bms > 0). */
+void qcow2_bitmaps_ext(struct qcow2 *q, uint8_t *p);
+/*
+ * qcow2_write_bitmaps - make @bms[0..@n) the bitmap directory: written to
+ * new clusters, then the header switched, then the old directory freed.
+ * On success q owns @bms (the old array is freed); on failure the caller
+ * keeps it.  0/-errno.
+ */
+int qcow2_write_bitmaps(struct qcow2 *q, struct qcow2_bitmap *bms, uint32_t n);
+/* qcow2_bitmap_table_need - table entries a bitmap at @gran_bits needs. */
+uint64_t qcow2_bitmap_table_need(struct qcow2 *q, unsigned gran_bits);
+/* qcow2_bitmap_read_table - read and check bitmap @i's table (host order). */
+int qcow2_bitmap_read_table(struct qcow2 *q, uint32_t i, uint64_t **out);
+/* qcow2_bitmap_write_new - @len bytes to new clusters, synced: *off. */
+int qcow2_bitmap_write_new(struct qcow2 *q, const void *p, uint64_t len,
+			   uint64_t *off);
+
+/* qcow2-bitmap-data.c: bitmap contents */
+struct bitmap;
+/* qcow2_bitmap_load - bitmap @i's contents in *out (a new struct bitmap). */
+int qcow2_bitmap_load(struct qcow2 *q, uint32_t i, struct bitmap **out);
+/*
+ * qcow2_bitmap_store - make @bm bitmap @i's contents (NULL: all clear),
+ * with flags (old & ~@clr) | @set: new data and table first, then the
+ * directory switched, then the old clusters freed.
+ */
+int qcow2_bitmap_store(struct qcow2 *q, uint32_t i, const struct bitmap *bm,
+		       uint32_t set, uint32_t clr);
+/* qcow2_bitmap_add - a new empty bitmap @name; flags QC_BM_*. */
+int qcow2_bitmap_add(struct qcow2 *q, const char *name, unsigned gran_bits,
+		     uint32_t flags);
+/* qcow2_bitmap_remove - drop bitmap @i and free its clusters. */
+int qcow2_bitmap_remove(struct qcow2 *q, uint32_t i);
+/* qcow2_bitmap_set_flags - bitmap @i's flags to (old & ~@clr) | @set. */
+int qcow2_bitmap_set_flags(struct qcow2 *q, uint32_t i, uint32_t set,
+			   uint32_t clr);
+/* qcow2_bitmap_array_free - free @n directory entries and the array. */
+void qcow2_bitmap_array_free(struct qcow2_bitmap *b, uint32_t n);
+/*
+ * qcow2_bitmap_copy_dir - a deep copy of the directory with room for one
+ * more entry (zeroed), or NULL.
+ */
+struct qcow2_bitmap *qcow2_bitmap_copy_dir(struct qcow2 *q);
+/* qcow2_bitmap_update_guard - recompute q->bm_guard. */
+void qcow2_bitmap_update_guard(struct qcow2 *q);
+
+/* qcow2-bitmap-track.c: bitmaps the library keeps up to date */
+struct qc_bm_track;
+/*
+ * qcow2_bitmap_untracked_write - before the first write to guest data
+ * (under q->lock): load every enabled consistent bitmap to track it and
+ * mark every enabled one in use on disk.  0/-errno.
+ */
+int qcow2_bitmap_untracked_write(struct qcow2 *q);
+/*
+ * qcow2_bitmap_whole_write - before every guest byte may change (snapshot
+ * revert, emptying the layer), under q->lock: as at a write, then mark
+ * the whole disk in the tracked bitmaps.  0/-errno.
+ */
+int qcow2_bitmap_whole_write(struct qcow2 *q);
+/* qcow2_bitmap_track_write - mark [off, +len) in the tracked bitmaps. */
+void qcow2_bitmap_track_write(struct qcow2 *q, uint64_t off, uint64_t len);
+/*
+ * qcow2_bitmap_track_flush - stop tracking bitmap @name (if tracked),
+ * first storing it clean when @store.  0/-errno.
+ */
+int qcow2_bitmap_track_flush(struct qcow2 *q, const char *name, bool store);
+/* qcow2_bitmap_track_copy - a copy of tracked bitmap @name, or -ENOENT. */
+int qcow2_bitmap_track_copy(struct qcow2 *q, const char *name,
+			    struct bitmap **out);
+/* qcow2_bitmap_track_stop - store every tracked bitmap clean (at close). */
+int qcow2_bitmap_track_stop(struct qcow2 *q);
 
 /* qcow2-amend.c */
 /* qcow2_set_backing - store backing @file/@fmt (NULL/"": none); 0/-errno. */

@@ -55,6 +55,63 @@ static int snapshots(struct blk *b, struct blk_snapshot **list)
 	return n < 0 ? 0 : n;
 }
 
+/* The bitmap flags as qemu-img names them, in its order. */
+static const char *const bm_flag_names[] = { "in-use", "auto" };
+
+/* The bitmaps of @b as qemu-img info prints them (human). */
+static void bitmaps_human(struct blk *b)
+{
+	struct blk_bitmap_info *l;
+	int n = blk_bitmap_list(b, &l);
+
+	if (n > 0)
+		printf("    bitmaps:\n");
+	for (int i = 0; i < n; i++) {
+		unsigned int k = 0;
+
+		printf("        [%d]:\n            flags:\n", i);
+		for (unsigned int f = 0; f < 2; f++)
+			if (l[i].flags & (1U << f))
+				printf("                [%u]: %s\n", k++,
+				       bm_flag_names[f]);
+		printf("            name: %s\n            granularity: %llu\n",
+		       l[i].name, (unsigned long long)l[i].granularity);
+	}
+	blk_bitmap_list_free(l, n);
+}
+
+/* The "bitmaps" array of qemu-img info's JSON format-specific data. */
+static void bitmaps_json(struct blk *b, const char *ind)
+{
+	struct blk_bitmap_info *l;
+	int n = blk_bitmap_list(b, &l);
+
+	if (n > 0)
+		printf("%s            \"bitmaps\": [\n", ind);
+	for (int i = 0; i < n; i++) {
+		const char *sep = "";
+
+		printf("%s                {\n%s                    \"flags\": [\n",
+		       ind, ind);
+		for (unsigned int f = 0; f < 2; f++) {
+			if (!(l[i].flags & (1U << f)))
+				continue;
+			printf("%s%s                        \"%s\"", sep, ind,
+			       bm_flag_names[f]);
+			sep = ",\n";
+		}
+		printf("%s%s                    ],\n%s                    \"name\": ",
+		       *sep ? "\n" : "", ind, ind);
+		img_json_str(stdout, l[i].name);
+		printf(",\n%s                    \"granularity\": %llu\n%s                }%s\n",
+		       ind, (unsigned long long)l[i].granularity, ind,
+		       i + 1 < n ? "," : "");
+	}
+	if (n > 0)
+		printf("%s            ],\n", ind);
+	blk_bitmap_list_free(l, n);
+}
+
 /* qemu-img info's human output for one layer. */
 static void info_human(struct blk *b)
 {
@@ -89,18 +146,21 @@ static void info_human(struct blk *b)
 	}
 	blk_snapshot_list_free(list, n);
 	printf("Format specific information:\n    compat: %s\n", i.compat);
-	if (i.v3)
-		printf("    compression type: %s\n    lazy refcounts: %s\n"
-		       "    refcount bits: %u\n    corrupt: %s\n    extended l2: false\n",
-		       i.compression_type, i.lazy_refcounts ? "true" : "false",
+	if (i.v3) {
+		printf("    compression type: %s\n    lazy refcounts: %s\n",
+		       i.compression_type, i.lazy_refcounts ? "true" : "false");
+		bitmaps_human(b);
+		printf("    refcount bits: %u\n    corrupt: %s\n    extended l2: false\n",
 		       i.refcount_bits, i.corrupt ? "true" : "false");
-	else
+	} else {
 		printf("    compression type: zlib\n    refcount bits: 16\n");
+	}
 	blk_info_free(&i);
 }
 
 /* qemu-img's "format-specific" object of a qcow2 image. */
-static void format_specific_json(const struct blk_info *i, const char *ind)
+static void format_specific_json(struct blk *b, const struct blk_info *i,
+				 const char *ind)
 {
 	printf("%s    \"format-specific\": {\n%s        \"type\": \"qcow2\",\n"
 	       "%s        \"data\": {\n%s            \"compat\": \"%s\",\n",
@@ -110,6 +170,7 @@ static void format_specific_json(const struct blk_info *i, const char *ind)
 	if (i->v3)
 		printf("%s            \"lazy-refcounts\": %s,\n", ind,
 		       i->lazy_refcounts ? "true" : "false");
+	bitmaps_json(b, ind);
 	printf("%s            \"refcount-bits\": %u%s\n", ind, i->refcount_bits,
 	       i->v3 ? "," : "");
 	if (i->v3)
@@ -177,7 +238,7 @@ static void info_json(struct blk *b, const char *ind)
 		snapshots_json(list, n, ind);
 	blk_snapshot_list_free(list, n);
 	if (inf.qcow2)
-		format_specific_json(&inf, ind);
+		format_specific_json(b, &inf, ind);
 	if (inf.backing_file) {
 		printf("%s    \"full-backing-filename\": ", ind);
 		img_json_str(stdout, inf.full_backing ? inf.full_backing :

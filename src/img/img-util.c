@@ -13,6 +13,8 @@ const struct img_cmd img_cmds[] = {
 	{ "amend", cmd_amend, "amend [-f fmt] -o options filename" },
 	{ "bench", cmd_bench,
 	  "bench [-c count] [-d depth] [-f fmt] [-n] [-o offset] [-s size] [-S step] [-t none] [-w] filename" },
+	{ "bitmap", cmd_bitmap,
+	  "bitmap (--merge SOURCE | --add | --remove | --clear | --enable | --disable)... [-f fmt] [-g granularity] filename bitmap" },
 	{ "check", cmd_check,
 	  "check [-f fmt] [--output=human|json] [-r leaks|all] filename" },
 	{ "commit", cmd_commit, "commit [-f fmt] [-p] filename" },

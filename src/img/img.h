@@ -26,6 +26,7 @@ int cmd_resize(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
 int cmd_amend(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_bitmap(int argc, char **argv);
 
 /* One wirt-img command: its name, implementation and usage line. */
 struct img_cmd {

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "block/info.h"
+#include "vmm/control/bitmap-cmd.h"
 #include "vmm/vm-disks.h"
 #include "vmm/disk/stats.h"
 #include "vmm/vm.h"
@@ -29,16 +30,45 @@ static void put_bool(struct json_object *o, const char *k, bool v)
 	json_object_object_add(o, k, json_object_new_boolean(v));
 }
 
+/* The bitmaps stored in image @b, as qemu-img info lists them. */
+static struct json_object *image_bitmaps(struct blk *b)
+{
+	static const char *const flag[] = { "in-use", "auto" };
+	struct blk_bitmap_info *l;
+	int n = blk_bitmap_list(b, &l);
+	struct json_object *a = n > 0 ? json_object_new_array() : NULL;
+
+	for (int i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+		struct json_object *f = json_object_new_array();
+
+		for (unsigned int k = 0; k < 2; k++)
+			if (l[i].flags & (1U << k))
+				json_object_array_add(
+					f, json_object_new_string(flag[k]));
+		json_object_object_add(o, "flags", f);
+		put_str(o, "name", l[i].name);
+		put_int(o, "granularity", l[i].granularity);
+		json_object_array_add(a, o);
+	}
+	blk_bitmap_list_free(l, n < 0 ? 0 : n);
+	return a;
+}
+
 /* The qcow2 "format-specific" object, as qemu-img info shows it. */
-static struct json_object *qcow2_specific(const struct blk_info *i)
+static struct json_object *qcow2_specific(struct blk *b,
+					  const struct blk_info *i)
 {
 	struct json_object *fs = json_object_new_object();
 	struct json_object *d = json_object_new_object();
+	struct json_object *bm = image_bitmaps(b);
 
 	put_str(d, "compat", i->compat);
 	put_str(d, "compression-type", i->compression_type);
 	if (i->v3)
 		put_bool(d, "lazy-refcounts", i->lazy_refcounts);
+	if (bm)
+		json_object_object_add(d, "bitmaps", bm);
 	put_int(d, "refcount-bits", i->refcount_bits);
 	if (i->v3) {
 		put_bool(d, "corrupt", i->corrupt);
@@ -64,7 +94,7 @@ static struct json_object *image_json(struct blk *b, unsigned int depth)
 	put_int(o, "actual-size", i.actual_size);
 	if (i.qcow2)
 		json_object_object_add(o, "format-specific",
-				       qcow2_specific(&i));
+				       qcow2_specific(b, &i));
 	put_bool(o, "dirty-flag", i.dirty);
 	if (i.backing_file) {
 		if (i.backing_fmt)
@@ -120,7 +150,7 @@ static struct json_object *inserted_json(const struct vm_disk *e)
 	static const char *const limits[] = { "bps",  "bps_rd",	 "bps_wr",
 					      "iops", "iops_rd", "iops_wr" };
 	const struct disk *k = e->disk;
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = json_object_new_object(), *bm;
 	struct json_object *c = json_object_new_object();
 	unsigned int i, depth = 0;
 	char node[64];
@@ -153,6 +183,9 @@ static struct json_object *inserted_json(const struct vm_disk *e)
 	put_bool(c, "no-flush", false);
 	json_object_object_add(o, "cache", c);
 	put_int(o, "write_threshold", 0);
+	bm = bitmap_list_json(e->disk);
+	if (bm)
+		json_object_object_add(o, "dirty-bitmaps", bm);
 	return o;
 }
 

@@ -13,6 +13,7 @@
 
 #include "common/util.h"
 #include "vmm/control/backup-job.h"
+#include "vmm/control/bitmap-cmd.h"
 #include "vmm/control/block-cmd.h"
 #include "vmm/control/ctl.h"
 #include "vmm/control/qmp.h"
@@ -223,6 +224,19 @@ static const struct qmp_cmd vm_cmds[] = {
 	{ "query-blockstats",
 	  cmd_query_blockstats,
 	  { { "query-nodes", QMP_T_BOOL, 0 } } },
+	{ "block-dirty-bitmap-add",
+	  cmd_bitmap_add,
+	  { { "node", QMP_T_STR, 1 },
+	    { "name", QMP_T_STR, 1 },
+	    { "granularity", QMP_T_INT, 0 },
+	    { "persistent", QMP_T_BOOL, 0 },
+	    { "disabled", QMP_T_BOOL, 0 } } },
+	{ "block-dirty-bitmap-remove",
+	  cmd_bitmap_remove,
+	  { { "node", QMP_T_STR, 1 }, { "name", QMP_T_STR, 1 } } },
+	{ "block-dirty-bitmap-clear",
+	  cmd_bitmap_clear,
+	  { { "node", QMP_T_STR, 1 }, { "name", QMP_T_STR, 1 } } },
 	{ "balloon", cmd_balloon, { { "value", QMP_T_INT, 1 } } },
 	{ "query-balloon", cmd_query_balloon, { { NULL } } },
 	{ "qom-list", cmd_qom_list, { { "path", QMP_T_STR, 1 } } },

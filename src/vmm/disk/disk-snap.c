@@ -93,6 +93,8 @@ int disk_snapshot_apply(struct disk *d, const char *tag, char *why,
 {
 	struct blk *b = internal(d);
 
+	/* every byte may change: dirty bitmaps mark the whole disk */
+	disk_dirty_mark_all(d);
 	if (external(d))
 		return disk_layer_apply(d, tag, why, whylen);
 	if (!b)

@@ -408,6 +408,7 @@ int disk_open(struct disk **out, const struct disk_opts *o, unsigned int depth,
 	d->fd = -1;
 	pthread_mutex_init(&d->eng_lock, NULL);
 	pthread_mutex_init(&d->bk_lock, NULL);
+	pthread_mutex_init(&d->dirty_lock, NULL);
 	d->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (d->efd < 0) {
 		r = fail(err, errlen, -errno, "disk '%s': eventfd: %s", o->path,
@@ -431,6 +432,8 @@ int disk_open(struct disk **out, const struct disk_opts *o, unsigned int depth,
 		r = open_active(d, err, errlen);
 	if (!r)
 		r = start_engine(d, depth ? depth : 128, err, errlen);
+	if (!r)
+		r = disk_bitmaps_load(d, err, errlen);
 out:
 	if (r) {
 		disk_close(d);
@@ -469,6 +472,22 @@ static const char *switch_blocker(struct disk *d)
 	return disk_inflight(d) ? "requests in flight" : NULL;
 }
 
+/*
+ * Before a switch: whatever the guest wrote goes to the old file before it
+ * freezes, and its persistent bitmaps are stored there, clean, as they are
+ * now (they go on in memory only).  Returns 0 or -errno with err filled.
+ */
+static int freeze_old(struct disk *d, char *err, size_t errlen)
+{
+	int r = d->blk ? blk_flush(d->blk) : (fdatasync(d->fd) ? -errno : 0);
+
+	if (r < 0)
+		return fail(err, errlen, r, "disk '%s': cannot flush it: %s",
+			    disk_file(d), strerror(-r));
+	disk_bitmaps_store(d, true);
+	return 0;
+}
+
 int disk_switch_layer(struct disk *d, const char *path, char *err,
 		      size_t errlen)
 {
@@ -486,12 +505,10 @@ int disk_switch_layer(struct disk *d, const char *path, char *err,
 			    "disk '%s': cannot switch files now (%s)",
 			    d->opts.path, why);
 	}
-	/* whatever the guest wrote is in the old file before it freezes */
-	r = old_blk ? blk_flush(old_blk) : (fdatasync(d->fd) ? -errno : 0);
+	r = freeze_old(d, err, errlen);
 	if (r < 0) {
 		free(npath);
-		return fail(err, errlen, r, "disk '%s': cannot flush it: %s",
-			    disk_file(d), strerror(-r));
+		return r;
 	}
 	nfd = open(path, O_RDWR | O_CLOEXEC);
 	if (nfd < 0) {
@@ -570,6 +587,7 @@ void disk_close(struct disk *d)
 		}
 		d->eng->ops->close(d);
 	}
+	disk_bitmaps_store(d, false);
 	if (d->blk)
 		blk_close(d->blk);
 	if (d->fd >= 0)
@@ -578,6 +596,7 @@ void disk_close(struct disk *d)
 		close(d->efd);
 	pthread_mutex_destroy(&d->eng_lock);
 	pthread_mutex_destroy(&d->bk_lock);
+	pthread_mutex_destroy(&d->dirty_lock);
 	free(d->active);
 	free(d->pending);
 	disk_opts_free(&d->opts);

@@ -124,6 +124,10 @@ struct disk {
 	bool held; /* disk_hold: requests are parked */
 	struct disk_io *parked, *parked_tail;
 	struct disk_backup *bk; /* the backup attached, or NULL */
+	/* dirty bitmaps (disk-bitmap.c): the list, under dirty_lock */
+	struct disk_dirty *dirty;
+	pthread_mutex_t dirty_lock;
+	atomic_uint recording; /* bitmaps recording: 0 = no lock per write */
 };
 
 /*
@@ -186,5 +190,76 @@ unsigned int disk_inflight(const struct disk *d);
  * data would make the image probe as another format.
  */
 bool disk_restrict_block0(const struct disk *d, const void *buf, size_t len);
+
+/*
+ * Dirty bitmaps (disk-bitmap.c): which granules of the disk the guest
+ * changed (write, write-zeroes, discard), marked as requests complete.
+ * A persistent bitmap also lives in the disk's qcow2 image (writable, not
+ * a raw disk's overlay): disk_open loads the image's bitmaps and marks
+ * them in use there, disk_close stores them and marks them clean.  One
+ * found in use at open missed writes (the VMM was killed): it is listed
+ * as inconsistent, cannot be used, only removed.  Every function may be
+ * called from any thread (dirty_lock).  Errors: -errno with one line in
+ * err, QEMU's words where QEMU has some.
+ */
+struct bitmap; /* common/bitmap.h */
+
+/* One bitmap as query-block shows it (BlockDirtyInfo). */
+struct disk_bitmap_info {
+	char *name;
+	uint64_t granularity; /* bytes per bit */
+	uint64_t count; /* dirty bytes: dirty granules * granularity */
+	bool recording, persistent, inconsistent;
+};
+
+/* disk_bitmaps_load - d's image bitmaps (at open); 0 or -errno. */
+int disk_bitmaps_load(struct disk *d, char *err, size_t errlen);
+/*
+ * disk_bitmaps_store - store d's persistent bitmaps in its image, marked
+ * clean; they are persistent no more.  @keep: they stay in memory (the
+ * image is about to be replaced), else every bitmap is freed.  Returns 0,
+ * or -EIO when one could not be stored (warned; it stays in use).
+ */
+int disk_bitmaps_store(struct disk *d, bool keep);
+/* disk_dirty_mark_all - mark the whole disk (a snapshot revert). */
+void disk_dirty_mark_all(struct disk *d);
+/* disk_dirty_mark - mark what request io changed in recording bitmaps. */
+void disk_dirty_mark(struct disk *d, const struct disk_io *io);
+/*
+ * disk_bitmap_add - a new empty bitmap @name (1..1023 bytes, unique) of
+ * @gran bytes per bit (a power of two, 512 .. 2 GiB; 0: the qcow2 cluster
+ * size, at least 4 KiB, or 64 KiB), recording unless @disabled; with
+ * @persistent also in the image at once (marked in use there).
+ */
+int disk_bitmap_add(struct disk *d, const char *name, uint64_t gran,
+		    bool persistent, bool disabled, char *err, size_t errlen);
+/* disk_bitmap_remove - drop bitmap @name (also from the image). */
+int disk_bitmap_remove(struct disk *d, const char *name, char *err,
+		       size_t errlen);
+/* disk_bitmap_clear - clear bitmap @name (-EUCLEAN: inconsistent). */
+int disk_bitmap_clear(struct disk *d, const char *name, char *err,
+		      size_t errlen);
+/*
+ * disk_bitmap_get_dirty - for an incremental backup: a copy of bitmap
+ * @name in *out (a struct bitmap over the disk's bytes, bitmap_next_dirty
+ * / bitmap_next_clean walk it; free with bitmap_free), and with @clear
+ * the bitmap emptied in the same step, so that every write completing
+ * afterwards is in the next copy.  A backup that fails should merge the
+ * copy back (disk_bitmap_merge_back) or its writes are lost from the
+ * bitmap.  -ENOENT: no such bitmap; -EUCLEAN: inconsistent (the next
+ * backup must be full).
+ */
+int disk_bitmap_get_dirty(struct disk *d, const char *name, bool clear,
+			  struct bitmap **out, char *err, size_t errlen);
+/*
+ * disk_bitmap_merge_back - mark again in bitmap @name the granules of
+ * @bm (what disk_bitmap_get_dirty gave for a backup that failed).
+ */
+int disk_bitmap_merge_back(struct disk *d, const char *name,
+			   const struct bitmap *bm, char *err, size_t errlen);
+/* disk_bitmap_list - d's bitmaps in *out (malloc'ed); their count. */
+int disk_bitmap_list(struct disk *d, struct disk_bitmap_info **out);
+/* disk_bitmap_list_free - free what disk_bitmap_list gave. */
+void disk_bitmap_list_free(struct disk_bitmap_info *l, int n);
 
 #endif

@@ -137,6 +137,7 @@ static unsigned int pool_complete(struct disk *d)
 	for (; io; io = next, n++) {
 		next = io->next;
 		atomic_fetch_sub(&d->eng->inflight, 1);
+		disk_dirty_mark(d, io);
 		io->done(io, io->ret);
 	}
 	pool_kick(d);

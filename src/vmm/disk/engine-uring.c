@@ -234,6 +234,7 @@ static void finish(struct disk *d, struct disk_io *io, int ret)
 {
 	drop_bounce(io, ret == 0);
 	atomic_fetch_sub(&d->eng->inflight, 1);
+	disk_dirty_mark(d, io);
 	io->done(io, ret);
 }
 
