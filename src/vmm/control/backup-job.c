@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/bitmap.h"
 #include "common/util.h"
 #include "vmm/control/backup-job.h"
 #include "vmm/control/control.h"
@@ -47,6 +48,10 @@ struct bjob {
 	struct disk_backup *bk;
 	uint64_t speed, len, offset;
 	uint64_t pause_us; /* how long the disks were held at the start */
+	char bitmap
+		[128]; /* the dirty bitmap it resets (bitmap-mode on-success) */
+	bool incremental; /* copy only what the bitmap marks */
+	struct bitmap *bm; /* the bitmap's bits at the instant, until it ends */
 };
 
 static pthread_mutex_t jobs_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -76,6 +81,24 @@ static struct json_object *job_event(const struct bjob *j)
 	return d;
 }
 
+/*
+ * Let go of the bitmap bits job j took at its instant: when it did not
+ * complete (fail), they go back into its bitmap, so that the next backup
+ * copies those clusters too. jobs_lock held.
+ */
+static void give_back(struct bjob *j, bool fail)
+{
+	char why[DISK_ERR_LEN];
+
+	if (!j->bm)
+		return;
+	if (fail && disk_bitmap_merge_back(j->disk->disk, j->bitmap, j->bm, why,
+					   sizeof(why)))
+		wirt_warn("backup job '%s': %s", j->id, why);
+	bitmap_free(j->bm);
+	j->bm = NULL;
+}
+
 /* The copier's end of job j (opaque): report it (copier thread). */
 static void job_done(void *opaque, enum disk_backup_end end, const char *error)
 {
@@ -102,6 +125,7 @@ static void job_done(void *opaque, enum disk_backup_end end, const char *error)
 		      end == DISK_BACKUP_CANCELLED ? "BLOCK_JOB_CANCELLED" :
 						     "BLOCK_JOB_COMPLETED",
 		      ev);
+	give_back(j, end != DISK_BACKUP_DONE);
 	set_status(j, "concluded");
 	if (j->auto_dismiss) {
 		set_status(j, "null");
@@ -199,17 +223,22 @@ static int check_unsupported(struct json_object *args, struct qmp_error *err)
 {
 	const char *sync = str_arg(args, "sync"), *s;
 
-	if (!strcmp(sync, "incremental") || !strcmp(sync, "bitmap") ||
-	    str_arg(args, "bitmap") || str_arg(args, "bitmap-mode"))
+	if (strcmp(sync, "full") && strcmp(sync, "incremental") &&
+	    strcmp(sync, "bitmap"))
 		return qmp_error_set(
 			err, QMP_ERR_GENERIC,
-			"incremental backups (sync '%s', bitmap) are not supported yet: use sync 'full'",
+			"sync '%.32s' is not supported: use full, or incremental with a bitmap",
 			sync);
-	if (strcmp(sync, "full"))
+	if (strcmp(sync, "full") && !str_arg(args, "bitmap"))
 		return qmp_error_set(
 			err, QMP_ERR_GENERIC,
-			"sync '%.32s' is not supported: wirt-vmm backs up whole disks (sync 'full')",
+			"sync '%.32s' needs a bitmap: the dirty bitmap of the writes since the last backup",
 			sync);
+	if ((s = str_arg(args, "bitmap-mode")) && strcmp(s, "on-success"))
+		return qmp_error_set(
+			err, QMP_ERR_GENERIC,
+			"bitmap-mode '%.32s' is not supported: use on-success (the bitmap keeps only the writes after the backup's instant; a backup that fails gives its bits back)",
+			s);
 	s = str_arg(args, "mode");
 	if (s && strcmp(s, "absolute-paths"))
 		return qmp_error_set(
@@ -298,6 +327,7 @@ static int prepare(struct vm *vm, struct json_object *args, struct plan *p,
 				     "target must name the backup's new file");
 	o.target = target;
 	o.compress = bool_arg(args, "compress", false);
+	o.backing = str_arg(args, "x-backing-file");
 	if (json_object_object_get_ex(args, "speed", &v) &&
 	    json_object_get_int64(v) < 0)
 		return qmp_error_set(
@@ -318,16 +348,46 @@ static int prepare(struct vm *vm, struct json_object *args, struct plan *p,
 	p->j->speed = o.speed;
 	p->j->auto_dismiss = bool_arg(args, "auto-dismiss", true);
 	p->j->len = disk->disk->size;
+	snprintf(p->j->bitmap, sizeof(p->j->bitmap), "%s",
+		 str_arg(args, "bitmap") ? str_arg(args, "bitmap") : "");
+	p->j->incremental = strcmp(str_arg(args, "sync"), "full") != 0;
 	return 0;
 }
 
-/* Undo prepare() of n plans (jobs_lock held): targets removed. */
+/* Undo prepare() of n plans (jobs_lock held): targets removed, bitmap
+ * bits given back. */
 static void unprepare(struct plan *p, unsigned int n)
 {
 	while (n--) {
+		give_back(p[n].j, true);
 		disk_backup_free(p[n].bk);
 		p[n].j->used = false;
 	}
+}
+
+/*
+ * At the instant (the disk held and idle): take plan p's bitmap bits and
+ * empty it (writes from now on are the next backup's); an incremental
+ * backup copies only the clusters they mark. Returns 0 or -errno with
+ * why set (no such bitmap, or an inconsistent one: a full backup then).
+ */
+static int take_bitmap(struct plan *p, char *why, size_t len)
+{
+	struct bjob *j = p->j;
+	int r;
+
+	if (!j->bitmap[0])
+		return 0;
+	r = disk_bitmap_get_dirty(j->disk->disk, j->bitmap, true, &j->bm, why,
+				  len);
+	if (r == -EUCLEAN)
+		snprintf(
+			why, len,
+			"bitmap '%s' of disk '%s' is inconsistent (wirt-vmm did not store it: killed?): take a full backup and add the bitmap again",
+			j->bitmap, j->disk->name);
+	if (!r && j->incremental)
+		disk_backup_select(p->bk, j->bm);
+	return r;
 }
 
 static uint64_t now_us(void)
@@ -361,10 +421,12 @@ static unsigned int start_all(struct plan *p, unsigned int n,
 				why, sizeof(why),
 				"disk '%s' did not finish its requests within %u s",
 				p[i].j->disk->name, IDLE_TIMEOUT_MS / 1000);
-	for (i = 0; i < n && !r; i++, started++)
+	for (i = 0; i < n && !r; i++)
+		r = take_bitmap(&p[i], why, sizeof(why));
+	for (i = 0; i < n && !r; i++) {
 		r = disk_backup_start(p[i].bk, why, sizeof(why));
-	if (r)
-		started--;
+		started += !r;
+	}
 	for (k = 0; r && k < started; k++)
 		disk_backup_cancel(p[k].bk);
 	for (i = 0; i < n; i++)

@@ -291,6 +291,7 @@ static const struct qmp_cmd vm_cmds[] = {
 	    { "bitmap", QMP_T_STR, 0 },
 	    { "bitmap-mode", QMP_T_STR, 0 },
 	    { "compress", QMP_T_BOOL, 0 },
+	    { "x-backing-file", QMP_T_STR, 0 },
 	    { "on-source-error", QMP_T_STR, 0 },
 	    { "on-target-error", QMP_T_STR, 0 },
 	    { "auto-finalize", QMP_T_BOOL, 0 },

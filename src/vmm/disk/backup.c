@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/bitmap.h"
 #include "common/util.h"
 #include "vmm/disk/engine.h"
 
@@ -36,6 +37,7 @@ struct disk_backup {
 	char *target, *part;
 	enum blk_format format;
 	bool compress;
+	bool backed; /* the target has a backing file: zeroes are written */
 	int tfd; /* raw target */
 	struct blk *tb; /* qcow2 target */
 	uint64_t size, ncl;
@@ -126,9 +128,9 @@ static bool all_zero(const void *buf, size_t len)
 /*
  * Write [off, off+len) of buf to the target: zero clusters are skipped
  * (the new target reads them as zeroes), qcow2 clusters compressed when
- * asked. Returns 0 or -errno. (An incremental target backed by the
- * previous backup must write zeroes instead of skipping them, or the
- * backing file's data would show through.)
+ * asked. A target backed by the previous backup gets zero clusters
+ * written as zeroes instead, or the backing file's data would show
+ * through. Returns 0 or -errno.
  */
 static int write_target(struct disk_backup *bk, uint64_t off, const void *buf,
 			size_t len)
@@ -140,6 +142,8 @@ static int write_target(struct disk_backup *bk, uint64_t off, const void *buf,
 		const char *p = (const char *)buf + pos;
 
 		n = MIN((size_t)CL, len - pos);
+		if (all_zero(p, n) && bk->backed)
+			r = blk_pwrite_zeroes(bk->tb, off + pos, n, 0);
 		if (all_zero(p, n))
 			continue;
 		if (bk->tb && bk->compress)
@@ -403,6 +407,15 @@ static int check_opts(struct disk *d, const struct disk_backup_opts *o,
 	if (o->compress && o->format != BLK_FMT_QCOW2)
 		return fail(err, errlen, -EINVAL,
 			    "compress needs a qcow2 backup target");
+	if (o->backing && o->format != BLK_FMT_QCOW2)
+		return fail(
+			err, errlen, -EINVAL,
+			"a backup over a backing file needs a qcow2 target");
+	if (o->backing && access(o->backing, R_OK))
+		return fail(
+			err, errlen, -errno,
+			"backing file '%s' of the backup cannot be read: %s (give the previous backup of this disk)",
+			o->backing, strerror(errno));
 	if (o->clusters && o->nclusters != (d->size + CL - 1) / CL)
 		return fail(
 			err, errlen, -EINVAL,
@@ -424,9 +437,13 @@ static int check_opts(struct disk *d, const struct disk_backup_opts *o,
  * Create bk->part anew (never through a symbolic link; a stale one is
  * replaced) and open it as the target. Returns 0 or -errno with err.
  */
-static int create_target(struct disk_backup *bk, char *err, size_t errlen)
+static int create_target(struct disk_backup *bk, const char *backing, char *err,
+			 size_t errlen)
 {
-	struct blk_create_opts co = { .size = bk->size, .cluster_size = CL };
+	struct blk_create_opts co = { .size = bk->size,
+				      .cluster_size = CL,
+				      .backing_file = backing,
+				      .backing_fmt = backing ? "qcow2" : NULL };
 	int fd, r;
 
 	unlink(bk->part);
@@ -451,7 +468,8 @@ static int create_target(struct disk_backup *bk, char *err, size_t errlen)
 	r = blk_create(bk->part, BLK_FMT_QCOW2, &co);
 	if (!r)
 		r = blk_open(&bk->tb, bk->part, BLK_FMT_QCOW2,
-			     BLK_O_RDWR | BLK_O_NO_PROBE_WARN);
+			     BLK_O_RDWR | BLK_O_NO_PROBE_WARN |
+				     BLK_O_NO_BACKING);
 	if (r < 0)
 		return fail(err, errlen, r,
 			    "cannot create backup target '%s': %s", bk->part,
@@ -506,13 +524,29 @@ int disk_backup_new(struct disk_backup **out, struct disk *d,
 		return fail(err, errlen, -ENOMEM, "backup: out of memory");
 	}
 	apply_set(bk, o);
-	r = create_target(bk, err, errlen);
+	bk->backed = o->backing != NULL;
+	r = create_target(bk, o->backing, err, errlen);
 	if (r) {
 		disk_backup_free(bk);
 		return r;
 	}
 	*out = bk;
 	return 0;
+}
+
+void disk_backup_select(struct disk_backup *bk, const struct bitmap *bm)
+{
+	uint64_t i, off, len;
+
+	for (i = 0; i < bk->ncl; i++) {
+		off = i * CL;
+		len = MIN((uint64_t)CL, bk->size - off);
+		if (bk->state[i] != CL_TODO ||
+		    bitmap_next_dirty(bm, off) < off + len)
+			continue;
+		bk->state[i] = CL_DONE;
+		bk->done_bytes += len;
+	}
 }
 
 int disk_backup_start(struct disk_backup *bk, char *err, size_t errlen)

@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "block/blk.h"
+#include "common/bitmap.h"
 #include "vmm/disk/disk.h"
 
 #define DISK_BACKUP_CLUSTER (64 * 1024)
@@ -56,6 +57,11 @@ struct disk_backup_opts {
 	const uint64_t *clusters;
 	uint64_t nclusters;
 	/*
+	 * Optional: the qcow2 target's backing file (the previous backup of
+	 * the disk, qcow2) for an incremental backup; NULL: none.
+	 */
+	const char *backing;
+	/*
 	 * Called once from the copier thread when the backup ended and is
 	 * detached from the disk (error: one line, "" unless FAILED).
 	 */
@@ -78,6 +84,13 @@ int disk_backup_new(struct disk_backup **out, struct disk *d,
  * -errno with err filled; on failure bk stays unattached (free it).
  */
 int disk_backup_start(struct disk_backup *bk, char *err, size_t errlen);
+
+/*
+ * disk_backup_select - copy only the clusters that touch a marked granule
+ * of bm (a dirty bitmap of the disk, taken at the backup's instant), the
+ * others are left out; before disk_backup_start.
+ */
+void disk_backup_select(struct disk_backup *bk, const struct bitmap *bm);
 
 /* disk_backup_cancel - ask a running backup to stop (done() follows). */
 void disk_backup_cancel(struct disk_backup *bk);
