@@ -56,7 +56,7 @@ struct qmp_arg {
 	int required;
 };
 
-#define QMP_MAX_ARGS 6
+#define QMP_MAX_ARGS 8
 
 /*
  * A command handler: args is the validated "arguments" object (never NULL;
