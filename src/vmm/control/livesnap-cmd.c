@@ -189,6 +189,8 @@ static int run_tx(struct vm *vm, struct snap_tx *t, struct qmp_error *err)
 			remove_overlays(t);
 			return -1;
 		}
+	for (i = 0; i < t->n; i++) /* little is left for the paused flush */
+		disk_flush_now(t->a[i].e->disk);
 	r = bj_quiesced(vm, "blockdev-snapshot-sync", switch_all, t, why,
 			sizeof(why));
 	if (!r)

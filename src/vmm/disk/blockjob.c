@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "block/blk.h"
+#include "block/info.h"
 #include "common/util.h"
 
 #define CHUNK (64 * 1024)
@@ -370,6 +371,23 @@ static void unhook(struct disk_job *j)
 	pthread_rwlock_unlock(&j->d->job_lock);
 }
 
+/*
+ * Whether the header of d's image names a backing file (a finished
+ * stream drops it while the open chain stays).
+ */
+static bool has_backing(const struct disk *d)
+{
+	struct blk_info i;
+	bool r;
+
+	if (!blk_backing(d->blk))
+		return false;
+	blk_get_info(d->blk, &i);
+	r = i.backing_file && i.backing_file[0];
+	blk_info_free(&i);
+	return r;
+}
+
 /* Why d cannot run a job (one phrase), or NULL. */
 static const char *unsupported(const struct disk *d)
 {
@@ -379,7 +397,7 @@ static const char *unsupported(const struct disk *d)
 		return "it is read-only";
 	if (!d->blk || d->format != BLK_FMT_QCOW2)
 		return "it is not a qcow2 image";
-	if (!blk_backing(d->blk))
+	if (!has_backing(d))
 		return "its image has no backing file (take a disk-only snapshot first)";
 	return NULL;
 }

@@ -599,6 +599,15 @@ int disk_snapshot_switch(struct disk *d, const char *path, char *err,
 	return r;
 }
 
+int disk_flush_now(struct disk *d)
+{
+	if (d->readonly)
+		return 0;
+	if (d->blk)
+		return blk_flush(d->blk);
+	return fdatasync(d->fd) ? -errno : 0;
+}
+
 int disk_frozen_fd(const struct disk *d, const char *path)
 {
 	struct stat st, fs;

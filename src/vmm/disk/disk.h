@@ -178,6 +178,14 @@ int disk_snapshot_switch(struct disk *d, const char *path, char *err,
 			 size_t errlen);
 
 /*
+ * disk_flush_now - write what the guest wrote to d's file to stable
+ * storage from any thread, while requests go on (so that the flush of a
+ * later switch in a quiesced VM has little left to do). Returns 0 or
+ * -errno.
+ */
+int disk_flush_now(struct disk *d);
+
+/*
  * disk_frozen_fd - the read-write descriptor the disk kept of the file at
  * path (a layer a live snapshot froze), or -1. The disk keeps it.
  */
