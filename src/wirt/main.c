@@ -692,6 +692,12 @@ static const struct command {
 	  "revert a domain to a snapshot" },
 	{ "snapshot-delete", do_snapshot_change, 1, "snapshotname= current",
 	  "delete a snapshot (its children keep the rest)" },
+	{ "blockcommit", do_blockcommit, 2, "active pivot wait verbose",
+	  "merge a running disk's overlay into its backing image: DOMAIN DISK --active [--pivot]" },
+	{ "blockpull", do_blockpull, 2, "wait verbose",
+	  "copy a running disk's backing data into its overlay: DOMAIN DISK" },
+	{ "blockjob", do_blockjob, 2, "info abort pivot",
+	  "a disk's block job: DOMAIN DISK [--info|--abort|--pivot]" },
 };
 
 /* first_arg_name - what virsh calls cmd's first positional argument. */

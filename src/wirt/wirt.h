@@ -114,6 +114,10 @@ int do_snapshot_info(struct ctx *c);
 int do_snapshot_dumpxml(struct ctx *c);
 int do_snapshot_current(struct ctx *c);
 int do_snapshot_change(struct ctx *c);
+/* cmd-blockjob.c */
+int do_blockcommit(struct ctx *c);
+int do_blockpull(struct ctx *c);
+int do_blockjob(struct ctx *c);
 
 /* ---- client.c ---- */
 /* wc_connect - connect to wirtd's socket at path. Returns the fd or

@@ -253,6 +253,11 @@ static const struct cmd {
 	{ "snapshot_list", true, cmd_snapshot_list },
 	{ "snapshot_dumpxml", true, cmd_snapshot_dumpxml },
 	{ "snapshot_create", false, cmd_snapshot_create },
+	{ "blockcommit", false, cmd_blockcommit },
+	{ "blockpull", false, cmd_blockpull },
+	{ "blockjob_info", true, cmd_blockjob_info },
+	{ "blockjob_pivot", false, cmd_blockjob_pivot },
+	{ "blockjob_abort", false, cmd_blockjob_abort },
 	{ "snapshot_revert", false, cmd_snapshot_revert },
 	{ "snapshot_delete", false, cmd_snapshot_delete },
 };

@@ -39,6 +39,9 @@ struct snap_def;
 struct snap_def *snap_lookup(struct vmrec *vm, struct json_object *args,
 			     struct snap_def **v, unsigned int *n,
 			     struct cmd_ctx *c);
+/* cmd-blockjob.c: blockcommit, blockpull, blockjob */
+cmd_fn cmd_blockcommit, cmd_blockpull, cmd_blockjob_info, cmd_blockjob_pivot,
+	cmd_blockjob_abort;
 /* cmd-net.c */
 cmd_fn cmd_net_list, cmd_net_info, cmd_net_dumpxml, cmd_net_define,
 	cmd_net_create, cmd_net_undefine, cmd_net_start, cmd_net_destroy,

@@ -5,8 +5,8 @@
  * image, and the definition is switched to the overlays; deleting the
  * newest such snapshot merges each overlay's own data back into its
  * backing image (block library, in-process) and switches the definition
- * back. A running domain's disks cannot be switched yet (wirt-vmm has no
- * live overlay command): refused.
+ * back. A running domain's disks are switched and merged by its wirt-vmm
+ * (snap-live.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,8 +21,7 @@
 #define CHUNK (1 << 20)
 
 /* overlay_path - DIR/STEM.NAME for the image at path. */
-static int overlay_path(const char *path, const char *name, char *out,
-			size_t len)
+int snap_overlay_path(const char *path, const char *name, char *out, size_t len)
 {
 	const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
 	size_t stem = dot && slash && dot > slash + 1 ? (size_t)(dot - path) :
@@ -76,7 +75,7 @@ static int make_overlay(const char *base, const char *fmt, const char *ov,
 }
 
 /* disk_index - the index of the definition's disk named target, or -1. */
-static int disk_index(const struct dom_def *d, const char *target)
+int snap_disk_index(const struct dom_def *d, const char *target)
 {
 	unsigned int i;
 
@@ -88,15 +87,14 @@ static int disk_index(const struct dom_def *d, const char *target)
 
 /* switch_disks - the definition's disks named in s onto their files
  * (overlays), or back onto bases[] (undo / merge). Returns 0 or -errno. */
-static int switch_disks(struct vmrec *vm, const struct snap_def *s,
-			char **paths, const char **fmts, char *err,
-			size_t errlen)
+int snap_switch_disks(struct vmrec *vm, const struct snap_def *s, char **paths,
+		      const char **fmts, char *err, size_t errlen)
 {
 	unsigned int k;
 	int i, r = 0;
 
 	for (k = 0; !r && k < s->ndisks; k++) {
-		i = disk_index(domain_def(vm->def), s->disks[k].name);
+		i = snap_disk_index(domain_def(vm->def), s->disks[k].name);
 		if (s->disks[k].file && i >= 0 && paths[k])
 			r = domain_set_disk(vm->def, i, paths[k],
 					    fmts ? fmts[k] : "qcow2", err,
@@ -137,7 +135,7 @@ static int ext_disk(const struct dom_disk *d, struct snap_disk *k,
 			d->target);
 		return -ENOTSUP;
 	}
-	r = overlay_path(d->source, name, ov, sizeof(ov));
+	r = snap_overlay_path(d->source, name, ov, sizeof(ov));
 	if (!r)
 		r = make_overlay(d->source,
 				 d->format == DOM_FMT_RAW   ? "raw" :
@@ -157,7 +155,7 @@ static int base_of(struct vmrec *vm, const char *target, char **path,
 		   const char **fmt)
 {
 	const struct dom_def *d = domain_def(vm->def);
-	int i = disk_index(d, target);
+	int i = snap_disk_index(d, target);
 
 	*path = NULL;
 	*fmt = NULL;
@@ -180,17 +178,12 @@ int snap_ext_create(struct vmrec *vm, struct snap_def *s, char *err,
 	unsigned int k, made = 0;
 	int i, r = 0;
 
-	if (vm->state == VM_RUNNING || vm->state == VM_PAUSED) {
-		snprintf(
-			err, errlen,
-			"unsupported configuration: disk-only (external) snapshots of a running domain are not supported yet: shut '%s' off first, or take a full snapshot (no --disk-only)",
-			vm->name);
-		return -ENOTSUP;
-	}
+	if (vm->state == VM_RUNNING || vm->state == VM_PAUSED)
+		return snap_live_create(vm, s, err, errlen);
 	s->state = SNAP_DISK_ONLY;
 	s->memory = false;
 	for (k = 0; !r && k < s->ndisks; k++) {
-		i = disk_index(d, s->disks[k].name);
+		i = snap_disk_index(d, s->disks[k].name);
 		r = i < 0 ? -ENOENT :
 			    ext_disk(&d->disks[i], &s->disks[k], s->name, err,
 				     errlen);
@@ -206,8 +199,8 @@ int snap_ext_create(struct vmrec *vm, struct snap_def *s, char *err,
 			vm->name);
 		r = -ENOTSUP;
 	}
-	if (!r && switch_disks(vm, s, files, NULL, err, errlen)) {
-		switch_disks(vm, s, bases, fmts, ignore, sizeof(ignore));
+	if (!r && snap_switch_disks(vm, s, files, NULL, err, errlen)) {
+		snap_switch_disks(vm, s, bases, fmts, ignore, sizeof(ignore));
 		r = -EIO;
 	}
 	if (r)
@@ -302,15 +295,8 @@ int snap_ext_delete(struct vmrec *vm, const struct snap_def *s, char *err,
 	unsigned int k;
 	int i, r = 0;
 
-	if (vm->state == VM_RUNNING || vm->state == VM_PAUSED) {
-		snprintf(
-			err, errlen,
-			"unsupported configuration: merging the overlays of disk-only snapshot '%s' needs '%s' shut off (live merging is not supported yet)",
-			s->name, vm->name);
-		return -ENOTSUP;
-	}
 	for (k = 0; k < s->ndisks; k++) {
-		i = disk_index(d, s->disks[k].name);
+		i = snap_disk_index(d, s->disks[k].name);
 		if (s->disks[k].file &&
 		    (i < 0 || !d->disks[i].source ||
 		     strcmp(d->disks[i].source, s->disks[k].file))) {
@@ -321,6 +307,8 @@ int snap_ext_delete(struct vmrec *vm, const struct snap_def *s, char *err,
 			return -EBUSY;
 		}
 	}
+	if (vm->state == VM_RUNNING || vm->state == VM_PAUSED)
+		return snap_live_delete(vm, s, err, errlen);
 	for (k = 0; !r && k < s->ndisks; k++) {
 		if (!s->disks[k].file)
 			continue;
@@ -331,7 +319,7 @@ int snap_ext_delete(struct vmrec *vm, const struct snap_def *s, char *err,
 		fmts[k] = !strcmp(fmt, "raw") ? "raw" : "qcow2";
 	}
 	if (!r)
-		r = switch_disks(vm, s, paths, fmts, err, errlen);
+		r = snap_switch_disks(vm, s, paths, fmts, err, errlen);
 	for (k = 0; k < s->ndisks; k++) {
 		if (!r && paths[k])
 			unlink(s->disks[k].file);

@@ -14,6 +14,9 @@
 
 #include "domain/snap.h"
 
+struct dom_def;
+struct vmrec;
+
 struct vmrec;
 struct json_object;
 
@@ -88,4 +91,36 @@ int snap_ext_create(struct vmrec *vm, struct snap_def *s, char *err,
 int snap_ext_delete(struct vmrec *vm, const struct snap_def *s, char *err,
 		    size_t errlen);
 
+/* snap_overlay_path - DIR/STEM.NAME, the overlay of image path for
+ * snapshot name. Returns 0 or -ENAMETOOLONG. */
+int snap_overlay_path(const char *path, const char *name, char *out,
+		      size_t len);
+/* snap_disk_index - the index of the definition's disk named target, or
+ * -1. */
+int snap_disk_index(const struct dom_def *d, const char *target);
+/* snap_switch_disks - the definition's disks named in s onto paths[k]
+ * (format fmts[k], or qcow2 when fmts is NULL) where paths[k] is set,
+ * saved when persistent. Returns 0 or -errno with err set. */
+int snap_switch_disks(struct vmrec *vm, const struct snap_def *s, char **paths,
+		      const char **fmts, char *err, size_t errlen);
+/*
+ * snap_live_create/snap_live_delete (snap-live.c) - snap_ext_create and
+ * snap_ext_delete of a running domain: its wirt-vmm puts every writable
+ * disk on its overlay at one instant (QMP transaction), or merges each
+ * overlay back with an active commit and pivots. Return 0 or -errno with
+ * err set.
+ */
+int snap_live_create(struct vmrec *vm, struct snap_def *s, char *err,
+		     size_t errlen);
+int snap_live_delete(struct vmrec *vm, const struct snap_def *s, char *err,
+		     size_t errlen);
+/*
+ * blockjob_commit_pivot - merge the overlay disk target of running vm
+ * writes into its backing image base (active commit, waiting up to
+ * timeout_s for it to be ready) and pivot onto base. Returns 0 or -errno
+ * with err set (the job cancelled, the disk on its overlay).
+ */
+int blockjob_commit_pivot(struct vmrec *vm, const char *target,
+			  const char *base, int timeout_s, char *err,
+			  size_t errlen);
 #endif

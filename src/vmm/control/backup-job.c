@@ -501,8 +501,8 @@ int cmd_drive_backup(void *opaque, struct json_object *args,
  * transaction: every action must be a drive-backup; they start at one
  * instant or none does.
  */
-int cmd_transaction(void *opaque, struct json_object *args,
-		    struct json_object **ret, struct qmp_error *err)
+int backup_transaction(void *opaque, struct json_object *args,
+		       struct json_object **ret, struct qmp_error *err)
 {
 	struct json_object *acts, *a, *t, *data, *list[MAX_BJOBS];
 	unsigned int i, n;
@@ -561,10 +561,8 @@ static struct json_object *block_job_json(struct bjob *j)
 	return o;
 }
 
-int cmd_query_block_jobs(void *opaque, struct json_object *args,
-			 struct json_object **ret, struct qmp_error *err)
+void backup_block_jobs(struct json_object *a)
 {
-	struct json_object *a = json_object_new_array();
 	unsigned int i;
 
 	reap();
@@ -573,8 +571,6 @@ int cmd_query_block_jobs(void *opaque, struct json_object *args,
 		if (bjobs[i].used && !bjobs[i].dismissed)
 			json_object_array_add(a, block_job_json(&bjobs[i]));
 	pthread_mutex_unlock(&jobs_lock);
-	*ret = a;
-	return 0;
 }
 
 void backup_jobs_query(struct json_object *a)
@@ -639,8 +635,8 @@ static int job_verb(const char *id, int64_t speed, struct qmp_error *err)
 	return r;
 }
 
-int cmd_block_job_cancel(void *opaque, struct json_object *args,
-			 struct json_object **ret, struct qmp_error *err)
+int backup_block_job_cancel(void *opaque, struct json_object *args,
+			    struct json_object **ret, struct qmp_error *err)
 {
 	return job_verb(str_arg(args, "device"), -1, err);
 }

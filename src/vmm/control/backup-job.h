@@ -15,12 +15,14 @@ struct vm;
 /* QMP handlers (opaque: the struct vm) */
 int cmd_drive_backup(void *opaque, struct json_object *args,
 		     struct json_object **ret, struct qmp_error *err);
-int cmd_transaction(void *opaque, struct json_object *args,
-		    struct json_object **ret, struct qmp_error *err);
-int cmd_query_block_jobs(void *opaque, struct json_object *args,
-			 struct json_object **ret, struct qmp_error *err);
-int cmd_block_job_cancel(void *opaque, struct json_object *args,
-			 struct json_object **ret, struct qmp_error *err);
+/* backup_transaction - a transaction of drive-backup actions */
+int backup_transaction(void *opaque, struct json_object *args,
+		       struct json_object **ret, struct qmp_error *err);
+/* backup_block_jobs - append the backup jobs (query-block-jobs) to a */
+void backup_block_jobs(struct json_object *a);
+/* backup_block_job_cancel - block-job-cancel of a backup job */
+int backup_block_job_cancel(void *opaque, struct json_object *args,
+			    struct json_object **ret, struct qmp_error *err);
 int cmd_block_job_set_speed(void *opaque, struct json_object *args,
 			    struct json_object **ret, struct qmp_error *err);
 int cmd_job_cancel(void *opaque, struct json_object *args,

@@ -15,6 +15,8 @@
 #include "vmm/control/backup-job.h"
 #include "vmm/control/bitmap-cmd.h"
 #include "vmm/control/block-cmd.h"
+#include "vmm/control/blockjob-cmd.h"
+#include "vmm/control/jobs-cmd.h"
 #include "vmm/control/ctl.h"
 #include "vmm/control/qmp.h"
 #include "vmm/devices/platform.h"
@@ -299,6 +301,29 @@ static const struct qmp_cmd vm_cmds[] = {
 	{ "transaction",
 	  cmd_transaction,
 	  { { "actions", QMP_T_ANY, 1 }, { "properties", QMP_T_ANY, 0 } } },
+	{ "blockdev-snapshot-sync",
+	  cmd_blockdev_snapshot_sync,
+	  { { "device", QMP_T_STR, 0 },
+	    { "node-name", QMP_T_STR, 0 },
+	    { "snapshot-file", QMP_T_STR, 1 },
+	    { "snapshot-node-name", QMP_T_STR, 0 },
+	    { "format", QMP_T_STR, 0 },
+	    { "mode", QMP_T_STR, 0 } } },
+	{ "block-commit",
+	  cmd_block_commit,
+	  { { "device", QMP_T_STR, 1 },
+	    { "job-id", QMP_T_STR, 0 },
+	    { "base", QMP_T_STR, 0 },
+	    { "top", QMP_T_STR, 0 },
+	    { "speed", QMP_T_INT, 0 },
+	    { "auto-dismiss", QMP_T_BOOL, 0 } } },
+	{ "block-stream",
+	  cmd_block_stream,
+	  { { "device", QMP_T_STR, 1 },
+	    { "job-id", QMP_T_STR, 0 },
+	    { "base", QMP_T_STR, 0 },
+	    { "speed", QMP_T_INT, 0 },
+	    { "auto-dismiss", QMP_T_BOOL, 0 } } },
 	{ "query-block-jobs", cmd_query_block_jobs, { { NULL } } },
 	{ "block-job-cancel",
 	  cmd_block_job_cancel,
@@ -307,6 +332,9 @@ static const struct qmp_cmd vm_cmds[] = {
 	  cmd_block_job_set_speed,
 	  { { "device", QMP_T_STR, 1 }, { "speed", QMP_T_INT, 1 } } },
 	{ "job-cancel", cmd_job_cancel, { { "id", QMP_T_STR, 1 } } },
+	{ "block-job-complete",
+	  cmd_block_job_complete,
+	  { { "device", QMP_T_STR, 1 } } },
 };
 
 int control_init(struct vm *vm)
@@ -377,6 +405,7 @@ static void control_free(struct vm *vm)
 	if (!c)
 		return;
 	migrate_wait(vm);
+	blockjobs_stop_all(vm);
 	qmp_server_free(c->srv);
 	pthread_mutex_destroy(&c->mig_lock);
 	free(c);

@@ -395,6 +395,18 @@ static int open_active(struct disk *d, char *err, size_t errlen)
 	return 0;
 }
 
+/* A block job's exclusive hold must not starve behind guest writes. */
+static void init_job_lock(struct disk *d)
+{
+	pthread_rwlockattr_t a;
+
+	pthread_rwlockattr_init(&a);
+	pthread_rwlockattr_setkind_np(
+		&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&d->job_lock, &a);
+	pthread_rwlockattr_destroy(&a);
+}
+
 int disk_open(struct disk **out, const struct disk_opts *o, unsigned int depth,
 	      char *err, size_t errlen)
 {
@@ -409,6 +421,7 @@ int disk_open(struct disk **out, const struct disk_opts *o, unsigned int depth,
 	pthread_mutex_init(&d->eng_lock, NULL);
 	pthread_mutex_init(&d->bk_lock, NULL);
 	pthread_mutex_init(&d->dirty_lock, NULL);
+	init_job_lock(d);
 	d->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (d->efd < 0) {
 		r = fail(err, errlen, -errno, "disk '%s': eventfd: %s", o->path,
@@ -488,11 +501,49 @@ static int freeze_old(struct disk *d, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Run d on the image nb (open as nfd, locked, named npath, format fmt)
+ * with a new worker engine, in place of its current file, which is
+ * closed. Returns 0, or -errno with err (d then keeps its old file and
+ * the caller still owns nb, nfd and npath).
+ */
+static int adopt(struct disk *d, struct blk *nb, int nfd, char *npath,
+		 enum blk_format fmt, char *err, size_t errlen)
+{
+	struct disk_engine *old_eng = d->eng, *new_eng;
+	struct blk *old_blk = d->blk;
+	int r;
+
+	pthread_mutex_lock(&d->eng_lock);
+	d->blk = nb;
+	r = disk_pool_start(d, POOL_THREADS, err, errlen);
+	if (r) {
+		d->blk = old_blk;
+		d->eng = old_eng;
+		pthread_mutex_unlock(&d->eng_lock);
+		return r;
+	}
+	/* the new engine runs; stop the old one (it has nothing to do) */
+	new_eng = d->eng;
+	d->eng = old_eng;
+	d->eng->ops->close(d);
+	d->eng = new_eng;
+	use_page_cache(d);
+	d->format = fmt;
+	pthread_mutex_unlock(&d->eng_lock);
+	if (old_blk)
+		blk_close(old_blk);
+	close(d->fd);
+	d->fd = nfd;
+	free(d->active);
+	d->active = npath;
+	return 0;
+}
+
 int disk_switch_layer(struct disk *d, const char *path, char *err,
 		      size_t errlen)
 {
-	struct disk_engine *old_eng = d->eng;
-	struct blk *old_blk = d->blk, *nb = NULL;
+	struct blk *nb = NULL;
 	char *npath = strdup(path);
 	const char *why;
 	int nfd = -1, nolocks, r;
@@ -539,36 +590,156 @@ int disk_switch_layer(struct disk *d, const char *path, char *err,
 	r = lock_backing(nb, err, errlen);
 	if (r)
 		goto fail;
-	pthread_mutex_lock(&d->eng_lock);
-	d->blk = nb;
-	r = disk_pool_start(d, POOL_THREADS, err, errlen);
-	if (r) {
-		d->blk = old_blk;
-		d->eng = old_eng;
-		pthread_mutex_unlock(&d->eng_lock);
+	r = adopt(d, nb, nfd, npath, BLK_FMT_QCOW2, err, errlen);
+	if (r)
 		goto fail;
-	}
-	/* the new engine runs; stop the old one (it has nothing to do) */
-	{
-		struct disk_engine *new_eng = d->eng;
-
-		d->eng = old_eng;
-		d->eng->ops->close(d);
-		d->eng = new_eng;
-	}
-	use_page_cache(d);
-	d->format = BLK_FMT_QCOW2;
-	pthread_mutex_unlock(&d->eng_lock);
-	if (old_blk)
-		blk_close(old_blk);
-	close(d->fd);
-	d->fd = nfd;
-	free(d->active);
-	d->active = npath;
 	return 0;
 fail:
 	free(npath);
 	return unswitch(d, nb, nfd, r);
+}
+
+/*
+ * Set lock type on the open files of d's backing chain that are the file
+ * st describes (the file a pivot takes over from the chain).
+ */
+static void chain_lock(struct disk *d, const struct stat *st, short type)
+{
+	struct blk *l;
+	struct stat ls;
+	int nolocks;
+
+	for (l = d->blk ? blk_backing(d->blk) : NULL; l; l = blk_backing(l))
+		if (!fstat(blk_fd(l), &ls) && ls.st_dev == st->st_dev &&
+		    ls.st_ino == st->st_ino)
+			set_lock(blk_fd(l), type, &nolocks);
+}
+
+int disk_snapshot_switch(struct disk *d, const char *path, char *err,
+			 size_t errlen)
+{
+	int keep = fcntl(d->fd, F_DUPFD_CLOEXEC, 0);
+	int r = disk_switch_layer(d, path, err, errlen);
+
+	if (!r && keep >= 0 && d->nfrozen < DISK_MAX_FROZEN)
+		d->frozen_fd[d->nfrozen++] = keep;
+	else if (keep >= 0)
+		close(keep);
+	return r;
+}
+
+int disk_flush_now(struct disk *d)
+{
+	if (d->readonly)
+		return 0;
+	if (d->blk)
+		return blk_flush(d->blk);
+	return fdatasync(d->fd) ? -errno : 0;
+}
+
+int disk_frozen_fd(const struct disk *d, const char *path)
+{
+	struct stat st, fs;
+	unsigned int i;
+
+	if (stat(path, &st))
+		return -1;
+	for (i = 0; i < d->nfrozen; i++)
+		if (!fstat(d->frozen_fd[i], &fs) && fs.st_dev == st.st_dev &&
+		    fs.st_ino == st.st_ino)
+			return d->frozen_fd[i];
+	return -1;
+}
+
+/* Close the kept frozen descriptor of the file st describes. */
+static void unfreeze(struct disk *d, const struct stat *st)
+{
+	struct stat fs;
+	unsigned int i;
+
+	for (i = 0; i < d->nfrozen; i++)
+		if (!fstat(d->frozen_fd[i], &fs) && fs.st_dev == st->st_dev &&
+		    fs.st_ino == st->st_ino) {
+			close(d->frozen_fd[i]);
+			d->frozen_fd[i--] = d->frozen_fd[--d->nfrozen];
+		}
+}
+
+/*
+ * Open path read-write as fmt for a pivot (unlocked; a kept frozen
+ * descriptor of it is used when there is one). Returns 0 or -errno.
+ */
+static int pivot_open(struct disk *d, const char *path, enum blk_format fmt,
+		      int *nfd, struct blk **nb, char *err, size_t errlen)
+{
+	int r, kept = disk_frozen_fd(d, path);
+
+	*nb = NULL;
+	*nfd = kept >= 0 ? fcntl(kept, F_DUPFD_CLOEXEC, 0) :
+			   open(path, O_RDWR | O_CLOEXEC);
+	if (*nfd < 0)
+		return fail(err, errlen, -errno,
+			    "disk '%s': cannot open '%s': %s", d->opts.path,
+			    path, strerror(errno));
+	r = blk_open_fd(nb, *nfd, path, fmt, BLK_O_RDWR | BLK_O_NO_PROBE_WARN);
+	if (r < 0)
+		return fail(err, errlen, r, "disk '%s': %s", d->opts.path,
+			    blk_last_error());
+	if (blk_getlength(*nb) != d->size)
+		return fail(err, errlen, -EMEDIUMTYPE,
+			    "disk '%s': '%s' has %llu bytes, the disk %llu",
+			    d->opts.path, path,
+			    (unsigned long long)blk_getlength(*nb),
+			    (unsigned long long)d->size);
+	return 0;
+}
+
+int disk_pivot_layer(struct disk *d, const char *path, enum blk_format fmt,
+		     char *err, size_t errlen)
+{
+	struct blk *nb = NULL;
+	char *npath = NULL;
+	struct stat st;
+	int nfd = -1, r;
+
+	if (d->readonly || disk_inflight(d))
+		return fail(err, errlen, -EBUSY,
+			    "disk '%s': cannot pivot now (%s)", d->opts.path,
+			    d->readonly ? "read-only" : "requests in flight");
+	r = d->blk ? blk_flush(d->blk) : (fdatasync(d->fd) ? -errno : 0);
+	if (r < 0)
+		return fail(err, errlen, r, "disk '%s': cannot flush it: %s",
+			    disk_file(d), strerror(-r));
+	r = pivot_open(d, path, fmt, &nfd, &nb, err, errlen);
+	if (r || fstat(nfd, &st)) {
+		r = r ?: -errno;
+		goto out;
+	}
+	/* path is read in d's chain under a shared lock: that one goes */
+	chain_lock(d, &st, F_UNLCK);
+	r = lock_image(nfd, path, false, err, errlen);
+	if (r) {
+		chain_lock(d, &st, F_RDLCK);
+		goto out;
+	}
+	r = lock_backing(nb, err, errlen);
+	if (!r && strcmp(path, d->opts.path)) {
+		npath = strdup(path);
+		r = npath ? 0 : fail(err, errlen, -ENOMEM, "out of memory");
+	}
+	r = r ?: adopt(d, nb, nfd, npath, fmt, err, errlen);
+	if (!r) {
+		unfreeze(d, &st); /* its open file is d->fd now */
+		return 0;
+	}
+	chain_lock(d, &st, F_RDLCK);
+out:
+	free(npath);
+	if (nb)
+		blk_close(nb);
+	if (nfd >= 0)
+		close(nfd);
+	return r;
 }
 
 void disk_close(struct disk *d)
@@ -597,6 +768,9 @@ void disk_close(struct disk *d)
 	pthread_mutex_destroy(&d->eng_lock);
 	pthread_mutex_destroy(&d->bk_lock);
 	pthread_mutex_destroy(&d->dirty_lock);
+	pthread_rwlock_destroy(&d->job_lock);
+	while (d->nfrozen)
+		close(d->frozen_fd[--d->nfrozen]);
 	free(d->active);
 	free(d->pending);
 	disk_opts_free(&d->opts);

@@ -30,6 +30,7 @@
 #define DISK_SERIAL_MAX 20 /* virtio-blk GET_ID is 20 bytes */
 #define DISK_ID_MAX 31 /* id=: [A-Za-z0-9_.-] */
 #define DISK_ERR_LEN 512
+#define DISK_MAX_FROZEN 16
 
 enum disk_cache {
 	DISK_CACHE_WRITEBACK = 0, /* page cache; FLUSH does fdatasync */
@@ -128,6 +129,23 @@ struct disk {
 	struct disk_dirty *dirty;
 	pthread_mutex_t dirty_lock;
 	atomic_uint recording; /* bitmaps recording: 0 = no lock per write */
+	/*
+	 * Block jobs (blockjob.h): the worker engine runs each guest write,
+	 * write-zeroes and discard holding job_lock shared and, while it
+	 * holds it, reports the range to on_write (when set, under the lock
+	 * taken exclusively) once the data is in the image.
+	 */
+	pthread_rwlock_t job_lock;
+	void (*on_write)(void *opaque, uint64_t off, uint64_t len);
+	void *on_write_opaque;
+	bool job_busy; /* a block job runs on this disk */
+	/*
+	 * Files the disk wrote before a live snapshot froze them, kept open
+	 * read-write (and shared-locked): a commit writes into one later,
+	 * also after the sandbox dropped the rights to open it again.
+	 */
+	int frozen_fd[DISK_MAX_FROZEN];
+	unsigned int nfrozen;
 };
 
 /*
@@ -161,6 +179,41 @@ const char *disk_file(const struct disk *d);
  */
 int disk_switch_layer(struct disk *d, const char *path, char *err,
 		      size_t errlen);
+
+/*
+ * disk_snapshot_switch - disk_switch_layer() for a live external
+ * snapshot: the file the disk wrote stays open read-write among its
+ * frozen files (see disk_frozen_fd). Returns what disk_switch_layer does.
+ */
+int disk_snapshot_switch(struct disk *d, const char *path, char *err,
+			 size_t errlen);
+
+/*
+ * disk_flush_now - write what the guest wrote to d's file to stable
+ * storage from any thread, while requests go on (so that the flush of a
+ * later switch in a quiesced VM has little left to do). Returns 0 or
+ * -errno.
+ */
+int disk_flush_now(struct disk *d);
+
+/*
+ * disk_frozen_fd - the read-write descriptor the disk kept of the file at
+ * path (a layer a live snapshot froze), or -1. The disk keeps it.
+ */
+int disk_frozen_fd(const struct disk *d, const char *path);
+
+/*
+ * disk_pivot_layer - make the image at path (format fmt, holding the
+ * disk's data, typically a file of its backing chain that a block job
+ * brought up to date) the file the disk reads and writes, in place of
+ * the current one, on the worker-thread engine. No request may be in
+ * flight (devices quiesced). The current file and the chain above path
+ * are closed (not deleted); path is locked exclusively. Returns 0, or
+ * -errno with one line for the user in err; the disk then goes on with
+ * its old file, untouched.
+ */
+int disk_pivot_layer(struct disk *d, const char *path, enum blk_format fmt,
+		     char *err, size_t errlen);
 
 /* disk_event_fd - the fd to watch (EPOLLIN) and call disk_complete() on. */
 int disk_event_fd(const struct disk *d);

@@ -72,6 +72,26 @@ static int run(struct blk *b, struct disk_io *io)
 	return -EINVAL;
 }
 
+/*
+ * Run io on d; a write (or write-zeroes, discard) holds d's job lock
+ * shared and is reported to a block job's on_write hook once done.
+ * Returns 0 or -errno.
+ */
+static int run_io(struct disk *d, struct disk_io *io)
+{
+	int r;
+
+	if (io->op == DISK_READ || io->op == DISK_FLUSH)
+		return run(d->blk, io);
+	pthread_rwlock_rdlock(&d->job_lock);
+	r = run(d->blk, io);
+	if (d->on_write)
+		d->on_write(d->on_write_opaque, io->off,
+			    io->op == DISK_WRITE ? io->iolen : io->len);
+	pthread_rwlock_unlock(&d->job_lock);
+	return r;
+}
+
 static void *worker(void *arg)
 {
 	struct pool_eng *e = arg;
@@ -89,7 +109,7 @@ static void *worker(void *arg)
 		if (!e->todo)
 			e->todo_tail = NULL;
 		pthread_mutex_unlock(&e->lock);
-		io->ret = run(e->d->blk, io);
+		io->ret = run_io(e->d, io);
 		pthread_mutex_lock(&e->lock);
 		append(&e->done, &e->done_tail, io);
 		(void)!write(e->d->efd, &one, sizeof(one));

@@ -657,9 +657,56 @@ static void test_blk_seq(void)
 		__asm__ volatile("pause");
 }
 
+#define SEQ_BLOCKS 2048 /* 4 KiB blocks: the first 8 MiB of the disk */
+
+/*
+ * Numbered blocks without end (wirt.test=virtio-bseq, test_blk_bseq): pass p = 1, 2, ...
+ * writes blocks 0 .. SEQ_BLOCKS-1 of 4 KiB in order (fewer on a smaller
+ * disk), block i filled with the 64-bit words (p << 32 | i), about one
+ * block a millisecond; "count: N" (blocks written) every 64 blocks. At
+ * any instant the disk holds pass p in blocks 0..k and pass p-1 (or
+ * zeroes) after k: what the host checks the images against.
+ */
+static void test_blk_bseq(void)
+{
+	volatile uint64_t *data = (volatile uint64_t *)BLK_DATA;
+	uint64_t n, pass, i, total = 0, cap;
+	struct vdev v;
+	int slot;
+
+	memset_(&v, 0, sizeof(v));
+	slot = enumerate(0x10421af4);
+	if (slot < 0 || (v.slot = slot, probe(&v)) || init_dev(&v)) {
+		gio_puts("FAIL: virtio-blk initialisation\n");
+		return;
+	}
+	avail_idx = 0;
+	cap = mmio32(v.device) | (uint64_t)mmio32(v.device + 4) << 32;
+	n = cap / 8 < SEQ_BLOCKS ? cap / 8 : SEQ_BLOCKS;
+	kv("blk-seq-blocks", n);
+	for (pass = 1;; pass++)
+		for (i = 0; i < n; i++) {
+			for (unsigned int w = 0; w < 512; w++)
+				data[w] = pass << 32 | i;
+			if (blk_req(&v, 1, i * 8, 4096) != 0) {
+				gio_puts("FAIL: virtio-blk write\n");
+				for (;;)
+					__asm__ volatile("pause");
+			}
+			if (++total % 64 == 0) {
+				gio_puts("count: ");
+				gio_putu(total);
+				gio_puts("\n");
+			}
+			guest_sleep_ms(1);
+		}
+}
+
 void virtio_test(const char *mode)
 {
-	if (mode[0] == 'b' && mode[3] == '-' && mode[4] == 's')
+	if (mode[0] == 'b' && mode[1] == 's')
+		test_blk_bseq();
+	else if (mode[0] == 'b' && mode[3] == '-' && mode[4] == 's')
 		test_blk_seq();
 	else if (mode[0] == 'b' && mode[3] == '-')
 		test_blk_counter();
