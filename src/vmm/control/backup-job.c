@@ -203,7 +203,7 @@ static int check_unsupported(struct json_object *args, struct qmp_error *err)
 	    str_arg(args, "bitmap") || str_arg(args, "bitmap-mode"))
 		return qmp_error_set(
 			err, QMP_ERR_GENERIC,
-			"incremental backups (sync '%s', bitmap) are not supported yet: use sync 'full'",
+			"incremental backups (sync '%.32s', bitmap) are not supported yet: use sync 'full'",
 			sync);
 	if (strcmp(sync, "full"))
 		return qmp_error_set(
