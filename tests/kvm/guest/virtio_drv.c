@@ -606,12 +606,15 @@ static void test_blk_counter(void)
  * SEQ_MAGIC and i in its first 16 bytes, i again in its last 8, zeroes
  * between (few guest instructions: PVM emulates this code). After
  * every SEQ_GROUP blocks a flush, then "count: N" (N blocks written and
- * flushed: acknowledged). At the end of the disk "seq-end: N", then a
+ * flushed: acknowledged) and a pause of SEQ_PACE_MS, so that a disk of
+ * tens of MiB lasts seconds also where guest code runs at full speed. At
+ * the end of the disk "seq-end: N", then a
  * spin. Any failure prints a FAIL line and stops the writes.
  */
 #define SEQ_BLOCK 4096
 #define SEQ_GROUP 16
 #define SEQ_MAGIC 0x3151455354524957ull /* "WIRTSEQ1" */
+#define SEQ_PACE_MS 10 /* after each group: at most 1600 blocks/s anywhere */
 
 static void test_blk_seq(void)
 {
@@ -650,6 +653,7 @@ static void test_blk_seq(void)
 		gio_puts("count: ");
 		gio_putu(i + 1);
 		gio_puts("\n");
+		guest_sleep_ms(SEQ_PACE_MS);
 	}
 	if (i == n)
 		kv("seq-end", n);
