@@ -176,11 +176,10 @@ int disk_bitmaps_store(struct disk *d, bool keep)
 
 	pthread_mutex_lock(&d->dirty_lock);
 	for (struct disk_dirty *x = d->dirty; x; x = x->next) {
-		if (!x->persistent || x->inconsistent || !d->blk)
-			continue;
-		if (store_one(d, x) < 0)
+		if (x->persistent && !x->inconsistent && d->blk &&
+		    store_one(d, x) < 0)
 			ret = -EIO;
-		x->persistent = false;
+		x->persistent = false; /* the image is not d's any more */
 	}
 	while (!keep && d->dirty) {
 		struct disk_dirty *x = d->dirty;
