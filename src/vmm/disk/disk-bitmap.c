@@ -28,6 +28,7 @@ struct disk_dirty {
 	bool recording;
 	bool persistent; /* also in the qcow2 image */
 	bool inconsistent; /* found in use in the image: not loaded */
+	bool readonly; /* of a read-only disk's image: never changed */
 };
 
 /* Fill err (when given) and return ret. */
@@ -110,7 +111,7 @@ static int load_one(struct disk *d, const struct blk_bitmap_info *l, char *err,
 
 	if (!(l->flags & BLK_BM_IN_USE) && l->usable) {
 		r = blk_bitmap_load(d->blk, l->name, &bm);
-		if (!r)
+		if (!r && !d->readonly)
 			r = blk_bitmap_set_in_use(d->blk, l->name, true);
 		if (r < 0) {
 			bitmap_free(bm);
@@ -125,7 +126,8 @@ static int load_one(struct disk *d, const struct blk_bitmap_info *l, char *err,
 	}
 	x->persistent = true;
 	x->inconsistent = !bm;
-	x->recording = bm && (l->flags & BLK_BM_AUTO);
+	x->readonly = d->readonly;
+	x->recording = bm && (l->flags & BLK_BM_AUTO) && !d->readonly;
 	if (x->inconsistent)
 		wirt_warn(
 			"disk '%s': dirty bitmap '%s' is inconsistent (%s); the next backup must be a full one, then remove it with block-dirty-bitmap-remove and add it again",
@@ -143,7 +145,9 @@ int disk_bitmaps_load(struct disk *d, char *err, size_t errlen)
 	struct blk_bitmap_info *l;
 	int n, r = 0;
 
-	if (!can_persist(d))
+	/* a read-only disk's image bitmaps are listed, never changed */
+	if (!can_persist(d) &&
+	    !(d->readonly && d->blk && blk_get_format(d->blk) == BLK_FMT_QCOW2))
 		return 0;
 	n = blk_bitmap_list(d->blk, &l);
 	if (n < 0)
@@ -176,11 +180,10 @@ int disk_bitmaps_store(struct disk *d, bool keep)
 
 	pthread_mutex_lock(&d->dirty_lock);
 	for (struct disk_dirty *x = d->dirty; x; x = x->next) {
-		if (!x->persistent || x->inconsistent || !d->blk)
-			continue;
-		if (store_one(d, x) < 0)
+		if (x->persistent && !x->inconsistent && !x->readonly &&
+		    d->blk && store_one(d, x) < 0)
 			ret = -EIO;
-		x->persistent = false;
+		x->persistent = false; /* the image is not d's any more */
 	}
 	while (!keep && d->dirty) {
 		struct disk_dirty *x = d->dirty;
@@ -308,7 +311,12 @@ int disk_bitmap_remove(struct disk *d, const char *name, char *err,
 
 	pthread_mutex_lock(&d->dirty_lock);
 	x = lookup(d, name, err, errlen);
-	if (x && x->persistent && (r = blk_bitmap_remove(d->blk, name)) < 0)
+	if (x && x->readonly)
+		r = bm_fail(err, errlen, -EROFS,
+			    "Bitmap '%s' is readonly and cannot be modified",
+			    name);
+	else if (x && x->persistent &&
+		 (r = blk_bitmap_remove(d->blk, name)) < 0)
 		bm_fail(err, errlen, r, "%s", blk_last_error());
 	if (x && !r) {
 		for (p = &d->dirty; *p != x; p = &(*p)->next)
@@ -337,17 +345,42 @@ static struct disk_dirty *usable(struct disk *d, const char *name, char *err,
 	return x;
 }
 
+/* Bitmap @name of d when it can be used and changed; NULL (err set). */
+static struct disk_dirty *writable(struct disk *d, const char *name, char *err,
+				   size_t errlen)
+{
+	struct disk_dirty *x = usable(d, name, err, errlen);
+
+	if (x && x->readonly) {
+		bm_fail(err, errlen, -EROFS,
+			"Bitmap '%s' is readonly and cannot be modified", name);
+		return NULL;
+	}
+	return x;
+}
+
+/* The error of usable() or writable() for bitmap @name of d. */
+static int why_not(struct disk *d, const char *name)
+{
+	struct disk_dirty *x = find(d, name);
+
+	return !x ? -ENOENT : x->inconsistent ? -EUCLEAN : -EROFS;
+}
+
 int disk_bitmap_clear(struct disk *d, const char *name, char *err,
 		      size_t errlen)
 {
 	struct disk_dirty *x;
 
+	int r;
+
 	pthread_mutex_lock(&d->dirty_lock);
-	x = usable(d, name, err, errlen);
+	x = writable(d, name, err, errlen);
 	if (x)
 		bitmap_clear(x->bm);
+	r = x ? 0 : why_not(d, name);
 	pthread_mutex_unlock(&d->dirty_lock);
-	return x ? 0 : find(d, name) ? -EUCLEAN : -ENOENT;
+	return r;
 }
 
 int disk_bitmap_get_dirty(struct disk *d, const char *name, bool clear,
@@ -357,9 +390,10 @@ int disk_bitmap_get_dirty(struct disk *d, const char *name, bool clear,
 	int r = 0;
 
 	pthread_mutex_lock(&d->dirty_lock);
-	x = usable(d, name, err, errlen);
+	x = clear ? writable(d, name, err, errlen) :
+		    usable(d, name, err, errlen);
 	if (!x)
-		r = find(d, name) ? -EUCLEAN : -ENOENT;
+		r = why_not(d, name);
 	else if (!(*out = bitmap_dup(x->bm)))
 		r = bm_fail(err, errlen, -ENOMEM, "out of memory");
 	else if (clear)
@@ -372,17 +406,19 @@ int disk_bitmap_merge_back(struct disk *d, const char *name,
 			   const struct bitmap *bm, char *err, size_t errlen)
 {
 	struct disk_dirty *x;
+	int r;
 
 	pthread_mutex_lock(&d->dirty_lock);
-	x = usable(d, name, err, errlen);
+	x = writable(d, name, err, errlen);
 	for (uint64_t o = 0; x && (o = bitmap_next_dirty(bm, o)) < bm->size;) {
 		uint64_t e = bitmap_next_clean(bm, o);
 
 		bitmap_set_range(x->bm, o, e - o);
 		o = e;
 	}
+	r = x ? 0 : why_not(d, name);
 	pthread_mutex_unlock(&d->dirty_lock);
-	return x ? 0 : find(d, name) ? -EUCLEAN : -ENOENT;
+	return r;
 }
 
 int disk_bitmap_list(struct disk *d, struct disk_bitmap_info **out)

@@ -251,7 +251,9 @@ bool disk_restrict_block0(const struct disk *d, const void *buf, size_t len);
  * a raw disk's overlay): disk_open loads the image's bitmaps and marks
  * them in use there, disk_close stores them and marks them clean.  One
  * found in use at open missed writes (the VMM was killed): it is listed
- * as inconsistent, cannot be used, only removed.  Every function may be
+ * as inconsistent, cannot be used, only removed.  A read-only qcow2
+ * disk lists its image's bitmaps (not recording; clear, remove and a
+ * clearing get_dirty give -EROFS).  Every function may be
  * called from any thread (dirty_lock).  Errors: -errno with one line in
  * err, QEMU's words where QEMU has some.
  */

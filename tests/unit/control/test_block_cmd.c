@@ -313,11 +313,48 @@ static int teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+/* query-block's dirty-bitmaps: QEMU 7.2's BlockDirtyInfo fields. */
+static void test_dirty_bitmaps(void **state)
+{
+	struct vm_disk e = { .name = "virtio0", .index = 0 };
+	char spec[160], err[DISK_ERR_LEN];
+	struct json_object *o, *b;
+
+	snprintf(spec, sizeof(spec), "path=%s,format=raw", tpath("r.img"));
+	e.disk = open_disk(spec);
+	o = block_info_json(&e);
+	/* none: left out */
+	assert_false(json_object_object_get_ex(get(o, "inserted"),
+					       "dirty-bitmaps", NULL));
+	json_object_put(o);
+	assert_int_equal(disk_bitmap_add(e.disk, "b", 8192, false, true, err,
+					 sizeof(err)),
+			 0);
+	o = block_info_json(&e);
+	assert_string_equal(keys(get(o, "inserted")),
+			    "backing_file_depth bps bps_rd bps_wr cache "
+			    "detect_zeroes dirty-bitmaps drv encrypted file "
+			    "image iops iops_rd iops_wr node-name ro "
+			    "write_threshold");
+	b = json_object_array_get_idx(get(o, "inserted.dirty-bitmaps"), 0);
+	assert_string_equal(keys(b),
+			    "busy count granularity name persistent recording");
+	assert_string_equal(gets(b, "name"), "b");
+	assert_int_equal(geti(b, "granularity"), 8192);
+	assert_int_equal(geti(b, "count"), 0);
+	assert_false(getb(b, "recording"));
+	assert_false(getb(b, "persistent"));
+	assert_false(getb(b, "busy"));
+	json_object_put(o);
+	disk_close(e.disk);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_raw),
 		cmocka_unit_test(test_qcow2_chain),
+		cmocka_unit_test(test_dirty_bitmaps),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -233,6 +233,38 @@ static void test_persistent(void **state)
 	disk_close(d);
 }
 
+/* A read-only disk lists its image's bitmaps and changes nothing. */
+static void test_readonly(void **state)
+{
+	char spec[256];
+	struct bitmap *bm;
+	struct disk *d;
+
+	snprintf(spec, sizeof(spec), "path=%s,format=qcow2,readonly=on",
+		 tpath("p.qcow2"));
+	d = open_spec(spec);
+	assert_true(info(d, "keep").persistent);
+	assert_false(info(d, "keep").recording);
+	assert_int_equal(info(d, "keep").count, 3 * 65536);
+	assert_int_equal(image_flags(tpath("p.qcow2"), "keep"), BLK_BM_AUTO);
+	assert_int_equal(disk_bitmap_clear(d, "keep", err, sizeof(err)),
+			 -EROFS);
+	assert_string_equal(err,
+			    "Bitmap 'keep' is readonly and cannot be modified");
+	assert_int_equal(disk_bitmap_remove(d, "keep", err, sizeof(err)),
+			 -EROFS);
+	assert_int_equal(
+		disk_bitmap_get_dirty(d, "keep", true, &bm, err, sizeof(err)),
+		-EROFS);
+	assert_int_equal(
+		disk_bitmap_get_dirty(d, "keep", false, &bm, err, sizeof(err)),
+		0);
+	assert_int_equal(bitmap_count(bm), 3);
+	bitmap_free(bm);
+	disk_close(d);
+	assert_int_equal(image_flags(tpath("p.qcow2"), "keep"), BLK_BM_AUTO);
+}
+
 /* A process killed with the disk open leaves the bitmap inconsistent. */
 static void test_killed(void **state)
 {
@@ -330,6 +362,7 @@ int main(void)
 		cmocka_unit_test(test_marks_qcow2),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_persistent),
+		cmocka_unit_test(test_readonly),
 		cmocka_unit_test(test_killed),
 		cmocka_unit_test(test_revert),
 	};
