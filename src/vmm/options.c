@@ -308,7 +308,8 @@ static int check_boot(const struct vmm_config *cfg)
 			continue;
 		}
 		if (n == 4 && !strncmp(p, "disk", 4))
-			wirt_err("--boot '%s': disk is listed twice", cfg->boot);
+			wirt_err("--boot '%s': disk is listed twice",
+				 cfg->boot);
 		else if (n == 5 && !strncmp(p, "cdrom", 5))
 			wirt_err(
 				"--boot '%s': this wirt-vmm has no CD-ROM drive yet: put the image on a --disk and boot disk",
