@@ -29,6 +29,7 @@ enum {
 	OPT_SANDBOX,
 	OPT_USER,
 	OPT_FIRMWARE,
+	OPT_BOOT,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -53,6 +54,7 @@ static const struct option long_opts[] = {
 	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "firmware", required_argument, NULL, OPT_FIRMWARE },
+	{ "boot", required_argument, NULL, OPT_BOOT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -61,7 +63,7 @@ static const struct option long_opts[] = {
 const char *vmm_usage(void)
 {
 	return "usage: wirt-vmm --kernel PATH [--initrd PATH] [--cmdline STR] [--cpus N]\n"
-	       "       wirt-vmm --firmware bios|PATH --disk SPEC... [options]\n"
+	       "       wirt-vmm --firmware bios|PATH [--boot disk] --disk SPEC... [options]\n"
 	       "                [--memory SIZE] [--console stdio|file=PATH|socket=PATH|none]\n"
 	       "                [--name NAME] [--no-reboot] [--disk SPEC]... [--net SPEC]...\n"
 	       "                [--rng] [--balloon[=deflate-on-oom=on]] [--api-socket PATH]\n"
@@ -74,6 +76,7 @@ const char *vmm_usage(void)
 	       "  --firmware bios|PATH  boot through a BIOS image instead of --kernel:\n"
 	       "                    bios is Debian's SeaBIOS (/usr/share/seabios/bios-256k.bin);\n"
 	       "                    it boots the first --disk, serial console on COM1\n"
+	       "  --boot disk       boot order for --firmware (disk: the --disk list)\n"
 	       "  --cmdline STR     kernel command line (default \"console=ttyS0\")\n"
 	       "  --cpus N          number of vCPUs, 1..255 (default 1)\n"
 	       "  --memory SIZE     guest RAM: 512M, 2G or bytes (default 512M)\n"
@@ -265,6 +268,10 @@ static int parse_one(int opt, const char *arg, struct vmm_config *cfg)
 		return parse_nonempty(
 			arg, &cfg->firmware,
 			"--firmware: give bios or the path of a BIOS image");
+	case OPT_BOOT:
+		return parse_nonempty(
+			arg, &cfg->boot,
+			"--boot: give the boot devices, e.g. --boot disk");
 	case OPT_DISK:
 		return add_vdev(cfg, VDEV_DISK, arg);
 	case OPT_NET:
@@ -277,6 +284,64 @@ static int parse_one(int opt, const char *arg, struct vmm_config *cfg)
 		return parse_console_opt(arg, cfg);
 	}
 	return -EINVAL;
+}
+
+/*
+ * check_boot - --boot LIST: comma-separated boot devices, each once:
+ * disk (the --disk list, which must not be empty); cdrom and anything
+ * else are refused. Returns 0 or -1 after printing one line.
+ */
+static int check_boot(const struct vmm_config *cfg)
+{
+	const char *p = cfg->boot, *end;
+	unsigned int i, disks = 0;
+	bool seen_disk = false;
+	size_t n;
+
+	for (i = 0; i < cfg->nvdevs; i++)
+		disks += cfg->vdevs[i].kind == VDEV_DISK;
+	for (; *p; p = *end ? end + 1 : end) {
+		end = strchrnul(p, ',');
+		n = end - p;
+		if (n == 4 && !strncmp(p, "disk", 4) && !seen_disk) {
+			seen_disk = true;
+			continue;
+		}
+		if (n == 4 && !strncmp(p, "disk", 4))
+			wirt_err("--boot '%s': disk is listed twice",
+				 cfg->boot);
+		else if (n == 5 && !strncmp(p, "cdrom", 5))
+			wirt_err(
+				"--boot '%s': this wirt-vmm has no CD-ROM drive yet: put the image on a --disk and boot disk",
+				cfg->boot);
+		else
+			wirt_err(
+				"--boot '%s': unknown boot device '%.*s': use disk",
+				cfg->boot, (int)n, p);
+		return -1;
+	}
+	if (seen_disk && !disks) {
+		wirt_err("--boot '%s': no --disk to boot from: give --disk",
+			 cfg->boot);
+		return -1;
+	}
+	return 0;
+}
+
+/* check_firmware_opts - --firmware and --boot against the rest; 0 or -1. */
+static int check_firmware_opts(const struct vmm_config *cfg)
+{
+	if (cfg->firmware && (cfg->kernel || cfg->initrd)) {
+		wirt_err(
+			"--firmware boots the guest's own bootloader: leave out --kernel and --initrd");
+		return -1;
+	}
+	if (cfg->boot && !cfg->firmware) {
+		wirt_err(
+			"--boot sets the firmware's boot order: give --firmware too (a --kernel boot has none)");
+		return -1;
+	}
+	return cfg->boot ? check_boot(cfg) : 0;
 }
 
 int vmm_parse_args(int argc, char **argv, struct vmm_config *cfg)
@@ -325,11 +390,8 @@ int vmm_parse_args(int argc, char **argv, struct vmm_config *cfg)
 			"--trust-saved-config applies to a restore only: give --incoming file:PATH too or leave it out");
 		return OPTS_ERROR;
 	}
-	if (cfg->firmware && (cfg->kernel || cfg->initrd)) {
-		wirt_err(
-			"--firmware boots the guest's own bootloader: leave out --kernel and --initrd");
+	if (check_firmware_opts(cfg))
 		return OPTS_ERROR;
-	}
 	if (!cfg->kernel && !cfg->incoming && !cfg->firmware) {
 		wirt_err(
 			"no kernel given: use --kernel PATH or --firmware bios (see wirt-vmm --help)");

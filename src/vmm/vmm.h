@@ -31,6 +31,7 @@ struct vdev_spec {
 struct vmm_config {
 	const char *kernel;
 	const char *firmware; /* --firmware bios|PATH, NULL: direct boot */
+	const char *boot; /* --boot LIST (checked: disk), or NULL */
 	const char *initrd;
 	const char *cmdline;
 	unsigned int cpus;

@@ -61,7 +61,11 @@ int fw_bootorder(struct vm *vm, char *buf, size_t len)
 			return -ENOSPC;
 		off += w;
 	}
-	return off;
+	/* nothing else: no default floppy or unlisted device is tried */
+	w = snprintf(buf + off, len - off, "HALT\n");
+	if (w < 0 || (size_t)w >= len - off)
+		return -ENOSPC;
+	return off + w;
 }
 
 /*

@@ -31,8 +31,8 @@ size_t fw_e820(const struct vm *vm, uint8_t *buf, unsigned int max);
 
 /*
  * fw_bootorder - write the OpenFirmware paths of the boot devices, one a
- * line, into buf (len bytes, NUL-terminated). Returns the length or
- * -ENOSPC.
+ * line and then HALT, into buf (len bytes, NUL-terminated). Returns the
+ * length or -ENOSPC.
  */
 int fw_bootorder(struct vm *vm, char *buf, size_t len);
 

@@ -202,6 +202,20 @@ static bool has_control(const char *text, size_t len)
 	return false;
 }
 
+/*
+ * check_boot_kind - the saved VM booted a kernel or firmware: a --kernel
+ * or --firmware of the other kind is a mismatch. 0 or -EINVAL, printed.
+ */
+static int check_boot_kind(const struct vmm_config *cfg,
+			   const struct vmm_config *user)
+{
+	if (user->firmware && !cfg->firmware && cfg->kernel)
+		return mismatch(cfg->incoming, "--firmware", "a --kernel boot");
+	if (user->kernel && !cfg->kernel && cfg->firmware)
+		return mismatch(cfg->incoming, "--kernel", cfg->firmware);
+	return 0;
+}
+
 int state_merge_config(struct vmm_config *cfg)
 {
 	struct vmm_config user = *cfg;
@@ -264,6 +278,8 @@ int state_merge_config(struct vmm_config *cfg)
 			"--incoming '%s': the saved configuration is malformed (the file is corrupt)",
 			cfg->incoming);
 	cfg->nvdevs = nvdev;
+	if (!r)
+		r = check_boot_kind(cfg, &user);
 	return r ? r : check_trust(cfg, &user);
 }
 
