@@ -44,6 +44,9 @@ int do_backup(struct ctx *c)
 		json_object_object_add(a, "bandwidth",
 				       json_object_new_int64(mib));
 	}
+	if (flag(c, "incremental"))
+		json_object_object_add(a, "incremental",
+				       json_object_new_boolean(1));
 	r = call(c, "backup", a, NULL);
 	if (!r)
 		return 1;
@@ -55,6 +58,14 @@ int do_backup(struct ctx *c)
 	for (i = 0; i < json_object_array_length(files); i++) {
 		f = json_object_array_get_idx(files, i);
 		printf("  %-8s %s\n", str(f, "disk"), str(f, "file"));
+	}
+	for (i = 0; i < json_object_array_length(files); i++) {
+		f = json_object_array_get_idx(files, i);
+		if (!strcmp(str(f, "mode"), "incremental"))
+			printf("Disk %s: incremental, over %s\n",
+			       str(f, "disk"), str(f, "backing"));
+		else if (*str(f, "note"))
+			printf("Disk %s: %s\n", str(f, "disk"), str(f, "note"));
 	}
 	putchar('\n');
 	json_object_put(r);

@@ -50,6 +50,9 @@ struct bplan {
 	char error[512];
 	int64_t pause_us;
 	int64_t speed; /* bytes per second of each copy, 0: no limit */
+	bool want_inc; /* --incremental */
+	char name[DOMAIN_NAME_MAX + 1];
+	struct chain ch[DOMAIN_DISKS_MAX];
 };
 
 /* The stage directory, given to the VM user (root wirtd). 0 or -errno. */
@@ -85,7 +88,17 @@ static struct json_object *action(const struct bplan *p, unsigned int i)
 	json_object_object_add(d, "target",
 			       json_object_new_string(p->staged[i]));
 	json_object_object_add(d, "format", json_object_new_string("qcow2"));
-	json_object_object_add(d, "sync", json_object_new_string("full"));
+	json_object_object_add(
+		d, "sync",
+		json_object_new_string(
+			p->ch[i].mode == CHAIN_INC ? "incremental" : "full"));
+	if (p->ch[i].mode != CHAIN_NONE)
+		json_object_object_add(d, "bitmap",
+				       json_object_new_string(CHAIN_BITMAP));
+	if (p->ch[i].mode == CHAIN_INC)
+		json_object_object_add(
+			d, "x-backing-file",
+			json_object_new_string(p->ch[i].backing));
 	json_object_object_add(d, "auto-dismiss", json_object_new_boolean(0));
 	if (p->speed)
 		json_object_object_add(d, "speed",
@@ -138,6 +151,21 @@ static int start_backup(struct vmrec *vm, const char *dir, struct bplan *p,
 			    ".qcow2")) {
 			snprintf(c->err, c->errlen,
 				 "backup directory '%s': name too long", dir);
+			json_object_put(acts);
+			rmdir(p->stage);
+			return -1;
+		}
+		if (!access(p->final[i], F_OK)) {
+			snprintf(
+				c->err, c->errlen,
+				"backup file '%s' exists already (a backup in the same second): try again",
+				p->final[i]);
+			json_object_put(acts);
+			rmdir(p->stage);
+			return -1;
+		}
+		if (chain_prepare(vm, p->disk[i], p->want_inc, &p->ch[i],
+				  c->err, c->errlen)) {
 			json_object_put(acts);
 			rmdir(p->stage);
 			return -1;
@@ -238,8 +266,14 @@ static int publish_all(struct bplan *p, struct cmd_ctx *c)
 			unlink(p->staged[i]);
 		}
 	}
-	for (i = 0; !r && !p->error[0] && i < p->n; i++)
+	for (i = 0; !r && !p->error[0] && i < p->n; i++) {
 		tmpfile_sync_dir(p->final[i]);
+		if (p->ch[i].mode != CHAIN_NONE &&
+		    chain_record(p->name, p->disk[i], p->final[i]))
+			wirt_warn(
+				"backup of '%s': cannot record '%s' as the last backup of disk '%s': the next one will be full",
+				p->name, p->final[i], p->disk[i]);
+	}
 	rmdir(p->stage);
 	if (p->error[0] && !r)
 		snprintf(c->err, c->errlen, "backup failed: %s", p->error);
@@ -273,6 +307,19 @@ static struct json_object *result(const struct bplan *p, double secs)
 				       json_object_new_string(p->disk[i]));
 		json_object_object_add(e, "file",
 				       json_object_new_string(p->final[i]));
+		json_object_object_add(
+			e, "mode",
+			json_object_new_string(p->ch[i].mode == CHAIN_INC ?
+						       "incremental" :
+						       "full"));
+		if (p->ch[i].mode == CHAIN_INC)
+			json_object_object_add(
+				e, "backing",
+				json_object_new_string(p->ch[i].backing));
+		if (p->ch[i].note[0])
+			json_object_object_add(
+				e, "note",
+				json_object_new_string(p->ch[i].note));
 		json_object_array_add(a, e);
 	}
 	json_object_object_add(o, "files", a);
@@ -318,6 +365,9 @@ struct json_object *cmd_backup(struct json_object *args, struct cmd_ctx *c)
 	}
 	if (json_object_object_get_ex(args, "bandwidth", &v))
 		p->speed = json_object_get_int64(v) * 1024 * 1024;
+	p->want_inc = json_object_object_get_ex(args, "incremental", &v) &&
+		      json_object_get_boolean(v);
+	snprintf(p->name, sizeof(p->name), "%s", vm->name);
 	r = backup_dir(vm, arg_str(args, "to"), dir, sizeof(dir), c);
 	if (!r && (p->speed < 0 || p->speed > ((int64_t)1 << 50))) {
 		snprintf(

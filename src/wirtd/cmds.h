@@ -3,6 +3,7 @@
 #ifndef WIRT_WIRTD_CMDS_H
 #define WIRT_WIRTD_CMDS_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -48,6 +49,30 @@ cmd_fn cmd_net_list, cmd_net_info, cmd_net_dumpxml, cmd_net_define,
 	cmd_net_autostart, cmd_net_dhcp_leases, cmd_net_update;
 /* cmd-backup.c */
 cmd_fn cmd_backup, cmd_domjobinfo, cmd_domjobabort;
+
+/* backup-chain.c: incremental backups, per disk */
+#define CHAIN_BITMAP "wirt-backup" /* the dirty bitmap wirtd keeps */
+enum chain_mode {
+	CHAIN_NONE, /* a raw disk: full copies, no bitmap */
+	CHAIN_FULL, /* a full copy that starts a chain */
+	CHAIN_INC, /* only what changed, over the recorded last backup */
+};
+struct chain {
+	enum chain_mode mode;
+	char backing[PATH_MAX]; /* CHAIN_INC: the previous backup */
+	char note[192]; /* why a full copy when an incremental was asked */
+};
+struct vmrec;
+/*
+ * chain_prepare - before a backup of the running vm's disk: make sure its
+ * bitmap exists and is usable (an inconsistent one is replaced), and
+ * choose the mode (incremental only when want_inc and the chain is
+ * sound). Returns 0 or -errno with err set.
+ */
+int chain_prepare(struct vmrec *vm, const char *disk, bool want_inc,
+		  struct chain *ch, char *err, size_t errlen);
+/* chain_record - after a backup of name's disk into file. 0 or -errno. */
+int chain_record(const char *name, const char *disk, const char *file);
 
 const char *arg_str(struct json_object *args, const char *name);
 bool arg_bool(struct json_object *args, const char *name);

@@ -411,11 +411,7 @@ static int check_opts(struct disk *d, const struct disk_backup_opts *o,
 		return fail(
 			err, errlen, -EINVAL,
 			"a backup over a backing file needs a qcow2 target");
-	if (o->backing && access(o->backing, R_OK))
-		return fail(
-			err, errlen, -errno,
-			"backing file '%s' of the backup cannot be read: %s (give the previous backup of this disk)",
-			o->backing, strerror(errno));
+
 	if (o->clusters && o->nclusters != (d->size + CL - 1) / CL)
 		return fail(
 			err, errlen, -EINVAL,
