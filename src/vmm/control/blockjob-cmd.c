@@ -90,7 +90,7 @@ static uint64_t now_ns(void)
 }
 
 int bj_quiesced(struct vm *vm, const char *what, bj_held_fn fn, void *arg,
-		char *why, size_t whylen)
+		char *err, size_t errlen)
 {
 	struct vm_control *c = ctl_of(vm);
 	unsigned int n = 0;
@@ -99,7 +99,7 @@ int bj_quiesced(struct vm *vm, const char *what, bj_held_fn fn, void *arg,
 	int r = 0;
 
 	if (!claim(c)) {
-		snprintf(why, whylen, "a migration or snapshot is in progress");
+		snprintf(err, errlen, "a migration or snapshot is in progress");
 		return -EBUSY;
 	}
 	t0 = now_ns();
@@ -109,11 +109,11 @@ int bj_quiesced(struct vm *vm, const char *what, bj_held_fn fn, void *arg,
 
 		r = h->quiesce ? h->quiesce(vm, h->opaque) : 0;
 		if (r)
-			snprintf(why, whylen, "device %s: %s", h->name,
+			snprintf(err, errlen, "device %s: %s", h->name,
 				 strerror(-r));
 	}
 	if (!r)
-		r = fn(arg, why, whylen);
+		r = fn(arg, err, errlen);
 	while (n--)
 		if (vm->state_hooks[n].resume)
 			vm->state_hooks[n].resume(vm,
@@ -239,7 +239,7 @@ static int start_job(struct vm *vm, struct json_object *args,
 	const char *id = v ? json_object_get_string(v) : dev;
 	const struct vm_disk *e = bj_find_disk(vm, dev, err);
 	struct bjob *b = NULL;
-	char why[512];
+	char msg[512];
 	unsigned int i;
 	int r;
 
@@ -259,11 +259,11 @@ static int start_job(struct vm *vm, struct json_object *args,
 				     MAX_BJOBS);
 	*b = (struct bjob){ .used = true, .e = e, .vm = vm };
 	snprintf(b->id, sizeof(b->id), "%s", id);
-	r = disk_job_start(&b->j, e->disk, t, base, job_notify, b, why,
-			   sizeof(why));
+	r = disk_job_start(&b->j, e->disk, t, base, job_notify, b, msg,
+			   sizeof(msg));
 	if (r) {
 		memset(b, 0, sizeof(*b));
-		return qmp_error_set(err, QMP_ERR_GENERIC, "%s", why);
+		return qmp_error_set(err, QMP_ERR_GENERIC, "%s", msg);
 	}
 	return 0;
 }
@@ -370,11 +370,11 @@ int blockjob_cancel(void *opaque, struct json_object *args,
 }
 
 /* bj_held_fn of block-job-complete: finish the commit. */
-static int finish_held(void *arg, char *why, size_t whylen)
+static int finish_held(void *arg, char *err, size_t errlen)
 {
 	struct bjob *b = arg;
 
-	return disk_job_finish(b->j, why, whylen);
+	return disk_job_finish(b->j, err, errlen);
 }
 
 int cmd_block_job_complete(void *opaque, struct json_object *args,
@@ -382,7 +382,7 @@ int cmd_block_job_complete(void *opaque, struct json_object *args,
 {
 	struct bjob *b = job_arg(args, err);
 	struct disk_job_info i;
-	char why[512];
+	char msg[512];
 	int r;
 
 	(void)opaque;
@@ -395,11 +395,11 @@ int cmd_block_job_complete(void *opaque, struct json_object *args,
 			err, QMP_ERR_GENERIC,
 			"The active block job '%s' cannot be completed (it is not ready yet: wait for BLOCK_JOB_READY)",
 			b->id);
-	r = bj_quiesced(b->vm, "block-job-complete", finish_held, b, why,
-			sizeof(why));
+	r = bj_quiesced(b->vm, "block-job-complete", finish_held, b, msg,
+			sizeof(msg));
 	control_event(b->vm, "BLOCK_JOB_COMPLETED", job_json(b, false));
 	drop(b);
 	if (r)
-		return qmp_error_set(err, QMP_ERR_GENERIC, "%s", why);
+		return qmp_error_set(err, QMP_ERR_GENERIC, "%s", msg);
 	return 0;
 }

@@ -19,7 +19,7 @@ const struct vm_disk *bj_find_disk(struct vm *vm, const char *name,
 				   struct qmp_error *err);
 
 /* Work done while every vCPU is parked and every device quiesced. */
-typedef int (*bj_held_fn)(void *arg, char *why, size_t whylen);
+typedef int (*bj_held_fn)(void *arg, char *err, size_t errlen);
 
 /*
  * bj_quiesced - park the vCPUs, quiesce the devices (no disk request in
@@ -28,7 +28,7 @@ typedef int (*bj_held_fn)(void *arg, char *why, size_t whylen);
  * save runs. Returns fn's result, or -errno with why filled.
  */
 int bj_quiesced(struct vm *vm, const char *what, bj_held_fn fn, void *arg,
-		char *why, size_t whylen);
+		char *err, size_t errlen);
 
 /* bj_reap - free the block jobs that ended on their own. */
 void bj_reap(void);

@@ -68,11 +68,11 @@ int cmd_qom_set(void *opaque, struct json_object *args,
 /*
  * snapshot_save/load/delete - savevm, loadvm, delvm of tag (snapshot.c;
  * tag checked with snapshot_tag_ok). Return 0, or -errno with one phrase
- * in why. load returns once the reverted VM runs.
+ * in err. load returns once the reverted VM runs.
  */
-int snapshot_save(struct vm *vm, const char *tag, char *why, size_t whylen);
-int snapshot_load(struct vm *vm, const char *tag, char *why, size_t whylen);
-int snapshot_delete(struct vm *vm, const char *tag, char *why, size_t whylen);
+int snapshot_save(struct vm *vm, const char *tag, char *err, size_t errlen);
+int snapshot_load(struct vm *vm, const char *tag, char *err, size_t errlen);
+int snapshot_delete(struct vm *vm, const char *tag, char *err, size_t errlen);
 bool snapshot_tag_ok(const char *tag);
 
 /* QMP snapshot jobs (snapshot-job.c) */

@@ -150,7 +150,7 @@ static void remove_overlays(struct snap_tx *t)
 }
 
 /* bj_held_fn: switch every disk of the transaction, or none. */
-static int switch_all(void *arg, char *why, size_t whylen)
+static int switch_all(void *arg, char *err, size_t errlen)
 {
 	struct snap_tx *t = arg;
 	char ignore[512];
@@ -159,7 +159,7 @@ static int switch_all(void *arg, char *why, size_t whylen)
 	for (t->switched = 0; t->switched < t->n; t->switched++) {
 		struct snap_act *a = &t->a[t->switched];
 
-		r = disk_snapshot_switch(a->e->disk, a->file, why, whylen);
+		r = disk_snapshot_switch(a->e->disk, a->file, err, errlen);
 		if (r)
 			break;
 	}
@@ -180,7 +180,7 @@ static int switch_all(void *arg, char *why, size_t whylen)
 /* Create every overlay of t, switch, clean up on failure. */
 static int run_tx(struct vm *vm, struct snap_tx *t, struct qmp_error *err)
 {
-	char why[512];
+	char msg[512];
 	unsigned int i;
 	int r;
 
@@ -191,12 +191,12 @@ static int run_tx(struct vm *vm, struct snap_tx *t, struct qmp_error *err)
 		}
 	for (i = 0; i < t->n; i++) /* little is left for the paused flush */
 		disk_flush_now(t->a[i].e->disk);
-	r = bj_quiesced(vm, "blockdev-snapshot-sync", switch_all, t, why,
-			sizeof(why));
+	r = bj_quiesced(vm, "blockdev-snapshot-sync", switch_all, t, msg,
+			sizeof(msg));
 	if (!r)
 		return 0;
 	remove_overlays(t);
-	return qmp_error_set(err, QMP_ERR_GENERIC, "%s", why);
+	return qmp_error_set(err, QMP_ERR_GENERIC, "%s", msg);
 }
 
 int cmd_blockdev_snapshot_sync(void *opaque, struct json_object *args,

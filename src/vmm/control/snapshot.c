@@ -111,7 +111,7 @@ static int state_path(const struct vm *vm, const char *tag, const char *sfx,
 }
 
 /* Why the VM's disks cannot take a snapshot, or NULL. */
-static const char *disks_unsupported(const struct vm *vm, char *why, size_t len)
+static const char *disks_unsupported(const struct vm *vm, char *err, size_t len)
 {
 	unsigned int i;
 
@@ -120,17 +120,17 @@ static const char *disks_unsupported(const struct vm *vm, char *why, size_t len)
 		const char *u = disk_snapshot_unsupported(d->disk);
 
 		if (u) {
-			snprintf(why, len,
+			snprintf(err, len,
 				 "disk '%s' cannot take a snapshot: %s",
 				 d->name, u);
-			return why;
+			return err;
 		}
 	}
 	if (!home_disk(vm)) {
 		snprintf(
-			why, len,
+			err, len,
 			"the VM has no writable disk to keep the snapshot with (add a qcow2 or raw --disk)");
-		return why;
+		return err;
 	}
 	return NULL;
 }
@@ -168,21 +168,21 @@ static void unsnap_disks(struct vm *vm, const char *tag, unsigned int n)
 }
 
 /* state_save's held step: snapshot every disk; undo all on a failure. */
-static int snap_disks(struct vm *vm, void *arg, char *why, size_t len)
+static int snap_disks(struct vm *vm, void *arg, char *err, size_t len)
 {
 	struct snap_ctx *x = arg;
 	int r = 0;
 
 	for (x->done = 0; !r && x->done < vm_disks_count(vm); x->done++)
 		r = disk_snapshot_create(vm_disk_get(vm, x->done)->disk, x->tag,
-					 why, len);
+					 err, len);
 	if (r)
 		unsnap_disks(vm, x->tag, x->done);
 	x->ok = !r;
 	return r;
 }
 
-int snapshot_save(struct vm *vm, const char *tag, char *why, size_t whylen)
+int snapshot_save(struct vm *vm, const char *tag, char *err, size_t errlen)
 {
 	struct vm_control *c = ctl_of(vm);
 	struct snap_ctx x = { tag, 0, false };
@@ -191,12 +191,12 @@ int snapshot_save(struct vm *vm, const char *tag, char *why, size_t whylen)
 	bool paused_here;
 	int r;
 
-	if (disks_unsupported(vm, why, whylen))
+	if (disks_unsupported(vm, err, errlen))
 		return -ENOTSUP;
-	if (!state_check_devices(vm, why, whylen))
+	if (!state_check_devices(vm, err, errlen))
 		return -ENOTSUP;
 	if (state_path(vm, tag, "", path, sizeof(path))) {
-		snprintf(why, whylen, "the snapshot's file name is too long");
+		snprintf(err, errlen, "the snapshot's file name is too long");
 		return -ENAMETOOLONG;
 	}
 	snprintf(dir, sizeof(dir), "%s", path);
@@ -205,20 +205,20 @@ int snapshot_save(struct vm *vm, const char *tag, char *why, size_t whylen)
 		tmpfile_sync_dir(dir); /* its entry in the disk's directory */
 	} else if (errno != EEXIST) {
 		r = -errno;
-		snprintf(why, whylen, "cannot create '%s': %s%s", dir,
+		snprintf(err, errlen, "cannot create '%s': %s%s", dir,
 			 strerror(errno), sandbox_access_hint(r));
 		return r;
 	}
 	if (!claim(c)) {
-		snprintf(why, whylen, "a migration or snapshot is in progress");
+		snprintf(err, errlen, "a migration or snapshot is in progress");
 		return -EBUSY;
 	}
 	paused_here = vm_pause(vm);
 	if (paused_here)
 		control_event(vm, "STOP", NULL);
 	/* the file is renamed into place after the disks' snapshots */
-	r = state_save(vm, path, &done, &c->mig_cancel, snap_disks, &x, why,
-		       whylen);
+	r = state_save(vm, path, &done, &c->mig_cancel, snap_disks, &x, err,
+		       errlen);
 	if (r && x.ok) /* the state file could not be put in place */
 		unsnap_disks(vm, tag, vm_disks_count(vm));
 	if (paused_here && vm_resume(vm))
@@ -243,18 +243,18 @@ static void unprepare_disks(struct vm *vm)
 static int revert(struct vm *vm)
 {
 	struct vm_control *c = ctl_of(vm);
-	char why[PATH_MAX + 512], path[PATH_MAX],
+	char msg[PATH_MAX + 512], path[PATH_MAX],
 		label[sizeof(c->snap_tag) + 16];
 	unsigned int i;
 	int r = 0;
 
 	for (i = 0; !r && i < vm_disks_count(vm); i++)
 		r = disk_snapshot_apply(vm_disk_get(vm, i)->disk, c->snap_tag,
-					why, sizeof(why));
+					msg, sizeof(msg));
 	if (r) {
 		unprepare_disks(vm); /* overlays of the disks not reached */
 		wirt_err("loadvm '%s': reverting a disk failed: %s",
-			 c->snap_tag, why);
+			 c->snap_tag, msg);
 		return r;
 	}
 	state_path(vm, c->snap_tag, "", path, sizeof(path));
@@ -262,20 +262,20 @@ static int revert(struct vm *vm)
 	return state_open(vm, path, label);
 }
 
-int snapshot_load(struct vm *vm, const char *tag, char *why, size_t whylen)
+int snapshot_load(struct vm *vm, const char *tag, char *err, size_t errlen)
 {
 	struct vm_control *c = ctl_of(vm);
 	char path[PATH_MAX];
 	unsigned int i;
 	int r, i_wait;
 
-	if (disks_unsupported(vm, why, whylen))
+	if (disks_unsupported(vm, err, errlen))
 		return -ENOTSUP;
 	for (i = 0; i < vm_disks_count(vm); i++) {
 		const struct vm_disk *d = vm_disk_get(vm, i);
 
 		if (!d->disk->readonly && !disk_snapshot_has(d->disk, tag)) {
-			snprintf(why, whylen,
+			snprintf(err, errlen,
 				 "Snapshot '%s' does not exist in disk '%s'",
 				 tag, d->name);
 			return -ENOENT;
@@ -283,17 +283,17 @@ int snapshot_load(struct vm *vm, const char *tag, char *why, size_t whylen)
 	}
 	if (state_path(vm, tag, "", path, sizeof(path)))
 		return -ENAMETOOLONG;
-	r = state_check_file(vm, path, why, whylen);
+	r = state_check_file(vm, path, err, errlen);
 	if (r)
 		return r;
 	if (!claim(c)) {
-		snprintf(why, whylen, "a migration or snapshot is in progress");
+		snprintf(err, errlen, "a migration or snapshot is in progress");
 		return -EBUSY;
 	}
 	/* what can fail (new overlays) fails here, with the VM running */
 	for (i = 0; !r && i < vm_disks_count(vm); i++)
-		r = disk_snapshot_prepare(vm_disk_get(vm, i)->disk, tag, why,
-					  whylen);
+		r = disk_snapshot_prepare(vm_disk_get(vm, i)->disk, tag, err,
+					  errlen);
 	if (r) {
 		unprepare_disks(vm);
 		release(c);
@@ -306,7 +306,7 @@ int snapshot_load(struct vm *vm, const char *tag, char *why, size_t whylen)
 	if (__atomic_load_n(&vm->request, __ATOMIC_ACQUIRE) != VM_REVERT) {
 		unprepare_disks(vm);
 		release(c);
-		snprintf(why, whylen, "the VM is shutting down");
+		snprintf(err, errlen, "the VM is shutting down");
 		return -ESHUTDOWN;
 	}
 	/* the main thread reverts and restores; wait for its verdict */
@@ -318,16 +318,16 @@ int snapshot_load(struct vm *vm, const char *tag, char *why, size_t whylen)
 	}
 	release(c);
 	if (r == 1) {
-		snprintf(why, whylen, "the revert did not finish");
+		snprintf(err, errlen, "the revert did not finish");
 		return -ETIMEDOUT;
 	}
 	if (r)
-		snprintf(why, whylen, "the revert failed (%s); the VM stops",
+		snprintf(err, errlen, "the revert failed (%s); the VM stops",
 			 strerror(-r));
 	return r;
 }
 
-int snapshot_delete(struct vm *vm, const char *tag, char *why, size_t whylen)
+int snapshot_delete(struct vm *vm, const char *tag, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
 	bool found = false;
@@ -340,14 +340,14 @@ int snapshot_delete(struct vm *vm, const char *tag, char *why, size_t whylen)
 		if (!disk_snapshot_has(d, tag))
 			continue;
 		found = true;
-		r = disk_snapshot_delete(d, tag, why, whylen);
+		r = disk_snapshot_delete(d, tag, err, errlen);
 		if (r)
 			return r;
 	}
 	if (!state_path(vm, tag, "", path, sizeof(path)) && !unlink(path))
 		found = true;
 	if (!found) {
-		snprintf(why, whylen, "Snapshot '%s' not found", tag);
+		snprintf(err, errlen, "Snapshot '%s' not found", tag);
 		return -ENOENT;
 	}
 	return 0;
@@ -450,14 +450,14 @@ int cmd_hmp(void *opaque, struct json_object *args, struct json_object **ret,
 				arg, TAG_MAX);
 			return 0;
 		}
-		char why[PATH_MAX + 512];
+		char msg[PATH_MAX + 512];
 		int r = cmd[0] == 's' ?
-				snapshot_save(vm, arg, why, sizeof(why)) :
+				snapshot_save(vm, arg, msg, sizeof(msg)) :
 			cmd[0] == 'l' ?
-				snapshot_load(vm, arg, why, sizeof(why)) :
-				snapshot_delete(vm, arg, why, sizeof(why));
+				snapshot_load(vm, arg, msg, sizeof(msg)) :
+				snapshot_delete(vm, arg, msg, sizeof(msg));
 
-		*ret = r ? text("Error: %s\r\n", why) : text("");
+		*ret = r ? text("Error: %s\r\n", err) : text("");
 		return 0;
 	}
 	if (!strcmp(cmd, "savevm") || !strcmp(cmd, "loadvm") ||

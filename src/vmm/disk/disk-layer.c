@@ -76,28 +76,28 @@ static int read_line(const char *path, char **out)
  * fsync the directory dir, so that the names created, renamed or removed
  * in it last. Returns 0, or -errno with why filled.
  */
-static int sync_dir(const char *dir, char *why, size_t whylen)
+static int sync_dir(const char *dir, char *err, size_t errlen)
 {
 	int r = blk_io_sync_dir(dir);
 
 	if (r)
-		snprintf(why, whylen, "cannot sync the directory '%s': %s", dir,
+		snprintf(err, errlen, "cannot sync the directory '%s': %s", dir,
 			 strerror(-r));
 	return r;
 }
 
 /* sync_dir() of the directory of d's snapshot records and layers. */
-static int sync_layer_dir(const struct disk *d, char *why, size_t whylen)
+static int sync_layer_dir(const struct disk *d, char *err, size_t errlen)
 {
 	char dir[PATH_MAX];
 
 	if (dir_path(d->opts.path, NULL, dir, sizeof(dir)))
 		return -ENAMETOOLONG;
-	return sync_dir(dir, why, whylen);
+	return sync_dir(dir, err, errlen);
 }
 
 /* sync_dir() of the directory that holds the file at path. */
-static int sync_parent(const char *path, char *why, size_t whylen)
+static int sync_parent(const char *path, char *err, size_t errlen)
 {
 	char dir[PATH_MAX], *slash;
 
@@ -105,20 +105,20 @@ static int sync_parent(const char *path, char *why, size_t whylen)
 		return -ENAMETOOLONG;
 	slash = strrchr(dir, '/');
 	if (!slash)
-		return sync_dir(".", why, whylen);
+		return sync_dir(".", err, errlen);
 	if (slash == dir)
 		slash[1] = 0;
 	else
 		*slash = 0;
-	return sync_dir(dir, why, whylen);
+	return sync_dir(dir, err, errlen);
 }
 
 /*
  * Write "text\n" to path.tmp and sync it, ready for put_line_commit().
  * Returns 0, or -errno with why filled.
  */
-static int put_line_tmp(const char *path, const char *text, char *why,
-			size_t whylen)
+static int put_line_tmp(const char *path, const char *text, char *err,
+			size_t errlen)
 {
 	char tmp[PATH_MAX];
 	int fd, r = 0;
@@ -139,7 +139,7 @@ static int put_line_tmp(const char *path, const char *text, char *why,
 	if (fd >= 0)
 		close(fd);
 	if (r) {
-		snprintf(why, whylen, "cannot write '%s': %s", tmp,
+		snprintf(err, errlen, "cannot write '%s': %s", tmp,
 			 strerror(-r));
 		blk_io_unlink(tmp);
 	}
@@ -150,14 +150,14 @@ static int put_line_tmp(const char *path, const char *text, char *why,
  * Rename path.tmp to path (the caller syncs the directory when the
  * order of its renames matters). Returns 0, or -errno with why filled.
  */
-static int put_line_commit(const char *path, char *why, size_t whylen)
+static int put_line_commit(const char *path, char *err, size_t errlen)
 {
 	char tmp[PATH_MAX + 8];
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if (!blk_io_rename(tmp, path))
 		return 0;
-	snprintf(why, whylen, "cannot rename '%s' to '%s': %s", tmp, path,
+	snprintf(err, errlen, "cannot rename '%s' to '%s': %s", tmp, path,
 		 strerror(errno));
 	return -errno;
 }
@@ -172,12 +172,12 @@ static void put_line_drop(const char *path)
 }
 
 /* Write "text\n" to path atomically. Returns 0 or -errno with why. */
-static int put_line(const char *path, const char *text, char *why,
-		    size_t whylen)
+static int put_line(const char *path, const char *text, char *err,
+		    size_t errlen)
 {
-	int r = put_line_tmp(path, text, why, whylen);
+	int r = put_line_tmp(path, text, err, errlen);
 
-	return r ? r : put_line_commit(path, why, whylen);
+	return r ? r : put_line_commit(path, err, errlen);
 }
 
 int disk_layer_read_active(const char *path, char **out, char *err,
@@ -231,8 +231,8 @@ static bool same_file(const char *a, const char *b)
  * layer-N.qcow2 with N from next-layer (or past every file there), not
  * an existing file; next-layer moves on. Returns 0, or -errno with why.
  */
-static int next_layer(struct disk *d, char *out, size_t len, char *why,
-		      size_t whylen)
+static int next_layer(struct disk *d, char *out, size_t len, char *err,
+		      size_t errlen)
 {
 	char dir[PATH_MAX], abs[PATH_MAX], p[PATH_MAX], num[24], *s = NULL;
 	unsigned long n = 1, k;
@@ -241,7 +241,7 @@ static int next_layer(struct disk *d, char *out, size_t len, char *why,
 
 	dir_path(d->opts.path, NULL, dir, sizeof(dir));
 	if (!realpath(dir, abs)) {
-		snprintf(why, whylen, "cannot resolve '%s': %s", dir,
+		snprintf(err, errlen, "cannot resolve '%s': %s", dir,
 			 strerror(errno));
 		return -errno;
 	}
@@ -258,7 +258,7 @@ static int next_layer(struct disk *d, char *out, size_t len, char *why,
 	for (;; n++) {
 		if (snprintf(out, len, "%s/" LAYER_PREFIX "%lu" LAYER_SUFFIX,
 			     abs, n) >= (int)len) {
-			snprintf(why, whylen, "the path of '%s' is too long",
+			snprintf(err, errlen, "the path of '%s' is too long",
 				 abs);
 			return -ENAMETOOLONG;
 		}
@@ -266,16 +266,16 @@ static int next_layer(struct disk *d, char *out, size_t len, char *why,
 			break;
 	}
 	snprintf(num, sizeof(num), "%lu", n + 1);
-	return put_line(p, num, why, whylen);
+	return put_line(p, num, err, errlen);
 }
 
 /*
  * Create a new overlay of d's size over the file at backing (format
  * fmt), as the next layer; its path goes to out. Returns 0, or -errno
- * with a reason naming the file in why.
+ * with a reason naming the file in err.
  */
 static int new_overlay(struct disk *d, const char *backing, enum blk_format fmt,
-		       char *out, size_t len, char *why, size_t whylen)
+		       char *out, size_t len, char *err, size_t errlen)
 {
 	struct blk_create_opts co = { .size = d->size,
 				      .backing_file = backing,
@@ -287,7 +287,7 @@ static int new_overlay(struct disk *d, const char *backing, enum blk_format fmt,
 	r = blk_io_mkdir(dir, 0700);
 	if (r && r != -EEXIST) {
 		snprintf(
-			why, whylen,
+			err, errlen,
 			"'%s': cannot create '%s' for its snapshot overlays: %s (give this user write access to the image's directory)",
 			d->opts.path, dir, strerror(-r));
 		return r;
@@ -296,22 +296,22 @@ static int new_overlay(struct disk *d, const char *backing, enum blk_format fmt,
 	 * The directory's name must last before anything in it counts (also
 	 * when it exists: a crash may have left it unsynced).
 	 */
-	r = sync_parent(dir, why, whylen);
+	r = sync_parent(dir, err, errlen);
 	if (r)
 		return r;
-	r = next_layer(d, out, len, why, whylen);
+	r = next_layer(d, out, len, err, errlen);
 	if (r)
 		return r;
 	r = blk_create(out, BLK_FMT_QCOW2, &co);
 	if (r) {
-		snprintf(why, whylen,
+		snprintf(err, errlen,
 			 "'%s': cannot create the overlay '%s': %s",
 			 d->opts.path, out, blk_last_error());
 		blk_io_unlink(out);
 		return r;
 	}
 	/* the overlay's name lasts before a record or 'active' names it */
-	r = sync_dir(dir, why, whylen);
+	r = sync_dir(dir, err, errlen);
 	if (r)
 		blk_io_unlink(out);
 	return r;
@@ -450,7 +450,7 @@ out:
 	free(s);
 }
 
-int disk_layer_create(struct disk *d, const char *tag, char *why, size_t whylen)
+int disk_layer_create(struct disk *d, const char *tag, char *err, size_t errlen)
 {
 	char frozen[PATH_MAX], next[PATH_MAX], act[PATH_MAX], rec[PATH_MAX];
 	const char *u = disk_layer_unsupported(d);
@@ -459,29 +459,29 @@ int disk_layer_create(struct disk *d, const char *tag, char *why, size_t whylen)
 	if (d->readonly)
 		return 0;
 	if (u) {
-		snprintf(why, whylen, "'%s': %s", d->opts.path, u);
+		snprintf(err, errlen, "'%s': %s", d->opts.path, u);
 		return -ENOTSUP;
 	}
 	if (dir_path(d->opts.path, "active", act, sizeof(act)) ||
 	    record_path(d, tag, rec, sizeof(rec))) {
-		snprintf(why, whylen,
+		snprintf(err, errlen,
 			 "'%s': its name is too long for snapshots",
 			 d->opts.path);
 		return -ENAMETOOLONG;
 	}
 	if (!realpath(disk_file(d), frozen)) {
 		r = -errno;
-		snprintf(why, whylen, "cannot resolve '%s': %s", disk_file(d),
+		snprintf(err, errlen, "cannot resolve '%s': %s", disk_file(d),
 			 strerror(errno));
 		return r;
 	}
 	r = new_overlay(d, frozen, d->active ? BLK_FMT_QCOW2 : BLK_FMT_RAW,
-			next, sizeof(next), why, whylen);
+			next, sizeof(next), err, errlen);
 	if (r)
 		return r;
-	r = put_line_tmp(act, next, why, whylen);
-	r = r ?: put_line_tmp(rec, frozen, why, whylen);
-	r = r ?: disk_switch_layer(d, next, why, whylen);
+	r = put_line_tmp(act, next, err, errlen);
+	r = r ?: put_line_tmp(rec, frozen, err, errlen);
+	r = r ?: disk_switch_layer(d, next, err, errlen);
 	if (r) {
 		put_line_drop(act);
 		put_line_drop(rec);
@@ -493,10 +493,10 @@ int disk_layer_create(struct disk *d, const char *tag, char *why, size_t whylen)
 	 * before the record does: a record naming the frozen layer while a
 	 * restart would still write that layer would let the snapshot change.
 	 */
-	r = put_line_commit(act, why, whylen);
-	r = r ?: sync_layer_dir(d, why, whylen);
-	r = r ?: put_line_commit(rec, why, whylen);
-	r = r ?: sync_layer_dir(d, why, whylen);
+	r = put_line_commit(act, err, errlen);
+	r = r ?: sync_layer_dir(d, err, errlen);
+	r = r ?: put_line_commit(rec, err, errlen);
+	r = r ?: sync_layer_dir(d, err, errlen);
 	if (!r)
 		collect_layers(d); /* a replaced tag's layer may be free now */
 	return r;
@@ -507,7 +507,7 @@ int disk_layer_create(struct disk *d, const char *tag, char *why, size_t whylen)
  * or -errno with why.
  */
 static int frozen_of(const struct disk *d, const char *tag, char **out,
-		     char *why, size_t whylen)
+		     char *err, size_t errlen)
 {
 	char rec[PATH_MAX];
 	int r;
@@ -517,15 +517,15 @@ static int frozen_of(const struct disk *d, const char *tag, char **out,
 		return -ENAMETOOLONG;
 	r = read_line(rec, out);
 	if (r == -ENOENT)
-		snprintf(why, whylen, "Snapshot '%s' does not exist in '%s'",
+		snprintf(err, errlen, "Snapshot '%s' does not exist in '%s'",
 			 tag, d->opts.path);
 	else if (r)
-		snprintf(why, whylen, "cannot read '%s': %s", rec,
+		snprintf(err, errlen, "cannot read '%s': %s", rec,
 			 strerror(-r));
 	else if (access(*out, R_OK)) {
 		r = -errno;
 		snprintf(
-			why, whylen,
+			err, errlen,
 			"snapshot '%s' of '%s': its frozen layer '%s' is gone: %s (delete the snapshot with delvm)",
 			tag, d->opts.path, *out, strerror(errno));
 		free(*out);
@@ -534,8 +534,8 @@ static int frozen_of(const struct disk *d, const char *tag, char **out,
 	return r;
 }
 
-int disk_layer_prepare(struct disk *d, const char *tag, char *why,
-		       size_t whylen)
+int disk_layer_prepare(struct disk *d, const char *tag, char *err,
+		       size_t errlen)
 {
 	char next[PATH_MAX], *f;
 	int r;
@@ -543,19 +543,19 @@ int disk_layer_prepare(struct disk *d, const char *tag, char *why,
 	if (d->readonly)
 		return 0;
 	disk_layer_unprepare(d);
-	r = frozen_of(d, tag, &f, why, whylen);
+	r = frozen_of(d, tag, &f, err, errlen);
 	if (r)
 		return r;
 	r = new_overlay(
 		d, f, same_file(f, d->opts.path) ? BLK_FMT_RAW : BLK_FMT_QCOW2,
-		next, sizeof(next), why, whylen);
+		next, sizeof(next), err, errlen);
 	free(f);
 	if (r)
 		return r;
 	d->pending = strdup(next);
 	if (!d->pending) {
 		blk_io_unlink(next);
-		snprintf(why, whylen, "out of memory");
+		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	return 0;
@@ -570,7 +570,7 @@ void disk_layer_unprepare(struct disk *d)
 	d->pending = NULL;
 }
 
-int disk_layer_apply(struct disk *d, const char *tag, char *why, size_t whylen)
+int disk_layer_apply(struct disk *d, const char *tag, char *err, size_t errlen)
 {
 	char act[PATH_MAX];
 	int r;
@@ -578,13 +578,13 @@ int disk_layer_apply(struct disk *d, const char *tag, char *why, size_t whylen)
 	if (d->readonly)
 		return 0;
 	if (!d->pending) {
-		r = disk_layer_prepare(d, tag, why, whylen);
+		r = disk_layer_prepare(d, tag, err, errlen);
 		if (r)
 			return r;
 	}
 	dir_path(d->opts.path, "active", act, sizeof(act));
-	r = put_line_tmp(act, d->pending, why, whylen);
-	r = r ?: disk_switch_layer(d, d->pending, why, whylen);
+	r = put_line_tmp(act, d->pending, err, errlen);
+	r = r ?: disk_switch_layer(d, d->pending, err, errlen);
 	if (r) {
 		put_line_drop(act);
 		disk_layer_unprepare(d);
@@ -593,14 +593,14 @@ int disk_layer_apply(struct disk *d, const char *tag, char *why, size_t whylen)
 	free(d->pending);
 	d->pending = NULL;
 	/* 'active' lasts before the layers it replaces are deleted */
-	r = put_line_commit(act, why, whylen);
-	r = r ?: sync_layer_dir(d, why, whylen);
+	r = put_line_commit(act, err, errlen);
+	r = r ?: sync_layer_dir(d, err, errlen);
 	if (!r)
 		collect_layers(d); /* the overlay left behind */
 	return r;
 }
 
-int disk_layer_delete(struct disk *d, const char *tag, char *why, size_t whylen)
+int disk_layer_delete(struct disk *d, const char *tag, char *err, size_t errlen)
 {
 	char rec[PATH_MAX];
 	int r;
@@ -612,12 +612,12 @@ int disk_layer_delete(struct disk *d, const char *tag, char *why, size_t whylen)
 	if (r == -ENOENT)
 		return 0;
 	if (r) {
-		snprintf(why, whylen, "cannot delete '%s': %s", rec,
+		snprintf(err, errlen, "cannot delete '%s': %s", rec,
 			 strerror(-r));
 		return r;
 	}
 	/* the record is gone for good before its layers are deleted */
-	r = sync_layer_dir(d, why, whylen);
+	r = sync_layer_dir(d, err, errlen);
 	if (!r)
 		collect_layers(d);
 	return r;

@@ -48,19 +48,19 @@ bool disk_layer_has(const struct disk *d, const char *tag);
 /*
  * disk_layer_create - snapshot tag of raw disk d: freeze its file, run it
  * on a new overlay, record tag (replacing an older tag). Returns 0, or
- * -errno with a one-line reason naming the file in why; the disk then
+ * -errno with a one-line reason naming the file in err; the disk then
  * goes on with its file as before.
  */
-int disk_layer_create(struct disk *d, const char *tag, char *why,
-		      size_t whylen);
+int disk_layer_create(struct disk *d, const char *tag, char *err,
+		      size_t errlen);
 
 /*
  * disk_layer_prepare - before a revert to tag stops the VM: check the
  * record and create the overlay the revert will switch to (kept in
- * d->pending). Returns 0, or -errno with a one-line reason in why.
+ * d->pending). Returns 0, or -errno with a one-line reason in err.
  */
-int disk_layer_prepare(struct disk *d, const char *tag, char *why,
-		       size_t whylen);
+int disk_layer_prepare(struct disk *d, const char *tag, char *err,
+		       size_t errlen);
 
 /* disk_layer_unprepare - remove an overlay prepared and not used. */
 void disk_layer_unprepare(struct disk *d);
@@ -69,17 +69,17 @@ void disk_layer_unprepare(struct disk *d);
  * disk_layer_apply - revert raw disk d to snapshot tag: run it on the
  * prepared overlay (or a new one) over tag's frozen layer, record it as
  * active, and delete the layers nothing needs any more. Returns 0, or
- * -errno with a one-line reason in why (the disk then keeps its file).
+ * -errno with a one-line reason in err (the disk then keeps its file).
  */
-int disk_layer_apply(struct disk *d, const char *tag, char *why, size_t whylen);
+int disk_layer_apply(struct disk *d, const char *tag, char *err, size_t errlen);
 
 /*
  * disk_layer_delete - remove snapshot tag of raw disk d (a missing one
  * is no error) and the layers nothing needs any more. Returns 0 or
  * -errno with why.
  */
-int disk_layer_delete(struct disk *d, const char *tag, char *why,
-		      size_t whylen);
+int disk_layer_delete(struct disk *d, const char *tag, char *err,
+		      size_t errlen);
 
 /*
  * disk_layer_list - up to max snapshots of raw disk d, oldest first (id

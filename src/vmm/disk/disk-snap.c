@@ -53,33 +53,33 @@ bool disk_snapshot_has(const struct disk *d, const char *tag)
 }
 
 /* Put why a snapshot operation on d's image failed (r < 0); returns r. */
-static int snap_failed(const struct disk *d, int r, char *why, size_t whylen)
+static int snap_failed(const struct disk *d, int r, char *err, size_t errlen)
 {
 	if (r == -EMEDIUMTYPE) /* the library's reason names the image */
-		snprintf(why, whylen, "%s", blk_last_error());
+		snprintf(err, errlen, "%s", blk_last_error());
 	else if (r < 0)
-		snprintf(why, whylen, "'%s': %s", d->opts.path,
+		snprintf(err, errlen, "'%s': %s", d->opts.path,
 			 blk_last_error());
 	return r < 0 ? r : 0;
 }
 
-int disk_snapshot_create(struct disk *d, const char *tag, char *why,
-			 size_t whylen)
+int disk_snapshot_create(struct disk *d, const char *tag, char *err,
+			 size_t errlen)
 {
 	struct blk *b = internal(d);
 
 	if (external(d))
-		return disk_layer_create(d, tag, why, whylen);
+		return disk_layer_create(d, tag, err, errlen);
 	if (!b)
 		return 0;
 	return snap_failed(d, blk_snapshot_create(b, tag, BLK_SNAP_REPLACE),
-			   why, whylen);
+			   err, errlen);
 }
 
-int disk_snapshot_prepare(struct disk *d, const char *tag, char *why,
-			  size_t whylen)
+int disk_snapshot_prepare(struct disk *d, const char *tag, char *err,
+			  size_t errlen)
 {
-	return external(d) ? disk_layer_prepare(d, tag, why, whylen) : 0;
+	return external(d) ? disk_layer_prepare(d, tag, err, errlen) : 0;
 }
 
 void disk_snapshot_unprepare(struct disk *d)
@@ -88,32 +88,32 @@ void disk_snapshot_unprepare(struct disk *d)
 		disk_layer_unprepare(d);
 }
 
-int disk_snapshot_apply(struct disk *d, const char *tag, char *why,
-			size_t whylen)
+int disk_snapshot_apply(struct disk *d, const char *tag, char *err,
+			size_t errlen)
 {
 	struct blk *b = internal(d);
 
 	/* every byte may change: dirty bitmaps mark the whole disk */
 	disk_dirty_mark_all(d);
 	if (external(d))
-		return disk_layer_apply(d, tag, why, whylen);
+		return disk_layer_apply(d, tag, err, errlen);
 	if (!b)
 		return 0;
 	return snap_failed(d, blk_snapshot_apply(b, tag, BLK_SNAP_SAME_SIZE),
-			   why, whylen);
+			   err, errlen);
 }
 
-int disk_snapshot_delete(struct disk *d, const char *tag, char *why,
-			 size_t whylen)
+int disk_snapshot_delete(struct disk *d, const char *tag, char *err,
+			 size_t errlen)
 {
 	struct blk *b = internal(d);
 
 	if (external(d))
-		return disk_layer_delete(d, tag, why, whylen);
+		return disk_layer_delete(d, tag, err, errlen);
 	if (!b)
 		return 0;
 	return snap_failed(d, blk_snapshot_delete(b, tag, BLK_SNAP_MISSING_OK),
-			   why, whylen);
+			   err, errlen);
 }
 
 int disk_snapshot_list(const struct disk *d, struct disk_snap_info *out,

@@ -37,23 +37,23 @@ bool disk_snapshot_has(const struct disk *d, const char *tag);
  * disk). create replaces a snapshot of the same name, as QEMU's savevm
  * does; apply needs the snapshot and the same disk size; delete of a
  * missing name does nothing. Return 0, or -errno with a one-line reason
- * naming the image in why.
+ * naming the image in err.
  */
-int disk_snapshot_create(struct disk *d, const char *tag, char *why,
-			 size_t whylen);
-int disk_snapshot_apply(struct disk *d, const char *tag, char *why,
-			size_t whylen);
-int disk_snapshot_delete(struct disk *d, const char *tag, char *why,
-			 size_t whylen);
+int disk_snapshot_create(struct disk *d, const char *tag, char *err,
+			 size_t errlen);
+int disk_snapshot_apply(struct disk *d, const char *tag, char *err,
+			size_t errlen);
+int disk_snapshot_delete(struct disk *d, const char *tag, char *err,
+			 size_t errlen);
 
 /*
  * disk_snapshot_prepare - before a revert to tag stops the VM, do what
  * can fail early (for a raw disk: create the overlay to revert onto).
- * Returns 0, or -errno with a one-line reason in why.
+ * Returns 0, or -errno with a one-line reason in err.
  * disk_snapshot_unprepare - undo a prepare whose revert did not come.
  */
-int disk_snapshot_prepare(struct disk *d, const char *tag, char *why,
-			  size_t whylen);
+int disk_snapshot_prepare(struct disk *d, const char *tag, char *err,
+			  size_t errlen);
 void disk_snapshot_unprepare(struct disk *d);
 
 /*

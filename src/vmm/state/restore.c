@@ -576,7 +576,7 @@ void state_close(struct vm *vm)
 	vm->incoming = NULL;
 }
 
-int state_check_file(struct vm *vm, const char *path, char *why, size_t whylen)
+int state_check_file(struct vm *vm, const char *path, char *err, size_t errlen)
 {
 	const struct state_blob *ri, *vb, *b;
 	struct state_ram_info info;
@@ -586,7 +586,7 @@ int state_check_file(struct vm *vm, const char *path, char *why, size_t whylen)
 	int r = state_in_read(path, &in);
 
 	if (r) {
-		snprintf(why, whylen,
+		snprintf(err, errlen,
 			 "its state file '%s' is missing or damaged: %s", path,
 			 strerror(-r));
 		return r;
@@ -595,14 +595,14 @@ int state_check_file(struct vm *vm, const char *path, char *why, size_t whylen)
 	vb = state_find(in, SEC_VM, 0);
 	r = -EINVAL;
 	if (!ri || ri->len != sizeof(info) || !vb || vb->len != sizeof(v)) {
-		snprintf(why, whylen, "its state file '%s' is damaged", path);
+		snprintf(err, errlen, "its state file '%s' is damaged", path);
 		goto out;
 	}
 	memcpy(&info, ri->data, sizeof(info));
 	memcpy(&v, vb->data, sizeof(v));
 	if (info.size != vm->cfg->memory || v.ncpus != vm->ncpus) {
 		snprintf(
-			why, whylen,
+			err, errlen,
 			"it was taken of a VM with %llu MiB and %u vCPUs, this one has %llu MiB and %u",
 			(unsigned long long)(info.size >> 20), v.ncpus,
 			(unsigned long long)(vm->cfg->memory >> 20), vm->ncpus);
@@ -616,7 +616,7 @@ int state_check_file(struct vm *vm, const char *path, char *why, size_t whylen)
 		    strncmp((const char *)b->data, name ? name : "",
 			    STATE_DEV_NAME - 1)) {
 			snprintf(
-				why, whylen,
+				err, errlen,
 				"it was taken of a VM with other devices (no state for %s)",
 				name);
 			goto out;
@@ -624,7 +624,7 @@ int state_check_file(struct vm *vm, const char *path, char *why, size_t whylen)
 	}
 	if (state_find(in, SEC_DEVICE, vm->nstate_hooks)) {
 		snprintf(
-			why, whylen,
+			err, errlen,
 			"it was taken of a VM with more devices than this one");
 		goto out;
 	}

@@ -40,8 +40,8 @@ struct saver {
 	struct out_sec sec[STATE_MAX_SECTIONS];
 	unsigned int n;
 	unsigned int nquiesced; /* device hooks quiesced, to resume */
-	char *why;
-	size_t whylen;
+	char *err;
+	size_t errlen;
 };
 
 int state_put(struct state_writer *w, const void *buf, size_t len)
@@ -79,7 +79,7 @@ static int fail(struct saver *s, int r, const char *fmt, const char *arg)
 {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	snprintf(s->why, s->whylen, fmt, arg, strerror(r < 0 ? -r : r));
+	snprintf(s->err, s->errlen, fmt, arg, strerror(r < 0 ? -r : r));
 #pragma GCC diagnostic pop
 	return r < 0 ? r : -r;
 }
@@ -413,7 +413,7 @@ int vm_add_state_hook(struct vm *vm, const struct vm_state_hook *h)
 	return 0;
 }
 
-bool state_check_devices(struct vm *vm, char *why, size_t whylen)
+bool state_check_devices(struct vm *vm, char *err, size_t errlen)
 {
 	unsigned int i, j;
 
@@ -426,7 +426,7 @@ bool state_check_devices(struct vm *vm, char *why, size_t whylen)
 			if (vm->state_hooks[j].opaque == h->opaque)
 				break;
 		if (j == vm->nstate_hooks) {
-			snprintf(why, whylen,
+			snprintf(err, errlen,
 				 "device '%s' does not support migration yet",
 				 h->name ? h->name : "(unnamed)");
 			return false;
@@ -438,7 +438,7 @@ bool state_check_devices(struct vm *vm, char *why, size_t whylen)
 			sh->blocker ? sh->blocker(vm, sh->opaque) : NULL;
 
 		if (b) {
-			snprintf(why, whylen, "device '%s' cannot be saved: %s",
+			snprintf(err, errlen, "device '%s' cannot be saved: %s",
 				 sh->name ? sh->name : "(unnamed)", b);
 			return false;
 		}
@@ -489,10 +489,10 @@ static int collect_sections(struct saver *s, struct vm *vm,
 	r = save_config(s, vm->cfg);
 	if (r == -EINVAL)
 		snprintf(
-			s->why, s->whylen,
+			s->err, s->errlen,
 			"the configuration has a value with a control character (a newline or tab)");
 	if (r == -E2BIG)
-		snprintf(s->why, s->whylen,
+		snprintf(s->err, s->errlen,
 			 "the configuration is larger than a state file holds");
 	r = r ?: save_vm(s, vm);
 	for (i = 0; !r && i < vm->ncpus; i++)
@@ -531,7 +531,7 @@ static int write_image(struct saver *s, struct vm *vm, int fd, const char *path,
 
 int state_save(struct vm *vm, const char *path, volatile uint64_t *done,
 	       volatile const bool *cancel, state_held_fn held, void *arg,
-	       char *why, size_t whylen)
+	       char *err, size_t errlen)
 {
 	struct saver *s = calloc(1, sizeof(*s));
 	struct state_writer *iw = NULL;
@@ -541,9 +541,9 @@ int state_save(struct vm *vm, const char *path, volatile uint64_t *done,
 
 	if (!s)
 		return -ENOMEM;
-	s->why = why;
-	s->whylen = whylen;
-	snprintf(why, whylen, "out of memory");
+	s->err = err;
+	s->errlen = errlen;
+	snprintf(err, errlen, "out of memory");
 	r = quiesce_devices(s, vm);
 	r = r ?: collect_sections(s, vm, &iw);
 	if (r)
@@ -567,7 +567,7 @@ int state_save(struct vm *vm, const char *path, volatile uint64_t *done,
 	}
 	r = write_image(s, vm, fd, path, iw, done, cancel);
 	if (!r && held)
-		r = held(vm, arg, why, whylen);
+		r = held(vm, arg, err, errlen);
 	if (!r && wpath != path) {
 		/* the rename, then the directory synced so that it lasts */
 		r = tmpfile_commit(wpath, path);

@@ -74,27 +74,27 @@ int state_put(struct state_writer *w, const void *buf, size_t len);
 /*
  * While every device is quiesced and the state file is complete: take
  * the disks' part of a snapshot. Returns 0, or -errno with a one-line
- * reason in why (the save then fails and its file is removed).
+ * reason in err (the save then fails and its file is removed).
  */
-typedef int (*state_held_fn)(struct vm *vm, void *arg, char *why,
-			     size_t whylen);
+typedef int (*state_held_fn)(struct vm *vm, void *arg, char *err,
+			     size_t errlen);
 
 /*
  * state_save - write the whole VM to path. Every vCPU must be parked
  * (vm_pause). done/total are updated as guest memory is written; a true
  * *cancel stops early. held (may be NULL) runs with arg before the
- * devices go on. Returns 0, or -errno with a one-line reason in why.
+ * devices go on. Returns 0, or -errno with a one-line reason in err.
  */
 int state_save(struct vm *vm, const char *path, volatile uint64_t *done,
 	       volatile const bool *cancel, state_held_fn held, void *arg,
-	       char *why, size_t whylen);
+	       char *err, size_t errlen);
 
 /*
  * state_check_devices - whether every device can be saved now. Returns
  * true, or false with a one-phrase reason naming the first device that
- * cannot (no save hook, or its blocker says why) in why.
+ * cannot (no save hook, or its blocker says err) in err.
  */
-bool state_check_devices(struct vm *vm, char *why, size_t whylen);
+bool state_check_devices(struct vm *vm, char *err, size_t errlen);
 
 /*
  * state_merge_config - read the configuration saved in cfg->incoming and
@@ -126,9 +126,9 @@ int state_restore(struct vm *vm);
 /*
  * state_check_file - whether the state file at path is intact and was
  * saved from a VM like vm (memory, vCPUs, devices), before a snapshot
- * revert commits to it. Returns 0, or -errno with a phrase in why.
+ * revert commits to it. Returns 0, or -errno with a phrase in err.
  */
-int state_check_file(struct vm *vm, const char *path, char *why, size_t whylen);
+int state_check_file(struct vm *vm, const char *path, char *err, size_t errlen);
 
 /* state_close - free what state_open kept (vm_destroy). */
 void state_close(struct vm *vm);
