@@ -282,3 +282,13 @@ int thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
 	pthread_attr_destroy(&a);
 	return -r;
 }
+
+int err_set(char *err, size_t errlen, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return ret;
+}

@@ -38,6 +38,10 @@ int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 void wirt_set_progname(const char *name);
 const char *wirt_progname(void);
 void wirt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* err_set - format one message into err (errlen bytes); returns ret, a
+ * negative errno, so that "return err_set(err, errlen, -EINVAL, ...)". */
+int err_set(char *err, size_t errlen, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 void wirt_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void wirt_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -110,8 +110,9 @@ int cmd_bitmap_add(void *opaque, struct json_object *args,
 	return 0;
 }
 
-int cmd_bitmap_remove(void *opaque, struct json_object *args,
-		      struct json_object **ret, struct qmp_error *err)
+/* remove (or clear) the bitmap args name on its disk; 0 or -1 (err). */
+static int remove_or_clear(void *opaque, struct json_object *args, bool clear,
+			   struct qmp_error *err)
 {
 	const char *name;
 	struct disk *d = target(opaque, args, &name, err);
@@ -119,21 +120,20 @@ int cmd_bitmap_remove(void *opaque, struct json_object *args,
 
 	if (!d)
 		return -1;
-	if (disk_bitmap_remove(d, name, msg, sizeof(msg)) < 0)
+	if ((clear ? disk_bitmap_clear(d, name, msg, sizeof(msg)) :
+		     disk_bitmap_remove(d, name, msg, sizeof(msg))) < 0)
 		return qmp_error_set(err, QMP_ERR_GENERIC, "%s", msg);
 	return 0;
+}
+
+int cmd_bitmap_remove(void *opaque, struct json_object *args,
+		      struct json_object **ret, struct qmp_error *err)
+{
+	return remove_or_clear(opaque, args, false, err);
 }
 
 int cmd_bitmap_clear(void *opaque, struct json_object *args,
 		     struct json_object **ret, struct qmp_error *err)
 {
-	const char *name;
-	struct disk *d = target(opaque, args, &name, err);
-	char msg[256];
-
-	if (!d)
-		return -1;
-	if (disk_bitmap_clear(d, name, msg, sizeof(msg)) < 0)
-		return qmp_error_set(err, QMP_ERR_GENERIC, "%s", msg);
-	return 0;
+	return remove_or_clear(opaque, args, true, err);
 }

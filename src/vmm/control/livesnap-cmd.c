@@ -199,23 +199,6 @@ static int run_tx(struct vm *vm, struct snap_tx *t, struct qmp_error *err)
 	return qmp_error_set(err, QMP_ERR_GENERIC, "%s", msg);
 }
 
-int cmd_blockdev_snapshot_sync(void *opaque, struct json_object *args,
-			       struct json_object **ret, struct qmp_error *err)
-{
-	struct snap_tx *t = calloc(1, sizeof(*t));
-	int r;
-
-	(void)ret;
-	if (!t)
-		return qmp_error_set(err, QMP_ERR_GENERIC, "out of memory");
-	bj_reap();
-	r = parse_action(opaque, t, args, err);
-	if (!r)
-		r = run_tx(opaque, t, err);
-	free(t);
-	return r;
-}
-
 /* Parse the transaction's actions into t. Returns 0 or -1 with err. */
 static int parse_actions(struct vm *vm, struct snap_tx *t,
 			 struct json_object *acts, struct qmp_error *err)
@@ -248,20 +231,37 @@ static int parse_actions(struct vm *vm, struct snap_tx *t,
 	return 0;
 }
 
-int livesnap_transaction(void *opaque, struct json_object *args,
-			 struct json_object **ret, struct qmp_error *err)
+/*
+ * Parse one action (single) or the transaction's actions into a new
+ * snap_tx and run it. Returns 0 or -1 with err set.
+ */
+static int parse_and_run(struct vm *vm, struct json_object *args, bool single,
+			 struct qmp_error *err)
 {
 	struct snap_tx *t = calloc(1, sizeof(*t));
 	int r;
 
-	(void)ret;
 	if (!t)
 		return qmp_error_set(err, QMP_ERR_GENERIC, "out of memory");
 	bj_reap();
-	r = parse_actions(opaque, t, json_object_object_get(args, "actions"),
-			  err);
+	r = single ?
+		    parse_action(vm, t, args, err) :
+		    parse_actions(vm, t,
+				  json_object_object_get(args, "actions"), err);
 	if (!r)
-		r = run_tx(opaque, t, err);
+		r = run_tx(vm, t, err);
 	free(t);
 	return r;
+}
+
+int cmd_blockdev_snapshot_sync(void *opaque, struct json_object *args,
+			       struct json_object **ret, struct qmp_error *err)
+{
+	return parse_and_run(opaque, args, true, err);
+}
+
+int livesnap_transaction(void *opaque, struct json_object *args,
+			 struct json_object **ret, struct qmp_error *err)
+{
+	return parse_and_run(opaque, args, false, err);
 }

@@ -59,20 +59,6 @@ struct disk_backup {
 	void *opaque;
 };
 
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-/* Put one message in err; returns ret (a negative errno). */
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return ret;
-}
-
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -402,27 +388,27 @@ static int check_opts(struct disk *d, const struct disk_backup_opts *o,
 	struct stat st;
 
 	if (o->format != BLK_FMT_RAW && o->format != BLK_FMT_QCOW2)
-		return fail(err, errlen, -EINVAL,
-			    "backup format must be raw or qcow2");
+		return err_set(err, errlen, -EINVAL,
+			       "backup format must be raw or qcow2");
 	if (o->compress && o->format != BLK_FMT_QCOW2)
-		return fail(err, errlen, -EINVAL,
-			    "compress needs a qcow2 backup target");
+		return err_set(err, errlen, -EINVAL,
+			       "compress needs a qcow2 backup target");
 	if (o->backing && o->format != BLK_FMT_QCOW2)
-		return fail(
+		return err_set(
 			err, errlen, -EINVAL,
 			"a backup over a backing file needs a qcow2 target");
 
 	if (o->clusters && o->nclusters != (d->size + CL - 1) / CL)
-		return fail(
+		return err_set(
 			err, errlen, -EINVAL,
 			"the set of clusters to copy does not match disk '%s'",
 			d->opts.path);
 	if (d->bk)
-		return fail(err, errlen, -EBUSY,
-			    "disk '%s' is being backed up already",
-			    d->opts.path);
+		return err_set(err, errlen, -EBUSY,
+			       "disk '%s' is being backed up already",
+			       d->opts.path);
 	if (!lstat(o->target, &st) || errno != ENOENT)
-		return fail(
+		return err_set(
 			err, errlen, -EEXIST,
 			"backup target '%s' exists already: give a new file name, or remove it",
 			o->target);
@@ -446,18 +432,18 @@ static int create_target(struct disk_backup *bk, const char *backing, char *err,
 	fd = open(bk->part, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		  0600);
 	if (fd < 0)
-		return fail(err, errlen, -errno,
-			    "cannot create backup target '%s': %s%s", bk->part,
-			    strerror(errno),
-			    errno == ENOENT ?
-				    " (its directory does not exist)" :
-				    "");
+		return err_set(err, errlen, -errno,
+			       "cannot create backup target '%s': %s%s",
+			       bk->part, strerror(errno),
+			       errno == ENOENT ?
+				       " (its directory does not exist)" :
+				       "");
 	if (bk->format == BLK_FMT_RAW) {
 		bk->tfd = fd;
 		if (ftruncate(fd, bk->size))
-			return fail(err, errlen, -errno,
-				    "cannot size backup target '%s': %s",
-				    bk->part, strerror(errno));
+			return err_set(err, errlen, -errno,
+				       "cannot size backup target '%s': %s",
+				       bk->part, strerror(errno));
 		return 0;
 	}
 	close(fd);
@@ -467,9 +453,9 @@ static int create_target(struct disk_backup *bk, const char *backing, char *err,
 			     BLK_O_RDWR | BLK_O_NO_PROBE_WARN |
 				     BLK_O_NO_BACKING);
 	if (r < 0)
-		return fail(err, errlen, r,
-			    "cannot create backup target '%s': %s", bk->part,
-			    blk_last_error());
+		return err_set(err, errlen, r,
+			       "cannot create backup target '%s': %s", bk->part,
+			       blk_last_error());
 	return 0;
 }
 
@@ -498,7 +484,7 @@ int disk_backup_new(struct disk_backup **out, struct disk *d,
 		return r;
 	bk = calloc(1, sizeof(*bk));
 	if (!bk)
-		return fail(err, errlen, -ENOMEM, "backup: out of memory");
+		return err_set(err, errlen, -ENOMEM, "backup: out of memory");
 	bk->d = d;
 	bk->tfd = -1;
 	bk->size = d->size;
@@ -517,7 +503,7 @@ int disk_backup_new(struct disk_backup **out, struct disk *d,
 	if (!bk->target || !bk->part || !bk->state ||
 	    posix_memalign(&bk->cbw_buf, 4096, DISK_BACKUP_CHUNK)) {
 		disk_backup_free(bk);
-		return fail(err, errlen, -ENOMEM, "backup: out of memory");
+		return err_set(err, errlen, -ENOMEM, "backup: out of memory");
 	}
 	apply_set(bk, o);
 	bk->backed = o->backing != NULL;
@@ -553,9 +539,9 @@ int disk_backup_start(struct disk_backup *bk, char *err, size_t errlen)
 	pthread_mutex_lock(&d->bk_lock);
 	if (d->bk) {
 		pthread_mutex_unlock(&d->bk_lock);
-		return fail(err, errlen, -EBUSY,
-			    "disk '%s' is being backed up already",
-			    d->opts.path);
+		return err_set(err, errlen, -EBUSY,
+			       "disk '%s' is being backed up already",
+			       d->opts.path);
 	}
 	d->bk = bk;
 	atomic_store(&d->intercept, 1);
@@ -565,8 +551,9 @@ int disk_backup_start(struct disk_backup *bk, char *err, size_t errlen)
 	if (r) {
 		bk->started = false;
 		detach(bk);
-		return fail(err, errlen, r,
-			    "cannot start the backup thread: %s", strerror(-r));
+		return err_set(err, errlen, r,
+			       "cannot start the backup thread: %s",
+			       strerror(-r));
 	}
 	bk->thread = true;
 	return 0;

@@ -31,22 +31,6 @@ struct disk_dirty {
 	bool readonly; /* of a read-only disk's image: never changed */
 };
 
-/* Fill err (when given) and return ret. */
-static int bm_fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int bm_fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
-
 /* Whether d's bitmaps can persist: a writable qcow2 image of its own. */
 static bool can_persist(const struct disk *d)
 {
@@ -115,14 +99,14 @@ static int load_one(struct disk *d, const struct blk_bitmap_info *l, char *err,
 			r = blk_bitmap_set_in_use(d->blk, l->name, true);
 		if (r < 0) {
 			bitmap_free(bm);
-			return bm_fail(err, errlen, r, "disk '%s': %s",
+			return err_set(err, errlen, r, "disk '%s': %s",
 				       d->opts.path, blk_last_error());
 		}
 	}
 	x = new_dirty(l->name, l->granularity, bm);
 	if (!x) {
 		bitmap_free(bm);
-		return bm_fail(err, errlen, -ENOMEM, "disk: out of memory");
+		return err_set(err, errlen, -ENOMEM, "disk: out of memory");
 	}
 	x->persistent = true;
 	x->inconsistent = !bm;
@@ -151,7 +135,7 @@ int disk_bitmaps_load(struct disk *d, char *err, size_t errlen)
 		return 0;
 	n = blk_bitmap_list(d->blk, &l);
 	if (n < 0)
-		return bm_fail(err, errlen, n, "disk '%s': %s", d->opts.path,
+		return err_set(err, errlen, n, "disk '%s': %s", d->opts.path,
 			       blk_last_error());
 	for (int i = 0; i < n && !r; i++)
 		r = load_one(d, &l[i], err, errlen);
@@ -235,22 +219,22 @@ static int check_add(struct disk *d, const char *name, uint64_t *gran,
 		     bool persistent, char *err, size_t errlen)
 {
 	if (!*name || strlen(name) > 1023)
-		return bm_fail(err, errlen, -EINVAL,
+		return err_set(err, errlen, -EINVAL,
 			       "bitmap name must be 1 to 1023 bytes long");
 	if (find(d, name))
-		return bm_fail(err, errlen, -EEXIST,
+		return err_set(err, errlen, -EEXIST,
 			       "Bitmap already exists: %s", name);
 	if (!*gran)
 		*gran = d->blk && blk_get_format(d->blk) == BLK_FMT_QCOW2 ?
 				MAX(blk_cluster_size(d->blk), 4096U) :
 				65536;
 	if (*gran < 512 || *gran > (1ULL << 31) || (*gran & (*gran - 1)))
-		return bm_fail(
+		return err_set(
 			err, errlen, -EINVAL,
 			"Granularity must be power of 2, and at least 512 (at most 2G), not %llu",
 			(unsigned long long)*gran);
 	if (persistent && !can_persist(d))
-		return bm_fail(
+		return err_set(
 			err, errlen, -ENOTSUP,
 			"Cannot store persistent bitmap '%s' on disk '%s': only a writable qcow2 image (compat=1.1) holds them; add it with persistent=false",
 			name, d->opts.path);
@@ -267,7 +251,7 @@ int disk_bitmap_add(struct disk *d, const char *name, uint64_t gran,
 	pthread_mutex_lock(&d->dirty_lock);
 	r = check_add(d, name, &gran, persistent, err, errlen);
 	if (!r && !(bm = bitmap_new(d->size, gran)))
-		r = bm_fail(err, errlen, -errno,
+		r = err_set(err, errlen, -errno,
 			    "cannot make bitmap '%s' of disk '%s': %s", name,
 			    d->opts.path, strerror(errno));
 	if (!r && persistent) {
@@ -275,10 +259,10 @@ int disk_bitmap_add(struct disk *d, const char *name, uint64_t gran,
 		if (!r)
 			r = blk_bitmap_set_in_use(d->blk, name, true);
 		if (r < 0)
-			bm_fail(err, errlen, r, "%s", blk_last_error());
+			err_set(err, errlen, r, "%s", blk_last_error());
 	}
 	if (!r && !(x = new_dirty(name, gran, bm)))
-		r = bm_fail(err, errlen, -ENOMEM, "out of memory");
+		r = err_set(err, errlen, -ENOMEM, "out of memory");
 	if (r) {
 		bitmap_free(bm);
 		pthread_mutex_unlock(&d->dirty_lock);
@@ -298,7 +282,7 @@ static struct disk_dirty *lookup(struct disk *d, const char *name, char *err,
 	struct disk_dirty *x = find(d, name);
 
 	if (!x)
-		bm_fail(err, errlen, -ENOENT, "Dirty bitmap '%s' not found",
+		err_set(err, errlen, -ENOENT, "Dirty bitmap '%s' not found",
 			name);
 	return x;
 }
@@ -312,12 +296,12 @@ int disk_bitmap_remove(struct disk *d, const char *name, char *err,
 	pthread_mutex_lock(&d->dirty_lock);
 	x = lookup(d, name, err, errlen);
 	if (x && x->readonly)
-		r = bm_fail(err, errlen, -EROFS,
+		r = err_set(err, errlen, -EROFS,
 			    "Bitmap '%s' is readonly and cannot be modified",
 			    name);
 	else if (x && x->persistent &&
 		 (r = blk_bitmap_remove(d->blk, name)) < 0)
-		bm_fail(err, errlen, r, "%s", blk_last_error());
+		err_set(err, errlen, r, "%s", blk_last_error());
 	if (x && !r) {
 		for (p = &d->dirty; *p != x; p = &(*p)->next)
 			;
@@ -337,7 +321,7 @@ static struct disk_dirty *usable(struct disk *d, const char *name, char *err,
 	struct disk_dirty *x = lookup(d, name, err, errlen);
 
 	if (x && x->inconsistent) {
-		bm_fail(err, errlen, -EUCLEAN,
+		err_set(err, errlen, -EUCLEAN,
 			"Bitmap '%s' is inconsistent and cannot be used; try block-dirty-bitmap-remove to delete this bitmap from disk",
 			name);
 		return NULL;
@@ -352,7 +336,7 @@ static struct disk_dirty *writable(struct disk *d, const char *name, char *err,
 	struct disk_dirty *x = usable(d, name, err, errlen);
 
 	if (x && x->readonly) {
-		bm_fail(err, errlen, -EROFS,
+		err_set(err, errlen, -EROFS,
 			"Bitmap '%s' is readonly and cannot be modified", name);
 		return NULL;
 	}
@@ -395,7 +379,7 @@ int disk_bitmap_get_dirty(struct disk *d, const char *name, bool clear,
 	if (!x)
 		r = why_not(d, name);
 	else if (!(*out = bitmap_dup(x->bm)))
-		r = bm_fail(err, errlen, -ENOMEM, "out of memory");
+		r = err_set(err, errlen, -ENOMEM, "out of memory");
 	else if (clear)
 		bitmap_clear(x->bm);
 	pthread_mutex_unlock(&d->dirty_lock);

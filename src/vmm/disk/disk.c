@@ -28,20 +28,6 @@
 #define POOL_THREADS 4
 #define ZERO_CHUNK (1024 * 1024)
 
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-/* Put one message in err; returns ret (a negative errno). */
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return ret;
-}
-
 /* The user-facing line for a failed open(2) of the image. */
 static int open_error(const struct disk_opts *o, int e, char *err,
 		      size_t errlen)
@@ -50,35 +36,36 @@ static int open_error(const struct disk_opts *o, int e, char *err,
 
 	switch (e) {
 	case ENOENT:
-		return fail(err, errlen, -e,
-			    "disk '%s': No such file or directory", p);
+		return err_set(err, errlen, -e,
+			       "disk '%s': No such file or directory", p);
 	case EACCES:
 	case EPERM:
-		return fail(
+		return err_set(
 			err, errlen, -e,
 			o->readonly ?
 				"disk '%s': Permission denied (give this user read access to it)" :
 				"disk '%s': Permission denied (give this user read and write access, or add readonly=on to use it read-only)",
 			p);
 	case EROFS:
-		return fail(
+		return err_set(
 			err, errlen, -e,
 			"disk '%s' is on a read-only file system; add readonly=on to use it read-only",
 			p);
 	case EISDIR:
-		return fail(
+		return err_set(
 			err, errlen, -e,
 			"disk '%s' is a directory; give an image file or block device",
 			p);
 	case EINVAL:
 		if (o->cache == DISK_CACHE_NONE)
-			return fail(
+			return err_set(
 				err, errlen, -e,
 				"disk '%s': cache=none needs O_DIRECT, which its file system does not support; use cache=writeback",
 				p);
 		/* fall through */
 	default:
-		return fail(err, errlen, -e, "disk '%s': %s", p, strerror(e));
+		return err_set(err, errlen, -e, "disk '%s': %s", p,
+			       strerror(e));
 	}
 }
 
@@ -123,12 +110,13 @@ static int lock_image(int fd, const char *path, bool readonly, char *err,
 	int nolocks, r = set_lock(fd, readonly ? F_RDLCK : F_WRLCK, &nolocks);
 
 	if (r == -EBUSY)
-		return fail(err, errlen, -EBUSY,
-			    "disk '%s' is in use by another process (locked)",
-			    path);
+		return err_set(
+			err, errlen, -EBUSY,
+			"disk '%s' is in use by another process (locked)",
+			path);
 	if (r)
-		return fail(err, errlen, r, "disk '%s': cannot lock it: %s",
-			    path, strerror(-r));
+		return err_set(err, errlen, r, "disk '%s': cannot lock it: %s",
+			       path, strerror(-r));
 	if (nolocks)
 		wirt_warn(
 			"disk '%s': its file system does not support locks (%s); opened without an image lock",
@@ -149,14 +137,14 @@ static int lock_backing(struct blk *top, char *err, size_t errlen)
 	for (l = blk_backing(top); l; l = blk_backing(l)) {
 		r = set_lock(blk_fd(l), F_RDLCK, &nolocks);
 		if (r == -EBUSY)
-			return fail(
+			return err_set(
 				err, errlen, r,
 				"backing file '%s' of '%s' is in use by another process that may write it (locked); stop that process first",
 				blk_filename(l), blk_filename(top));
 		if (r)
-			return fail(err, errlen, r,
-				    "backing file '%s': cannot lock it: %s",
-				    blk_filename(l), strerror(-r));
+			return err_set(err, errlen, r,
+				       "backing file '%s': cannot lock it: %s",
+				       blk_filename(l), strerror(-r));
 	}
 	return 0;
 }
@@ -199,10 +187,10 @@ static int pick_format(struct disk *d, char *err, size_t errlen)
 	int r = blk_probe_fd(d->fd, &found);
 
 	if (r < 0)
-		return fail(err, errlen, r, "disk '%s': cannot read it: %s",
-			    o->path, strerror(-r));
+		return err_set(err, errlen, r, "disk '%s': cannot read it: %s",
+			       o->path, strerror(-r));
 	if (o->format == BLK_FMT_QCOW2 && found != BLK_FMT_QCOW2)
-		return fail(
+		return err_set(
 			err, errlen, -EINVAL,
 			"disk '%s' is not a qcow2 image (no qcow2 header); use format=raw",
 			o->path);
@@ -231,9 +219,9 @@ static int image_size(struct disk *d, const struct stat *st, char *err,
 		return 0;
 	}
 	if (ioctl(d->fd, BLKGETSIZE64, &sz) < 0)
-		return fail(err, errlen, -errno,
-			    "disk '%s': cannot read the device size: %s",
-			    d->opts.path, strerror(errno));
+		return err_set(err, errlen, -errno,
+			       "disk '%s': cannot read the device size: %s",
+			       d->opts.path, strerror(errno));
 	d->size = sz;
 	return 0;
 }
@@ -259,13 +247,13 @@ static int open_file(struct disk *d, struct stat *st, char *err, size_t errlen)
 	if (S_ISDIR(st->st_mode))
 		return open_error(o, EISDIR, err, errlen);
 	if (!S_ISREG(st->st_mode) && !S_ISBLK(st->st_mode))
-		return fail(
+		return err_set(
 			err, errlen, -EINVAL,
 			"disk '%s' is neither a regular file nor a block device",
 			o->path);
 	/* root may write anything; still honour a file marked read-only */
 	if (!o->readonly && S_ISREG(st->st_mode) && !(st->st_mode & 0222))
-		return fail(
+		return err_set(
 			err, errlen, -EACCES,
 			"disk '%s' is a read-only file (mode %03o); add readonly=on to use it read-only, or make it writable",
 			o->path, st->st_mode & 0777);
@@ -275,8 +263,8 @@ static int open_file(struct disk *d, struct stat *st, char *err, size_t errlen)
 	if (d->fd < 0)
 		return open_error(o, errno, err, errlen);
 	if (fstat(d->fd, st) < 0)
-		return fail(err, errlen, -errno, "disk '%s': %s", o->path,
-			    strerror(errno));
+		return err_set(err, errlen, -errno, "disk '%s': %s", o->path,
+			       strerror(errno));
 	d->is_blkdev = S_ISBLK(st->st_mode);
 	d->direct = o->cache == DISK_CACHE_NONE;
 	d->align = d->direct ? dio_align(d->fd, d->is_blkdev) : 1;
@@ -299,8 +287,8 @@ static int open_blk(struct disk *d, enum blk_format fmt, char *err,
 	int r = blk_open_fd(&d->blk, d->fd, disk_file(d), fmt, flags);
 
 	if (r < 0)
-		return fail(err, errlen, r, "disk '%s': %s", disk_file(d),
-			    blk_last_error());
+		return err_set(err, errlen, r, "disk '%s': %s", disk_file(d),
+			       blk_last_error());
 	d->size = blk_getlength(d->blk);
 	return lock_backing(d->blk, err, errlen);
 }
@@ -384,7 +372,7 @@ static int open_active(struct disk *d, char *err, size_t errlen)
 	d->active = active;
 	d->fd = open(active, O_RDWR | O_CLOEXEC);
 	if (d->fd < 0)
-		return fail(
+		return err_set(
 			err, errlen, -errno,
 			"disk '%s': cannot open its active overlay '%s': %s (it holds the guest's writes since the last snapshot; restore it, or remove %s.snapshots/active to go back to the raw image's data)",
 			d->opts.path, active, strerror(errno), d->opts.path);
@@ -416,7 +404,7 @@ int disk_open(struct disk **out, const struct disk_opts *o, unsigned int depth,
 
 	err[0] = 0;
 	if (!d)
-		return fail(err, errlen, -ENOMEM, "disk: out of memory");
+		return err_set(err, errlen, -ENOMEM, "disk: out of memory");
 	d->fd = -1;
 	pthread_mutex_init(&d->eng_lock, NULL);
 	pthread_mutex_init(&d->bk_lock, NULL);
@@ -424,13 +412,13 @@ int disk_open(struct disk **out, const struct disk_opts *o, unsigned int depth,
 	init_job_lock(d);
 	d->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (d->efd < 0) {
-		r = fail(err, errlen, -errno, "disk '%s': eventfd: %s", o->path,
-			 strerror(errno));
+		r = err_set(err, errlen, -errno, "disk '%s': eventfd: %s",
+			    o->path, strerror(errno));
 		goto out;
 	}
 	r = copy_opts(d, o);
 	if (r) {
-		fail(err, errlen, r, "disk: out of memory");
+		err_set(err, errlen, r, "disk: out of memory");
 		goto out;
 	}
 	d->readonly = o->readonly;
@@ -495,8 +483,8 @@ static int freeze_old(struct disk *d, char *err, size_t errlen)
 	int r = d->blk ? blk_flush(d->blk) : (fdatasync(d->fd) ? -errno : 0);
 
 	if (r < 0)
-		return fail(err, errlen, r, "disk '%s': cannot flush it: %s",
-			    disk_file(d), strerror(-r));
+		return err_set(err, errlen, r, "disk '%s': cannot flush it: %s",
+			       disk_file(d), strerror(-r));
 	disk_bitmaps_store(d, true);
 	return 0;
 }
@@ -549,12 +537,12 @@ int disk_switch_layer(struct disk *d, const char *path, char *err,
 	int nfd = -1, nolocks, r;
 
 	if (!npath)
-		return fail(err, errlen, -ENOMEM, "disk: out of memory");
+		return err_set(err, errlen, -ENOMEM, "disk: out of memory");
 	if ((why = switch_blocker(d))) {
 		free(npath);
-		return fail(err, errlen, -EBUSY,
-			    "disk '%s': cannot switch files now (%s)",
-			    d->opts.path, why);
+		return err_set(err, errlen, -EBUSY,
+			       "disk '%s': cannot switch files now (%s)",
+			       d->opts.path, why);
 	}
 	r = freeze_old(d, err, errlen);
 	if (r < 0) {
@@ -563,8 +551,9 @@ int disk_switch_layer(struct disk *d, const char *path, char *err,
 	}
 	nfd = open(path, O_RDWR | O_CLOEXEC);
 	if (nfd < 0) {
-		r = fail(err, errlen, -errno, "disk '%s': cannot open '%s': %s",
-			 d->opts.path, path, strerror(errno));
+		r = err_set(err, errlen, -errno,
+			    "disk '%s': cannot open '%s': %s", d->opts.path,
+			    path, strerror(errno));
 		goto fail;
 	}
 	r = lock_image(nfd, path, false, err, errlen);
@@ -575,16 +564,16 @@ int disk_switch_layer(struct disk *d, const char *path, char *err,
 	r = blk_open_fd(&nb, nfd, path, BLK_FMT_QCOW2,
 			BLK_O_RDWR | BLK_O_NO_PROBE_WARN);
 	if (r < 0) {
-		fail(err, errlen, r, "disk '%s': %s", d->opts.path,
-		     blk_last_error());
+		err_set(err, errlen, r, "disk '%s': %s", d->opts.path,
+			blk_last_error());
 		goto fail;
 	}
 	if (blk_getlength(nb) != d->size) {
-		r = fail(err, errlen, -EMEDIUMTYPE,
-			 "disk '%s': '%s' has %llu bytes, the disk %llu",
-			 d->opts.path, path,
-			 (unsigned long long)blk_getlength(nb),
-			 (unsigned long long)d->size);
+		r = err_set(err, errlen, -EMEDIUMTYPE,
+			    "disk '%s': '%s' has %llu bytes, the disk %llu",
+			    d->opts.path, path,
+			    (unsigned long long)blk_getlength(nb),
+			    (unsigned long long)d->size);
 		goto fail;
 	}
 	r = lock_backing(nb, err, errlen);
@@ -678,19 +667,19 @@ static int pivot_open(struct disk *d, const char *path, enum blk_format fmt,
 	*nfd = kept >= 0 ? fcntl(kept, F_DUPFD_CLOEXEC, 0) :
 			   open(path, O_RDWR | O_CLOEXEC);
 	if (*nfd < 0)
-		return fail(err, errlen, -errno,
-			    "disk '%s': cannot open '%s': %s", d->opts.path,
-			    path, strerror(errno));
+		return err_set(err, errlen, -errno,
+			       "disk '%s': cannot open '%s': %s", d->opts.path,
+			       path, strerror(errno));
 	r = blk_open_fd(nb, *nfd, path, fmt, BLK_O_RDWR | BLK_O_NO_PROBE_WARN);
 	if (r < 0)
-		return fail(err, errlen, r, "disk '%s': %s", d->opts.path,
-			    blk_last_error());
+		return err_set(err, errlen, r, "disk '%s': %s", d->opts.path,
+			       blk_last_error());
 	if (blk_getlength(*nb) != d->size)
-		return fail(err, errlen, -EMEDIUMTYPE,
-			    "disk '%s': '%s' has %llu bytes, the disk %llu",
-			    d->opts.path, path,
-			    (unsigned long long)blk_getlength(*nb),
-			    (unsigned long long)d->size);
+		return err_set(err, errlen, -EMEDIUMTYPE,
+			       "disk '%s': '%s' has %llu bytes, the disk %llu",
+			       d->opts.path, path,
+			       (unsigned long long)blk_getlength(*nb),
+			       (unsigned long long)d->size);
 	return 0;
 }
 
@@ -703,13 +692,14 @@ int disk_pivot_layer(struct disk *d, const char *path, enum blk_format fmt,
 	int nfd = -1, r;
 
 	if (d->readonly || disk_inflight(d))
-		return fail(err, errlen, -EBUSY,
-			    "disk '%s': cannot pivot now (%s)", d->opts.path,
-			    d->readonly ? "read-only" : "requests in flight");
+		return err_set(err, errlen, -EBUSY,
+			       "disk '%s': cannot pivot now (%s)", d->opts.path,
+			       d->readonly ? "read-only" :
+					     "requests in flight");
 	r = d->blk ? blk_flush(d->blk) : (fdatasync(d->fd) ? -errno : 0);
 	if (r < 0)
-		return fail(err, errlen, r, "disk '%s': cannot flush it: %s",
-			    disk_file(d), strerror(-r));
+		return err_set(err, errlen, r, "disk '%s': cannot flush it: %s",
+			       disk_file(d), strerror(-r));
 	r = pivot_open(d, path, fmt, &nfd, &nb, err, errlen);
 	if (r || fstat(nfd, &st)) {
 		r = r ?: -errno;
@@ -725,7 +715,7 @@ int disk_pivot_layer(struct disk *d, const char *path, enum blk_format fmt,
 	r = lock_backing(nb, err, errlen);
 	if (!r && strcmp(path, d->opts.path)) {
 		npath = strdup(path);
-		r = npath ? 0 : fail(err, errlen, -ENOMEM, "out of memory");
+		r = npath ? 0 : err_set(err, errlen, -ENOMEM, "out of memory");
 	}
 	r = r ?: adopt(d, nb, nfd, npath, fmt, err, errlen);
 	if (!r) {
