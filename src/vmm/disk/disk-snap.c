@@ -19,6 +19,8 @@ const char *disk_snapshot_unsupported(const struct disk *d)
 {
 	if (d->readonly)
 		return NULL; /* nothing to keep: it cannot change */
+	if (d->job_busy)
+		return "a block job runs on it (wait for it to end, or cancel it: QMP block-job-cancel)";
 	if (d->raw_base)
 		return disk_layer_unsupported(d);
 	if (!d->blk || d->format != BLK_FMT_QCOW2)
