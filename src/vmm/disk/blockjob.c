@@ -426,6 +426,7 @@ int disk_job_start(struct disk_job **out, struct disk *d, enum disk_job_type t,
 	pthread_cond_init(&j->cond, NULL);
 	snprintf(err, errlen, "out of memory");
 	r = t == DISK_JOB_COMMIT ? commit_setup(j, base, err, errlen) : 0;
+	*out = j; /* the thread's first notify may come before we return */
 	if (!r) {
 		r = thread_start(&j->th,
 				 t == DISK_JOB_COMMIT ? commit_thread :
@@ -436,13 +437,13 @@ int disk_job_start(struct disk_job **out, struct disk *d, enum disk_job_type t,
 				 strerror(-r));
 	}
 	if (r) {
+		*out = NULL;
 		disk_job_free(j);
 		return r;
 	}
 	j->started = true;
 	j->counted = true;
 	d->job_busy = true;
-	*out = j;
 	return 0;
 }
 

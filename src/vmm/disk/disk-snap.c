@@ -22,6 +22,8 @@ const char *disk_snapshot_unsupported(const struct disk *d)
 		return NULL; /* nothing to keep: it cannot change */
 	if (disk_backup_busy(d))
 		return "a backup of it is running (wait for it, or cancel it with block-job-cancel)";
+	if (d->job_busy)
+		return "a block job runs on it (wait for it to end, or cancel it: QMP block-job-cancel)";
 	if (d->raw_base)
 		return disk_layer_unsupported(d);
 	if (!d->blk || d->format != BLK_FMT_QCOW2)
