@@ -49,6 +49,9 @@ struct snap_ctx {
 
 /* The HMP answer: text, "Error: " first when why is set. */
 static struct json_object *text(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static struct json_object *text(const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -457,7 +460,7 @@ int cmd_hmp(void *opaque, struct json_object *args, struct json_object **ret,
 				snapshot_load(vm, arg, msg, sizeof(msg)) :
 				snapshot_delete(vm, arg, msg, sizeof(msg));
 
-		*ret = r ? text("Error: %s\r\n", err) : text("");
+		*ret = r ? text("Error: %s\r\n", msg) : text("%s", "");
 		return 0;
 	}
 	if (!strcmp(cmd, "savevm") || !strcmp(cmd, "loadvm") ||
