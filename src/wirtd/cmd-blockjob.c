@@ -16,8 +16,8 @@
 #include <json-c/json.h>
 
 #include "block/blk.h"
-#include "block/info.h"
 #include "wirtd/cmds.h"
+#include "wirtd/snaps.h"
 #include "wirtd/wirtd.h"
 
 /*
@@ -53,31 +53,6 @@ static struct vmrec *vm_disk(struct json_object *args, struct cmd_ctx *c,
 	return NULL;
 }
 
-/*
- * The backing image (resolved) and format of the disk image at path into
- * base and fmt; -EINVAL when it has none. Returns 0 or -errno.
- */
-static int backing(const char *path, char *base, size_t len, char *fmt,
-		   size_t fmtlen)
-{
-	struct blk_info i;
-	struct blk *b;
-	int r = blk_open(&b, path, BLK_FMT_PROBE,
-			 BLK_O_NO_BACKING | BLK_O_NO_PROBE_WARN);
-
-	if (r)
-		return r;
-	blk_get_info(b, &i);
-	r = i.backing_file && i.backing_file[0] ? 0 : -EINVAL;
-	snprintf(base, len, "%s", i.full_backing ?: i.backing_file ?: "");
-	snprintf(fmt, fmtlen, "%s",
-		 i.backing_fmt && !strcmp(i.backing_fmt, "raw") ? "raw" :
-								  "qcow2");
-	blk_info_free(&i);
-	blk_close(b);
-	return r;
-}
-
 /* {"device": target}, the QMP arguments naming a job. */
 static struct json_object *dev_arg(const char *target)
 {
@@ -96,7 +71,8 @@ static struct json_object *start(struct vmrec *vm, int idx, const char *cmd,
 	char base[PATH_MAX], fmt[16];
 
 	if (!k->source ||
-	    backing(k->source, base, sizeof(base), fmt, sizeof(fmt))) {
+	    snap_backing(k->source, BLK_FMT_PROBE, base, sizeof(base), fmt,
+			 sizeof(fmt), c->err, c->errlen)) {
 		snprintf(
 			c->err, c->errlen,
 			"invalid argument: top '%s' in chain for '%s' has no backing file",
@@ -207,7 +183,8 @@ struct json_object *cmd_blockjob_pivot(struct json_object *args,
 	if (!vm)
 		return NULL;
 	k = &domain_def(vm->def)->disks[idx];
-	r = backing(k->source, base, sizeof(base), fmt, sizeof(fmt));
+	r = snap_backing(k->source, BLK_FMT_PROBE, base, sizeof(base), fmt,
+			 sizeof(fmt), c->err, c->errlen);
 	if (r)
 		snprintf(
 			c->err, c->errlen,

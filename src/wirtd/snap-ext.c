@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "block/blk.h"
+#include "block/info.h"
 #include "wirtd/snaps.h"
 #include "wirtd/wirtd.h"
 
@@ -118,14 +119,10 @@ static void unmake(struct snap_def *s)
 		}
 }
 
-/* ext_disk - disk k of s (the definition's disk d) gets its overlay. */
-static int ext_disk(const struct dom_disk *d, struct snap_disk *k,
-		    const char *name, char *err, size_t errlen)
+/* snap_disk_part - 1 when disk d takes part in a disk-only snapshot, 0
+ * when it is skipped, -ENOTSUP with err when it is not an image file. */
+static int snap_disk_part(const struct dom_disk *d, char *err, size_t errlen)
 {
-	char ov[PATH_MAX];
-	int r;
-
-	k->internal = false;
 	if (d->readonly || d->device != DOM_DEV_DISK)
 		return 0;
 	if (d->type != DOM_DISK_FILE || !d->source) {
@@ -135,14 +132,74 @@ static int ext_disk(const struct dom_disk *d, struct snap_disk *k,
 			d->target);
 		return -ENOTSUP;
 	}
-	r = snap_overlay_path(d->source, name, ov, sizeof(ov));
-	if (!r)
-		r = make_overlay(d->source,
-				 d->format == DOM_FMT_RAW   ? "raw" :
-				 d->format == DOM_FMT_QCOW2 ? "qcow2" :
-							      NULL,
-				 ov, err, errlen);
-	if (!r && !(k->file = strdup(ov))) {
+	return 1;
+}
+
+int snap_backing(const char *path, int fmt, char *base, size_t len, char *bfmt,
+		 size_t bfmtlen, char *err, size_t errlen)
+{
+	struct blk_info i;
+	struct blk *b;
+	int r = blk_open(&b, path, fmt, BLK_O_NO_BACKING | BLK_O_NO_PROBE_WARN);
+
+	if (r) {
+		snprintf(err, errlen, "cannot open the image '%s': %s", path,
+			 blk_last_error());
+		return r;
+	}
+	blk_get_info(b, &i);
+	r = i.backing_file && i.backing_file[0] ? 0 : -EINVAL;
+	if (r)
+		snprintf(err, errlen,
+			 "invalid argument: the image '%s' has no backing file",
+			 path);
+	snprintf(base, len, "%s", i.full_backing ?: i.backing_file ?: "");
+	snprintf(bfmt, bfmtlen, "%s",
+		 i.backing_fmt && !strcmp(i.backing_fmt, "raw") ? "raw" :
+								  "qcow2");
+	blk_info_free(&i);
+	blk_close(b);
+	return r;
+}
+
+int snap_overlay_plan(const struct dom_def *d, struct snap_def *s,
+		      unsigned int k, const struct dom_disk **dk, char *ov,
+		      size_t ovlen, char *err, size_t errlen)
+{
+	int i = snap_disk_index(d, s->disks[k].name), r;
+
+	if (i < 0)
+		return -ENOENT;
+	*dk = &d->disks[i];
+	s->disks[k].internal = false;
+	r = snap_disk_part(*dk, err, errlen);
+	if (r <= 0)
+		return r;
+	if (snap_overlay_path((*dk)->source, s->name, ov, ovlen)) {
+		snprintf(err, errlen, "the overlay name of '%s' is too long",
+			 (*dk)->source);
+		return -ENAMETOOLONG;
+	}
+	return 1;
+}
+
+/* ext_disk - disk k of s (on definition d) gets its overlay when it takes
+ * part. Returns 0 or -errno with err. */
+static int ext_disk(const struct dom_def *d, struct snap_def *s, unsigned int k,
+		    char *err, size_t errlen)
+{
+	const struct dom_disk *dk;
+	char ov[PATH_MAX];
+	int r = snap_overlay_plan(d, s, k, &dk, ov, sizeof(ov), err, errlen);
+
+	if (r <= 0)
+		return r;
+	r = make_overlay(dk->source,
+			 dk->format == DOM_FMT_RAW   ? "raw" :
+			 dk->format == DOM_FMT_QCOW2 ? "qcow2" :
+						       NULL,
+			 ov, err, errlen);
+	if (!r && !(s->disks[k].file = strdup(ov))) {
 		unlink(ov);
 		r = -ENOMEM;
 	}
@@ -176,17 +233,14 @@ int snap_ext_create(struct vmrec *vm, struct snap_def *s, char *err,
 	const char *fmts[DOMAIN_DISKS_MAX];
 	char ignore[256];
 	unsigned int k, made = 0;
-	int i, r = 0;
+	int r = 0;
 
 	if (vm->state == VM_RUNNING || vm->state == VM_PAUSED)
 		return snap_live_create(vm, s, err, errlen);
 	s->state = SNAP_DISK_ONLY;
 	s->memory = false;
 	for (k = 0; !r && k < s->ndisks; k++) {
-		i = snap_disk_index(d, s->disks[k].name);
-		r = i < 0 ? -ENOENT :
-			    ext_disk(&d->disks[i], &s->disks[k], s->name, err,
-				     errlen);
+		r = ext_disk(d, s, k, err, errlen);
 		files[k] = s->disks[k].file;
 		made += !!files[k];
 		if (!r && files[k])

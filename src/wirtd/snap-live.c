@@ -19,7 +19,6 @@
 #include <json-c/json.h>
 
 #include "block/blk.h"
-#include "block/info.h"
 #include "wirtd/snaps.h"
 #include "wirtd/wirtd.h"
 
@@ -42,29 +41,18 @@ static struct json_object *snap_action(const char *target, const char *file)
 }
 
 /*
- * Name the overlay of disk k of s (the definition's disk d) in
- * s->disks[k].file when it takes part. Returns 0 or -errno with err.
+ * Name the overlay of disk k of s (on definition d) in s->disks[k].file
+ * when it takes part. Returns 0 or -errno with err.
  */
-static int plan_disk(const struct dom_disk *d, struct snap_disk *k,
-		     const char *name, char *err, size_t errlen)
+static int plan_disk(const struct dom_def *d, struct snap_def *s,
+		     unsigned int k, char *err, size_t errlen)
 {
+	const struct dom_disk *dk;
 	char ov[PATH_MAX];
+	int r = snap_overlay_plan(d, s, k, &dk, ov, sizeof(ov), err, errlen);
 
-	k->internal = false;
-	if (d->readonly || d->device != DOM_DEV_DISK)
-		return 0;
-	if (d->type != DOM_DISK_FILE || !d->source) {
-		snprintf(
-			err, errlen,
-			"unsupported configuration: disk '%s' is not an image file: disk-only snapshots need file disks",
-			d->target);
-		return -ENOTSUP;
-	}
-	if (snap_overlay_path(d->source, name, ov, sizeof(ov))) {
-		snprintf(err, errlen, "the overlay name of '%s' is too long",
-			 d->source);
-		return -ENAMETOOLONG;
-	}
+	if (r <= 0)
+		return r;
 	if (!access(ov, F_OK)) {
 		snprintf(
 			err, errlen,
@@ -72,8 +60,8 @@ static int plan_disk(const struct dom_disk *d, struct snap_disk *k,
 			ov);
 		return -EEXIST;
 	}
-	k->file = strdup(ov);
-	return k->file ? 0 : -ENOMEM;
+	s->disks[k].file = strdup(ov);
+	return s->disks[k].file ? 0 : -ENOMEM;
 }
 
 /* Forget the overlay names of s (wirt-vmm removed what it created). */
@@ -94,15 +82,12 @@ int snap_live_create(struct vmrec *vm, struct snap_def *s, char *err,
 	struct json_object *acts = json_object_new_array(), *a;
 	char *files[DOMAIN_DISKS_MAX] = { 0 };
 	unsigned int k;
-	int i, r = 0;
+	int r = 0;
 
 	s->state = SNAP_DISK_ONLY;
 	s->memory = false;
 	for (k = 0; !r && k < s->ndisks; k++) {
-		i = snap_disk_index(d, s->disks[k].name);
-		r = i < 0 ? -ENOENT :
-			    plan_disk(&d->disks[i], &s->disks[k], s->name, err,
-				      errlen);
+		r = plan_disk(d, s, k, err, errlen);
 		files[k] = s->disks[k].file;
 		if (!r && files[k])
 			json_object_array_add(
@@ -223,39 +208,6 @@ int blockjob_commit_pivot(struct vmrec *vm, const char *target,
 	return r;
 }
 
-/*
- * The backing image of the overlay at path (resolved) and its format
- * into base and fmt. Returns 0 or -errno with err.
- */
-static int backing_of(const char *path, char *base, size_t len, char *fmt,
-		      size_t fmtlen, char *err, size_t errlen)
-{
-	struct blk_info i;
-	struct blk *b;
-	int r = blk_open(&b, path, BLK_FMT_QCOW2,
-			 BLK_O_NO_BACKING | BLK_O_NO_PROBE_WARN);
-
-	if (r) {
-		snprintf(err, errlen, "cannot open the overlay '%s': %s", path,
-			 blk_last_error());
-		return r;
-	}
-	blk_get_info(b, &i);
-	r = i.backing_file ? 0 : -EINVAL;
-	if (r)
-		snprintf(
-			err, errlen,
-			"invalid argument: the overlay '%s' has no backing file",
-			path);
-	snprintf(base, len, "%s", i.full_backing ?: i.backing_file ?: "");
-	snprintf(fmt, fmtlen, "%s",
-		 i.backing_fmt && !strcmp(i.backing_fmt, "raw") ? "raw" :
-								  "qcow2");
-	blk_info_free(&i);
-	blk_close(b);
-	return r;
-}
-
 int snap_live_delete(struct vmrec *vm, const struct snap_def *s, char *err,
 		     size_t errlen)
 {
@@ -267,8 +219,8 @@ int snap_live_delete(struct vmrec *vm, const struct snap_def *s, char *err,
 	for (k = 0; !r && k < s->ndisks; k++) {
 		if (!s->disks[k].file)
 			continue;
-		r = backing_of(s->disks[k].file, base, sizeof(base), fmt,
-			       sizeof(fmt), err, errlen);
+		r = snap_backing(s->disks[k].file, BLK_FMT_QCOW2, base,
+				 sizeof(base), fmt, sizeof(fmt), err, errlen);
 		r = r	  ?:
 			    blockjob_commit_pivot(vm, s->disks[k].name, base,
 						  600, err, errlen);

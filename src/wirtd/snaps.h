@@ -95,6 +95,18 @@ int snap_ext_delete(struct vmrec *vm, const struct snap_def *s, char *err,
  * snapshot name. Returns 0 or -ENAMETOOLONG. */
 int snap_overlay_path(const char *path, const char *name, char *out,
 		      size_t len);
+/* snap_overlay_plan - whether disk k of s (a disk of definition d) takes
+ * part in a disk-only snapshot: 1 with the disk in *dk and its overlay's
+ * path in ov, 0 (read-only or not a disk: skipped), or -errno with err
+ * (-ENOENT: no such disk, -ENOTSUP: not an image file). */
+int snap_overlay_plan(const struct dom_def *d, struct snap_def *s,
+		      unsigned int k, const struct dom_disk **dk, char *ov,
+		      size_t ovlen, char *err, size_t errlen);
+/* snap_backing - the backing image (resolved) of the image at path (format
+ * fmt, or BLK_FMT_PROBE) into base, its format ("raw" or "qcow2") into
+ * bfmt. Returns 0, or -errno with err (-EINVAL: it has no backing). */
+int snap_backing(const char *path, int fmt, char *base, size_t len, char *bfmt,
+		 size_t bfmtlen, char *err, size_t errlen);
 /* snap_disk_index - the index of the definition's disk named target, or
  * -1. */
 int snap_disk_index(const struct dom_def *d, const char *target);

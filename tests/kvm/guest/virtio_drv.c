@@ -338,24 +338,40 @@ static void run_requests(struct vdev *v, unsigned int n)
 	kv("rng-requests-ok", ok);
 }
 
-/* Find, probe and initialise the rng; 0, or -1 after printing why. */
-static int rng_open(struct vdev *v)
+/* Find the virtio device with PCI @id (device << 16 | vendor), probe and
+ * initialise it into @v and reset the queue index; 0, or -1 after printing
+ * why, naming the device @name. */
+static int vdev_open(struct vdev *v, uint32_t id, const char *name)
 {
 	int slot;
 
 	memset_(v, 0, sizeof(*v));
-	slot = enumerate(0x10441af4);
+	slot = enumerate(id);
 	if (slot < 0) {
-		gio_puts("virtio-rng: not found\n");
+		gio_puts(name);
+		gio_puts(": not found\n");
 		return -1;
 	}
 	v->slot = slot;
 	if (probe(v) || init_dev(v)) {
-		gio_puts("FAIL: virtio-rng initialisation\n");
+		gio_puts("FAIL: ");
+		gio_puts(name);
+		gio_puts(" initialisation\n");
 		return -1;
 	}
 	avail_idx = 0;
 	return 0;
+}
+
+/* The rng and the disk: vdev_open() of each. */
+static int rng_open(struct vdev *v)
+{
+	return vdev_open(v, 0x10441af4, "virtio-rng");
+}
+
+static int blk_setup(struct vdev *v)
+{
+	return vdev_open(v, 0x10421af4, "virtio-blk");
 }
 
 static void test_rng(void)
@@ -507,20 +523,9 @@ static void test_blk(void)
 	volatile uint8_t *data = (volatile uint8_t *)BLK_DATA;
 	struct vdev v;
 	uint64_t cap;
-	int slot;
 
-	memset_(&v, 0, sizeof(v));
-	slot = enumerate(0x10421af4);
-	if (slot < 0) {
-		gio_puts("virtio-blk: not found\n");
+	if (blk_setup(&v))
 		return;
-	}
-	v.slot = slot;
-	if (probe(&v) || init_dev(&v)) {
-		gio_puts("FAIL: virtio-blk initialisation\n");
-		return;
-	}
-	avail_idx = 0;
 	cap = mmio32(v.device) | (uint64_t)mmio32(v.device + 4) << 32;
 	kv("blk-capacity", cap);
 	for (i = 0; i < 5; i++)
@@ -555,15 +560,9 @@ static void test_blk_counter(void)
 	static volatile uint64_t count;
 	volatile uint64_t *data = (volatile uint64_t *)BLK_DATA;
 	struct vdev v;
-	int slot;
 
-	memset_(&v, 0, sizeof(v));
-	slot = enumerate(0x10421af4);
-	if (slot < 0 || (v.slot = slot, probe(&v)) || init_dev(&v)) {
-		gio_puts("FAIL: virtio-blk initialisation\n");
+	if (blk_setup(&v))
 		return;
-	}
-	avail_idx = 0;
 	if (blk_req(&v, 0, 0, 512) != 0) {
 		gio_puts("FAIL: virtio-blk read\n");
 		return;
@@ -621,15 +620,9 @@ static void test_blk_seq(void)
 	volatile uint64_t *data = (volatile uint64_t *)BLK_DATA;
 	uint64_t i, n;
 	struct vdev v;
-	int slot;
 
-	memset_(&v, 0, sizeof(v));
-	slot = enumerate(0x10421af4);
-	if (slot < 0 || (v.slot = slot, probe(&v)) || init_dev(&v)) {
-		gio_puts("FAIL: virtio-blk initialisation\n");
+	if (blk_setup(&v))
 		return;
-	}
-	avail_idx = 0;
 	n = (mmio32(v.device) | (uint64_t)mmio32(v.device + 4) << 32) /
 	    (SEQ_BLOCK / 512);
 	kv("seq-blocks", n);
@@ -676,15 +669,9 @@ static void test_blk_bseq(void)
 	volatile uint64_t *data = (volatile uint64_t *)BLK_DATA;
 	uint64_t n, pass, i, total = 0, cap;
 	struct vdev v;
-	int slot;
 
-	memset_(&v, 0, sizeof(v));
-	slot = enumerate(0x10421af4);
-	if (slot < 0 || (v.slot = slot, probe(&v)) || init_dev(&v)) {
-		gio_puts("FAIL: virtio-blk initialisation\n");
+	if (blk_setup(&v))
 		return;
-	}
-	avail_idx = 0;
 	cap = mmio32(v.device) | (uint64_t)mmio32(v.device + 4) << 32;
 	n = cap / 8 < SEQ_BLOCKS ? cap / 8 : SEQ_BLOCKS;
 	kv("blk-seq-blocks", n);

@@ -20,6 +20,7 @@
 
 #include "block/blk.h"
 #include "block/info.h"
+#include "../../lib/unit-tmpdir.h"
 
 #define MiB (1024ULL * 1024)
 
@@ -294,10 +295,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return unit_tmpdir_remove(dir);
 }
 
 int main(void)

@@ -22,6 +22,7 @@
 
 #include "block/blk.h"
 #include "common/bitmap.h"
+#include "../../lib/unit-tmpdir.h"
 
 #define MiB (1024ULL * 1024)
 #define SIZE (100 * MiB)
@@ -322,43 +323,64 @@ static void corrupt_ext(const char *what, unsigned at, const void *val,
 	assert_non_null(strstr(blk_last_error(), msg));
 }
 
+/* One corruption: @len bytes @val written @at bytes into the bitmap
+ * directory (or extension), and the message the open must give. */
+struct corruption {
+	const char *what;
+	unsigned at;
+	const char *val;
+	size_t len;
+	const char *msg;
+};
+
+static const struct corruption ext_cases[] = {
+	{ "count 0", 0, "\0\0\0\0", 4, "bitmap count outside" },
+	{ "count 2", 0, "\0\0\0\x02", 4, "size out of range" },
+	{ "reserved", 4, "\0\0\0\x01", 4, "reserved field" },
+	{ "size huge", 8, "\0\0\0\x01\0\0\0\0", 8, "size out of range" },
+	{ "size too small", 8, "\0\0\0\0\0\0\0\x08", 8, "size out of range" },
+	{ "size past the end of the file", 8, "\0\0\0\0\0\0\0\x40", 8,
+	  "outside the file" },
+	{ "offset unaligned", 16, "\0\0\0\0\0\x05\0\x08", 8,
+	  "outside the file or unaligned" },
+	{ "offset past the end", 16, "\0\0\x01\0\0\0\0\0", 8,
+	  "outside the file or unaligned" },
+	{ "offset onto the L1 table", 16, "\0\0\0\0\0\x03\0\0", 8,
+	  "directory is invalid" },
+};
+
+static const struct corruption dir_cases[] = {
+	{ "table offset", 0, "\0\0\0\0\0\x01\x02\x03", 8,
+	  "bitmap table outside the file or unaligned" },
+	{ "table size", 8, "\x7f\xff\xff\xff", 4,
+	  "bitmap table outside the file or unaligned" },
+	{ "table onto the header", 0, "\0\0\0\0\0\0\0\0", 8,
+	  "outside the file or unaligned" },
+	{ "table onto the L1 table", 0, "\0\0\0\0\0\x03\0\0", 8,
+	  "overlaps: the L1 table and victim" },
+	{ "granularity", 17, "\x08", 1, "granularity outside" },
+	{ "type", 16, "\x02", 1, "not a dirty tracking bitmap" },
+	{ "flags", 12, "\0\0\0\x10", 4, "reserved flags" },
+	{ "name length", 18, "\xff\xff", 2, "entry runs past" },
+	{ "name length zero", 18, "\0\0", 2, "name empty" },
+	{ "extra data length", 20, "\x10\0\0\0", 4, "entry runs past" },
+};
+
 static void test_corrupt_extension(void **state)
 {
 	(void)state;
-	corrupt_ext("count 0", 0, "\0\0\0\0", 4, "bitmap count outside");
-	corrupt_ext("count 2", 0, "\0\0\0\x02", 4, "size out of range");
-	corrupt_ext("reserved", 4, "\0\0\0\x01", 4, "reserved field");
-	corrupt_ext("size huge", 8, "\0\0\0\x01\0\0\0\0", 8,
-		    "size out of range");
-	corrupt_ext("size too small", 8, "\0\0\0\0\0\0\0\x08", 8,
-		    "size out of range");
-	corrupt_ext("size past the end of the file", 8, "\0\0\0\0\0\0\0\x40", 8,
-		    "outside the file");
-	corrupt_ext("offset unaligned", 16, "\0\0\0\0\0\x05\0\x08", 8,
-		    "outside the file or unaligned");
-	corrupt_ext("offset past the end", 16, "\0\0\x01\0\0\0\0\0", 8,
-		    "outside the file or unaligned");
-	corrupt_ext("offset onto the L1 table", 16, "\0\0\0\0\0\x03\0\0", 8,
-		    "directory is invalid");
+	for (size_t k = 0; k < sizeof(ext_cases) / sizeof(ext_cases[0]); k++)
+		corrupt_ext(ext_cases[k].what, ext_cases[k].at,
+			    ext_cases[k].val, ext_cases[k].len,
+			    ext_cases[k].msg);
 }
 
 static void test_corrupt_directory(void **state)
 {
 	(void)state;
-	corrupt("table offset", 0, "\0\0\0\0\0\x01\x02\x03", 8,
-		"bitmap table outside the file or unaligned");
-	corrupt("table size", 8, "\x7f\xff\xff\xff", 4,
-		"bitmap table outside the file or unaligned");
-	corrupt("table onto the header", 0, "\0\0\0\0\0\0\0\0", 8,
-		"outside the file or unaligned");
-	corrupt("table onto the L1 table", 0, "\0\0\0\0\0\x03\0\0", 8,
-		"overlaps: the L1 table and victim");
-	corrupt("granularity", 17, "\x08", 1, "granularity outside");
-	corrupt("type", 16, "\x02", 1, "not a dirty tracking bitmap");
-	corrupt("flags", 12, "\0\0\0\x10", 4, "reserved flags");
-	corrupt("name length", 18, "\xff\xff", 2, "entry runs past");
-	corrupt("name length zero", 18, "\0\0", 2, "name empty");
-	corrupt("extra data length", 20, "\x10\0\0\0", 4, "entry runs past");
+	for (size_t k = 0; k < sizeof(dir_cases) / sizeof(dir_cases[0]); k++)
+		corrupt(dir_cases[k].what, dir_cases[k].at, dir_cases[k].val,
+			dir_cases[k].len, dir_cases[k].msg);
 }
 
 /* Big-endian 64 bits at @p. */
@@ -494,8 +516,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	(void)state;
-	return run("cd / && rm -rf '%s'", dir);
+	return unit_tmpdir_remove(dir);
 }
 
 int main(void)

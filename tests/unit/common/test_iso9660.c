@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "common/iso9660.h"
+#include "../../lib/unit-tmpdir.h"
 
 static char dir[64];
 
@@ -29,10 +30,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
+	return unit_tmpdir_remove(dir);
 }
 
 /* The first line of a shell command's output, or "" */

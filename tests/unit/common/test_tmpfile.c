@@ -19,6 +19,7 @@
 
 #include "common/tmpfile.h"
 #include "common/util.h"
+#include "../../lib/unit-tmpdir.h"
 
 static char dir[64];
 
@@ -30,10 +31,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
+	return unit_tmpdir_remove(dir);
 }
 
 /* The whole content of path (at most 63 bytes) as a string. */

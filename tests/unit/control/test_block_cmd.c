@@ -25,6 +25,7 @@
 #include "vmm/vm-disks.h"
 #include "vmm/disk/disk.h"
 #include "vmm/disk/stats.h"
+#include "../../lib/unit-tmpdir.h"
 
 #define MB (1024 * 1024)
 
@@ -307,10 +308,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return unit_tmpdir_remove(dir);
 }
 
 /* query-block's dirty-bitmaps: QEMU 7.2's BlockDirtyInfo fields. */

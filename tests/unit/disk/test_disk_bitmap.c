@@ -26,6 +26,7 @@
 #include "common/bitmap.h"
 #include "vmm/disk/disk-snap.h"
 #include "vmm/disk/disk.h"
+#include "../../lib/unit-tmpdir.h"
 
 #define MB (1024ULL * 1024)
 
@@ -349,10 +350,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return unit_tmpdir_remove(dir);
 }
 
 int main(void)

@@ -21,6 +21,7 @@
 
 #include "block/blk.h"
 #include "vmm/disk/disk.h"
+#include "../../lib/unit-tmpdir.h"
 
 #define MB (1024 * 1024)
 
@@ -62,10 +63,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return unit_tmpdir_remove(dir);
 }
 
 /* Parse spec and open it; returns disk_open's result. */

@@ -26,6 +26,7 @@
 #include "block/blk.h"
 #include "vmm/disk/disk-snap.h"
 #include "vmm/disk/disk.h"
+#include "../../lib/unit-tmpdir.h"
 
 #define KB 1024
 
@@ -41,10 +42,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return unit_tmpdir_remove(dir);
 }
 
 static struct disk *open_disk(const char *spec)
