@@ -59,13 +59,6 @@ static int make_overlay(const char *base, const char *fmt, const char *ov,
 	o.size = blk_getlength(b);
 	snprintf(bfmt, sizeof(bfmt), "%s", blk_format_name(blk_get_format(b)));
 	blk_close(b);
-	if (!access(ov, F_OK)) {
-		snprintf(
-			err, errlen,
-			"operation failed: the overlay '%s' already exists (move it away or pick another snapshot name)",
-			ov);
-		return -EEXIST;
-	}
 	o.backing_file = base;
 	o.backing_fmt = bfmt;
 	r = blk_create(ov, BLK_FMT_QCOW2, &o);
@@ -179,6 +172,13 @@ int snap_overlay_plan(const struct dom_def *d, struct snap_def *s,
 		snprintf(err, errlen, "the overlay name of '%s' is too long",
 			 (*dk)->source);
 		return -ENAMETOOLONG;
+	}
+	if (!access(ov, F_OK)) {
+		snprintf(
+			err, errlen,
+			"operation failed: the overlay '%s' already exists (move it away or pick another snapshot name)",
+			ov);
+		return -EEXIST;
 	}
 	return 1;
 }

@@ -53,13 +53,6 @@ static int plan_disk(const struct dom_def *d, struct snap_def *s,
 
 	if (r <= 0)
 		return r;
-	if (!access(ov, F_OK)) {
-		snprintf(
-			err, errlen,
-			"operation failed: the overlay '%s' already exists (move it away or pick another snapshot name)",
-			ov);
-		return -EEXIST;
-	}
 	s->disks[k].file = strdup(ov);
 	return s->disks[k].file ? 0 : -ENOMEM;
 }

@@ -98,7 +98,8 @@ int snap_overlay_path(const char *path, const char *name, char *out,
 /* snap_overlay_plan - whether disk k of s (a disk of definition d) takes
  * part in a disk-only snapshot: 1 with the disk in *dk and its overlay's
  * path in ov, 0 (read-only or not a disk: skipped), or -errno with err
- * (-ENOENT: no such disk, -ENOTSUP: not an image file). */
+ * (-ENOENT: no such disk, -ENOTSUP: not an image file, -EEXIST: the
+ * overlay exists already). */
 int snap_overlay_plan(const struct dom_def *d, struct snap_def *s,
 		      unsigned int k, const struct dom_disk **dk, char *ov,
 		      size_t ovlen, char *err, size_t errlen);
