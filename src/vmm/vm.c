@@ -382,6 +382,13 @@ int vm_setup(struct vm *vm)
 		return -ENOMEM;
 	vm->acpi.ncpus = vm->ncpus;
 	vm->acpi.ioapic_id = vm->ncpus;
+	/*
+	 * --paused: requested here, before the control socket can take a
+	 * "cont", so that one arriving before the first boot is not lost; no
+	 * vCPU runs then: each parks before its first entry.
+	 */
+	if (vm->cfg->start_paused)
+		vm_pause(vm);
 	r = init_devices(vm);
 	if (!r && vm->fw)
 		r = firmware_setup(vm);
@@ -664,10 +671,6 @@ static int boot_once(struct vm *vm)
 			return r;
 		vm_pause_hold_clock(vm); /* a stopped VM stays stopped */
 	}
-	if (vm->cfg->start_paused && !vm->booted)
-		vm_pause(
-			vm); /* no vCPU runs: they park before their first entry */
-	vm->booted = true;
 	for (i = 0; i < vm->ncpus; i++) {
 		r = vcpu_start(&vm->vcpus[i]);
 		if (r) {

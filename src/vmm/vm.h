@@ -137,7 +137,6 @@ struct vm {
 	struct gmem mem; /* the same RAM, for guest-address checks */
 	struct acpi_config acpi; /* devices add what the tables describe */
 	int kernel_fd; /* the bzImage file, mapped at each (re)boot */
-	bool booted; /* the first boot has begun (--paused applies to it) */
 	size_t kernel_len;
 	struct bzimage_info bz; /* what it held at start */
 	int initrd_fd; /* --initrd, kept open for reboots (sandbox), or -1 */
