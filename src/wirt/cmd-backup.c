@@ -47,6 +47,10 @@ int do_backup(struct ctx *c)
 	if (flag(c, "incremental"))
 		json_object_object_add(a, "incremental",
 				       json_object_new_boolean(1));
+	if (value(c, "method"))
+		json_object_object_add(
+			a, "method",
+			json_object_new_string(value(c, "method")));
 	r = call(c, "backup", a, NULL);
 	if (!r)
 		return 1;

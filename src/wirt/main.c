@@ -594,8 +594,8 @@ static const struct command {
 	{ "save", do_save, 2, "",
 	  "save a running domain's state to a file (and stop it)" },
 	{ "restore", do_restore, 1, "", "restore a domain saved with save" },
-	{ "backup", do_backup, 1, "to= bandwidth= incremental",
-	  "copy every disk of a running domain as it is now (--to DIR, --incremental: only what changed since the last backup)" },
+	{ "backup", do_backup, 1, "to= bandwidth= incremental method=",
+	  "copy every disk of a running domain as it is now (--to DIR, --incremental: only what changed since the last backup, --method=lvm-snapshot: through LVM snapshots of its logical volumes)" },
 	{ "domjobinfo", do_domjobinfo, 1, "", "the domain's backup job" },
 	{ "domjobabort", do_domjobabort, 1, "", "abort the domain's backup" },
 	{ "managedsave", do_managedsave, 1, "",
@@ -732,8 +732,19 @@ static int parse_cmdline(const struct command *cmd, int argc, char **argv,
 		    !strstr(want, key))
 			continue; /* virsh's named form of the positional */
 		if (!strncmp(argv[i], "--", 2)) {
+			char *eq = strchr(argv[i], '=');
+
 			snprintf(want, sizeof(want), " %s ", cmd->flags);
-			snprintf(key, sizeof(key), " %s= ", argv[i] + 2);
+			snprintf(key, sizeof(key),
+				 " %.*s= ", eq ? (int)(eq - argv[i] - 2) : 190,
+				 argv[i] + 2);
+			if (eq && argv[i][2] != '=' && strstr(want, key) &&
+			    cl->nflags < FLAGS_MAX) { /* --name=value */
+				*eq = '\0';
+				cl->vals[cl->nflags] = eq + 1;
+				cl->flags[cl->nflags++] = argv[i] + 2;
+				continue;
+			}
 			if (argv[i][2] && strstr(want, key)) {
 				if (i + 1 == argc || cl->nflags == FLAGS_MAX) {
 					fprintf(stderr,

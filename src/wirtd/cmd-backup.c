@@ -349,6 +349,27 @@ static int backup_dir(struct vmrec *vm, const char *to, char *dir, size_t len,
 	return 0;
 }
 
+/* backup --method M (inc: --incremental too) of vm (locked: unlocked on
+ * return) into dir; the result, or NULL with c->err. */
+static struct json_object *backup_method(struct vmrec *vm, const char *m,
+					 bool inc, const char *dir,
+					 struct cmd_ctx *c)
+{
+	if (!strcmp(m, "lvm-snapshot") && inc)
+		snprintf(
+			c->err, c->errlen,
+			"--incremental works with wirt-vmm's own backups only: drop --method=lvm-snapshot (an LVM snapshot backup is always full)");
+	else if (!strcmp(m, "lvm-snapshot") && running(vm, c))
+		return backup_lvm(vm, dir, c);
+	else if (strcmp(m, "lvm-snapshot"))
+		snprintf(
+			c->err, c->errlen,
+			"--method '%s': not a backup method; give lvm-snapshot, or no --method for wirt-vmm's own copy-before-write backup",
+			m);
+	pthread_mutex_unlock(&vm->lock);
+	return NULL;
+}
+
 struct json_object *cmd_backup(struct json_object *args, struct cmd_ctx *c)
 {
 	struct bplan *p = calloc(1, sizeof(*p));
@@ -369,6 +390,12 @@ struct json_object *cmd_backup(struct json_object *args, struct cmd_ctx *c)
 		      json_object_get_boolean(v);
 	snprintf(p->name, sizeof(p->name), "%s", vm->name);
 	r = backup_dir(vm, arg_str(args, "to"), dir, sizeof(dir), c);
+	if (!r && arg_str(args, "method")) {
+		bool inc = p->want_inc;
+
+		free(p);
+		return backup_method(vm, arg_str(args, "method"), inc, dir, c);
+	}
 	if (!r && (p->speed < 0 || p->speed > ((int64_t)1 << 50))) {
 		snprintf(
 			c->err, c->errlen,

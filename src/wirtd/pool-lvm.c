@@ -261,13 +261,57 @@ int lvm_vol_create(struct poolrec *p, const char *name, uint64_t size,
 	return lvm_run(argv, NULL, 0, c->err, c->errlen);
 }
 
-int lvm_vol_delete(struct poolrec *p, const char *name, struct cmd_ctx *c)
+int lvm_lv_remove(const char *vg, const char *name, char *err, size_t errlen)
 {
 	char lv[2 * POOL_NAME_MAX + 300];
 	const char *argv[] = { "lvremove", "-f", lv, NULL };
 
-	snprintf(lv, sizeof(lv), "%s/%s", p->def.vg, name);
-	return lvm_run(argv, NULL, 0, c->err, c->errlen);
+	snprintf(lv, sizeof(lv), "%s/%s", vg, name);
+	return lvm_run(argv, NULL, 0, err, errlen);
+}
+
+int lvm_vol_delete(struct poolrec *p, const char *name, struct cmd_ctx *c)
+{
+	return lvm_lv_remove(p->def.vg, name, c->err, c->errlen);
+}
+
+int lvm_lv_of(const char *path, struct lvm_lv *lv, char *err, size_t errlen)
+{
+	const char *argv[] = { "lvs",
+			       "--noheadings",
+			       "--units",
+			       "b",
+			       "--nosuffix",
+			       "--separator",
+			       ":",
+			       "-o",
+			       "vg_name,lv_name,lv_size",
+			       path,
+			       NULL };
+	char out[1024];
+	unsigned long long size;
+
+	if (lvm_run(argv, out, sizeof(out), err, errlen))
+		return -ENOENT;
+	if (sscanf(out, " %127[^:]:%127[^:]:%llu", lv->vg, lv->name, &size) !=
+	    3) {
+		snprintf(err, errlen, "lvs: no logical volume at '%s'", path);
+		return -ENOENT;
+	}
+	lv->size = size;
+	return 0;
+}
+
+int lvm_snapshot(const struct lvm_lv *lv, const char *snap, uint64_t cow,
+		 char *err, size_t errlen)
+{
+	char origin[300], sz[32];
+	const char *argv[] = { "lvcreate", "--yes", "-s",   "-n", snap,
+			       "-L",	   sz,	    origin, NULL };
+
+	snprintf(origin, sizeof(origin), "%s/%s", lv->vg, lv->name);
+	snprintf(sz, sizeof(sz), "%llub", (unsigned long long)cow);
+	return lvm_run(argv, NULL, 0, err, errlen);
 }
 
 int lvm_vol_resize(struct poolrec *p, const char *name, uint64_t size,

@@ -83,6 +83,20 @@ struct json_object *lvm_vol_list(const struct poolrec *p);
 int lvm_vol_create(struct poolrec *p, const char *name, uint64_t size,
 		   struct cmd_ctx *c);
 int lvm_vol_delete(struct poolrec *p, const char *name, struct cmd_ctx *c);
+/* lvm_lv_remove - lvremove VG/NAME. Returns 0 or -EIO with err. */
+int lvm_lv_remove(const char *vg, const char *name, char *err, size_t errlen);
+/* A logical volume: its group, name and size in bytes. */
+struct lvm_lv {
+	char vg[128], name[128];
+	uint64_t size;
+};
+/* lvm_lv_of - the logical volume whose device node is path into *lv.
+ * Returns 0, or -ENOENT with err (not a logical volume, or lvs failed). */
+int lvm_lv_of(const char *path, struct lvm_lv *lv, char *err, size_t errlen);
+/* lvm_snapshot - a snapshot LV named snap of lv in its group, with cow
+ * bytes for the changes made to lv while it exists. 0 or -EIO with err. */
+int lvm_snapshot(const struct lvm_lv *lv, const char *snap, uint64_t cow,
+		 char *err, size_t errlen);
 int lvm_vol_resize(struct poolrec *p, const char *name, uint64_t size,
 		   struct cmd_ctx *c);
 
