@@ -21,6 +21,10 @@ int do_backup(struct ctx *c)
 	char dir[PATH_MAX];
 	size_t i;
 
+	if (flag(c, "verify")) {
+		json_object_put(a);
+		return do_backup_verify(c);
+	}
 	if (to) {
 		if (to[0] != '/' && getcwd(dir, sizeof(dir)))
 			snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir),

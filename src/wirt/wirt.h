@@ -58,6 +58,9 @@ int do_install(struct ctx *c);
 int do_clone(struct ctx *c);
 /* ---- cmd-backup.c ---- */
 int do_backup(struct ctx *c);
+/* ---- cmd-bkcheck.c ---- */
+int do_backup_restore(struct ctx *c);
+int do_backup_verify(struct ctx *c);
 int do_domjobinfo(struct ctx *c);
 int do_domjobabort(struct ctx *c);
 /* ---- cmd-net.c: net-* commands ---- */

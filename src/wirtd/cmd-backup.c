@@ -269,7 +269,8 @@ static int publish_all(struct bplan *p, struct cmd_ctx *c)
 	for (i = 0; !r && !p->error[0] && i < p->n; i++) {
 		tmpfile_sync_dir(p->final[i]);
 		if (p->ch[i].mode != CHAIN_NONE &&
-		    chain_record(p->name, p->disk[i], p->final[i]))
+		    chain_record(p->name, p->disk[i], p->final[i],
+				 p->ch[i].mode == CHAIN_INC))
 			wirt_warn(
 				"backup of '%s': cannot record '%s' as the last backup of disk '%s': the next one will be full",
 				p->name, p->final[i], p->disk[i]);

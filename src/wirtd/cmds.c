@@ -214,6 +214,8 @@ static const struct cmd {
 	{ "backup", false, cmd_backup },
 	{ "domjobinfo", true, cmd_domjobinfo },
 	{ "domjobabort", false, cmd_domjobabort },
+	{ "backup_restore", false, cmd_backup_restore },
+	{ "backup_verify", false, cmd_backup_verify },
 	{ "restore", false, cmd_restore },
 	{ "managedsave", false, cmd_managedsave },
 	{ "define", false, cmd_define },
