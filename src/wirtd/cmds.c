@@ -216,6 +216,8 @@ static const struct cmd {
 	{ "domjobabort", false, cmd_domjobabort },
 	{ "backup_restore", false, cmd_backup_restore },
 	{ "backup_verify", false, cmd_backup_verify },
+	{ "backup_begin", false, cmd_backup_begin },
+	{ "backup_dumpxml", true, cmd_backup_dumpxml },
 	{ "restore", false, cmd_restore },
 	{ "managedsave", false, cmd_managedsave },
 	{ "define", false, cmd_define },

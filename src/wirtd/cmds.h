@@ -106,8 +106,9 @@ int chain_bitmap_running(struct vmrec *vm, const char *disk, char *err,
 			 size_t errlen);
 /* chain_dir - the directory of name's chain records. 0 or -errno. */
 int chain_dir(const char *name, char *dir, size_t len);
-/* backup-restore.c, backup-verify.c */
-cmd_fn cmd_backup_restore, cmd_backup_verify;
+/* backup-restore.c, backup-verify.c, backup-begin.c */
+cmd_fn cmd_backup_restore, cmd_backup_verify, cmd_backup_begin,
+	cmd_backup_dumpxml;
 
 const char *arg_str(struct json_object *args, const char *name);
 bool arg_bool(struct json_object *args, const char *name);
