@@ -36,6 +36,7 @@ struct restore {
 	char disk[32]; /* target name, "vda" */
 	char live[PATH_MAX]; /* the disk's image */
 	char dest[PATH_MAX]; /* what is written: live or --to */
+	bool over_live; /* dest is the live disk */
 	enum blk_format fmt; /* of dest */
 	unsigned int links; /* images in the chain */
 	uint64_t size;
@@ -130,6 +131,7 @@ static int check_dest(struct vmrec *vm, const char *to, struct restore *rs,
 			"'%s' exists already: restore into a new file, or leave out --to to restore disk '%s' itself",
 			to, rs->disk);
 	snprintf(rs->dest, sizeof(rs->dest), "%s", live ? rs->live : to);
+	rs->over_live = live;
 	if (rs->fmt == BLK_FMT_PROBE) {
 		int fd = open(rs->live, O_RDONLY | O_CLOEXEC);
 
@@ -219,13 +221,14 @@ static int write_image(struct restore *rs, const char *tmp, char *err,
 
 /*
  * Restore rs: a temporary file beside rs->dest written, synced, given
- * the old file's owner and mode, renamed over it. 0 or -1 (err set).
+ * the owner and mode of the file it replaces (a new --to file: those of
+ * the disk), renamed over it. 0 or -1 (err set).
  */
 static int restore_into(struct restore *rs, struct cmd_ctx *c)
 {
 	char tmp[PATH_MAX + 32], dcopy[PATH_MAX];
 	struct stat st;
-	bool had = !stat(rs->dest, &st);
+	bool had = !stat(rs->dest, &st) || !stat(rs->live, &st);
 	int fd, r;
 
 	snprintf(dcopy, sizeof(dcopy), "%s", rs->dest);
@@ -306,13 +309,16 @@ struct json_object *cmd_backup_restore(struct json_object *args,
 			      arg_str(args, "disk"), &rs, c);
 	if (!r)
 		r = check_dest(vm, arg_str(args, "to"), &rs, c);
+	if (!rs.over_live) /* the domain may start meanwhile: not its disk */
+		pthread_mutex_unlock(&vm->lock);
 	if (!r && !chain_walk(rs.from, &l, c->err, c->errlen)) {
 		rs.links = l.n;
 		chain_list_free(&l);
 		if (!restore_into(&rs, c))
 			o = result(&rs);
 	}
-	pthread_mutex_unlock(&vm->lock);
+	if (rs.over_live)
+		pthread_mutex_unlock(&vm->lock);
 	free(pd);
 	return o;
 }
