@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * wirt backup NAME [--to DIR] [--bandwidth MiB/s]: a point-in-time copy of every writable
- * disk of a running domain (wirtd waits for it); domjobinfo and
- * domjobabort for the backup while it runs.
+ * disk of a running domain (wirtd waits for it); backup-begin NAME [XML]
+ * and backup-dumpxml, libvirt's (push mode, the job left running);
+ * domjobinfo and domjobabort for the backup while it runs.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -14,6 +15,27 @@
 
 #include "wirt/wirt.h"
 
+/* --bandwidth MiB/s into a; 1 (a freed, c->err set) when it is bad. */
+static int add_bandwidth(struct ctx *c, struct json_object *a)
+{
+	const char *s = value(c, "bandwidth");
+	char *end;
+	long long mib = s ? strtoll(s, &end, 10) : 0;
+
+	if (!s)
+		return 0;
+	if (*end || mib < 0 || !*s) {
+		json_object_put(a);
+		snprintf(
+			c->err, sizeof(c->err),
+			"--bandwidth takes MiB/s, a whole number from 0 (no limit) up, not '%s'",
+			s);
+		return 1;
+	}
+	json_object_object_add(a, "bandwidth", json_object_new_int64(mib));
+	return 0;
+}
+
 int do_backup(struct ctx *c)
 {
 	struct json_object *a = dom_args(c), *r, *files, *f;
@@ -21,6 +43,10 @@ int do_backup(struct ctx *c)
 	char dir[PATH_MAX];
 	size_t i;
 
+	if (flag(c, "verify")) {
+		json_object_put(a);
+		return do_backup_verify(c);
+	}
 	if (to) {
 		if (to[0] != '/' && getcwd(dir, sizeof(dir)))
 			snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir),
@@ -29,21 +55,8 @@ int do_backup(struct ctx *c)
 			snprintf(dir, sizeof(dir), "%s", to);
 		json_object_object_add(a, "to", json_object_new_string(dir));
 	}
-	if (value(c, "bandwidth")) {
-		char *end;
-		long long mib = strtoll(value(c, "bandwidth"), &end, 10);
-
-		if (*end || mib < 0) {
-			json_object_put(a);
-			snprintf(
-				c->err, sizeof(c->err),
-				"--bandwidth takes MiB/s, a whole number from 0 (no limit) up, not '%s'",
-				value(c, "bandwidth"));
-			return fail(c);
-		}
-		json_object_object_add(a, "bandwidth",
-				       json_object_new_int64(mib));
-	}
+	if (add_bandwidth(c, a))
+		return fail(c);
 	if (flag(c, "incremental"))
 		json_object_object_add(a, "incremental",
 				       json_object_new_boolean(1));
@@ -72,6 +85,39 @@ int do_backup(struct ctx *c)
 			printf("Disk %s: %s\n", str(f, "disk"), str(f, "note"));
 	}
 	putchar('\n');
+	json_object_put(r);
+	return 0;
+}
+
+int do_backup_begin(struct ctx *c)
+{
+	const char *file = value(c, "backupxml") ?: c->cl.pos[1];
+	struct json_object *a, *r;
+	char *xml = NULL;
+
+	if (file && !(xml = read_file_arg(c, file)))
+		return fail(c);
+	a = dom_args(c);
+	if (xml)
+		json_object_object_add(a, "xml", json_object_new_string(xml));
+	free(xml);
+	if (add_bandwidth(c, a))
+		return fail(c);
+	r = call(c, "backup_begin", a, NULL);
+	if (!r)
+		return 1;
+	printf("Backup started\n\n");
+	json_object_put(r);
+	return 0;
+}
+
+int do_backup_dumpxml(struct ctx *c)
+{
+	struct json_object *r = call(c, "backup_dumpxml", dom_args(c), NULL);
+
+	if (!r)
+		return 1;
+	printf("%s\n", str(r, "xml"));
 	json_object_put(r);
 	return 0;
 }

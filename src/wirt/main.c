@@ -287,8 +287,7 @@ static int do_dumpxml(struct ctx *c)
 	return 0;
 }
 
-/* read_file_arg - the whole of path (for define/create), or NULL. */
-static char *read_file_arg(struct ctx *c, const char *path)
+char *read_file_arg(struct ctx *c, const char *path)
 {
 	FILE *f = fopen(path, "r");
 	char *buf = NULL;
@@ -594,8 +593,16 @@ static const struct command {
 	{ "save", do_save, 2, "",
 	  "save a running domain's state to a file (and stop it)" },
 	{ "restore", do_restore, 1, "", "restore a domain saved with save" },
-	{ "backup", do_backup, 1, "to= bandwidth= incremental method=",
-	  "copy every disk of a running domain as it is now (--to DIR, --incremental: only what changed since the last backup, --method=lvm-snapshot: through LVM snapshots of its logical volumes)" },
+	{ "backup", do_backup, 1, "to= bandwidth= incremental verify method=",
+	  "copy every disk of a running domain as it is now (--to DIR, --incremental: only what changed since the last backup; --verify: check the recorded chains; --method=lvm-snapshot: through LVM snapshots of its logical volumes)" },
+	{ "backup-restore", do_backup_restore, 1, "from= disk= to=",
+	  "put a disk back from a backup or an incremental chain (--from FILE; the domain shut off, or --to a new FILE)" },
+	{ "backup-begin", do_backup_begin, 1, "backupxml= bandwidth=",
+	  "start a backup job described by libvirt backup XML (push mode; without it, every disk in full)" },
+	{ "backup-dumpxml", do_backup_dumpxml, 1, "",
+	  "the backup XML of the domain's running backup job" },
+	{ "backup-verify", do_backup_verify, 1, "",
+	  "check every recorded backup chain of a domain (as backup --verify)" },
 	{ "domjobinfo", do_domjobinfo, 1, "", "the domain's backup job" },
 	{ "domjobabort", do_domjobabort, 1, "", "abort the domain's backup" },
 	{ "managedsave", do_managedsave, 1, "",

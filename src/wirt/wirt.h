@@ -41,6 +41,8 @@ struct json_object *dom_args(const struct ctx *c);
 const char *str(struct json_object *o, const char *k);
 long long num(struct json_object *o, const char *k);
 bool yes(struct json_object *o, const char *k);
+/* read_file_arg - the whole of path, malloc'd, or NULL (c->err set). */
+char *read_file_arg(struct ctx *c, const char *path);
 
 /* ---- cmd-host.c, cmd-dev.c: more commands ---- */
 int do_version(struct ctx *c);
@@ -58,6 +60,11 @@ int do_install(struct ctx *c);
 int do_clone(struct ctx *c);
 /* ---- cmd-backup.c ---- */
 int do_backup(struct ctx *c);
+int do_backup_begin(struct ctx *c);
+int do_backup_dumpxml(struct ctx *c);
+/* ---- cmd-bkcheck.c ---- */
+int do_backup_restore(struct ctx *c);
+int do_backup_verify(struct ctx *c);
 int do_domjobinfo(struct ctx *c);
 int do_domjobabort(struct ctx *c);
 /* ---- cmd-net.c: net-* commands ---- */

@@ -4,7 +4,8 @@
  * persistent dirty bitmap "wirt-backup" in the disk's qcow2 image holds
  * what the guest wrote since the last backup (every backup of the disk
  * takes and empties it at its instant), and LIB/backups/.chains/NAME/DISK
- * records the file of that last backup. An incremental backup is a qcow2
+ * records the files of its chain, one a line, the full backup first and
+ * the last backup last. An incremental backup is a qcow2
  * file over that one holding only the clusters the bitmap marks. Whenever
  * the chain cannot be trusted (no bitmap yet, one wirt-vmm could not save
  * because it was killed, no record, the recorded file gone) the backup is
@@ -39,26 +40,94 @@ static int record_path(char *buf, size_t len, const char *name,
 	return 0;
 }
 
-/* The recorded last backup of name's disk into buf, "" when none. */
+/* The recorded last backup of name's disk (the record's last line) into
+ * buf, "" when none. */
 static void read_record(const char *name, const char *disk, char *buf,
 			size_t len)
 {
-	char path[PATH_MAX], dir[PATH_MAX];
-	FILE *f;
+	struct chain_list l;
+	int r = chain_read(name, disk, &l);
 
 	buf[0] = '\0';
-	if (record_path(path, sizeof(path), name, disk, dir, sizeof(dir)))
+	if (r < 0 || !l.n) {
+		if (r >= 0)
+			chain_list_free(&l);
 		return;
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	if (!fgets(buf, (int)len, f))
-		buf[0] = '\0';
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
+	}
+	snprintf(buf, len, "%s", l.file[l.n - 1]);
+	chain_list_free(&l);
 }
 
-int chain_record(const char *name, const char *disk, const char *file)
+int chain_list_add(struct chain_list *l, const char *file)
+{
+	char **f;
+
+	if (l->n >= CHAIN_LINKS_MAX)
+		return -E2BIG;
+	f = realloc(l->file, (l->n + 1) * sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	l->file = f;
+	f[l->n] = strdup(file);
+	if (!f[l->n])
+		return -ENOMEM;
+	l->n++;
+	return 0;
+}
+
+void chain_list_free(struct chain_list *l)
+{
+	while (l->n)
+		free(l->file[--l->n]);
+	free(l->file);
+	l->file = NULL;
+}
+
+int chain_read(const char *name, const char *disk, struct chain_list *l)
+{
+	char path[PATH_MAX], dir[PATH_MAX], line[PATH_MAX + 2];
+	FILE *f;
+	int r = 0;
+
+	memset(l, 0, sizeof(*l));
+	if (record_path(path, sizeof(path), name, disk, dir, sizeof(dir)))
+		return -ENAMETOOLONG;
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (!r && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '/')
+			r = chain_list_add(l, line);
+	}
+	fclose(f);
+	if (r)
+		chain_list_free(l);
+	return r;
+}
+
+/* The lines of the new record: the chain so far when append, then file. */
+static int write_record(int fd, const char *name, const char *disk,
+			const char *file, bool append)
+{
+	struct chain_list l = { 0 };
+	unsigned int i;
+	int r = 0;
+
+	if (append && chain_read(name, disk, &l))
+		memset(&l, 0, sizeof(l));
+	for (i = 0; !r && i < l.n; i++)
+		if (strcmp(l.file[i], file) &&
+		    dprintf(fd, "%s\n", l.file[i]) < 0)
+			r = -errno;
+	chain_list_free(&l);
+	if (!r && dprintf(fd, "%s\n", file) < 0)
+		r = -errno;
+	return r;
+}
+
+int chain_record(const char *name, const char *disk, const char *file,
+		 bool append)
 {
 	char path[PATH_MAX], dir[PATH_MAX], tmp[PATH_MAX + 8];
 	int fd, r;
@@ -72,7 +141,9 @@ int chain_record(const char *name, const char *disk, const char *file)
 	fd = tmpfile_create(tmp, 0600);
 	if (fd < 0)
 		return fd;
-	r = dprintf(fd, "%s\n", file) < 0 || fsync(fd) ? -errno : 0;
+	r = write_record(fd, name, disk, file, append);
+	if (!r && fsync(fd))
+		r = -errno;
 	close(fd);
 	return r ? r : tmpfile_commit(tmp, path);
 }
@@ -112,6 +183,27 @@ static int bitmap_state(struct json_object *inserted)
 			       1;
 	}
 	return 0;
+}
+
+int chain_bitmap_running(struct vmrec *vm, const char *disk, char *err,
+			 size_t errlen)
+{
+	struct json_object *r = NULL, *ins;
+	int e = vm_qmp(vm, "query-block", NULL, &r, err, errlen);
+
+	if (e)
+		return e;
+	ins = find_dev(r, disk);
+	e = ins ? bitmap_state(ins) : -ENOENT;
+	json_object_put(r);
+	return e;
+}
+
+int chain_dir(const char *name, char *dir, size_t len)
+{
+	char path[PATH_MAX];
+
+	return record_path(path, sizeof(path), name, "x", dir, len);
 }
 
 /* QMP block-dirty-bitmap-CMD of CHAIN_BITMAP on disk; 0 or -errno. */

@@ -5,8 +5,8 @@
  * QMP transaction, waited for), domjobinfo and domjobabort.
  *
  * The sandboxed wirt-vmm may write only where its user can: it writes
- * the copies into a stage directory DIR/.NAME.backup-STAMP given to that
- * user, and wirtd moves each finished copy to DIR/NAME-DISK-STAMP.qcow2,
+ * the copies into a stage directory .NAME.backup-STAMP beside each copy's
+ * final name, given to that user, and wirtd moves each finished copy to DIR/NAME-DISK-STAMP.qcow2,
  * owned by root, once every disk's copy completed. A failed or aborted
  * backup leaves nothing in DIR.
  */
@@ -24,6 +24,8 @@
 
 #include "common/tmpfile.h"
 #include "common/util.h"
+#include "domain/backup.h"
+#include "wirtd/backup.h"
 #include "wirtd/cmds.h"
 #include "wirtd/wirtd.h"
 
@@ -38,43 +40,49 @@ static const char *str_of(struct json_object *o, const char *k)
 						     "";
 }
 
-/* One backup in progress: its disks, jobs and files. */
-struct bplan {
-	unsigned int n;
-	char stage[PATH_MAX];
-	char disk[DOMAIN_DISKS_MAX][32];
-	char id[DOMAIN_DISKS_MAX][48];
-	char staged[DOMAIN_DISKS_MAX][PATH_MAX];
-	char final[DOMAIN_DISKS_MAX][PATH_MAX];
-	bool done[DOMAIN_DISKS_MAX];
-	char error[512];
-	int64_t pause_us;
-	int64_t speed; /* bytes per second of each copy, 0: no limit */
-	bool want_inc; /* --incremental */
-	char name[DOMAIN_NAME_MAX + 1];
-	struct chain ch[DOMAIN_DISKS_MAX];
-};
-
-/* The stage directory, given to the VM user (root wirtd). 0 or -errno. */
-static int make_stage(const char *dir, struct bplan *p, const char *name,
-		      const char *stamp, struct cmd_ctx *c)
+/*
+ * Disk i's stage directory, DIRNAME(final)/.NAME.backup-STAMP, made and
+ * given to the VM user (root wirtd) unless an earlier disk's is the same.
+ * 0 or -1 with c->err set.
+ */
+static int make_stage(struct bplan *p, unsigned int i, const char *stamp,
+		      struct cmd_ctx *c)
 {
+	char dir[PATH_MAX];
 	struct passwd *pw;
-	int r = mkdirs(dir, 0755);
+	unsigned int j;
+	int r = 0;
 
-	if (!r && snprintf(p->stage, sizeof(p->stage), "%s/.%s.backup-%s", dir,
-			   name, stamp) >= (int)sizeof(p->stage))
+	snprintf(dir, sizeof(dir), "%s", p->final[i]);
+	*strrchr(dir, '/') = '\0';
+	if (snprintf(p->stage[i], sizeof(p->stage[i]), "%s/.%s.backup-%s", dir,
+		     p->name, stamp) >= (int)sizeof(p->stage[i]))
 		r = -ENAMETOOLONG;
-	if (!r && mkdir(p->stage, 0700))
+	for (j = 0; !r && j < i; j++)
+		if (!strcmp(p->stage[j], p->stage[i]))
+			return 0;
+	if (!r && mkdir(p->stage[i], 0700))
 		r = -errno;
+	p->made[i] = !r;
 	pw = !r && geteuid() == 0 ? getpwnam(VMM_USER) : NULL;
-	if (pw && chown(p->stage, pw->pw_uid, pw->pw_gid))
+	if (pw && chown(p->stage[i], pw->pw_uid, pw->pw_gid))
 		r = -errno;
 	if (r)
-		snprintf(c->err, c->errlen,
-			 "cannot make a directory for the backup in '%s': %s",
-			 dir, strerror(-r));
-	return r;
+		snprintf(
+			c->err, c->errlen,
+			"cannot make a directory for the backup of disk '%s' in '%s': %s",
+			p->disk[i], dir[0] ? dir : "/", strerror(-r));
+	return r ? -1 : 0;
+}
+
+/* Remove the stage directories p made (empty by now). */
+static void rm_stages(struct bplan *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->made[i])
+			rmdir(p->stage[i]);
 }
 
 /* One drive-backup action of the transaction for disk i of p. */
@@ -110,64 +118,106 @@ static struct json_object *action(const struct bplan *p, unsigned int i)
 }
 
 /*
- * Plan the backup of vm's writable disks into dir and start it (vm
- * locked, running). Returns 0, or -1 with c->err set (nothing left).
+ * Disk k of p (the next one) with its copy's final name: the spec's
+ * target file, else DIR/NAME-DISK-STAMP.qcow2. 0 or -1 (c->err).
  */
-static int start_backup(struct vmrec *vm, const char *dir, struct bplan *p,
-			struct cmd_ctx *c)
+static int plan_disk(struct bplan *p, const struct dom_disk *k, const char *dir,
+		     const char *stamp, struct cmd_ctx *c)
+{
+	struct backup_disk *s =
+		p->spec ? backup_find(p->spec, k->target) : NULL;
+	char file[DOMAIN_NAME_MAX + 96];
+	unsigned int i = p->n;
+	bool named = s && s->file;
+
+	if (s && s->skip)
+		return 0;
+	snprintf(p->disk[i], sizeof(p->disk[0]), "%s", k->target);
+	snprintf(p->id[i], sizeof(p->id[0]), "backup-%s", k->target);
+	p->inc[i] = p->want_inc && !(s && s->full);
+	snprintf(file, sizeof(file), "%s-%s-%s", p->name, k->target, stamp);
+	if (named ? snprintf(p->final[i], sizeof(p->final[0]), "%s", s->file) >=
+			    (int)sizeof(p->final[0]) :
+		    path_of(p->final[i], sizeof(p->final[0]), dir, file,
+			    ".qcow2"))
+		return err_set(c->err, c->errlen, -1,
+			       "backup of disk '%s': file name too long",
+			       k->target);
+	p->n++;
+	if (!access(p->final[i], F_OK))
+		return err_set(
+			c->err, c->errlen, -1,
+			"backup file '%s' exists already%s: give another name or remove it",
+			p->final[i],
+			named ? "" : " (a backup in the same second)");
+	if (!named && mkdirs(dir, 0755))
+		return err_set(c->err, c->errlen, -1,
+			       "cannot make the backup directory '%s': %s", dir,
+			       strerror(errno));
+	return 0;
+}
+
+/* The disks of vm that p copies, named. 0 or -1 with c->err set. */
+static int plan_disks(struct vmrec *vm, const char *dir, const char *stamp,
+		      struct bplan *p, struct cmd_ctx *c)
 {
 	const struct dom_def *d = domain_def(vm->def);
-	struct json_object *acts = json_object_new_array(), *t;
+	const struct dom_disk *k;
+	unsigned int i, j;
+
+	for (i = 0; p->spec && i < p->spec->ndisks; i++) {
+		for (j = 0; j < d->ndisks; j++)
+			if (!strcmp(d->disks[j].target, p->spec->disks[i].name))
+				break;
+		k = j < d->ndisks ? &d->disks[j] : NULL;
+		if (!k || k->readonly || k->device != DOM_DEV_DISK ||
+		    !k->source)
+			return err_set(
+				c->err, c->errlen, -1,
+				"backup XML names disk '%s': domain '%s' has no writable disk of that name",
+				p->spec->disks[i].name, vm->name);
+	}
+	for (i = 0; i < d->ndisks; i++) {
+		k = &d->disks[i];
+		if (k->readonly || k->device != DOM_DEV_DISK || !k->source)
+			continue;
+		if (plan_disk(p, k, dir, stamp, c))
+			return -1;
+	}
+	if (!p->n)
+		return err_set(c->err, c->errlen, -1,
+			       "domain '%s' has no writable disk to back up",
+			       vm->name);
+	return 0;
+}
+
+int backup_start(struct vmrec *vm, const char *dir, struct bplan *p,
+		 struct cmd_ctx *c)
+{
+	struct json_object *acts, *t;
 	char stamp[32];
 	time_t now = time(NULL);
 	unsigned int i;
 
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&now));
-	for (i = 0; i < d->ndisks; i++) {
-		const struct dom_disk *k = &d->disks[i];
-
-		if (k->readonly || k->device != DOM_DEV_DISK || !k->source)
-			continue;
-		snprintf(p->disk[p->n], sizeof(p->disk[0]), "%s", k->target);
-		snprintf(p->id[p->n], sizeof(p->id[0]), "backup-%s", k->target);
-		p->n++;
-	}
-	if (!p->n || make_stage(dir, p, vm->name, stamp, c)) {
-		if (!p->n)
-			snprintf(c->err, c->errlen,
-				 "domain '%s' has no writable disk to back up",
-				 vm->name);
-		json_object_put(acts);
+	if (plan_disks(vm, dir, stamp, p, c))
 		return -1;
-	}
+	for (i = 0; i < p->n; i++)
+		if (make_stage(p, i, stamp, c) ||
+		    path_of(p->staged[i], sizeof(p->staged[0]), p->stage[i],
+			    p->disk[i], ".qcow2")) {
+			if (!c->err[0])
+				snprintf(c->err, c->errlen,
+					 "backup directory: name too long");
+			rm_stages(p);
+			return -1;
+		}
+	acts = json_object_new_array();
 	for (i = 0; i < p->n; i++) {
-		char file[DOMAIN_NAME_MAX + 96];
-
-		snprintf(file, sizeof(file), "%s-%s-%s", vm->name, p->disk[i],
-			 stamp);
-		if (path_of(p->staged[i], sizeof(p->staged[0]), p->stage,
-			    p->disk[i], ".qcow2") ||
-		    path_of(p->final[i], sizeof(p->final[0]), dir, file,
-			    ".qcow2")) {
-			snprintf(c->err, c->errlen,
-				 "backup directory '%s': name too long", dir);
+		if (chain_prepare(vm, p->disk[i], p->inc[i], &p->ch[i], c->err,
+				  c->errlen)) {
 			json_object_put(acts);
-			rmdir(p->stage);
-			return -1;
-		}
-		if (!access(p->final[i], F_OK)) {
-			snprintf(
-				c->err, c->errlen,
-				"backup file '%s' exists already (a backup in the same second): try again",
-				p->final[i]);
-			json_object_put(acts);
-			rmdir(p->stage);
-			return -1;
-		}
-		if (chain_prepare(vm, p->disk[i], p->want_inc, &p->ch[i],
-				  c->err, c->errlen)) {
-			json_object_put(acts);
-			rmdir(p->stage);
+			rm_stages(p);
 			return -1;
 		}
 		json_object_array_add(acts, action(p, i));
@@ -175,7 +225,7 @@ static int start_backup(struct vmrec *vm, const char *dir, struct bplan *p,
 	t = json_object_new_object();
 	json_object_object_add(t, "actions", acts);
 	if (vm_qmp(vm, "transaction", t, NULL, c->err, c->errlen)) {
-		rmdir(p->stage);
+		rm_stages(p);
 		return -1;
 	}
 	return 0;
@@ -200,13 +250,7 @@ static void note_job(struct bplan *p, struct json_object *o)
 			 p->disk[i], json_object_get_string(v));
 }
 
-/*
- * Poll the domain's jobs (args names it) until p's are all concluded.
- * Returns 0 (p->error says whether they failed), or -1 with c->err set
- * when the domain went away.
- */
-static int wait_backup(struct json_object *args, struct bplan *p,
-		       struct cmd_ctx *c)
+int backup_wait(struct json_object *args, struct bplan *p, struct cmd_ctx *c)
 {
 	struct json_object *r;
 	struct vmrec *vm;
@@ -245,8 +289,7 @@ static int wait_backup(struct json_object *args, struct bplan *p,
 	return 0;
 }
 
-/* Move the copies to their final names (or drop them on error). */
-static int publish_all(struct bplan *p, struct cmd_ctx *c)
+int backup_publish(struct bplan *p, struct cmd_ctx *c)
 {
 	unsigned int i;
 	int r = 0;
@@ -269,19 +312,19 @@ static int publish_all(struct bplan *p, struct cmd_ctx *c)
 	for (i = 0; !r && !p->error[0] && i < p->n; i++) {
 		tmpfile_sync_dir(p->final[i]);
 		if (p->ch[i].mode != CHAIN_NONE &&
-		    chain_record(p->name, p->disk[i], p->final[i]))
+		    chain_record(p->name, p->disk[i], p->final[i],
+				 p->ch[i].mode == CHAIN_INC))
 			wirt_warn(
 				"backup of '%s': cannot record '%s' as the last backup of disk '%s': the next one will be full",
 				p->name, p->final[i], p->disk[i]);
 	}
-	rmdir(p->stage);
+	rm_stages(p);
 	if (p->error[0] && !r)
 		snprintf(c->err, c->errlen, "backup failed: %s", p->error);
 	return r || p->error[0] ? -1 : 0;
 }
 
-/* Remove whatever the stage holds (the domain went away). */
-static void drop_all(struct bplan *p)
+void backup_drop(struct bplan *p)
 {
 	char part[PATH_MAX + 8];
 	unsigned int i;
@@ -291,7 +334,7 @@ static void drop_all(struct bplan *p)
 		snprintf(part, sizeof(part), "%s.part", p->staged[i]);
 		unlink(part);
 	}
-	rmdir(p->stage);
+	rm_stages(p);
 }
 
 /* The result of a completed backup p. */
@@ -329,9 +372,8 @@ static struct json_object *result(const struct bplan *p, double secs)
 	return o;
 }
 
-/* The backup directory in dir: to, or LIB/backups/NAME. 0 or -1 (err). */
-static int backup_dir(struct vmrec *vm, const char *to, char *dir, size_t len,
-		      struct cmd_ctx *c)
+int backup_dir(struct vmrec *vm, const char *to, char *dir, size_t len,
+	       struct cmd_ctx *c)
 {
 	char base[PATH_MAX];
 
@@ -403,13 +445,13 @@ struct json_object *cmd_backup(struct json_object *args, struct cmd_ctx *c)
 		r = -1;
 	}
 	if (!r)
-		r = running(vm, c) ? start_backup(vm, dir, p, c) : -1;
+		r = running(vm, c) ? backup_start(vm, dir, p, c) : -1;
 	pthread_mutex_unlock(&vm->lock);
-	if (!r && wait_backup(args, p, c)) {
-		drop_all(p);
+	if (!r && backup_wait(args, p, c)) {
+		backup_drop(p);
 		r = -1;
 	}
-	if (!r && !publish_all(p, c)) {
+	if (!r && !backup_publish(p, c)) {
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		o = result(p, (double)(t1.tv_sec - t0.tv_sec) +
 				      (t1.tv_nsec - t0.tv_nsec) / 1e9);

@@ -76,8 +76,44 @@ struct vmrec;
  */
 int chain_prepare(struct vmrec *vm, const char *disk, bool want_inc,
 		  struct chain *ch, char *err, size_t errlen);
-/* chain_record - after a backup of name's disk into file. 0 or -errno. */
-int chain_record(const char *name, const char *disk, const char *file);
+/*
+ * chain_record - after a backup of name's disk into file: the record
+ * becomes the chain so far and file when append (an incremental), else
+ * file alone (a full backup starts a chain). 0 or -errno.
+ */
+int chain_record(const char *name, const char *disk, const char *file,
+		 bool append);
+/* The files of a chain, the full backup first (malloc'ed strings). */
+#define CHAIN_LINKS_MAX 4096
+struct chain_list {
+	unsigned int n;
+	char **file;
+};
+/* chain_read - the record of name's disk into *l. 0 or -errno. */
+int chain_read(const char *name, const char *disk, struct chain_list *l);
+/* chain_list_add - append a copy of file to *l. 0 or -errno. */
+int chain_list_add(struct chain_list *l, const char *file);
+/* chain_list_free - free *l's files; it is empty after. */
+void chain_list_free(struct chain_list *l);
+/*
+ * chain_walk - the chain of backup images under top, following each
+ * one's backing file, into *l (top first, the full backup last): every
+ * link must be a regular file holding a qcow2 image. Returns 0, or
+ * -errno with err naming the link that is missing or bad.
+ */
+int chain_walk(const char *top, struct chain_list *l, char *err, size_t errlen);
+/*
+ * chain_bitmap_running - the state of CHAIN_BITMAP on the running vm's
+ * disk: 0 absent, 1 usable, 2 inconsistent; -errno (err) when the disk
+ * cannot be asked.
+ */
+int chain_bitmap_running(struct vmrec *vm, const char *disk, char *err,
+			 size_t errlen);
+/* chain_dir - the directory of name's chain records. 0 or -errno. */
+int chain_dir(const char *name, char *dir, size_t len);
+/* backup-restore.c, backup-verify.c, backup-begin.c */
+cmd_fn cmd_backup_restore, cmd_backup_verify, cmd_backup_begin,
+	cmd_backup_dumpxml;
 
 const char *arg_str(struct json_object *args, const char *name);
 bool arg_bool(struct json_object *args, const char *name);

@@ -143,6 +143,30 @@ static int write_target(struct disk_backup *bk, uint64_t off, const void *buf,
 }
 
 /*
+ * Whether [off, off+len) of the disk reads as zeroes by its image's
+ * metadata alone (qcow2 clusters that hold no data and have no backing
+ * file under them), so that the copier need not read it: a full backup
+ * of a mostly empty disk then costs what its data does. Clusters not
+ * copied yet still hold what they held at the backup's instant.
+ */
+static bool source_zero(struct disk *d, uint64_t off, size_t len)
+{
+	uint64_t pos = off, pnum, map;
+	int st;
+
+	if (!d->blk)
+		return false;
+	while (pos < off + len) {
+		st = blk_block_status(d->blk, pos, off + len - pos, &pnum,
+				      &map);
+		if (st < 0 || !(st & BLK_ST_ZERO) || !pnum)
+			return false;
+		pos += pnum;
+	}
+	return true;
+}
+
+/*
  * Copy clusters [c, c+n) (all CL_BUSY, owned by the caller) from the disk
  * to the target through buf. Returns 0 or -errno with bk->error set.
  */
@@ -151,7 +175,12 @@ static int copy_clusters(struct disk_backup *bk, uint64_t c, uint64_t n,
 {
 	uint64_t off = c * CL;
 	size_t len = MIN(n * CL, bk->size - off);
-	int r = read_source(bk->d, off, buf, len);
+	int r = 0;
+
+	if (source_zero(bk->d, off, len))
+		memset(buf, 0, len);
+	else
+		r = read_source(bk->d, off, buf, len);
 
 	if (r < 0) {
 		pthread_mutex_lock(&bk->m);
