@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * --cdrom PATH: check the ISO image, make the AHCI controller holding the
+ * CD-ROM drive, put it on the VM's PCI bus (ABAR in BAR 5, one MSI-X
+ * vector in BAR 0), and register its reset and save/restore.
+ */
+#include "vmm/sata/cdrom.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "vmm/pci/pci.h"
+#include "vmm/sata/ahci.h"
+#include "vmm/state/state.h"
+#include "vmm/vm.h"
+
+#define ISO_PVD_SECTOR 16
+#define MSIX_BAR 0
+#define QEMU_SUBSYS_VENDOR 0x1af4
+#define QEMU_SUBSYS 0x1100
+
+struct cdrom {
+	struct pci_dev pci;
+	struct ahci hba;
+	int fd;
+};
+
+const char *cdrom_check_iso(const uint8_t *pvd, uint64_t size)
+{
+	if (size < (ISO_PVD_SECTOR + 1) * (uint64_t)ATAPI_BLOCK)
+		return "too small to be an ISO 9660 image";
+	if (memcmp(pvd + 1, "CD001", 5))
+		return "not an ISO 9660 image (no CD001 volume descriptor at sector 16)";
+	return NULL;
+}
+
+/* Open and check the image at path; the fd, or -errno after one line. */
+static int open_iso(const char *path, uint64_t *blocks)
+{
+	uint8_t pvd[ATAPI_BLOCK];
+	const char *why = NULL;
+	struct stat st;
+	off_t size;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
+		int e = errno;
+
+		wirt_err("--cdrom '%s': %s: give the path of a CD/DVD image",
+			 path, strerror(e));
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
+	size = lseek(fd, 0, SEEK_END);
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		why = "not a regular file or block device";
+	else if (size < 0)
+		why = "cannot find its size";
+	else if (size >= (off_t)((ISO_PVD_SECTOR + 1) * ATAPI_BLOCK) &&
+		 pread_full(fd, pvd, sizeof(pvd),
+			    ISO_PVD_SECTOR * ATAPI_BLOCK) != sizeof(pvd))
+		why = "cannot read its volume descriptor";
+	else
+		why = cdrom_check_iso(pvd, size);
+	if (why) {
+		wirt_err("--cdrom '%s': %s: give an ISO 9660 CD/DVD image",
+			 path, why);
+		close(fd);
+		return -EINVAL;
+	}
+	*blocks = (uint64_t)size / ATAPI_BLOCK;
+	return fd;
+}
+
+static void cdrom_irq(void *opaque)
+{
+	struct cdrom *c = opaque;
+
+	pci_msix_notify(&c->pci, 0);
+}
+
+static void cdrom_reset(struct vm *vm, void *opaque)
+{
+	struct cdrom *c = opaque;
+
+	(void)vm;
+	ahci_reset(&c->hba);
+}
+
+static void cdrom_destroy(struct vm *vm, void *opaque)
+{
+	struct cdrom *c = opaque;
+
+	(void)vm;
+	close(c->fd);
+	msix_free(c->pci.msix);
+	free(c);
+}
+
+static int cdrom_save(struct vm *vm, void *opaque, struct state_writer *w)
+{
+	struct cdrom *c = opaque;
+	uint32_t words[AHCI_STATE_WORDS];
+
+	(void)vm;
+	ahci_save(&c->hba, words);
+	return state_put(w, words, sizeof(words));
+}
+
+static int cdrom_load(struct vm *vm, void *opaque, const void *buf, size_t len)
+{
+	struct cdrom *c = opaque;
+	uint32_t words[AHCI_STATE_WORDS];
+
+	(void)vm;
+	if (len != sizeof(words))
+		return -EINVAL;
+	memcpy(words, buf, sizeof(words));
+	return ahci_load(&c->hba, words);
+}
+
+/* The PCI function: identity, ABAR, MSI-X. Returns 0 or -errno. */
+static int setup_pci(struct cdrom *c)
+{
+	struct pci_dev *d = &c->pci;
+
+	d->name = "ahci";
+	d->vendor = AHCI_VENDOR;
+	d->device = AHCI_DEVICE;
+	d->subsys_vendor = QEMU_SUBSYS_VENDOR;
+	d->subsys = QEMU_SUBSYS;
+	d->revision = 2;
+	d->class_code = AHCI_CLASS;
+	d->bar[AHCI_ABAR].size = AHCI_ABAR_SIZE;
+	d->bar[AHCI_ABAR].fn = ahci_mmio;
+	d->bar[AHCI_ABAR].opaque = &c->hba;
+	d->opaque = c;
+	return pci_dev_init_msix(d, 1, MSIX_BAR);
+}
+
+/* Register the hooks of c (then owned by the VM). Returns 0 or -errno. */
+static int add_hooks(struct vm *vm, struct cdrom *c)
+{
+	struct vm_hook h = { .name = "ahci",
+			     .reset = cdrom_reset,
+			     .destroy = cdrom_destroy,
+			     .opaque = c };
+	struct vm_state_hook sh = { .name = "ahci",
+				    .save = cdrom_save,
+				    .load = cdrom_load,
+				    .opaque = c };
+	int r = vm_add_hook(vm, &h);
+
+	return r ?: vm_add_state_hook(vm, &sh);
+}
+
+int cdrom_create(struct vm *vm, const char *path)
+{
+	struct cdrom *c;
+	uint64_t blocks;
+	int fd, r;
+
+	fd = open_iso(path, &blocks);
+	if (fd < 0)
+		return fd;
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		wirt_err("--cdrom '%s': out of memory", path);
+		return -ENOMEM;
+	}
+	c->fd = fd;
+	ahci_init(&c->hba, &vm->mem, fd, blocks, cdrom_irq, c);
+	r = setup_pci(c);
+	r = r ?: pci_add_dev(vm, &c->pci);
+	if (r) {
+		wirt_err("--cdrom '%s': cannot add its SATA controller: %s",
+			 path, strerror(-r));
+		msix_free(c->pci.msix);
+		close(fd);
+		free(c);
+		return r;
+	}
+	r = add_hooks(vm, c);
+	if (r) /* the bus holds c now: it lives as long as the VM */
+		wirt_err(
+			"--cdrom '%s': cannot register its SATA controller: %s",
+			path, strerror(-r));
+	return r;
+}
