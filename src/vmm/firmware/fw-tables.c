@@ -11,12 +11,13 @@
 #include "vmm/boot/le.h"
 #include "vmm/firmware/fwcfg.h"
 #include "vmm/pci/pci.h"
-#include "vmm/sata/ahci.h"
 #include "vmm/vm.h"
 
 #define E820_MAX 8
 #define VIRTIO_VENDOR 0x1af4
 #define VIRTIO_BLK_DEVICE 0x1042 /* modern virtio-blk */
+#define AHCI_VENDOR 0x8086 /* the SATA CD-ROM's controller (vmm/sata) */
+#define AHCI_DEVICE 0x2922
 #define SERIAL_PORT 0x3f8
 #define RSDP_LEN 36
 #define MAX_BOOT 32
