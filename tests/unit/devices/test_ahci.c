@@ -258,6 +258,47 @@ static void test_save_load(void **state)
 	assert_int_equal(ahci_load(&h2, w), -22);
 }
 
+/*
+ * A hostile guest: random bytes in guest memory (command headers, tables,
+ * PRDTs, CDBs) and random register writes, command lists near the end of
+ * memory. Nothing may be touched outside guest memory (ASan) and the
+ * registers stay consistent.
+ */
+static void test_random_guest(void **state)
+{
+	static const unsigned int regs[] = {
+		0x04,	      0x08,	    0x100,	  0x100 + 0x08,
+		0x100 + 0x10, 0x100 + 0x14, 0x100 + 0x18, 0x100 + 0x2c,
+		0x100 + 0x30, 0x100 + 0x34, 0x100 + 0x38
+	};
+	unsigned int i, j, seed = 1;
+	struct ahci h;
+
+	(void)state;
+	start(&h);
+	for (i = 0; i < 20000; i++) {
+		uint32_t v = (uint32_t)rand_r(&seed) << 16 ^ rand_r(&seed);
+		unsigned int reg = regs[rand_r(&seed) % 11];
+
+		if (i % 500 == 0)
+			for (j = 0; j < MEM_SIZE; j += 4)
+				put_le32(ram + j, rand_r(&seed));
+		if (reg == 0x100 || reg == 0x100 + 0x08)
+			v = MEM_SIZE - (v % 0x4000); /* near the end */
+		if (reg == 0x100 + 0x18)
+			v |= PORT_CMD_ST; /* mostly started */
+		wr(&h, reg, v);
+		if (rand_r(&seed) % 2) {
+			/* keep tables inside, PRDTs anywhere */
+			wr(&h, 0x100, CLB);
+			put_le64(ram + CLB + (v % 32) * 32 + 8, CTBA);
+			wr(&h, 0x100 + 0x38, v);
+		}
+		assert_int_equal(rd(&h, 0x100 + 0x18) >> 15 & 1,
+				 rd(&h, 0x100 + 0x18) & 1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -266,6 +307,7 @@ int main(void)
 		cmocka_unit_test(test_read_scattered),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_save_load),
+		cmocka_unit_test(test_random_guest),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
