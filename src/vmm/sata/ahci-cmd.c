@@ -78,6 +78,7 @@ static int sg_fill(struct ahci_req *rq, uint64_t total, sg_fill_fn fn,
 	return 0;
 }
 
+/* sg_fill_fn: from a host buffer (arg). */
 static int fill_from_buf(void *arg, uint8_t *dst, size_t len, uint64_t off)
 {
 	memcpy(dst, (const uint8_t *)arg + off, len);
@@ -89,6 +90,7 @@ struct medium_read {
 	uint64_t pos; /* byte offset of the first block */
 };
 
+/* sg_fill_fn: from the image (arg: struct medium_read); -EIO if short. */
 static int fill_from_medium(void *arg, uint8_t *dst, size_t len, uint64_t off)
 {
 	const struct medium_read *m = arg;

@@ -79,6 +79,7 @@ static int open_iso(const char *path, uint64_t *blocks)
 	return fd;
 }
 
+/* The controller's interrupt: MSI-X vector 0 (pending while masked). */
 static void cdrom_irq(void *opaque)
 {
 	struct cdrom *c = opaque;
@@ -86,6 +87,7 @@ static void cdrom_irq(void *opaque)
 	pci_msix_notify(&c->pci, 0);
 }
 
+/* Guest reboot: controller and drive as at power-on. */
 static void cdrom_reset(struct vm *vm, void *opaque)
 {
 	struct cdrom *c = opaque;
@@ -94,6 +96,7 @@ static void cdrom_reset(struct vm *vm, void *opaque)
 	ahci_reset(&c->hba);
 }
 
+/* vm_destroy: the image, the MSI-X state and the device. */
 static void cdrom_destroy(struct vm *vm, void *opaque)
 {
 	struct cdrom *c = opaque;
@@ -104,6 +107,7 @@ static void cdrom_destroy(struct vm *vm, void *opaque)
 	free(c);
 }
 
+/* Save: the controller's registers and the drive (AHCI_STATE_WORDS). */
 static int cdrom_save(struct vm *vm, void *opaque, struct state_writer *w)
 {
 	struct cdrom *c = opaque;
@@ -114,6 +118,7 @@ static int cdrom_save(struct vm *vm, void *opaque, struct state_writer *w)
 	return state_put(w, words, sizeof(words));
 }
 
+/* Restore what cdrom_save wrote (from a file: checked). 0 or -EINVAL. */
 static int cdrom_load(struct vm *vm, void *opaque, const void *buf, size_t len)
 {
 	struct cdrom *c = opaque;
