@@ -2,6 +2,7 @@
 /* The ATAPI CD-ROM command layer. See atapi.h. */
 #include "vmm/sata/atapi.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "vmm/boot/le.h"
@@ -35,15 +36,42 @@ static void put_be32(uint8_t *p, uint32_t v)
 	put_be16(p + 2, v);
 }
 
+#define EVENT_NEW_MEDIA 2
+#define EVENT_MEDIA_REMOVAL 3
+
 void atapi_init(struct atapi *a, uint64_t blocks)
 {
 	memset(a, 0, sizeof(*a));
 	a->blocks = blocks;
+	a->present = true;
 }
 
 void atapi_reset(struct atapi *a)
 {
-	atapi_init(a, a->blocks);
+	a->sense_key = 0;
+	a->asc = 0;
+	a->ascq = 0;
+	a->locked = false;
+}
+
+void atapi_insert(struct atapi *a, uint64_t blocks)
+{
+	a->blocks = blocks;
+	a->present = true;
+	a->unit_attention = true;
+	a->media_event = EVENT_NEW_MEDIA;
+}
+
+int atapi_eject(struct atapi *a, bool force)
+{
+	if (a->locked && !force)
+		return -EBUSY;
+	a->blocks = 0;
+	a->present = false;
+	a->locked = false;
+	a->unit_attention = true;
+	a->media_event = EVENT_MEDIA_REMOVAL;
+	return 0;
 }
 
 void atapi_set_error(struct atapi *a, uint8_t key, uint8_t asc)
@@ -223,6 +251,9 @@ static void get_configuration(struct atapi *a, const uint8_t *cdb, uint8_t *buf,
 {
 	uint16_t profile =
 		a->blocks > CD_MAX_BLOCKS ? PROFILE_DVDROM : PROFILE_CDROM;
+
+	if (!a->present)
+		profile = 0;
 	unsigned int rt = cdb[1] & 3, start = be16(cdb + 2), n = 8;
 
 	if (rt == 3) {
@@ -279,7 +310,9 @@ static void get_event_status(struct atapi *a, const uint8_t *cdb, uint8_t *buf,
 	}
 	buf[1] = 6;
 	buf[2] = 4; /* media class */
-	buf[5] = 0x02; /* medium present, tray closed */
+	buf[4] = a->media_event;
+	buf[5] = a->present ? 0x02 : 0x01; /* medium present, or tray open */
+	a->media_event = 0;
 	reply(res, 8, be16(cdb + 7));
 }
 
@@ -348,10 +381,35 @@ static void read_disc_info(struct atapi *a, const uint8_t *cdb, uint8_t *buf,
 	reply(res, 34, be16(cdb + 7));
 }
 
+/*
+ * Whether command op may run now: a pending unit attention fails every
+ * command but INQUIRY, REQUEST SENSE and GET EVENT STATUS NOTIFICATION
+ * once, and the commands that need the medium fail NOT READY without one.
+ */
+static bool may_run(struct atapi *a, uint8_t op, struct atapi_result *res)
+{
+	if (op == 0x12 || op == 0x03 || op == 0x4a)
+		return true;
+	if (a->unit_attention) {
+		a->unit_attention = false;
+		fail(a, res, SENSE_UNIT_ATTENTION, ASC_MEDIUM_CHANGED);
+		return false;
+	}
+	if (!a->present &&
+	    (op == 0x00 || op == 0x25 || op == 0x28 || op == 0xa8 ||
+	     op == 0x43 || op == 0x51 || op == 0x2b)) {
+		fail(a, res, SENSE_NOT_READY, ASC_NO_MEDIUM);
+		return false;
+	}
+	return true;
+}
+
 void atapi_exec(struct atapi *a, const uint8_t *cdb, uint8_t *buf,
 		struct atapi_result *res)
 {
 	memset(res, 0, sizeof(*res));
+	if (!may_run(a, cdb[0], res))
+		return;
 	switch (cdb[0]) {
 	case 0x00: /* TEST UNIT READY */
 	case 0x1b: /* START STOP UNIT: the medium stays */

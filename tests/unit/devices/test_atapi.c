@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Unit tests of the ATAPI CD-ROM command layer (vmm/sata/atapi.c). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -219,6 +220,53 @@ static void test_events_mode_lock(void **state)
 	assert_false(a.locked);
 }
 
+/* Eject (refused while locked unless forced), no medium, a new one. */
+static void test_media_change(void **state)
+{
+	const uint8_t tur[] = { 0x00 }, cap[] = { 0x25 };
+	const uint8_t inq[] = { 0x12, 0, 0, 0, 36 };
+	const uint8_t gesn[] = { 0x4a, 1, 0, 0, 0x10, 0, 0, 0, 8 };
+	const uint8_t lock[] = { 0x1e, 0, 0, 0, 1 };
+	struct atapi a;
+	struct atapi_result res;
+
+	(void)state;
+	atapi_init(&a, 1000);
+	run(&a, lock, sizeof(lock));
+	assert_int_equal(atapi_eject(&a, false), -EBUSY);
+	assert_true(a.present);
+	assert_int_equal(atapi_eject(&a, true), 0);
+	/* INQUIRY passes, the next command sees the unit attention once */
+	res = run(&a, inq, sizeof(inq));
+	assert_false(res.check);
+	res = run(&a, tur, sizeof(tur));
+	assert_true(res.check);
+	assert_int_equal(a.sense_key, SENSE_UNIT_ATTENTION);
+	assert_int_equal(a.asc, ASC_MEDIUM_CHANGED);
+	res = run(&a, tur, sizeof(tur));
+	assert_true(res.check);
+	assert_sense(&a, SENSE_NOT_READY, ASC_NO_MEDIUM);
+	res = run(&a, gesn, sizeof(gesn));
+	assert_int_equal(buf[4], 3); /* media removal, once */
+	assert_int_equal(buf[5], 1); /* tray open, no medium */
+	res = run(&a, gesn, sizeof(gesn));
+	assert_int_equal(buf[4], 0);
+	/* a reset keeps the tray empty */
+	atapi_reset(&a);
+	res = run(&a, cap, sizeof(cap));
+	assert_true(res.check);
+	atapi_insert(&a, 500);
+	res = run(&a, cap, sizeof(cap));
+	assert_true(res.check);
+	assert_int_equal(a.sense_key, SENSE_UNIT_ATTENTION);
+	res = run(&a, cap, sizeof(cap));
+	assert_false(res.check);
+	assert_int_equal(be32(buf), 499);
+	res = run(&a, gesn, sizeof(gesn));
+	assert_int_equal(buf[4], 2); /* new media */
+	assert_int_equal(buf[5], 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +277,7 @@ int main(void)
 		cmocka_unit_test(test_toc),
 		cmocka_unit_test(test_configuration),
 		cmocka_unit_test(test_events_mode_lock),
+		cmocka_unit_test(test_media_change),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
