@@ -2,12 +2,17 @@
 /*
  * --cdrom PATH: check the ISO image, make the AHCI controller holding the
  * CD-ROM drive, put it on the VM's PCI bus (ABAR in BAR 5, one MSI-X
- * vector in BAR 0), and register its reset and save/restore.
+ * vector in BAR 0), and register its reset and save/restore. The
+ * control socket ejects and changes the medium (cdrom_eject,
+ * cdrom_change); a lock of the drive's own orders that against the
+ * guest's accesses (under the PCI bus lock, taken first).
  */
 #include "vmm/sata/cdrom.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -24,10 +29,14 @@
 #define QEMU_SUBSYS_VENDOR 0x1af4
 #define QEMU_SUBSYS 0x1100
 
+#define CDROM_HOOK "cdrom"
+
 struct cdrom {
 	struct pci_dev pci;
 	struct ahci hba;
-	int fd;
+	pthread_mutex_t lock; /* hba and fd against the control socket */
+	int fd; /* the medium, or -1 when ejected */
+	bool changed; /* not the --cdrom image any more: no save */
 };
 
 const char *cdrom_check_iso(const uint8_t *pvd, uint64_t size)
@@ -39,8 +48,12 @@ const char *cdrom_check_iso(const uint8_t *pvd, uint64_t size)
 	return NULL;
 }
 
-/* Open and check the image at path; the fd, or -errno after one line. */
-static int open_iso(const char *path, uint64_t *blocks)
+/*
+ * Open and check the image at path: the fd, or -errno with a phrase
+ * saying what is wrong in err.
+ */
+static int open_iso(const char *path, uint64_t *blocks, char *err,
+		    size_t errlen)
 {
 	uint8_t pvd[ATAPI_BLOCK];
 	const char *why = NULL;
@@ -52,8 +65,8 @@ static int open_iso(const char *path, uint64_t *blocks)
 	if (fd < 0 || fstat(fd, &st)) {
 		int e = errno;
 
-		wirt_err("--cdrom '%s': %s: give the path of a CD/DVD image",
-			 path, strerror(e));
+		snprintf(err, errlen, "%s: give the path of a CD/DVD image",
+			 strerror(e));
 		if (fd >= 0)
 			close(fd);
 		return -e;
@@ -70,8 +83,7 @@ static int open_iso(const char *path, uint64_t *blocks)
 	else
 		why = cdrom_check_iso(pvd, size);
 	if (why) {
-		wirt_err("--cdrom '%s': %s: give an ISO 9660 CD/DVD image",
-			 path, why);
+		snprintf(err, errlen, "%s: give an ISO 9660 CD/DVD image", why);
 		close(fd);
 		return -EINVAL;
 	}
@@ -80,6 +92,62 @@ static int open_iso(const char *path, uint64_t *blocks)
 }
 
 /* The controller's interrupt: MSI-X vector 0 (pending while masked). */
+/* The ABAR, under the drive's lock (a pci_bar_fn). */
+static void cdrom_mmio(void *opaque, uint64_t off, uint8_t *data,
+		       unsigned int size, bool is_write)
+{
+	struct cdrom *c = opaque;
+
+	pthread_mutex_lock(&c->lock);
+	ahci_mmio(&c->hba, off, data, size, is_write);
+	pthread_mutex_unlock(&c->lock);
+}
+
+struct cdrom *cdrom_find(struct vm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nhooks; i++)
+		if (vm->hooks[i].name && !strcmp(vm->hooks[i].name, CDROM_HOOK))
+			return vm->hooks[i].opaque;
+	return NULL;
+}
+
+int cdrom_eject(struct cdrom *c, bool force)
+{
+	int r;
+
+	pthread_mutex_lock(&c->lock);
+	r = atapi_eject(&c->hba.atapi, force);
+	if (!r) {
+		if (c->fd >= 0)
+			close(c->fd);
+		c->fd = -1;
+		c->hba.fd = -1;
+		c->changed = true;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return r;
+}
+
+int cdrom_change(struct cdrom *c, const char *path, char *err, size_t errlen)
+{
+	uint64_t blocks;
+	int fd = open_iso(path, &blocks, err, errlen);
+
+	if (fd < 0)
+		return fd;
+	pthread_mutex_lock(&c->lock);
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = fd;
+	c->hba.fd = fd;
+	atapi_insert(&c->hba.atapi, blocks);
+	c->changed = true;
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
 static void cdrom_irq(void *opaque)
 {
 	struct cdrom *c = opaque;
@@ -93,7 +161,9 @@ static void cdrom_reset(struct vm *vm, void *opaque)
 	struct cdrom *c = opaque;
 
 	(void)vm;
+	pthread_mutex_lock(&c->lock);
 	ahci_reset(&c->hba);
+	pthread_mutex_unlock(&c->lock);
 }
 
 /* vm_destroy: the image, the MSI-X state and the device. */
@@ -102,8 +172,10 @@ static void cdrom_destroy(struct vm *vm, void *opaque)
 	struct cdrom *c = opaque;
 
 	(void)vm;
-	close(c->fd);
+	if (c->fd >= 0)
+		close(c->fd);
 	msix_free(c->pci.msix);
+	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
 
@@ -114,7 +186,9 @@ static int cdrom_save(struct vm *vm, void *opaque, struct state_writer *w)
 	uint32_t words[AHCI_STATE_WORDS];
 
 	(void)vm;
+	pthread_mutex_lock(&c->lock);
 	ahci_save(&c->hba, words);
+	pthread_mutex_unlock(&c->lock);
 	return state_put(w, words, sizeof(words));
 }
 
@@ -124,11 +198,31 @@ static int cdrom_load(struct vm *vm, void *opaque, const void *buf, size_t len)
 	struct cdrom *c = opaque;
 	uint32_t words[AHCI_STATE_WORDS];
 
+	int r;
+
 	(void)vm;
 	if (len != sizeof(words))
 		return -EINVAL;
 	memcpy(words, buf, sizeof(words));
-	return ahci_load(&c->hba, words);
+	pthread_mutex_lock(&c->lock);
+	r = ahci_load(&c->hba, words);
+	pthread_mutex_unlock(&c->lock);
+	return r;
+}
+
+/* Save needs the --cdrom image in the drive: the configuration names it. */
+static const char *cdrom_blocker(struct vm *vm, void *opaque)
+{
+	struct cdrom *c = opaque;
+	bool changed;
+
+	(void)vm;
+	pthread_mutex_lock(&c->lock);
+	changed = c->changed;
+	pthread_mutex_unlock(&c->lock);
+	return changed ?
+		       "its medium was ejected or changed since start (the saved configuration would name the wrong image)" :
+		       NULL;
 }
 
 /* The PCI function: identity, ABAR, MSI-X. Returns 0 or -errno. */
@@ -144,8 +238,8 @@ static int setup_pci(struct cdrom *c)
 	d->revision = 2;
 	d->class_code = AHCI_CLASS;
 	d->bar[AHCI_ABAR].size = AHCI_ABAR_SIZE;
-	d->bar[AHCI_ABAR].fn = ahci_mmio;
-	d->bar[AHCI_ABAR].opaque = &c->hba;
+	d->bar[AHCI_ABAR].fn = cdrom_mmio;
+	d->bar[AHCI_ABAR].opaque = c;
 	d->opaque = c;
 	return pci_dev_init_msix(d, 1, MSIX_BAR);
 }
@@ -153,13 +247,14 @@ static int setup_pci(struct cdrom *c)
 /* Register the hooks of c (then owned by the VM). Returns 0 or -errno. */
 static int add_hooks(struct vm *vm, struct cdrom *c)
 {
-	struct vm_hook h = { .name = "ahci",
+	struct vm_hook h = { .name = CDROM_HOOK,
 			     .reset = cdrom_reset,
 			     .destroy = cdrom_destroy,
 			     .opaque = c };
-	struct vm_state_hook sh = { .name = "ahci",
+	struct vm_state_hook sh = { .name = CDROM_HOOK,
 				    .save = cdrom_save,
 				    .load = cdrom_load,
+				    .blocker = cdrom_blocker,
 				    .opaque = c };
 	int r = vm_add_hook(vm, &h);
 
@@ -168,13 +263,21 @@ static int add_hooks(struct vm *vm, struct cdrom *c)
 
 int cdrom_create(struct vm *vm, const char *path)
 {
+	char err[200];
 	struct cdrom *c;
 	uint64_t blocks;
 	int fd, r;
 
-	fd = open_iso(path, &blocks);
-	if (fd < 0)
+	if (cdrom_find(vm)) {
+		wirt_err("--cdrom '%s': a second CD-ROM drive: one per VM",
+			 path);
+		return -EINVAL;
+	}
+	fd = open_iso(path, &blocks, err, sizeof(err));
+	if (fd < 0) {
+		wirt_err("--cdrom '%s': %s", path, err);
 		return fd;
+	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		close(fd);
@@ -182,6 +285,7 @@ int cdrom_create(struct vm *vm, const char *path)
 		return -ENOMEM;
 	}
 	c->fd = fd;
+	pthread_mutex_init(&c->lock, NULL);
 	ahci_init(&c->hba, &vm->mem, fd, blocks, cdrom_irq, c);
 	r = setup_pci(c);
 	r = r ?: pci_add_dev(vm, &c->pci);
@@ -190,6 +294,7 @@ int cdrom_create(struct vm *vm, const char *path)
 			 path, strerror(-r));
 		msix_free(c->pci.msix);
 		close(fd);
+		pthread_mutex_destroy(&c->lock);
 		free(c);
 		return r;
 	}
