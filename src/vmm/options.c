@@ -30,6 +30,7 @@ enum {
 	OPT_USER,
 	OPT_FIRMWARE,
 	OPT_BOOT,
+	OPT_CDROM,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -55,6 +56,7 @@ static const struct option long_opts[] = {
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "firmware", required_argument, NULL, OPT_FIRMWARE },
 	{ "boot", required_argument, NULL, OPT_BOOT },
+	{ "cdrom", required_argument, NULL, OPT_CDROM },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -63,7 +65,7 @@ static const struct option long_opts[] = {
 const char *vmm_usage(void)
 {
 	return "usage: wirt-vmm --kernel PATH [--initrd PATH] [--cmdline STR] [--cpus N]\n"
-	       "       wirt-vmm --firmware bios|PATH [--boot disk] --disk SPEC... [options]\n"
+	       "       wirt-vmm --firmware bios|PATH [--boot LIST] [--cdrom ISO] [--disk SPEC]...\n"
 	       "                [--memory SIZE] [--console stdio|file=PATH|socket=PATH|none]\n"
 	       "                [--name NAME] [--no-reboot] [--disk SPEC]... [--net SPEC]...\n"
 	       "                [--rng] [--balloon[=deflate-on-oom=on]] [--api-socket PATH]\n"
@@ -76,7 +78,10 @@ const char *vmm_usage(void)
 	       "  --firmware bios|PATH  boot through a BIOS image instead of --kernel:\n"
 	       "                    bios is Debian's SeaBIOS (/usr/share/seabios/bios-256k.bin);\n"
 	       "                    it boots the first --disk, serial console on COM1\n"
-	       "  --boot disk       boot order for --firmware (disk: the --disk list)\n"
+	       "  --boot LIST       boot order for --firmware: disk (the --disk list) and\n"
+	       "                    cdrom, comma-separated (default disk,cdrom)\n"
+	       "  --cdrom ISO       SATA (AHCI) CD-ROM drive holding an ISO 9660 image,\n"
+	       "                    read-only (one drive)\n"
 	       "  --cmdline STR     kernel command line (default \"console=ttyS0\")\n"
 	       "  --cpus N          number of vCPUs, 1..255 (default 1)\n"
 	       "  --memory SIZE     guest RAM: 512M, 2G or bytes (default 512M)\n"
@@ -130,6 +135,25 @@ static int add_vdev(struct vmm_config *cfg, enum vdev_kind kind,
 	}
 	cfg->vdevs[cfg->nvdevs++] = (struct vdev_spec){ kind, spec };
 	return 0;
+}
+
+/* --cdrom: once, a non-empty path; 0 or -EINVAL (printed). */
+static int add_cdrom(struct vmm_config *cfg, const char *arg)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->nvdevs; i++)
+		if (cfg->vdevs[i].kind == VDEV_CDROM) {
+			wirt_err(
+				"--cdrom '%s': a second --cdrom: this wirt-vmm has one CD-ROM drive",
+				arg);
+			return -EINVAL;
+		}
+	if (!*arg) {
+		wirt_err("--cdrom: give the path of an ISO image");
+		return -EINVAL;
+	}
+	return add_vdev(cfg, VDEV_CDROM, arg);
 }
 
 /* --name: 1 to 64 characters without '/'; 0 or -EINVAL (printed). */
@@ -274,6 +298,8 @@ static int parse_one(int opt, const char *arg, struct vmm_config *cfg)
 			"--boot: give the boot devices, e.g. --boot disk");
 	case OPT_DISK:
 		return add_vdev(cfg, VDEV_DISK, arg);
+	case OPT_CDROM:
+		return add_cdrom(cfg, arg);
 	case OPT_NET:
 		return add_vdev(cfg, VDEV_NET, arg);
 	case OPT_RNG:
@@ -286,44 +312,55 @@ static int parse_one(int opt, const char *arg, struct vmm_config *cfg)
 	return -EINVAL;
 }
 
+/* How many devices of kind cfg has. */
+static unsigned int count_vdevs(const struct vmm_config *cfg,
+				enum vdev_kind kind)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < cfg->nvdevs; i++)
+		n += cfg->vdevs[i].kind == kind;
+	return n;
+}
+
 /*
- * check_boot - --boot LIST: comma-separated boot devices, each once:
- * disk (the --disk list, which must not be empty); cdrom and anything
- * else are refused. Returns 0 or -1 after printing one line.
+ * check_boot - --boot LIST: comma-separated boot devices, each once and
+ * each present: disk (the --disk list) and cdrom (--cdrom); anything else
+ * is refused. Returns 0 or -1 after printing one line.
  */
 static int check_boot(const struct vmm_config *cfg)
 {
+	static const char *const names[] = { "disk", "cdrom" };
+	static const enum vdev_kind kinds[] = { VDEV_DISK, VDEV_CDROM };
+	static const char *const opts[] = { "--disk", "--cdrom" };
 	const char *p = cfg->boot, *end;
-	unsigned int i, disks = 0;
-	bool seen_disk = false;
+	bool seen[2] = { false, false };
+	unsigned int k;
 	size_t n;
 
-	for (i = 0; i < cfg->nvdevs; i++)
-		disks += cfg->vdevs[i].kind == VDEV_DISK;
 	for (; *p; p = *end ? end + 1 : end) {
 		end = strchrnul(p, ',');
 		n = end - p;
-		if (n == 4 && !strncmp(p, "disk", 4) && !seen_disk) {
-			seen_disk = true;
-			continue;
-		}
-		if (n == 4 && !strncmp(p, "disk", 4))
-			wirt_err("--boot '%s': disk is listed twice",
-				 cfg->boot);
-		else if (n == 5 && !strncmp(p, "cdrom", 5))
+		for (k = 0; k < 2; k++)
+			if (n == strlen(names[k]) && !strncmp(p, names[k], n))
+				break;
+		if (k == 2) {
 			wirt_err(
-				"--boot '%s': this wirt-vmm has no CD-ROM drive yet: put the image on a --disk and boot disk",
-				cfg->boot);
-		else
-			wirt_err(
-				"--boot '%s': unknown boot device '%.*s': use disk",
+				"--boot '%s': unknown boot device '%.*s': use disk or cdrom",
 				cfg->boot, (int)n, p);
-		return -1;
-	}
-	if (seen_disk && !disks) {
-		wirt_err("--boot '%s': no --disk to boot from: give --disk",
-			 cfg->boot);
-		return -1;
+			return -1;
+		}
+		if (seen[k]) {
+			wirt_err("--boot '%s': %s is listed twice", cfg->boot,
+				 names[k]);
+			return -1;
+		}
+		seen[k] = true;
+		if (!count_vdevs(cfg, kinds[k])) {
+			wirt_err("--boot '%s': no %s to boot from: give %s",
+				 cfg->boot, opts[k], opts[k]);
+			return -1;
+		}
 	}
 	return 0;
 }

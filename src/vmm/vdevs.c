@@ -8,6 +8,7 @@
 #include <errno.h>
 
 #include "common/util.h"
+#include "vmm/sata/cdrom.h"
 #include "vmm/virtio/balloon.h"
 #include "vmm/virtio/rng.h"
 #include "vmm/virtio/vconsole.h"
@@ -27,6 +28,7 @@ static const struct vdev_kind_info kinds[] = {
 	[VDEV_RNG] = { "--rng", virtio_rng_create },
 	[VDEV_CONSOLE] = { "--console virtio", virtio_console_create },
 	[VDEV_BALLOON] = { "--balloon", virtio_balloon_create },
+	[VDEV_CDROM] = { "--cdrom", cdrom_create },
 };
 
 int vdevs_create(struct vm *vm)

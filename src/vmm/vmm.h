@@ -21,6 +21,7 @@ enum vdev_kind {
 	VDEV_RNG, /* --rng */
 	VDEV_CONSOLE, /* --console virtio */
 	VDEV_BALLOON, /* --balloon[=SPEC] */
+	VDEV_CDROM, /* --cdrom PATH: SATA CD-ROM (AHCI) */
 };
 
 struct vdev_spec {
@@ -31,7 +32,7 @@ struct vdev_spec {
 struct vmm_config {
 	const char *kernel;
 	const char *firmware; /* --firmware bios|PATH, NULL: direct boot */
-	const char *boot; /* --boot LIST (checked: disk), or NULL */
+	const char *boot; /* --boot LIST (checked: disk, cdrom), or NULL */
 	const char *initrd;
 	const char *cmdline;
 	unsigned int cpus;

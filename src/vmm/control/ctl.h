@@ -65,6 +65,12 @@ int cmd_qom_get(void *opaque, struct json_object *args,
 int cmd_qom_set(void *opaque, struct json_object *args,
 		struct json_object **ret, struct qmp_error *err);
 
+/* QMP handlers of cdrom-cmd.c (the SATA CD-ROM's medium) */
+int cmd_eject(void *opaque, struct json_object *args, struct json_object **ret,
+	      struct qmp_error *err);
+int cmd_change_medium(void *opaque, struct json_object *args,
+		      struct json_object **ret, struct qmp_error *err);
+
 /*
  * snapshot_save/load/delete - savevm, loadvm, delvm of tag (snapshot.c;
  * tag checked with snapshot_tag_ok). Return 0, or -errno with one phrase

@@ -16,6 +16,8 @@
 #define E820_MAX 8
 #define VIRTIO_VENDOR 0x1af4
 #define VIRTIO_BLK_DEVICE 0x1042 /* modern virtio-blk */
+#define AHCI_VENDOR 0x8086 /* the SATA CD-ROM's controller (vmm/sata) */
+#define AHCI_DEVICE 0x2922
 #define SERIAL_PORT 0x3f8
 #define RSDP_LEN 36
 #define MAX_BOOT 32
@@ -45,25 +47,51 @@ size_t fw_e820(const struct vm *vm, uint8_t *buf, unsigned int max)
 	return n * FW_E820_ENTRY_LEN;
 }
 
-int fw_bootorder(struct vm *vm, char *buf, size_t len)
+/*
+ * Append the OpenFirmware paths of the boot devices of one kind: the
+ * virtio-blk disks (disk) or the AHCI CD-ROM on its port 0 (cdrom), in
+ * slot order. Returns the new length or -ENOSPC.
+ */
+static int put_kind(struct vm *vm, bool cdrom, char *buf, size_t len,
+		    size_t off)
 {
 	unsigned int slots[MAX_BOOT], i, n;
-	size_t off = 0;
 	int w;
 
-	n = pci_find_slots(vm, VIRTIO_VENDOR, VIRTIO_BLK_DEVICE, slots,
-			   MAX_BOOT);
-	buf[0] = 0;
+	if (cdrom)
+		n = pci_find_slots(vm, AHCI_VENDOR, AHCI_DEVICE, slots,
+				   MAX_BOOT);
+	else
+		n = pci_find_slots(vm, VIRTIO_VENDOR, VIRTIO_BLK_DEVICE, slots,
+				   MAX_BOOT);
 	for (i = 0; i < n; i++) {
 		w = snprintf(buf + off, len - off,
-			     "/pci@i0cf8/scsi@%x/disk@0,0\n", slots[i]);
+			     cdrom ? "/pci@i0cf8/sata@%x/drive@0/disk@0\n" :
+				     "/pci@i0cf8/scsi@%x/disk@0,0\n",
+			     slots[i]);
 		if (w < 0 || (size_t)w >= len - off)
 			return -ENOSPC;
 		off += w;
 	}
+	return off;
+}
+
+int fw_bootorder(struct vm *vm, char *buf, size_t len)
+{
+	const char *p = vm->cfg->boot ? vm->cfg->boot : "disk,cdrom", *end;
+	int off = 0, w;
+
+	buf[0] = 0;
+	for (; off >= 0 && *p; p = *end ? end + 1 : end) {
+		end = strchrnul(p, ',');
+		off = put_kind(vm, !strncmp(p, "cdrom", end - p), buf, len,
+			       off);
+	}
+	if (off < 0)
+		return off;
 	/* nothing else: no default floppy or unlisted device is tried */
 	w = snprintf(buf + off, len - off, "HALT\n");
-	if (w < 0 || (size_t)w >= len - off)
+	if (w < 0 || (size_t)w >= len - (size_t)off)
 		return -ENOSPC;
 	return off + w;
 }

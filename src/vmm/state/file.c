@@ -90,9 +90,9 @@ const struct state_blob *state_find(const struct state_in *in, uint32_t type,
 const char *const state_vdev_kinds[STATE_VDEV_KINDS] = {
 	[VDEV_DISK] = "disk",	    [VDEV_NET] = "net",
 	[VDEV_RNG] = "rng",	    [VDEV_CONSOLE] = "console",
-	[VDEV_BALLOON] = "balloon",
+	[VDEV_BALLOON] = "balloon", [VDEV_CDROM] = "cdrom",
 };
-_Static_assert(VDEV_BALLOON + 1 == STATE_VDEV_KINDS,
+_Static_assert(VDEV_CDROM + 1 == STATE_VDEV_KINDS,
 	       "every device kind has a name in saved configurations");
 
 /*

@@ -140,6 +140,9 @@ static void put_vdev(FILE *f, const struct vdev_spec *v)
 	case VDEV_BALLOON:
 		put_opt(f, "--balloon", '=', *v->spec ? v->spec : NULL);
 		break;
+	case VDEV_CDROM:
+		put_opt(f, "--cdrom", ' ', v->spec);
+		break;
 	}
 }
 
@@ -164,7 +167,8 @@ static int check_trust(const struct vmm_config *cfg,
 		return 0;
 	for (i = 0; !user->nvdevs && i < cfg->nvdevs; i++)
 		if (cfg->vdevs[i].kind == VDEV_DISK ||
-		    cfg->vdevs[i].kind == VDEV_NET)
+		    cfg->vdevs[i].kind == VDEV_NET ||
+		    cfg->vdevs[i].kind == VDEV_CDROM)
 			need_dev = true;
 	if ((user->kernel || !cfg->kernel) && (user->initrd || !cfg->initrd) &&
 	    (user->firmware || !cfg->firmware) && !need_dev)

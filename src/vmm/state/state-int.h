@@ -73,7 +73,7 @@ struct state_ram_info {
 struct vm;
 
 /* The saved configuration's name of each enum vdev_kind (file.c). */
-#define STATE_VDEV_KINDS 5
+#define STATE_VDEV_KINDS 6
 extern const char *const state_vdev_kinds[STATE_VDEV_KINDS];
 
 /* Bytes of this host's XSAVE area (KVM_CAP_XSAVE2, at least 4096). */

@@ -11,8 +11,10 @@
 #include "vmm/vmm.h"
 
 #define ARGV(...) ((char *[]){ "wirt-vmm", __VA_ARGS__, NULL })
-#define ARGC(...) ((int)(sizeof((char *[]){ "wirt-vmm", __VA_ARGS__ }) / sizeof(char *)))
-#define PARSE(cfg, ...) vmm_parse_args(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), cfg)
+#define ARGC(...) \
+	((int)(sizeof((char *[]){ "wirt-vmm", __VA_ARGS__ }) / sizeof(char *)))
+#define PARSE(cfg, ...) \
+	vmm_parse_args(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), cfg)
 
 static void test_defaults(void **state)
 {
@@ -98,6 +100,39 @@ static void test_sandbox(void **state)
 	assert_int_equal(PARSE(&c, "--kernel", "/k", "--user", ""), OPTS_ERROR);
 }
 
+/* --cdrom is a device of its own kind, once; --boot checks it is there */
+static void test_cdrom_boot(void **state)
+{
+	struct vmm_config c;
+
+	assert_int_equal(PARSE(&c, "--firmware", "bios", "--cdrom", "/a.iso",
+			       "--disk", "path=/d", "--boot", "cdrom,disk"),
+			 OPTS_RUN);
+	assert_int_equal(c.nvdevs, 2);
+	assert_int_equal(c.vdevs[0].kind, VDEV_CDROM);
+	assert_string_equal(c.vdevs[0].spec, "/a.iso");
+	assert_string_equal(c.boot, "cdrom,disk");
+	assert_int_equal(PARSE(&c, "--firmware", "bios", "--cdrom", "/a.iso",
+			       "--boot", "cdrom"),
+			 OPTS_RUN);
+	/* twice, empty, not given, listed twice, unknown */
+	assert_int_equal(PARSE(&c, "--firmware", "bios", "--cdrom", "/a",
+			       "--cdrom", "/b"),
+			 OPTS_ERROR);
+	assert_int_equal(PARSE(&c, "--firmware", "bios", "--cdrom", ""),
+			 OPTS_ERROR);
+	assert_int_equal(PARSE(&c, "--firmware", "bios", "--disk", "path=/d",
+			       "--boot", "cdrom"),
+			 OPTS_ERROR);
+	assert_int_equal(PARSE(&c, "--firmware", "bios", "--cdrom", "/a",
+			       "--boot", "cdrom,cdrom"),
+			 OPTS_ERROR);
+	assert_int_equal(PARSE(&c, "--firmware", "bios", "--cdrom", "/a",
+			       "--boot", "cd"),
+			 OPTS_ERROR);
+	(void)state;
+}
+
 static void test_help(void **state)
 {
 	struct vmm_config c;
@@ -118,6 +153,7 @@ int main(void)
 		cmocka_unit_test(test_all),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_cdrom_boot),
 		cmocka_unit_test(test_sandbox),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
