@@ -60,6 +60,9 @@ int do_backup(struct ctx *c)
 	if (flag(c, "incremental"))
 		json_object_object_add(a, "incremental",
 				       json_object_new_boolean(1));
+	if (flag(c, "compress"))
+		json_object_object_add(a, "compress",
+				       json_object_new_boolean(1));
 	if (value(c, "method"))
 		json_object_object_add(
 			a, "method",

@@ -30,6 +30,7 @@
 
 #define COPY_CHUNK (1 << 20)
 #define COW_MIN (16ULL << 20)
+#define CLUSTER (64 << 10) /* blk_create's default qcow2 cluster size */
 
 /* One disk of an LVM snapshot backup. */
 struct lvdisk {
@@ -42,6 +43,7 @@ struct lvdisk {
 
 struct lvplan {
 	unsigned int n;
+	bool compress; /* the copies' clusters compressed */
 	struct lvdisk d[DOMAIN_DISKS_MAX];
 	int64_t pause_us;
 };
@@ -202,9 +204,28 @@ static bool all_zero(const uint8_t *buf, size_t len)
 	return !buf[0] && !memcmp(buf, buf + 1, len - 1);
 }
 
-/* Copy the snapshot of disk x into a new qcow2 x->part, synced.
- * Returns 0, or -errno with err. */
-static int copy_snap(struct lvdisk *x, uint8_t *buf, char *err, size_t errlen)
+/* Write the n bytes at buf to out at off: 64 KiB clusters that are not
+ * all zero, compressed when compress. 0 or -errno. */
+static int put_chunk(struct blk *out, uint64_t off, const uint8_t *buf,
+		     uint64_t n, bool compress)
+{
+	uint64_t k, len;
+	int r = 0;
+
+	if (!compress)
+		return all_zero(buf, n) ? 0 : blk_pwrite(out, off, buf, n);
+	for (k = 0; !r && k < n; k += len) {
+		len = MIN((uint64_t)CLUSTER, n - k);
+		if (!all_zero(buf + k, len))
+			r = blk_pwrite_compressed(out, off + k, buf + k, len);
+	}
+	return r;
+}
+
+/* Copy the snapshot of disk x into a new qcow2 x->part (compressed
+ * clusters when compress), synced. Returns 0, or -errno with err. */
+static int copy_snap(struct lvdisk *x, bool compress, uint8_t *buf, char *err,
+		     size_t errlen)
 {
 	char dev[PATH_MAX + 256];
 	struct blk *in = NULL, *out = NULL;
@@ -219,8 +240,7 @@ static int copy_snap(struct lvdisk *x, uint8_t *buf, char *err, size_t errlen)
 	for (off = 0; !r && off < x->lv.size; off += n) {
 		n = MIN((uint64_t)COPY_CHUNK, x->lv.size - off);
 		r = blk_pread(in, off, buf, n);
-		if (!r && !all_zero(buf, n))
-			r = blk_pwrite(out, off, buf, n);
+		r = r ?: put_chunk(out, off, buf, n, compress);
 	}
 	if (!r && blk_datasync(out))
 		r = -EIO;
@@ -248,7 +268,7 @@ static int copy_all(struct lvplan *p, struct cmd_ctx *c)
 	if (r)
 		snprintf(c->err, c->errlen, "out of memory");
 	for (i = 0; !r && i < p->n; i++)
-		r = copy_snap(&p->d[i], buf, c->err, c->errlen);
+		r = copy_snap(&p->d[i], p->compress, buf, c->err, c->errlen);
 	free(buf);
 	for (i = 0; !r && i < p->n; i++, moved++)
 		if (rename(p->d[i].part, p->d[i].final)) {
@@ -296,7 +316,7 @@ static struct json_object *result(const struct lvplan *p, double secs)
 	return o;
 }
 
-struct json_object *backup_lvm(struct vmrec *vm, const char *dir,
+struct json_object *backup_lvm(struct vmrec *vm, const char *dir, bool compress,
 			       struct cmd_ctx *c)
 {
 	struct lvplan *p = calloc(1, sizeof(*p));
@@ -305,6 +325,8 @@ struct json_object *backup_lvm(struct vmrec *vm, const char *dir,
 	int r = -1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (p)
+		p->compress = compress;
 	if (!p) {
 		snprintf(c->err, c->errlen, "out of memory");
 	} else if (!plan(vm, dir, p, c)) {

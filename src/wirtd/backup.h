@@ -31,6 +31,7 @@ struct bplan {
 	int64_t pause_us;
 	int64_t speed; /* bytes per second of each copy, 0: no limit */
 	bool want_inc; /* --incremental, <incremental> */
+	bool compress; /* --compress: compressed qcow2 clusters */
 	char name[DOMAIN_NAME_MAX + 1];
 	struct chain ch[DOMAIN_DISKS_MAX];
 	struct backup_def *spec; /* backup-begin's XML, or NULL */

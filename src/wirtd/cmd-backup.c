@@ -111,6 +111,9 @@ static struct json_object *action(const struct bplan *p, unsigned int i)
 	if (p->speed)
 		json_object_object_add(d, "speed",
 				       json_object_new_int64(p->speed));
+	if (p->compress)
+		json_object_object_add(d, "compress",
+				       json_object_new_boolean(1));
 	json_object_object_add(a, "type",
 			       json_object_new_string("drive-backup"));
 	json_object_object_add(a, "data", d);
@@ -391,18 +394,18 @@ int backup_dir(struct vmrec *vm, const char *to, char *dir, size_t len,
 	return 0;
 }
 
-/* backup --method M (inc: --incremental too) of vm (locked: unlocked on
+/* backup --method M (inc, compress: --incremental, --compress) of vm (locked: unlocked on
  * return) into dir; the result, or NULL with c->err. */
 static struct json_object *backup_method(struct vmrec *vm, const char *m,
-					 bool inc, const char *dir,
-					 struct cmd_ctx *c)
+					 bool inc, bool compress,
+					 const char *dir, struct cmd_ctx *c)
 {
 	if (!strcmp(m, "lvm-snapshot") && inc)
 		snprintf(
 			c->err, c->errlen,
 			"--incremental works with wirt-vmm's own backups only: drop --method=lvm-snapshot (an LVM snapshot backup is always full)");
 	else if (!strcmp(m, "lvm-snapshot") && running(vm, c))
-		return backup_lvm(vm, dir, c);
+		return backup_lvm(vm, dir, compress, c);
 	else if (strcmp(m, "lvm-snapshot"))
 		snprintf(
 			c->err, c->errlen,
@@ -428,15 +431,18 @@ struct json_object *cmd_backup(struct json_object *args, struct cmd_ctx *c)
 	}
 	if (json_object_object_get_ex(args, "bandwidth", &v))
 		p->speed = json_object_get_int64(v) * 1024 * 1024;
+	p->compress = json_object_object_get_ex(args, "compress", &v) &&
+		      json_object_get_boolean(v);
 	p->want_inc = json_object_object_get_ex(args, "incremental", &v) &&
 		      json_object_get_boolean(v);
 	snprintf(p->name, sizeof(p->name), "%s", vm->name);
 	r = backup_dir(vm, arg_str(args, "to"), dir, sizeof(dir), c);
 	if (!r && arg_str(args, "method")) {
-		bool inc = p->want_inc;
+		bool inc = p->want_inc, z = p->compress;
 
 		free(p);
-		return backup_method(vm, arg_str(args, "method"), inc, dir, c);
+		return backup_method(vm, arg_str(args, "method"), inc, z, dir,
+				     c);
 	}
 	if (!r && (p->speed < 0 || p->speed > ((int64_t)1 << 50))) {
 		snprintf(

@@ -49,10 +49,11 @@ cmd_fn cmd_net_list, cmd_net_info, cmd_net_dumpxml, cmd_net_define,
 	cmd_net_autostart, cmd_net_dhcp_leases, cmd_net_update;
 /* cmd-backup.c */
 cmd_fn cmd_backup, cmd_domjobinfo, cmd_domjobabort;
-/* backup-lvm.c: backup_lvm - backup --method=lvm-snapshot of vm (locked:
+/* backup-lvm.c: backup_lvm - backup --method=lvm-snapshot (compress:
+ * compressed clusters) of vm (locked:
  * unlocked on return) into the directory dir. The result as cmd_backup
  * gives it, or NULL with c->err set (no file or snapshot left). */
-struct json_object *backup_lvm(struct vmrec *vm, const char *dir,
+struct json_object *backup_lvm(struct vmrec *vm, const char *dir, bool compress,
 			       struct cmd_ctx *c);
 
 /* backup-chain.c: incremental backups, per disk */
