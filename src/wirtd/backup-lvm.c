@@ -48,7 +48,7 @@ struct lvplan {
 	int64_t pause_us;
 };
 
-/* The device node of disk k (a block disk, or a volume of a pool),
+/* The device node of the definition's disk i (a block disk, or a pool volume),
  * into dev. 0, or -1 with err when it is neither. */
 static int disk_dev(const struct dom_def *def, unsigned int i, char *dev,
 		    size_t len, struct cmd_ctx *c)
