@@ -40,8 +40,10 @@
 #define FADT_SCI_INT 46
 #define FADT_PM1A_EVT_BLK 56
 #define FADT_PM1A_CNT_BLK 64
+#define FADT_PM_TMR_BLK 76
 #define FADT_PM1_EVT_LEN 88
 #define FADT_PM1_CNT_LEN 89
+#define FADT_PM_TMR_LEN 91
 #define FADT_IAPC_BOOT_ARCH 109
 #define FADT_FLAGS 112
 #define FADT_RESET_REG 116
@@ -60,6 +62,7 @@
 #define FADT_F_WBINVD (1u << 0)
 #define FADT_F_PWR_BUTTON (1u << 4) /* power button is a device, not fixed */
 #define FADT_F_SLP_BUTTON (1u << 5) /* no fixed sleep button */
+#define FADT_F_TMR_VAL_EXT (1u << 8) /* the PM timer counts 32 bits */
 #define FADT_F_RESET_REG_SUP (1u << 10)
 #define FADT_F_HW_REDUCED_ACPI (1u << 20)
 
@@ -257,8 +260,8 @@ static void build_xsdt(uint8_t *t, const uint64_t *entries, unsigned int n)
 }
 
 /*
- * The fixed-hardware part of the FADT: SCI, PM1a blocks (legacy 32-bit
- * fields; ACPICA derives the extended ones) and the FACS address.
+ * The fixed-hardware part of the FADT: SCI, PM1a blocks and PM timer
+ * (legacy 32-bit fields; ACPICA derives the extended ones) and the FACS.
  */
 static void fadt_fixed_hw(uint8_t *t, uint64_t facs_gpa)
 {
@@ -268,6 +271,8 @@ static void fadt_fixed_hw(uint8_t *t, uint64_t facs_gpa)
 	put32(t + FADT_PM1A_CNT_BLK, ACPI_PM1_CNT_PORT);
 	t[FADT_PM1_EVT_LEN] = ACPI_PM1_EVT_LEN;
 	t[FADT_PM1_CNT_LEN] = ACPI_PM1_CNT_LEN;
+	put32(t + FADT_PM_TMR_BLK, ACPI_PM_TMR_PORT);
+	t[FADT_PM_TMR_LEN] = ACPI_PM_TMR_LEN;
 	if (facs_gpa < FOUR_GIB)
 		put32(t + FADT_FIRMWARE_CTRL, facs_gpa);
 	put64(t + FADT_X_FIRMWARE_CTRL, facs_gpa);
@@ -276,25 +281,26 @@ static void fadt_fixed_hw(uint8_t *t, uint64_t facs_gpa)
 static void build_fadt(uint8_t *t, uint64_t dsdt_gpa, uint64_t facs_gpa,
 		       const struct acpi_config *c)
 {
-	uint32_t flags = FADT_F_WBINVD | FADT_F_PWR_BUTTON | FADT_F_SLP_BUTTON |
-			 FADT_F_RESET_REG_SUP;
-
 	/*
 	 * No 8042 flag: wirt-vmm's i8042 only takes the reset command, and
 	 * with the flag Linux spends seconds probing for a keyboard.
 	 */
 	uint16_t boot_arch =
 		BOOT_ARCH_LEGACY_DEVICES | BOOT_ARCH_VGA_NOT_PRESENT;
+	uint32_t flags = FADT_F_WBINVD | FADT_F_PWR_BUTTON | FADT_F_SLP_BUTTON |
+			 FADT_F_RESET_REG_SUP;
 
 	if (!c->cmos_rtc)
 		boot_arch |= BOOT_ARCH_CMOS_RTC_NOT_PRESENT;
 	table_header(t, "FACP", FADT_LEN, 6);
 	if (dsdt_gpa < FOUR_GIB)
 		put32(t + FADT_DSDT, dsdt_gpa);
-	if (c->fixed_hw)
+	if (c->fixed_hw) {
 		fadt_fixed_hw(t, facs_gpa);
-	else
+		flags |= FADT_F_TMR_VAL_EXT;
+	} else {
 		flags |= FADT_F_HW_REDUCED_ACPI; /* no SCI, no PM1 blocks */
+	}
 	put16(t + FADT_IAPC_BOOT_ARCH, boot_arch);
 	put32(t + FADT_FLAGS, flags);
 	gas_io8(t + FADT_RESET_REG, ACPI_RESET_PORT);

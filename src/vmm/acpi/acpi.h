@@ -27,6 +27,9 @@
 #define ACPI_PM1_SCI_EN (1u << 0) /* PM1 control: ACPI mode, always set */
 #define ACPI_PM1_SLP_TYP_SHIFT 10 /* PM1 control: SLP_TYP, 3 bits */
 #define ACPI_PM1_SLP_EN (1u << 13) /* PM1 control: sleep enable */
+#define ACPI_PM_TMR_PORT 0x60c /* PM timer, 32 bits */
+#define ACPI_PM_TMR_LEN 4
+#define ACPI_PM_TMR_HZ 3579545ULL
 #define ACPI_SCI_IRQ 10 /* SCI with the fixed registers; nothing raises it */
 #define ACPI_GED_IRQ 9 /* GSI of the generic event device (power button) */
 #define ACPI_GED_MMIO_BASE 0xfed00000ULL /* GED event register, 4 bytes */
@@ -61,7 +64,7 @@ struct acpi_config {
 	bool cmos_rtc;
 	/*
 	 * true for a full (not hardware-reduced) ACPI platform: FADT with
-	 * SCI, PM1a event/control blocks and a FACS. Firmware boot needs it:
+	 * SCI, PM1a event/control blocks, PM timer and a FACS. Firmware boot needs it:
 	 * Linux on a hardware-reduced platform never initialises (masks) the
 	 * 8259 PIC, which the BIOS leaves with the timer unmasked at vector 8.
 	 */

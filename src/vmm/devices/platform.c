@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * i8042 reset, ACPI sleep/reset registers, PM1 event/control blocks, GED
- * event register, port 0x80.
+ * i8042 reset, ACPI sleep/reset registers, PM1 event/control blocks, PM
+ * timer, GED event register, port 0x80.
  */
 #include "vmm/devices/platform.h"
 
 #include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 
 #include "vmm/acpi/acpi.h"
 #include "vmm/boot/le.h"
@@ -89,6 +90,25 @@ static void pm1_io(void *opaque, uint64_t off, uint8_t *data, unsigned int size,
 		vm_request_stop(vm, VM_POWEROFF);
 }
 
+/* The ACPI PM timer: a free-running 32-bit count at 3.579545 MHz. */
+static void pm_tmr_io(void *opaque, uint64_t off, uint8_t *data,
+		      unsigned int size, bool wr)
+{
+	struct timespec ts;
+	uint64_t ticks;
+	uint32_t v;
+
+	(void)opaque;
+	memset(data, 0, size);
+	if (wr || off >= ACPI_PM_TMR_LEN || size > ACPI_PM_TMR_LEN - off)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ticks = (uint64_t)ts.tv_sec * ACPI_PM_TMR_HZ +
+		(uint64_t)ts.tv_nsec * ACPI_PM_TMR_HZ / 1000000000u;
+	v = (uint32_t)ticks;
+	memcpy(data, (uint8_t *)&v + off, size);
+}
+
 /* GED event register: reading returns the pending events and clears them. */
 static void ged_io(void *opaque, uint64_t off, uint8_t *data, unsigned int size,
 		   bool wr)
@@ -129,6 +149,9 @@ int platform_register(struct vm *vm)
 		r = bus_register(&vm->pio, ACPI_PM1_EVT_PORT,
 				 ACPI_PM1_EVT_LEN + ACPI_PM1_CNT_LEN, pm1_io,
 				 vm, "acpi-pm1");
+	if (!r)
+		r = bus_register(&vm->pio, ACPI_PM_TMR_PORT, ACPI_PM_TMR_LEN,
+				 pm_tmr_io, vm, "acpi-pmtmr");
 	if (!r)
 		r = bus_register(&vm->pio, 0x80, 1, post_io, vm, "post");
 	if (!r)
