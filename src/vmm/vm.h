@@ -164,6 +164,7 @@ struct vm {
 	int wake_fd; /* eventfd: main thread wakes on a request */
 	atomic_uint io_exits; /* exits since boot, tells real resets apart */
 	atomic_uint ged_events; /* pending GED events, read-to-clear */
+	atomic_uint pm1_regs; /* ACPI PM1 enable (bits 0-15), control (16-31) */
 	struct vm_pause pause; /* stop/cont (vm-pause.c) */
 	struct vm_events events; /* the upper layer's sink (control.c) */
 	struct vm_disks *disks; /* --disk names for QMP (vm-disks.c) */

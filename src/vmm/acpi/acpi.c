@@ -6,8 +6,9 @@
  *
  *   gpa + 0   RSDP (revision 2)
  *   then, each 16-byte aligned: XSDT, FADT, MADT, MCFG (with PCI), DSDT
+ *   and with fixed_hw a 64-byte aligned FACS
  *
- * The XSDT lists FADT, MADT and MCFG; the FADT points at the DSDT.
+ * The XSDT lists FADT, MADT and MCFG; the FADT points at the DSDT (and FACS).
  */
 #include "vmm/acpi/acpi.h"
 
@@ -30,15 +31,25 @@
 #define FADT_LEN 276
 #define MADT_LEN_FIXED (HDR_LEN + 8)
 #define MCFG_LEN (HDR_LEN + 8 + 16)
+#define FACS_LEN 64
+#define FACS_ALIGN 64
 
 /* FADT fields (offsets from the table start) */
+#define FADT_FIRMWARE_CTRL 36
 #define FADT_DSDT 40
 #define FADT_SCI_INT 46
+#define FADT_PM1A_EVT_BLK 56
+#define FADT_PM1A_CNT_BLK 64
+#define FADT_PM_TMR_BLK 76
+#define FADT_PM1_EVT_LEN 88
+#define FADT_PM1_CNT_LEN 89
+#define FADT_PM_TMR_LEN 91
 #define FADT_IAPC_BOOT_ARCH 109
 #define FADT_FLAGS 112
 #define FADT_RESET_REG 116
 #define FADT_RESET_VALUE 128
 #define FADT_MINOR_VERSION 131
+#define FADT_X_FIRMWARE_CTRL 132
 #define FADT_X_DSDT 140
 #define FADT_SLEEP_CONTROL_REG 244
 #define FADT_SLEEP_STATUS_REG 256
@@ -51,6 +62,7 @@
 #define FADT_F_WBINVD (1u << 0)
 #define FADT_F_PWR_BUTTON (1u << 4) /* power button is a device, not fixed */
 #define FADT_F_SLP_BUTTON (1u << 5) /* no fixed sleep button */
+#define FADT_F_TMR_VAL_EXT (1u << 8) /* the PM timer counts 32 bits */
 #define FADT_F_RESET_REG_SUP (1u << 10)
 #define FADT_F_HW_REDUCED_ACPI (1u << 20)
 
@@ -146,13 +158,14 @@ struct placer {
 };
 
 /*
- * Reserve len zeroed bytes at the next TABLE_ALIGN boundary (the padding
- * before them is zeroed as well).
+ * Reserve len zeroed bytes at the next guest address that is a multiple of
+ * align (a power of two; the padding before them is zeroed as well).
  * Returns their offset in buf, or -ENOSPC.
  */
-static long place(struct placer *pl, size_t len)
+static long place_aligned(struct placer *pl, size_t len, size_t align)
 {
-	size_t off = (pl->next + TABLE_ALIGN - 1) & ~(size_t)(TABLE_ALIGN - 1);
+	uint64_t at = pl->gpa + pl->next;
+	size_t off = pl->next + ((align - (at & (align - 1))) & (align - 1));
 
 	if (off < pl->next || off > pl->size || len > pl->size - off)
 		return -ENOSPC;
@@ -160,6 +173,12 @@ static long place(struct placer *pl, size_t len)
 	memset(pl->buf + pl->next, 0, off - pl->next + len);
 	pl->next = off + len;
 	return off;
+}
+
+/* place_aligned() at the next TABLE_ALIGN boundary. */
+static long place(struct placer *pl, size_t len)
+{
+	return place_aligned(pl, len, TABLE_ALIGN);
 }
 
 static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
@@ -240,26 +259,50 @@ static void build_xsdt(uint8_t *t, const uint64_t *entries, unsigned int n)
 	table_finish(t, len);
 }
 
-static void build_fadt(uint8_t *t, uint64_t dsdt_gpa,
+/*
+ * The fixed-hardware part of the FADT: SCI, PM1a blocks and PM timer
+ * (legacy 32-bit fields; ACPICA derives the extended ones) and the FACS.
+ */
+static void fadt_fixed_hw(uint8_t *t, uint64_t facs_gpa)
+{
+	put16(t + FADT_SCI_INT, ACPI_SCI_IRQ);
+	/* SMI_CMD stays zero: the platform is always in ACPI mode */
+	put32(t + FADT_PM1A_EVT_BLK, ACPI_PM1_EVT_PORT);
+	put32(t + FADT_PM1A_CNT_BLK, ACPI_PM1_CNT_PORT);
+	t[FADT_PM1_EVT_LEN] = ACPI_PM1_EVT_LEN;
+	t[FADT_PM1_CNT_LEN] = ACPI_PM1_CNT_LEN;
+	put32(t + FADT_PM_TMR_BLK, ACPI_PM_TMR_PORT);
+	t[FADT_PM_TMR_LEN] = ACPI_PM_TMR_LEN;
+	if (facs_gpa < FOUR_GIB)
+		put32(t + FADT_FIRMWARE_CTRL, facs_gpa);
+	put64(t + FADT_X_FIRMWARE_CTRL, facs_gpa);
+}
+
+static void build_fadt(uint8_t *t, uint64_t dsdt_gpa, uint64_t facs_gpa,
 		       const struct acpi_config *c)
 {
 	/*
 	 * No 8042 flag: wirt-vmm's i8042 only takes the reset command, and
 	 * with the flag Linux spends seconds probing for a keyboard.
 	 */
-	uint16_t boot_arch = BOOT_ARCH_LEGACY_DEVICES |
-			     BOOT_ARCH_VGA_NOT_PRESENT;
+	uint16_t boot_arch =
+		BOOT_ARCH_LEGACY_DEVICES | BOOT_ARCH_VGA_NOT_PRESENT;
+	uint32_t flags = FADT_F_WBINVD | FADT_F_PWR_BUTTON | FADT_F_SLP_BUTTON |
+			 FADT_F_RESET_REG_SUP;
 
 	if (!c->cmos_rtc)
 		boot_arch |= BOOT_ARCH_CMOS_RTC_NOT_PRESENT;
 	table_header(t, "FACP", FADT_LEN, 6);
 	if (dsdt_gpa < FOUR_GIB)
 		put32(t + FADT_DSDT, dsdt_gpa);
-	put16(t + FADT_SCI_INT, 0); /* no SCI: hardware-reduced */
+	if (c->fixed_hw) {
+		fadt_fixed_hw(t, facs_gpa);
+		flags |= FADT_F_TMR_VAL_EXT;
+	} else {
+		flags |= FADT_F_HW_REDUCED_ACPI; /* no SCI, no PM1 blocks */
+	}
 	put16(t + FADT_IAPC_BOOT_ARCH, boot_arch);
-	put32(t + FADT_FLAGS, FADT_F_WBINVD | FADT_F_PWR_BUTTON |
-				      FADT_F_SLP_BUTTON | FADT_F_RESET_REG_SUP |
-				      FADT_F_HW_REDUCED_ACPI);
+	put32(t + FADT_FLAGS, flags);
 	gas_io8(t + FADT_RESET_REG, ACPI_RESET_PORT);
 	t[FADT_RESET_VALUE] = ACPI_RESET_VALUE;
 	t[FADT_MINOR_VERSION] = 0; /* ACPI 6.0 */
@@ -268,6 +311,14 @@ static void build_fadt(uint8_t *t, uint64_t dsdt_gpa,
 	gas_io8(t + FADT_SLEEP_STATUS_REG, ACPI_SLEEP_STS_PORT);
 	memcpy(t + FADT_HYPERVISOR_ID, "WIRTVMM", 8);
 	table_finish(t, FADT_LEN);
+}
+
+/* FACS (no checksum): signature, length, version 2, nothing else. */
+static void build_facs(uint8_t *t)
+{
+	memcpy(t, "FACS", 4);
+	put32(t + 4, FACS_LEN);
+	t[32] = 2; /* version */
 }
 
 static uint32_t madt_len(unsigned int ncpus)
@@ -358,7 +409,7 @@ long acpi_build(uint8_t *buf, size_t buf_size, uint64_t gpa,
 		const struct acpi_config *cfg)
 {
 	struct placer pl = { buf, buf_size, 0, gpa };
-	long rsdp, xsdt, fadt, madt, mcfg = 0, dsdt;
+	long rsdp, xsdt, fadt, madt, mcfg = 0, dsdt, facs = -1;
 	struct acpi_config c;
 	uint64_t entries[3];
 	unsigned int n = 0;
@@ -382,7 +433,13 @@ long acpi_build(uint8_t *buf, size_t buf_size, uint64_t gpa,
 	if (dsdt < 0)
 		return dsdt;
 
-	build_fadt(buf + fadt, gpa + dsdt, &c);
+	if (c.fixed_hw) {
+		facs = place_aligned(&pl, FACS_LEN, FACS_ALIGN);
+		if (facs < 0)
+			return facs;
+		build_facs(buf + facs);
+	}
+	build_fadt(buf + fadt, gpa + dsdt, facs < 0 ? 0 : gpa + facs, &c);
 	build_madt(buf + madt, &c);
 	entries[n++] = gpa + fadt;
 	entries[n++] = gpa + madt;

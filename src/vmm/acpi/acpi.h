@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * ACPI table builder: RSDP, XSDT, FADT (hardware-reduced), DSDT (AML with
- * \_S5, power button, GED), MADT. Pure functions over a byte buffer that is
+ * ACPI table builder: RSDP, XSDT, FADT (hardware-reduced, or with the fixed
+ * PM1 registers and a FACS for firmware boot), DSDT (AML with \_S5, power
+ * button, GED), MADT. Pure functions over a byte buffer that is
  * later copied into guest memory at gpa; no KVM knowledge.
  */
 #ifndef WIRT_VMM_ACPI_H
@@ -18,6 +19,18 @@
 #define ACPI_RESET_VALUE 0x01
 #define ACPI_SLP_TYP_S5 5 /* SLP_TYP value in \_S5 */
 #define ACPI_SLP_EN (1u << 5) /* sleep enable bit in SLEEP_CONTROL_REG */
+/* PM1a event block (status, enable; 16 bits each) and control block */
+#define ACPI_PM1_EVT_PORT 0x604
+#define ACPI_PM1_EVT_LEN 4
+#define ACPI_PM1_CNT_PORT 0x608
+#define ACPI_PM1_CNT_LEN 2
+#define ACPI_PM1_SCI_EN (1u << 0) /* PM1 control: ACPI mode, always set */
+#define ACPI_PM1_SLP_TYP_SHIFT 10 /* PM1 control: SLP_TYP, 3 bits */
+#define ACPI_PM1_SLP_EN (1u << 13) /* PM1 control: sleep enable */
+#define ACPI_PM_TMR_PORT 0x60c /* PM timer, 32 bits */
+#define ACPI_PM_TMR_LEN 4
+#define ACPI_PM_TMR_HZ 3579545ULL
+#define ACPI_SCI_IRQ 10 /* SCI with the fixed registers; nothing raises it */
 #define ACPI_GED_IRQ 9 /* GSI of the generic event device (power button) */
 #define ACPI_GED_MMIO_BASE 0xfed00000ULL /* GED event register, 4 bytes */
 #define ACPI_GED_EVT_POWER_BUTTON (1u << 0)
@@ -49,6 +62,13 @@ struct acpi_config {
 	uint64_t pci_mmio64_size;
 	/* true when the VMM emulates a CMOS RTC at ports 0x70/0x71 */
 	bool cmos_rtc;
+	/*
+	 * true for a full (not hardware-reduced) ACPI platform: FADT with
+	 * SCI, PM1a event/control blocks, PM timer and a FACS. Firmware boot needs it:
+	 * Linux on a hardware-reduced platform never initialises (masks) the
+	 * 8259 PIC, which the BIOS leaves with the timer unmasked at vector 8.
+	 */
+	bool fixed_hw;
 };
 
 /*

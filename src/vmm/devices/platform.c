@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* i8042 reset, ACPI sleep/reset registers, GED event register, port 0x80. */
+/*
+ * i8042 reset, ACPI sleep/reset registers, PM1 event/control blocks, PM
+ * timer, GED event register, port 0x80.
+ */
 #include "vmm/devices/platform.h"
 
 #include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 
 #include "vmm/acpi/acpi.h"
+#include "vmm/boot/le.h"
 #include "vmm/bus.h"
 #include "vmm/vm.h"
 
@@ -51,9 +56,62 @@ static void acpi_io(void *opaque, uint64_t off, uint8_t *data,
 		vm_request_stop(vm, VM_RESET);
 }
 
+/*
+ * The PM1a event (status, enable) and control blocks as one 6-byte range:
+ * status reads 0 (no fixed event ever fires), enable keeps what was
+ * written, control reads SCI_EN and the last SLP_TYP; writing SLP_EN with
+ * the \_S5 type powers off.
+ */
+static void pm1_io(void *opaque, uint64_t off, uint8_t *data, unsigned int size,
+		   bool wr)
+{
+	struct vm *vm = opaque;
+	uint8_t regs[ACPI_PM1_EVT_LEN + ACPI_PM1_CNT_LEN] = { 0 };
+	uint32_t v = atomic_load(&vm->pm1_regs), cnt;
+
+	if (off >= sizeof(regs) || size > sizeof(regs) - off) {
+		if (!wr)
+			memset(data, 0, size);
+		return;
+	}
+	put_le16(regs + 2, v & 0xffff);
+	put_le16(regs + 4, (v >> 16) | ACPI_PM1_SCI_EN);
+	if (!wr) {
+		memcpy(data, regs + off, size);
+		return;
+	}
+	memcpy(regs + off, data, size);
+	memset(regs, 0, 2); /* status: write-1-to-clear, nothing is set */
+	cnt = le16(regs + 4) & ~ACPI_PM1_SCI_EN;
+	atomic_store(&vm->pm1_regs, le16(regs + 2) | (cnt & ~ACPI_PM1_SLP_EN)
+							     << 16);
+	if ((cnt & ACPI_PM1_SLP_EN) &&
+	    ((cnt >> ACPI_PM1_SLP_TYP_SHIFT) & 7) == ACPI_SLP_TYP_S5)
+		vm_request_stop(vm, VM_POWEROFF);
+}
+
+/* The ACPI PM timer: a free-running 32-bit count at 3.579545 MHz. */
+static void pm_tmr_io(void *opaque, uint64_t off, uint8_t *data,
+		      unsigned int size, bool wr)
+{
+	struct timespec ts;
+	uint64_t ticks;
+	uint32_t v;
+
+	(void)opaque;
+	memset(data, 0, size);
+	if (wr || off >= ACPI_PM_TMR_LEN || size > ACPI_PM_TMR_LEN - off)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ticks = (uint64_t)ts.tv_sec * ACPI_PM_TMR_HZ +
+		(uint64_t)ts.tv_nsec * ACPI_PM_TMR_HZ / 1000000000u;
+	v = (uint32_t)ticks;
+	memcpy(data, (uint8_t *)&v + off, size);
+}
+
 /* GED event register: reading returns the pending events and clears them. */
-static void ged_io(void *opaque, uint64_t off, uint8_t *data,
-		   unsigned int size, bool wr)
+static void ged_io(void *opaque, uint64_t off, uint8_t *data, unsigned int size,
+		   bool wr)
 {
 	struct vm *vm = opaque;
 	uint32_t ev;
@@ -87,6 +145,13 @@ int platform_register(struct vm *vm)
 	if (!r)
 		r = bus_register(&vm->pio, ACPI_SLEEP_CTL_PORT, 3, acpi_io, vm,
 				 "acpi");
+	if (!r)
+		r = bus_register(&vm->pio, ACPI_PM1_EVT_PORT,
+				 ACPI_PM1_EVT_LEN + ACPI_PM1_CNT_LEN, pm1_io,
+				 vm, "acpi-pm1");
+	if (!r)
+		r = bus_register(&vm->pio, ACPI_PM_TMR_PORT, ACPI_PM_TMR_LEN,
+				 pm_tmr_io, vm, "acpi-pmtmr");
 	if (!r)
 		r = bus_register(&vm->pio, 0x80, 1, post_io, vm, "post");
 	if (!r)

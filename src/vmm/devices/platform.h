@@ -5,7 +5,8 @@
  *    reset command (0xfe) Linux sends with reboot=k;
  *  - ACPI hardware-reduced registers: sleep control/status and reset
  *    (ports described in the FADT) and the GED event register (MMIO) that
- *    signals the power button;
+ *    signals the power button; the PM1a event and control blocks of a
+ *    full ACPI platform (firmware boot);
  *  - POST port 0x80, written by Linux as an I/O delay, swallowed quietly.
  */
 #ifndef WIRT_VMM_PLATFORM_H

@@ -210,6 +210,8 @@ int firmware_setup(struct vm *vm)
 	fw->cfg_ready = true;
 	rtc_init(&fw->rtc, vm->lay.low_size, vm->lay.high_size, vm->ncpus);
 	vm->acpi.cmos_rtc = true;
+	/* a full ACPI platform, so the guest OS takes over the BIOS's PIC */
+	vm->acpi.fixed_hw = true;
 	struct vm_state_hook sh = { .name = "firmware",
 				    .save = fw_save,
 				    .load = fw_state_load,

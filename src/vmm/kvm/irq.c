@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * GSI routing table with MSI routes, irqfds and ioeventfds. The default
- * routes reproduce what KVM installs with KVM_CREATE_IRQCHIP: GSI i goes to
- * IOAPIC pin i for i < 24, and GSIs 0-15 also to the PIC (master pins 0-7,
+ * routes: GSI i goes to IOAPIC pin i for i < 24, except the PIT's GSI 0,
+ * which goes to pin 2 as the MADT's interrupt source override says (as on
+ * PC chipsets; the kernel programs that pin for the timer) while GSI 2 (the
+ * PIC cascade, never raised) has no IOAPIC route: KVM maps an acknowledged
+ * pin back to a single GSI, and the PIT waits for GSI 0's acknowledgement
+ * before its next tick. GSIs 0-15 also go to the PIC (master pins 0-7,
  * slave pins 8-15).
  */
 #include "vmm/kvm/irq.h"
@@ -91,6 +95,12 @@ int irq_router_set_msi(struct irq_router *r, unsigned int gsi, uint64_t addr,
 	return 0;
 }
 
+/* The IOAPIC pin legacy GSI gsi is wired to. */
+static unsigned int ioapic_pin(unsigned int gsi)
+{
+	return gsi == IRQ_PIT_GSI ? IRQ_PIT_IOAPIC_PIN : gsi;
+}
+
 /* Fill the table with the defaults and valid MSI routes; lock held. */
 static unsigned int build(struct irq_router *r, struct kvm_irq_routing_entry *e,
 			  unsigned int max)
@@ -98,13 +108,17 @@ static unsigned int build(struct irq_router *r, struct kvm_irq_routing_entry *e,
 	unsigned int i, n = 0;
 
 	for (i = 0; i < IRQ_LEGACY_GSIS; i++) {
-		if (n < max)
-			e[n] = (struct kvm_irq_routing_entry){
-				.gsi = i,
-				.type = KVM_IRQ_ROUTING_IRQCHIP,
-				.u.irqchip = { KVM_IRQCHIP_IOAPIC, i },
-			};
-		n++;
+		/* pin 2 belongs to GSI 0: KVM maps each pin back to one GSI */
+		if (i != IRQ_PIT_IOAPIC_PIN) {
+			if (n < max)
+				e[n] = (struct kvm_irq_routing_entry){
+					.gsi = i,
+					.type = KVM_IRQ_ROUTING_IRQCHIP,
+					.u.irqchip = { KVM_IRQCHIP_IOAPIC,
+						       ioapic_pin(i) },
+				};
+			n++;
+		}
 		if (i >= 16)
 			continue;
 		if (n < max)

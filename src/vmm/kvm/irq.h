@@ -12,6 +12,8 @@
 #include <stdint.h>
 
 #define IRQ_LEGACY_GSIS 24 /* IOAPIC pins; GSIs 0-15 also reach the PIC */
+#define IRQ_PIT_GSI 0 /* the in-kernel PIT raises GSI 0 ... */
+#define IRQ_PIT_IOAPIC_PIN 2 /* ... wired to IOAPIC pin 2 (MADT override) */
 #define IRQ_MAX_MSI 1024 /* MSI routes one router hands out */
 
 struct irq_router;

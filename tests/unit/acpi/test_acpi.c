@@ -341,6 +341,51 @@ static void test_rtc_flag(void **state)
 	free(b.buf);
 }
 
+/*
+ * fixed_hw (firmware boot): not hardware-reduced, so Linux initialises the
+ * 8259 the BIOS left running; SCI, PM1a blocks, PM timer, a 64-byte
+ * aligned FACS. The reset and sleep registers stay.
+ */
+static void test_fixed_hw(void **state)
+{
+	struct acpi_config c = {
+		.ncpus = 1, .ioapic_id = 1, .cmos_rtc = true, .fixed_hw = true
+	};
+	const uint8_t *f, *facs;
+	uint64_t facs_gpa;
+	uint32_t flags;
+	struct built b;
+
+	(void)state;
+	build(&c, &b);
+	f = b.fadt;
+	flags = get32(f + 112);
+	assert_false(flags & (1u << 20)); /* not HW_REDUCED_ACPI */
+	assert_true(flags & (1u << 8)); /* 32-bit PM timer */
+	assert_true(flags & (1u << 10)); /* RESET_REG_SUP */
+	assert_true(flags & (1u << 4)); /* power button is a device */
+	assert_int_equal(get16(f + 46), ACPI_SCI_IRQ);
+	assert_int_not_equal(ACPI_SCI_IRQ, ACPI_GED_IRQ);
+	assert_int_equal(get32(f + 48), 0); /* no SMI_CMD: always ACPI mode */
+	assert_int_equal(get32(f + 56), ACPI_PM1_EVT_PORT);
+	assert_int_equal(f[88], 4);
+	assert_int_equal(get32(f + 64), ACPI_PM1_CNT_PORT);
+	assert_int_equal(f[89], 2);
+	assert_int_equal(get32(f + 76), ACPI_PM_TMR_PORT);
+	assert_int_equal(f[91], 4);
+	assert_int_equal(get32(f + 80), 0); /* no GPE0 block */
+	check_gas_io8(f + 116, ACPI_RESET_PORT);
+	facs_gpa = get32(f + 36);
+	assert_int_equal(get64(f + 132), facs_gpa);
+	assert_int_equal(facs_gpa % 64, 0);
+	facs = at_gpa(&b, facs_gpa, 64);
+	assert_memory_equal(facs, "FACS", 4);
+	assert_int_equal(get32(facs + 4), 64);
+	assert_int_equal(facs[32], 2);
+	assert_int_equal(sum(f, get32(f + 4)), 0);
+	free(b.buf);
+}
+
 /* PCI windows: the defaults, and the 64-bit window when asked for. */
 static void test_pci_windows(void **state)
 {
@@ -496,6 +541,7 @@ int main(void)
 		cmocka_unit_test(test_cpus_4),
 		cmocka_unit_test(test_cpus_255),
 		cmocka_unit_test(test_rtc_flag),
+		cmocka_unit_test(test_fixed_hw),
 		cmocka_unit_test(test_pci_windows),
 		cmocka_unit_test(test_nospc),
 		cmocka_unit_test(test_einval),

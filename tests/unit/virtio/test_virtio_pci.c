@@ -358,21 +358,31 @@ static void test_routes(void **state)
 
 	assert_non_null(r);
 	n = irq_router_fill(r, e, 64);
-	assert_int_equal(n, 24 + 16);
+	assert_int_equal(n, 24 + 16 - 1);
 	for (i = 0; i < n; i++)
 		assert_int_equal(e[i].type, KVM_IRQ_ROUTING_IRQCHIP);
-	/* GSI 0: IOAPIC pin 0 and PIC master pin 0 */
+	/* GSI 0 (the PIT): IOAPIC pin 2, as the MADT override says */
 	assert_int_equal(e[0].gsi, 0);
 	assert_int_equal(e[0].u.irqchip.irqchip, KVM_IRQCHIP_IOAPIC);
+	assert_int_equal(e[0].u.irqchip.pin, 2);
 	assert_int_equal(e[1].u.irqchip.irqchip, KVM_IRQCHIP_PIC_MASTER);
+	assert_int_equal(e[1].u.irqchip.pin, 0);
+	/* GSI 2: only the PIC, so IOAPIC pin 2 maps back to GSI 0 alone */
+	assert_int_equal(e[4].gsi, 2);
+	assert_int_equal(e[4].u.irqchip.irqchip, KVM_IRQCHIP_PIC_MASTER);
+	assert_int_equal(e[5].gsi, 3);
+	assert_int_equal(e[5].u.irqchip.pin, 3);
+	for (i = 1; i < n; i++)
+		assert_false(e[i].u.irqchip.irqchip == KVM_IRQCHIP_IOAPIC &&
+			     e[i].u.irqchip.pin == 2);
 	/* GSI 9: IOAPIC pin 9 and PIC slave pin 1 */
-	assert_int_equal(e[18].gsi, 9);
-	assert_int_equal(e[18].u.irqchip.pin, 9);
-	assert_int_equal(e[19].u.irqchip.irqchip, KVM_IRQCHIP_PIC_SLAVE);
-	assert_int_equal(e[19].u.irqchip.pin, 1);
+	assert_int_equal(e[17].gsi, 9);
+	assert_int_equal(e[17].u.irqchip.pin, 9);
+	assert_int_equal(e[18].u.irqchip.irqchip, KVM_IRQCHIP_PIC_SLAVE);
+	assert_int_equal(e[18].u.irqchip.pin, 1);
 	/* GSI 23: IOAPIC only, last default */
-	assert_int_equal(e[39].gsi, 23);
-	assert_int_equal(e[39].u.irqchip.irqchip, KVM_IRQCHIP_IOAPIC);
+	assert_int_equal(e[38].gsi, 23);
+	assert_int_equal(e[38].u.irqchip.irqchip, KVM_IRQCHIP_IOAPIC);
 	g = irq_router_alloc(r, 4);
 	assert_int_equal(g, 24);
 	assert_int_equal(irq_router_alloc(r, IRQ_MAX_MSI), -ENOSPC);
@@ -382,7 +392,7 @@ static void test_routes(void **state)
 			 -EINVAL);
 	assert_int_equal(irq_router_set_msi(r, 26, 0xfee01000, 0x41, true), 0);
 	n = irq_router_fill(r, e, 64);
-	assert_int_equal(n, 41);
+	assert_int_equal(n, 40);
 	for (i = 0; i < n; i++)
 		if (e[i].type == KVM_IRQ_ROUTING_MSI) {
 			msi++;
@@ -397,7 +407,7 @@ static void test_routes(void **state)
 	assert_int_equal(irq_router_commit(r, -1, false), 0);
 	assert_int_equal(irq_router_commits(r), 1); /* unchanged: no ioctl */
 	irq_router_set_msi(r, 26, 0, 0, false);
-	assert_int_equal(irq_router_fill(r, e, 64), 40);
+	assert_int_equal(irq_router_fill(r, e, 64), 39);
 	irq_router_free(r);
 }
 
