@@ -28,8 +28,6 @@
 #include "wirtd/pool.h"
 #include "wirtd/wirtd.h"
 
-#define CHUNK (1 << 20)
-
 /* What one restore works on. */
 struct restore {
 	const char *from; /* the backup (top of its chain) */
@@ -161,24 +159,6 @@ static int check_dest(struct vmrec *vm, const char *to, struct restore *rs,
 	return 0;
 }
 
-/* in's contents into out, zeroes skipped (out is new: reads as zero). */
-static int copy_all(struct blk *in, struct blk *out)
-{
-	uint64_t off, size = blk_getlength(in);
-	uint8_t *buf = malloc(CHUNK);
-	size_t n;
-	int r = buf ? 0 : -ENOMEM;
-
-	for (off = 0; !r && off < size; off += n) {
-		n = size - off < CHUNK ? size - off : CHUNK;
-		r = blk_pread(in, off, buf, n);
-		if (!r && (buf[0] || memcmp(buf, buf + 1, n - 1)))
-			r = blk_pwrite(out, off, buf, n);
-	}
-	free(buf);
-	return r;
-}
-
 /*
  * The chain under rs->from, flat, into the new image tmp (rs->fmt, raw
  * when unknown), synced to disk. 0 or -errno with err set.
@@ -201,7 +181,8 @@ static int write_image(struct restore *rs, const char *tmp, char *err,
 	if (!r)
 		r = blk_open(&out, tmp, rs->fmt, BLK_O_RDWR);
 	if (!r)
-		r = copy_all(in, out);
+		r = volblk_copy_data(in, out,
+				     true); /* out is new: reads as zero */
 	if (r)
 		err_set(err, errlen, r,
 			"cannot write the restored image '%s': %s", tmp,

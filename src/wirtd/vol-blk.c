@@ -135,9 +135,7 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return !n || (!p[0] && !memcmp(p, p + 1, n - 1));
 }
 
-/* copy_data - src's contents into dst (same size); zeroes are skipped
- * when skip_zero (dst reads them as zero already). */
-static int copy_data(struct blk *in, struct blk *out, bool skip_zero)
+int volblk_copy_data(struct blk *in, struct blk *out, bool skip_zero)
 {
 	uint64_t off, size = blk_getlength(in);
 	uint8_t *buf = malloc(CHUNK);
@@ -167,7 +165,7 @@ int volblk_copy(const char *src, const char *dst, char *err, size_t errlen)
 	if (!r)
 		r = blk_open(&out, dst, blk_get_format(in), BLK_O_RDWR);
 	if (!r)
-		r = copy_data(in, out, true);
+		r = volblk_copy_data(in, out, true);
 	if (r)
 		fail(r, "cannot copy into volume", dst, err, errlen);
 	if (out && blk_close(out) && !r)
@@ -188,7 +186,7 @@ int volblk_copy_into(const char *src, const char *dst, char *err, size_t errlen)
 		r = -ENOSPC;
 	if (!r || r == -ENOSPC) {
 		if (!r)
-			r = copy_data(in, out, false);
+			r = volblk_copy_data(in, out, false);
 		if (blk_close(out) && !r)
 			r = -EIO;
 	}
