@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define SECTOR 2048u
 #define LBA_PVD 16
@@ -422,4 +423,19 @@ int iso_build(const char *label, const struct iso_file *files, size_t n,
 	*outlen = (size_t)l->total * SECTOR;
 	free(l);
 	return 0;
+}
+
+const char *iso_probe(int fd, uint64_t size)
+{
+	uint8_t vd[SECTOR];
+	ssize_t n;
+
+	if (size < (LBA_PVD + 1) * (uint64_t)SECTOR)
+		return "too small to be an ISO 9660 image";
+	n = pread(fd, vd, sizeof(vd), LBA_PVD * (off_t)SECTOR);
+	if (n != (ssize_t)sizeof(vd))
+		return "cannot read its volume descriptor";
+	if (memcmp(vd + 1, "CD001", 5))
+		return "not an ISO 9660 image (no CD001 volume descriptor at sector 16)";
+	return NULL;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * A writer of small ISO 9660 images with one flat root directory and
+ * A probe of ISO 9660 images, and a writer of small ones with one flat root directory and
  * Joliet names: what a cloud-init NoCloud seed (volume label "cidata",
  * files user-data, meta-data, network-config) needs. Written from ECMA-119
  * and the Joliet specification.
@@ -34,5 +34,12 @@ struct iso_file {
 int iso_build(const char *label, const struct iso_file *files, size_t n,
 	      time_t t, uint8_t **out, size_t *outlen, char *err,
 	      size_t errlen);
+
+/*
+ * iso_probe - whether the open file fd of size bytes holds an ISO 9660
+ * image (a CD001 volume descriptor at sector 16). Returns NULL, or a
+ * static phrase saying what is wrong.
+ */
+const char *iso_probe(int fd, uint64_t size);
 
 #endif

@@ -13,16 +13,8 @@
 #include "common/util.h"
 #include "domain/dom-int.h"
 
-struct checker {
-	struct dom_issue *out;
-	unsigned int max, n;
-};
-
-static void issue(struct checker *c, bool fatal, xmlNodePtr n, const char *fmt,
-		  ...) __attribute__((format(printf, 4, 5)));
-
-static void issue(struct checker *c, bool fatal, xmlNodePtr n, const char *fmt,
-		  ...)
+void dom_issue(struct dom_checker *c, bool fatal, xmlNodePtr n, const char *fmt,
+	       ...)
 {
 	struct dom_issue *i;
 	va_list ap;
@@ -80,90 +72,132 @@ static const struct {
 	{ "nvram", false, "no spapr NVRAM on x86; ignored" },
 };
 
-static void check_disk(struct checker *c, xmlNodePtr n,
+/* check_cdrom - a <disk device='cdrom'>: the SATA drive (first is true
+ * for the domain's first CD-ROM) holding a raw image, or empty. */
+static void check_cdrom(struct dom_checker *c, xmlNodePtr n,
+			const struct dom_disk *k, bool first)
+{
+	if (!first)
+		dom_issue(
+			c, true, n,
+			"a second <disk device='cdrom'>: wirt-vmm has one CD-ROM drive; change its medium with change-media instead");
+	else if (k->bus != DOM_BUS_SATA)
+		dom_issue(
+			c, true, n,
+			"<disk device='cdrom'> on bus '%s': the CD-ROM drive is on SATA; use <target dev='sda' bus='sata'/>",
+			dom_prop(dom_child(n, "target"), "bus") ?: "(none)");
+	else if (k->type != DOM_DISK_FILE && k->type != DOM_DISK_BLOCK)
+		dom_issue(
+			c, true, n,
+			"<disk type='%s' device='cdrom'>: give the ISO image with type='file' (or a host drive with type='block')",
+			dom_prop(n, "type"));
+	else if (k->format != DOM_FMT_DEFAULT && k->format != DOM_FMT_RAW)
+		dom_issue(
+			c, true, n,
+			"<disk device='cdrom'> with <driver type='%s'>: CD-ROM images are raw ISO 9660; use type='raw'",
+			dom_prop(dom_child(n, "driver"), "type"));
+}
+
+static void check_disk(struct dom_checker *c, xmlNodePtr n,
 		       const struct dom_disk *k)
 {
 	if (k->device != DOM_DEV_DISK)
-		issue(c, true, n,
-		      "<disk device='%s'>: only device='disk' is supported (CD-ROMs come with firmware boot); attach the image as a virtio disk",
-		      dom_prop(n, "device"));
+		dom_issue(
+			c, true, n,
+			"<disk device='%s'>: use device='disk' (a virtio disk) or device='cdrom' (a SATA CD-ROM drive)",
+			dom_prop(n, "device"));
 	else if (k->type == DOM_DISK_OTHER)
-		issue(c, true, n,
-		      "<disk type='%s'>: only type='file', 'block' and 'volume' are supported",
-		      dom_prop(n, "type"));
+		dom_issue(
+			c, true, n,
+			"<disk type='%s'>: only type='file', 'block' and 'volume' are supported",
+			dom_prop(n, "type"));
 	else if (k->type == DOM_DISK_VOLUME && (!k->pool || !k->volume))
-		issue(c, true, n,
-		      "<disk type='volume'> needs <source pool='POOL' volume='VOLUME'/>");
-	else if (k->bus == DOM_BUS_OTHER)
-		issue(c, true, n,
-		      "<target bus='%s'>: disks are virtio only; use bus='virtio' (the guest sees /dev/vdX)",
-		      dom_prop(dom_child(n, "target"), "bus"));
+		dom_issue(
+			c, true, n,
+			"<disk type='volume'> needs <source pool='POOL' volume='VOLUME'/>");
+	else if (k->bus == DOM_BUS_OTHER || k->bus == DOM_BUS_SATA)
+		dom_issue(
+			c, true, n,
+			"<target bus='%s'>: disks are virtio only; use bus='virtio' (the guest sees /dev/vdX)",
+			dom_prop(dom_child(n, "target"), "bus"));
 	else if (k->format == DOM_FMT_OTHER)
-		issue(c, true, n,
-		      "<driver type='%s'>: images are raw or qcow2; convert it with wirt-img convert -O qcow2",
-		      dom_prop(dom_child(n, "driver"), "type"));
+		dom_issue(
+			c, true, n,
+			"<driver type='%s'>: images are raw or qcow2; convert it with wirt-img convert -O qcow2",
+			dom_prop(dom_child(n, "driver"), "type"));
 	else if (!k->source && k->type != DOM_DISK_VOLUME)
-		issue(c, true, n,
-		      "<disk> has no <source %s='...'>; name the image",
-		      k->type == DOM_DISK_BLOCK ? "dev" : "file");
+		dom_issue(c, true, n,
+			  "<disk> has no <source %s='...'>; name the image",
+			  k->type == DOM_DISK_BLOCK ? "dev" : "file");
 	else if (k->cache == DOM_CACHE_WRITETHROUGH ||
 		 k->cache == DOM_CACHE_DIRECTSYNC)
-		issue(c, true, n,
-		      "<driver cache='%s'>: use cache='none' or cache='writeback' (the guest's flushes are honoured with both)",
-		      dom_prop(dom_child(n, "driver"), "cache"));
+		dom_issue(
+			c, true, n,
+			"<driver cache='%s'>: use cache='none' or cache='writeback' (the guest's flushes are honoured with both)",
+			dom_prop(dom_child(n, "driver"), "cache"));
 	else if (k->cache == DOM_CACHE_UNSAFE)
-		issue(c, false, n,
-		      "<driver cache='unsafe'>: runs as cache='writeback' (flushes honoured)");
+		dom_issue(
+			c, false, n,
+			"<driver cache='unsafe'>: runs as cache='writeback' (flushes honoured)");
 }
 
-static void check_nic(struct checker *c, xmlNodePtr n, const struct dom_nic *k)
+static void check_nic(struct dom_checker *c, xmlNodePtr n,
+		      const struct dom_nic *k)
 {
 	if (k->type == DOM_NIC_OTHER)
-		issue(c, true, n,
-		      "<interface type='%s'>: only type='user', 'ethernet' (an existing tap), 'network' and 'bridge' are supported so far",
-		      dom_prop(n, "type") ? dom_prop(n, "type") : "");
+		dom_issue(
+			c, true, n,
+			"<interface type='%s'>: only type='user', 'ethernet' (an existing tap), 'network' and 'bridge' are supported so far",
+			dom_prop(n, "type") ? dom_prop(n, "type") : "");
 	else if (k->model && strcmp(k->model, "virtio"))
-		issue(c, true, n,
-		      "<model type='%s'>: NICs are virtio only; use <model type='virtio'/>",
-		      k->model);
+		dom_issue(
+			c, true, n,
+			"<model type='%s'>: NICs are virtio only; use <model type='virtio'/>",
+			k->model);
 	else if (!k->model)
-		issue(c, false, n,
-		      "<interface> without <model>: libvirt would pick an emulated NIC; wirt gives a virtio NIC");
+		dom_issue(
+			c, false, n,
+			"<interface> without <model>: libvirt would pick an emulated NIC; wirt gives a virtio NIC");
 	else if ((k->type == DOM_NIC_NETWORK || k->type == DOM_NIC_BRIDGE) &&
 		 (!k->source || !*k->source))
-		issue(c, true, n,
-		      "<interface type='%s'> needs <source %s='NAME'/>",
-		      dom_prop(n, "type"), dom_prop(n, "type"));
+		dom_issue(c, true, n,
+			  "<interface type='%s'> needs <source %s='NAME'/>",
+			  dom_prop(n, "type"), dom_prop(n, "type"));
 	else if (k->type == DOM_NIC_ETHERNET && !k->target)
-		issue(c, true, n,
-		      "<interface type='ethernet'> needs <target dev='TAP'/> naming an existing tap");
+		dom_issue(
+			c, true, n,
+			"<interface type='ethernet'> needs <target dev='TAP'/> naming an existing tap");
 	else if ((k->in.average || k->out.average) &&
 		 k->type != DOM_NIC_NETWORK && k->type != DOM_NIC_BRIDGE)
-		issue(c, true, n,
-		      "<bandwidth> on <interface type='%s'>: limits apply to the taps wirtd makes, type='network' and type='bridge' only; remove it",
-		      dom_prop(n, "type"));
+		dom_issue(
+			c, true, n,
+			"<bandwidth> on <interface type='%s'>: limits apply to the taps wirtd makes, type='network' and type='bridge' only; remove it",
+			dom_prop(n, "type"));
 }
 
-static void check_chardev(struct checker *c, xmlNodePtr n,
+static void check_chardev(struct dom_checker *c, xmlNodePtr n,
 			  const struct dom_chardev *k)
 {
 	const char *ttype = dom_prop(dom_child(n, "target"), "type");
 
 	if (k->type == DOM_CHR_OTHER)
-		issue(c, true, n, "<%s type='%s'>: use pty, file or unix",
-		      k->console ? "console" : "serial", dom_prop(n, "type"));
+		dom_issue(c, true, n, "<%s type='%s'>: use pty, file or unix",
+			  k->console ? "console" : "serial",
+			  dom_prop(n, "type"));
 	else if (!k->console && k->port != 0)
-		issue(c, true, n,
-		      "<serial> port %d: wirt has one serial port (COM1, port 0)",
-		      k->port);
+		dom_issue(
+			c, true, n,
+			"<serial> port %d: wirt has one serial port (COM1, port 0)",
+			k->port);
 	else if (k->console && ttype && strcmp(ttype, "serial"))
-		issue(c, true, n,
-		      "<console> target type '%s': the console is the serial port; use <target type='serial'/>",
-		      ttype);
+		dom_issue(
+			c, true, n,
+			"<console> target type '%s': the console is the serial port; use <target type='serial'/>",
+			ttype);
 }
 
 /* check_named - a device the rules table decides; false when unknown. */
-static bool check_named(struct checker *c, xmlNodePtr n)
+static bool check_named(struct dom_checker *c, xmlNodePtr n)
 {
 	const char *name = (const char *)n->name;
 	size_t i;
@@ -172,18 +206,18 @@ static bool check_named(struct checker *c, xmlNodePtr n)
 		if (strcmp(device_rules[i].name, name))
 			continue;
 		if (device_rules[i].text)
-			issue(c, device_rules[i].fatal, n, "<%s>: %s", name,
-			      device_rules[i].text);
+			dom_issue(c, device_rules[i].fatal, n, "<%s>: %s", name,
+				  device_rules[i].text);
 		return true;
 	}
 	return false;
 }
 
-static void check_devices(struct checker *c, const struct domain *d)
+static void check_devices(struct dom_checker *c, const struct domain *d)
 {
 	const struct dom_def *def = &d->def;
 	xmlNodePtr n = dom_child(xmlDocGetRootElement(d->doc), "devices");
-	unsigned int di = 0, ni = 0, ci = 0;
+	unsigned int di = 0, ni = 0, ci = 0, cdroms = 0;
 	const char *name, *model;
 
 	for (n = n ? n->children : NULL; n; n = n->next) {
@@ -191,7 +225,10 @@ static void check_devices(struct checker *c, const struct domain *d)
 			continue;
 		name = (const char *)n->name;
 		model = dom_prop(n, "model");
-		if (!strcmp(name, "disk"))
+		if (!strcmp(name, "disk") &&
+		    def->disks[di].device == DOM_DEV_CDROM)
+			check_cdrom(c, n, &def->disks[di++], !cdroms++);
+		else if (!strcmp(name, "disk"))
 			check_disk(c, n, &def->disks[di++]);
 		else if (!strcmp(name, "interface"))
 			check_nic(c, n, &def->nics[ni++]);
@@ -199,20 +236,23 @@ static void check_devices(struct checker *c, const struct domain *d)
 			check_chardev(c, n, &def->chardevs[ci++]);
 		else if (!strcmp(name, "watchdog") &&
 			 strcmp(dom_prop(n, "action") ?: "reset", "none"))
-			issue(c, true, n,
-			      "<watchdog>: no watchdog device; remove it or set action='none'");
+			dom_issue(
+				c, true, n,
+				"<watchdog>: no watchdog device; remove it or set action='none'");
 		else if (!strcmp(name, "watchdog"))
-			issue(c, false, n, "<watchdog action='none'>: ignored");
+			dom_issue(c, false, n,
+				  "<watchdog action='none'>: ignored");
 		else if ((!strcmp(name, "memballoon") &&
 			  strcmp(model ?: "", "virtio") &&
 			  strcmp(model ?: "", "none")) ||
 			 (!strcmp(name, "rng") &&
 			  strcmp(model ?: "", "virtio")))
-			issue(c, true, n, "<%s model='%s'>: use model='virtio'",
-			      name, model ?: "");
+			dom_issue(c, true, n,
+				  "<%s model='%s'>: use model='virtio'", name,
+				  model ?: "");
 		else if (!check_named(c, n))
-			issue(c, true, n, "<%s>: unknown device; remove it",
-			      name);
+			dom_issue(c, true, n, "<%s>: unknown device; remove it",
+				  name);
 	}
 }
 
@@ -225,75 +265,63 @@ static const char *const top_known[] = {
 	"pm",	     "genid",	 "seclabel",	  "resource",
 };
 
-/* <boot dev=...> under firmware: disks only, for now. */
-static void check_boot_devs(struct checker *c, xmlNodePtr os, bool kernel)
-{
-	xmlNodePtr n;
-	const char *dev;
-
-	for (n = dom_child(os, "boot"); n; n = dom_next(n, "boot")) {
-		dev = dom_prop(n, "dev") ?: "hd";
-		if (kernel && strcmp(dev, "hd"))
-			issue(c, false, n,
-			      "<boot dev='%s'>: ignored, the kernel is booted directly",
-			      dev);
-		else if (!kernel && strcmp(dev, "hd"))
-			issue(c, true, n,
-			      "<boot dev='%s'>: the firmware boots from disks (dev='hd') only so far",
-			      dev);
-	}
-}
-
 /*
  * <os>: direct kernel boot (<kernel>), or firmware: BIOS (SeaBIOS, or the
  * ROM image a <loader> names) from the disks. UEFI is not supported yet.
  */
-static void check_os(struct checker *c, xmlNodePtr root)
+static void check_os(struct dom_checker *c, const struct domain *d)
 {
+	xmlNodePtr root = xmlDocGetRootElement(d->doc);
 	xmlNodePtr os = dom_child(root, "os"), loader = dom_child(os, "loader");
 	const char *t = dom_text(dom_child(os, "type"));
 	const char *ltype = dom_prop(loader, "type") ?: "rom";
 	bool kernel = dom_child(os, "kernel") != NULL;
 
 	if (t && strcmp(t, "hvm"))
-		issue(c, true, dom_child(os, "type"),
-		      "<os><type>%s</type>: wirt runs hvm guests", t);
+		dom_issue(c, true, dom_child(os, "type"),
+			  "<os><type>%s</type>: wirt runs hvm guests", t);
 	if (!strcmp(dom_prop(os, "firmware") ?: "bios", "efi") ||
 	    !strcmp(ltype, "pflash") || dom_child(os, "nvram"))
-		issue(c, true, os,
-		      "UEFI firmware (<os firmware='efi'>, <loader type='pflash'>, <nvram>) is not supported yet: boot through BIOS (leave them out) or the kernel directly (<kernel>)");
+		dom_issue(
+			c, true, os,
+			"UEFI firmware (<os firmware='efi'>, <loader type='pflash'>, <nvram>) is not supported yet: boot through BIOS (leave them out) or the kernel directly (<kernel>)");
 	else if (kernel && loader)
-		issue(c, true, loader,
-		      "<loader> with <kernel>: give either the kernel to boot directly or the firmware, not both");
+		dom_issue(
+			c, true, loader,
+			"<loader> with <kernel>: give either the kernel to boot directly or the firmware, not both");
 	else if (loader && strcmp(ltype, "rom"))
-		issue(c, true, loader,
-		      "<loader type='%s'>: use type='rom' (a BIOS image)",
-		      ltype);
+		dom_issue(c, true, loader,
+			  "<loader type='%s'>: use type='rom' (a BIOS image)",
+			  ltype);
 	else if (loader && (!dom_text(loader) || !*dom_text(loader)))
-		issue(c, true, loader,
-		      "<loader> is empty: give the path of a BIOS image, or leave it out for SeaBIOS");
-	check_boot_devs(c, os, kernel);
+		dom_issue(
+			c, true, loader,
+			"<loader> is empty: give the path of a BIOS image, or leave it out for SeaBIOS");
+	dom_check_boot(c, d, os);
 }
 
-static void check_top(struct checker *c, xmlNodePtr root)
+static void check_top(struct dom_checker *c, const struct domain *d)
 {
+	xmlNodePtr root = xmlDocGetRootElement(d->doc);
 	xmlNodePtr n, clock = dom_child(root, "clock");
 	const char *mode;
 	size_t i;
 
-	check_os(c, root);
+	check_os(c, d);
 	if (dom_child(clock, "timer"))
-		issue(c, false, dom_child(clock, "timer"),
-		      "<timer>: the platform's timers are fixed (kvmclock, PIT, RTC); ignored");
+		dom_issue(
+			c, false, dom_child(clock, "timer"),
+			"<timer>: the platform's timers are fixed (kvmclock, PIT, RTC); ignored");
 	if ((n = dom_child(root, "pm")))
-		issue(c, false, n,
-		      "<pm>: no guest suspend to RAM or disk; ignored");
+		dom_issue(c, false, n,
+			  "<pm>: no guest suspend to RAM or disk; ignored");
 	n = dom_child(root, "cpu");
 	mode = dom_prop(n, "mode");
 	if (n && (dom_child(n, "model") ||
 		  (mode && strcmp(mode, "host-passthrough"))))
-		issue(c, false, n,
-		      "<cpu>: the guest sees the host's CPU (as host-passthrough); the model is not applied");
+		dom_issue(
+			c, false, n,
+			"<cpu>: the guest sees the host's CPU (as host-passthrough); the model is not applied");
 	for (n = root->children; n; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
@@ -301,17 +329,18 @@ static void check_top(struct checker *c, xmlNodePtr root)
 			if (!strcmp(top_known[i], (const char *)n->name))
 				break;
 		if (i == ARRAY_SIZE(top_known))
-			issue(c, false, n, "<%s>: not applied by wirt; ignored",
-			      (const char *)n->name);
+			dom_issue(c, false, n,
+				  "<%s>: not applied by wirt; ignored",
+				  (const char *)n->name);
 	}
 }
 
 unsigned int domain_check(const struct domain *d, struct dom_issue *issues,
 			  unsigned int max)
 {
-	struct checker c = { issues, max, 0 };
+	struct dom_checker c = { issues, max, 0 };
 
-	check_top(&c, xmlDocGetRootElement(d->doc));
+	check_top(&c, d);
 	check_devices(&c, d);
 	return c.n;
 }

@@ -60,7 +60,9 @@ static int view_disk(struct domain *d, xmlNodePtr n, char *err, size_t errlen)
 		[DOM_CACHE_DIRECTSYNC] = "directsync",
 		[DOM_CACHE_UNSAFE] = "unsafe",
 	};
-	static const char *const buses[] = { [DOM_BUS_VIRTIO] = "virtio" };
+	static const char *const buses[] = {
+		[DOM_BUS_VIRTIO] = "virtio", [DOM_BUS_SATA] = "sata"
+	};
 	xmlNodePtr drv = dom_child(n, "driver"), src = dom_child(n, "source");
 	xmlNodePtr tgt = dom_child(n, "target");
 	struct dom_disk *k;
@@ -95,7 +97,8 @@ static int view_disk(struct domain *d, xmlNodePtr n, char *err, size_t errlen)
 	}
 	k->target = dom_prop(tgt, "dev");
 	k->serial = dom_text(dom_child(n, "serial"));
-	k->readonly = dom_child(n, "readonly") != NULL;
+	k->readonly =
+		dom_child(n, "readonly") != NULL || k->device == DOM_DEV_CDROM;
 	if (!k->target)
 		return dom_fail(
 			d, n, -EINVAL, err, errlen,

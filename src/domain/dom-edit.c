@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Changes a clone makes to a definition: another name, no UUID and no MAC
- * addresses (domain_normalize() generates new ones), other disk images.
+ * addresses (domain_normalize() generates new ones), other disk images;
+ * and the medium of the CD-ROM drive (change-media).
  */
 #include <errno.h>
 #include <string.h>
@@ -68,6 +69,44 @@ int domain_set_disk(struct domain *d, unsigned int i, const char *path,
 			return -ENOMEM;
 	}
 	if (fmt && !xmlSetProp(drv, BAD_CAST "type", BAD_CAST fmt))
+		return -ENOMEM;
+	return dom_view(d, err, errlen);
+}
+
+/* nth_disk - the i-th <disk> element of d, or NULL. */
+static xmlNodePtr nth_disk(struct domain *d, unsigned int i)
+{
+	xmlNodePtr n = dom_child(
+		dom_child(xmlDocGetRootElement(d->doc), "devices"), "disk");
+
+	while (n && i--)
+		n = dom_next(n, "disk");
+	return n;
+}
+
+int domain_set_media(struct domain *d, const char *target, const char *path,
+		     char *err, size_t errlen)
+{
+	int i = domain_cdrom(&d->def, target);
+	xmlNodePtr n = i < 0 ? NULL : nth_disk(d, (unsigned int)i), src, tgt;
+
+	if (!n)
+		return -ENOENT;
+	src = dom_child(n, "source");
+	if (!path) {
+		drop(n, "source");
+		return dom_view(d, err, errlen);
+	}
+	if (!src) {
+		src = xmlNewDocNode(n->doc, NULL, BAD_CAST "source", NULL);
+		tgt = dom_child(n, "target");
+		if (!src ||
+		    !(tgt ? xmlAddPrevSibling(tgt, src) : xmlAddChild(n, src)))
+			return -ENOMEM;
+	}
+	xmlUnsetProp(src, BAD_CAST "dev");
+	if (!xmlSetProp(n, BAD_CAST "type", BAD_CAST "file") ||
+	    !xmlSetProp(src, BAD_CAST "file", BAD_CAST path))
 		return -ENOMEM;
 	return dom_view(d, err, errlen);
 }

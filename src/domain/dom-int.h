@@ -51,6 +51,27 @@ int dom_view(struct domain *d, char *err, size_t errlen);
 int dom_view_devices(struct domain *d, char *err, size_t errlen);
 
 /*
+ * dom_view_boot - the boot order part of dom_view(): <os><boot dev> into
+ * def.boot_devs, <boot order> of disks and interfaces (a positive number,
+ * each used once). Returns 0 or -EINVAL / -E2BIG with err set.
+ */
+int dom_view_boot(struct domain *d, char *err, size_t errlen);
+
+/* What domain_check() collects: up to max issues into out, n counted. */
+struct dom_checker {
+	struct dom_issue *out;
+	unsigned int max, n;
+};
+
+/* dom_issue - add one issue at n's line (fatal: refused, else a warning). */
+void dom_issue(struct dom_checker *c, bool fatal, xmlNodePtr n, const char *fmt,
+	       ...) __attribute__((format(printf, 4, 5)));
+
+/* dom_check_boot - the <boot> parts of domain_check(), under <os> (os). */
+void dom_check_boot(struct dom_checker *c, const struct domain *d,
+		    xmlNodePtr os);
+
+/*
  * dom_memory_kib - the size in KiB of a <memory>-like element (its text and
  * unit attribute, as libvirt reads them: b, KB, k/KiB, MB, M/MiB, GB,
  * G/GiB, TB, T/TiB). Returns 0 with *kib set, or -EINVAL / -ERANGE.

@@ -216,5 +216,7 @@ int dom_view(struct domain *d, char *err, size_t errlen)
 		r = view_os(d);
 	if (!r)
 		r = dom_view_devices(d, err, errlen);
+	if (!r)
+		r = dom_view_boot(d, err, errlen);
 	return r;
 }

@@ -46,7 +46,7 @@ enum dom_disk_format {
 	DOM_FMT_QCOW2,
 	DOM_FMT_OTHER
 };
-enum dom_bus { DOM_BUS_DEFAULT, DOM_BUS_VIRTIO, DOM_BUS_OTHER };
+enum dom_bus { DOM_BUS_DEFAULT, DOM_BUS_VIRTIO, DOM_BUS_SATA, DOM_BUS_OTHER };
 enum dom_cache {
 	DOM_CACHE_DEFAULT,
 	DOM_CACHE_NONE,
@@ -75,7 +75,8 @@ struct dom_disk {
 	const char *pool, *volume; /* type='volume': <source pool volume> */
 	const char *target; /* "vda" */
 	const char *serial; /* NULL when absent */
-	bool readonly;
+	bool readonly; /* <readonly/>, and always for a CD-ROM */
+	unsigned int boot_order; /* <boot order='N'/>; 0 when absent */
 	int line;
 };
 
@@ -94,6 +95,7 @@ struct dom_nic {
 	const char *source; /* <source network=> or <source bridge=> */
 	const char *driver; /* <driver name=...>: "vhost", "qemu" or NULL */
 	struct dom_bw in, out; /* <bandwidth><inbound>, <outbound> */
+	unsigned int boot_order; /* <boot order='N'/>; 0 when absent */
 	int line;
 };
 
@@ -113,6 +115,10 @@ enum dom_boot {
 	DOM_BOOT_EFI,
 };
 
+/* A device class of <os><boot dev=...>: hd, cdrom (network, fd: OTHER). */
+enum dom_bootdev { DOM_BOOTDEV_HD, DOM_BOOTDEV_CDROM, DOM_BOOTDEV_OTHER };
+#define DOMAIN_BOOTDEVS_MAX 4 /* libvirt's limit of <boot dev> elements */
+
 /* The typed view of a definition: pointers into the document, valid until
  * the next call that changes it or domain_free(). */
 struct dom_def {
@@ -124,6 +130,8 @@ struct dom_def {
 	const char *kernel, *initrd, *cmdline; /* NULL when absent */
 	enum dom_boot boot; /* DOM_BOOT_KERNEL when <kernel> is given */
 	const char *loader; /* <loader> path; NULL: the default firmware */
+	enum dom_bootdev boot_devs[DOMAIN_BOOTDEVS_MAX]; /* <os><boot dev> */
+	unsigned int nboot_devs;
 	enum dom_lifecycle on_poweroff, on_reboot, on_crash;
 	struct dom_disk disks[DOMAIN_DISKS_MAX];
 	unsigned int ndisks;
@@ -215,6 +223,30 @@ int domain_new_identity(struct domain *d, char *err, size_t errlen);
  */
 int domain_set_disk(struct domain *d, unsigned int i, const char *path,
 		    const char *fmt, char *err, size_t errlen);
+
+/*
+ * domain_set_media - put the image at path (NULL: none, the tray open)
+ * into the CD-ROM drive whose target is target (or whose image is
+ * target). Returns 0, -ENOENT (no such CD-ROM drive) or -errno with err
+ * set.
+ */
+int domain_set_media(struct domain *d, const char *target, const char *path,
+		     char *err, size_t errlen);
+
+/*
+ * domain_cdrom - the index in d's disks of the CD-ROM drive named by its
+ * target or its image, or -1.
+ */
+int domain_cdrom(const struct dom_def *d, const char *target);
+
+/*
+ * domain_boot_kinds - the firmware's boot order as device classes, into
+ * out (room for DOMAIN_BOOTDEVS_MAX): the <os><boot dev> list, or, when
+ * devices carry <boot order>, each class at its lowest order. Returns how
+ * many; classes the domain has no device of, or wirt cannot boot (OTHER),
+ * are left out.
+ */
+unsigned int domain_boot_kinds(const struct dom_def *d, enum dom_bootdev *out);
 
 /* domain_lifecycle_name - "destroy", "restart", ... for an action. */
 const char *domain_lifecycle_name(enum dom_lifecycle lc);

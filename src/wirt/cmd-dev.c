@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Device commands, as virsh prints them: domblklist [--details],
- * domiflist, domblkstat, dommemstat, setmem.
+ * domiflist, domblkstat, dommemstat, setmem, change-media.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -171,6 +171,50 @@ int do_setmem(struct ctx *c)
 		return 1;
 	putchar('\n');
 	json_object_put(r);
+	return 0;
+}
+
+/*
+ * change-media DOMAIN PATH [SOURCE] [--eject|--insert|--update]: the CD-ROM
+ * drive's medium (PATH: its target or image). Without an action, a
+ * SOURCE replaces the medium and none ejects it, as virsh does.
+ */
+int do_change_media(struct ctx *c)
+{
+	static const char *const acts[] = { "eject", "insert", "update" };
+	static const char *const done[] = { "ejected", "inserted", "updated" };
+	const char *src =
+		value(c, "source") ?: (c->cl.npos > 2 ? c->cl.pos[2] : NULL);
+	struct json_object *a = dom_args(c), *r;
+	int i, act = -1;
+
+	for (i = 0; i < 3; i++)
+		if (flag(c, acts[i]))
+			act = act < 0 ? i : 3;
+	if (act == 3) {
+		json_object_put(a);
+		snprintf(
+			c->err, sizeof(c->err),
+			"--eject, --insert and --update are exclusive: give one");
+		return fail(c);
+	}
+	if (act < 0)
+		act = src ? 2 : 0;
+	json_object_object_add(a, "path", json_object_new_string(c->cl.pos[1]));
+	if (src)
+		json_object_object_add(a, "source",
+				       json_object_new_string(src));
+	json_object_object_add(a, "action", json_object_new_string(acts[act]));
+	json_object_object_add(a, "force",
+			       json_object_new_boolean(flag(c, "force")));
+	json_object_object_add(
+		a, "live",
+		json_object_new_boolean(flag(c, "live") && !flag(c, "config")));
+	r = call(c, "change_media", a, NULL);
+	if (!r)
+		return 1;
+	json_object_put(r);
+	printf("Successfully %s media.\n\n", done[act]);
 	return 0;
 }
 

@@ -109,6 +109,71 @@ static int install_net(struct ctx *c, FILE *x, const char *spec)
 	return -EINVAL;
 }
 
+/* install_cdrom - --cdrom ISO: the SATA CD-ROM drive holding the image
+ * (its absolute path). 0 or -errno with c->err set. */
+static int install_cdrom(struct ctx *c, FILE *x, const char *iso)
+{
+	char *abs = realpath(iso, NULL);
+
+	if (!abs)
+		return err_set(
+			c->err, sizeof(c->err), -errno,
+			"--cdrom '%s': %s: give the path of an ISO image", iso,
+			strerror(errno));
+	fprintf(x,
+		"    <disk type='file' device='cdrom'>\n      <driver name='qemu' type='raw'/>\n      <source file='");
+	fput_xml(x, abs, true);
+	fprintf(x,
+		"'/>\n      <target dev='sda' bus='sata'/>\n      <readonly/>\n    </disk>\n");
+	free(abs);
+	return 0;
+}
+
+/* Operating systems --os-variant knows: libosinfo's short and long ids
+ * (virt-install records the long one) and the memory it defaults to. */
+static const struct os_variant {
+	const char *name, *id;
+	unsigned int mib;
+} os_variants[] = {
+	{ "debian10", "http://debian.org/debian/10", 1024 },
+	{ "debian11", "http://debian.org/debian/11", 1024 },
+	{ "debian12", "http://debian.org/debian/12", 1024 },
+	{ "debian13", "http://debian.org/debian/13", 2048 },
+	{ "ubuntu20.04", "http://ubuntu.com/ubuntu/20.04", 2048 },
+	{ "ubuntu22.04", "http://ubuntu.com/ubuntu/22.04", 2048 },
+	{ "ubuntu24.04", "http://ubuntu.com/ubuntu/24.04", 2048 },
+	{ "fedora40", "http://fedoraproject.org/fedora/40", 2048 },
+	{ "centos-stream9", "http://centos.org/centos-stream/9", 2048 },
+	{ "rocky9", "http://rockylinux.org/rocky/9", 2048 },
+	{ "almalinux9", "http://almalinux.org/almalinux/9", 2048 },
+	{ "alpinelinux3.19", "http://alpinelinux.org/alpinelinux/3.19", 512 },
+	{ "generic", NULL, 1024 },
+	{ "linux2022", "http://libosinfo.org/linux/2022", 1024 },
+};
+
+/* os_variant - the entry --os-variant names (debian12, or its id), NULL
+ * when it is not given; -1 in *bad (c->err set) when it is unknown. */
+static const struct os_variant *os_variant(struct ctx *c, int *bad)
+{
+	const char *v = value(c, "os-variant");
+	size_t i, n = 0;
+
+	*bad = 0;
+	if (!v)
+		return NULL;
+	for (i = 0; i < ARRAY_SIZE(os_variants); i++)
+		if (!strcmp(v, os_variants[i].name) ||
+		    (os_variants[i].id && !strcmp(v, os_variants[i].id)))
+			return &os_variants[i];
+	n = snprintf(c->err, sizeof(c->err),
+		     "--os-variant '%s': unknown; give one of", v);
+	for (i = 0; i < ARRAY_SIZE(os_variants) && n < sizeof(c->err); i++)
+		n += snprintf(c->err + n, sizeof(c->err) - n, " %s",
+			      os_variants[i].name);
+	*bad = -1;
+	return NULL;
+}
+
 /* install_kernel - <kernel>, <initrd>, <cmdline> for direct boot. */
 static void install_kernel(struct ctx *c, FILE *x, const char *kernel)
 {
@@ -130,34 +195,49 @@ static void install_kernel(struct ctx *c, FILE *x, const char *kernel)
 /* install_xml - the definition from install's options, into *xml. */
 static int install_xml(struct ctx *c, char **xml)
 {
-	const char *kernel = value(c, "kernel"), *v;
+	const char *kernel = value(c, "kernel"), *cdrom = value(c, "cdrom"), *v;
 	uint64_t mem = 1024, cpus = 1;
 	size_t len = 0;
 	FILE *x = open_memstream(xml, &len);
 	int i, d = 0, r = 0;
+	const struct os_variant *os = os_variant(c, &r);
 
-	if ((v = value(c, "memory")) && parse_uint(v, 16, 1 << 22, &mem))
+	if (os)
+		mem = os->mib;
+	if (!r && (v = value(c, "memory")) && parse_uint(v, 16, 1 << 22, &mem))
 		r = -EINVAL;
 	if ((v = value(c, "vcpus")) && parse_uint(v, 1, 255, &cpus))
 		r = -EINVAL;
-	if (r)
+	if (r && !c->err[0])
 		snprintf(c->err, sizeof(c->err),
 			 "--memory takes MiB (16 or more), --vcpus 1 to 255");
-	if (!r && !kernel && !flag(c, "import")) {
+	if (!r && !kernel && !cdrom && !flag(c, "import")) {
 		snprintf(
 			c->err, sizeof(c->err),
-			"give --kernel PATH (with --initrd and --cmdline) to boot a kernel directly, or --import to boot the first --disk through the BIOS");
+			"give --cdrom ISO to install from a CD image, --import to boot the first --disk through the BIOS, or --kernel PATH (with --initrd and --cmdline) to boot a kernel directly");
+		r = -EINVAL;
+	}
+	if (!r && cdrom && flag(c, "import")) {
+		snprintf(
+			c->err, sizeof(c->err),
+			"--cdrom installs from a CD image, --import boots an installed disk: give one of them");
 		r = -EINVAL;
 	}
 	fprintf(x, "<domain type='kvm'>\n  <name>");
 	fput_xml(x, c->cl.pos[0], true);
+	fprintf(x, "</name>\n");
+	if (os && os->id)
+		fprintf(x,
+			"  <metadata>\n    <libosinfo:libosinfo xmlns:libosinfo='http://libosinfo.org/xmlns/libvirt/domain/1.0'>\n      <libosinfo:os id='%s'/>\n    </libosinfo:libosinfo>\n  </metadata>\n",
+			os->id);
 	fprintf(x,
-		"</name>\n  <memory unit='MiB'>%llu</memory>\n  <vcpu>%llu</vcpu>\n  <os>\n    <type arch='x86_64'>hvm</type>\n",
+		"  <memory unit='MiB'>%llu</memory>\n  <vcpu>%llu</vcpu>\n  <os>\n    <type arch='x86_64'>hvm</type>\n",
 		(unsigned long long)mem, (unsigned long long)cpus);
 	if (kernel)
 		install_kernel(c, x, kernel);
-	else
-		fprintf(x, "    <boot dev='hd'/>\n");
+	else /* a new disk is not bootable: the CD boots until it is */
+		fprintf(x, "    <boot dev='hd'/>\n%s",
+			cdrom ? "    <boot dev='cdrom'/>\n" : "");
 	fprintf(x, "  </os>\n  <devices>\n");
 	for (i = 0; !r && i < c->cl.nflags; i++) {
 		if (!strcmp(c->cl.flags[i], "disk"))
@@ -167,6 +247,8 @@ static int install_xml(struct ctx *c, char **xml)
 	}
 	if (!r && (v = value(c, "cloud-init")))
 		r = install_seed(c, x, v, d++);
+	if (!r && cdrom)
+		r = install_cdrom(c, x, cdrom);
 	fprintf(x,
 		"    <serial type='pty'/>\n    <memballoon model='virtio'/>\n    <rng model='virtio'>\n      <backend model='random'>/dev/urandom</backend>\n    </rng>\n  </devices>\n</domain>\n");
 	fclose(x);

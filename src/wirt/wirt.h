@@ -55,6 +55,7 @@ int do_domblkstat(struct ctx *c);
 int do_domifstat(struct ctx *c);
 int do_dommemstat(struct ctx *c);
 int do_setmem(struct ctx *c);
+int do_change_media(struct ctx *c);
 int do_edit(struct ctx *c);
 int do_install(struct ctx *c);
 int do_clone(struct ctx *c);

@@ -208,6 +208,7 @@ static const struct cmd {
 	{ "net_destroy", false, cmd_net_destroy },
 	{ "net_autostart", false, cmd_net_autostart },
 	{ "setmem", false, cmd_setmem },
+	{ "change_media", false, cmd_change_media },
 	{ "clone", false, cmd_clone },
 	{ "vol_create", false, cmd_vol_create },
 	{ "save", false, cmd_save },

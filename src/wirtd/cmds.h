@@ -25,8 +25,8 @@ typedef struct json_object *cmd_fn(struct json_object *args, struct cmd_ctx *c);
 cmd_fn cmd_define, cmd_undefine, cmd_create, cmd_start, cmd_shutdown,
 	cmd_reboot, cmd_reset, cmd_destroy, cmd_suspend, cmd_resume,
 	cmd_autostart, cmd_console, cmd_domstats, cmd_shutdown_all, cmd_devices,
-	cmd_blockstats, cmd_memstats, cmd_setmem, cmd_clone, cmd_vol_create,
-	cmd_save, cmd_restore, cmd_managedsave, cmd_ifstats;
+	cmd_blockstats, cmd_memstats, cmd_setmem, cmd_change_media, cmd_clone,
+	cmd_vol_create, cmd_save, cmd_restore, cmd_managedsave, cmd_ifstats;
 /* storage pools and volumes (cmd-pool.c, cmd-vol.c) */
 cmd_fn cmd_pool_list, cmd_pool_info, cmd_pool_dumpxml, cmd_pool_define,
 	cmd_pool_build, cmd_pool_start, cmd_pool_destroy, cmd_pool_undefine,

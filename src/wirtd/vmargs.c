@@ -71,6 +71,9 @@ static int disk_args(struct vmargs *a, const struct dom_disk *k, char *err,
 							    ",cache=writeback";
 	int r;
 
+	if (k->device == DOM_DEV_CDROM)
+		return add(a, "--cdrom") ||
+		       add(a, "%s", k->source ? k->source : "none");
 	r = no_comma("disk source", k->source, err, errlen);
 	if (!r && k->serial)
 		r = no_comma("disk serial", k->serial, err, errlen);
@@ -130,15 +133,32 @@ static int console_args(struct vmargs *a, const struct dom_def *def,
 	return add(a, "socket=%s", sock);
 }
 
+/* --boot: the firmware's boot order as device classes (hd is wirt-vmm's
+ * disk), when the definition names one. 0, non-zero on ENOMEM. */
+static int boot_order_args(struct vmargs *a, const struct dom_def *def)
+{
+	enum dom_bootdev kinds[DOMAIN_BOOTDEVS_MAX];
+	unsigned int i, n = domain_boot_kinds(def, kinds);
+	char list[64] = "";
+
+	for (i = 0; i < n; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+			 "%s%s", i ? "," : "",
+			 kinds[i] == DOM_BOOTDEV_CDROM ? "cdrom" : "disk");
+	return n ? add(a, "--boot") || add(a, "%s", list) : 0;
+}
+
 /* How the guest boots: --kernel (with --initrd, --cmdline) or
- * --firmware (SeaBIOS, or the <loader> image). 0, non-zero on ENOMEM. */
+ * --firmware (SeaBIOS, or the <loader> image) with its boot order. 0,
+ * non-zero on ENOMEM. */
 static int boot_args(struct vmargs *a, const struct dom_def *def)
 {
 	int r;
 
 	if (def->boot != DOM_BOOT_KERNEL)
 		return add(a, "--firmware") ||
-		       add(a, "%s", def->loader ? def->loader : "bios");
+		       add(a, "%s", def->loader ? def->loader : "bios") ||
+		       boot_order_args(a, def);
 	r = add(a, "--kernel") || add(a, "%s", def->kernel);
 	if (!r && def->initrd)
 		r = add(a, "--initrd") || add(a, "%s", def->initrd);

@@ -18,13 +18,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/iso9660.h"
 #include "common/util.h"
 #include "vmm/pci/pci.h"
 #include "vmm/sata/ahci.h"
 #include "vmm/state/state.h"
 #include "vmm/vm.h"
 
-#define ISO_PVD_SECTOR 16
 #define MSIX_BAR 0
 #define QEMU_SUBSYS_VENDOR 0x1af4
 #define QEMU_SUBSYS 0x1100
@@ -39,15 +39,6 @@ struct cdrom {
 	bool changed; /* not the --cdrom image any more: no save */
 };
 
-const char *cdrom_check_iso(const uint8_t *pvd, uint64_t size)
-{
-	if (size < (ISO_PVD_SECTOR + 1) * (uint64_t)ATAPI_BLOCK)
-		return "too small to be an ISO 9660 image";
-	if (memcmp(pvd + 1, "CD001", 5))
-		return "not an ISO 9660 image (no CD001 volume descriptor at sector 16)";
-	return NULL;
-}
-
 /*
  * Open and check the image at path: the fd, or -errno with a phrase
  * saying what is wrong in err.
@@ -55,7 +46,6 @@ const char *cdrom_check_iso(const uint8_t *pvd, uint64_t size)
 static int open_iso(const char *path, uint64_t *blocks, char *err,
 		    size_t errlen)
 {
-	uint8_t pvd[ATAPI_BLOCK];
 	const char *why = NULL;
 	struct stat st;
 	off_t size;
@@ -76,12 +66,8 @@ static int open_iso(const char *path, uint64_t *blocks, char *err,
 		why = "not a regular file or block device";
 	else if (size < 0)
 		why = "cannot find its size";
-	else if (size >= (off_t)((ISO_PVD_SECTOR + 1) * ATAPI_BLOCK) &&
-		 pread_full(fd, pvd, sizeof(pvd),
-			    ISO_PVD_SECTOR * ATAPI_BLOCK) != sizeof(pvd))
-		why = "cannot read its volume descriptor";
 	else
-		why = cdrom_check_iso(pvd, size);
+		why = iso_probe(fd, (uint64_t)size);
 	if (why) {
 		snprintf(err, errlen, "%s: give an ISO 9660 CD/DVD image", why);
 		close(fd);
@@ -273,8 +259,12 @@ int cdrom_create(struct vm *vm, const char *path)
 			 path);
 		return -EINVAL;
 	}
-	fd = open_iso(path, &blocks, err, sizeof(err));
-	if (fd < 0) {
+	if (!strcmp(path, CDROM_EMPTY)) {
+		fd = -1; /* an empty drive: the tray is open */
+		blocks = 0;
+	} else
+		fd = open_iso(path, &blocks, err, sizeof(err));
+	if (fd < 0 && strcmp(path, CDROM_EMPTY)) {
 		wirt_err("--cdrom '%s': %s", path, err);
 		return fd;
 	}

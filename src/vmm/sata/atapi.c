@@ -43,7 +43,7 @@ void atapi_init(struct atapi *a, uint64_t blocks)
 {
 	memset(a, 0, sizeof(*a));
 	a->blocks = blocks;
-	a->present = true;
+	a->present = blocks != 0;
 }
 
 void atapi_reset(struct atapi *a)

@@ -13,17 +13,14 @@
 struct vm;
 struct cdrom;
 
-/*
- * cdrom_check_iso - whether an image of size bytes whose sector 16 (2048
- * bytes) is pvd looks like ISO 9660. Returns NULL, or a static phrase
- * saying what is wrong.
- */
-const char *cdrom_check_iso(const uint8_t *pvd, uint64_t size);
+/* The --cdrom argument of a drive without a medium (its tray open). */
+#define CDROM_EMPTY "none"
 
 /*
- * cdrom_create - open the image at path, check it, and put a SATA
- * controller with the drive on the VM's PCI bus. Before the vCPUs run.
- * Returns 0 or -errno after printing one line naming the file.
+ * cdrom_create - open the image at path (CDROM_EMPTY: none, the drive is
+ * empty), check it, and put a SATA controller with the drive on the VM's
+ * PCI bus. Before the vCPUs run. Returns 0 or -errno after printing one
+ * line naming the file.
  */
 int cdrom_create(struct vm *vm, const char *path);
 

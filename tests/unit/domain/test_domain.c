@@ -312,7 +312,7 @@ static void test_check_refused(void **state)
 	unsigned int n;
 
 	n = domain_check(d, is, 32);
-	x = find(is, n, "device='cdrom'");
+	x = find(is, n, "<disk device='cdrom'> on bus 'ide'");
 	assert_non_null(x);
 	assert_true(x->fatal);
 	assert_int_equal(x->line, 10);
@@ -324,9 +324,10 @@ static void test_check_refused(void **state)
 	assert_true(x && x->fatal && x->line == 22);
 	assert_true(find(is, n, "<sound>")->fatal);
 	assert_true(find(is, n, "<watchdog>")->fatal);
-	/* no <kernel>: the firmware boots, from disks only */
+	/* no <kernel>: the firmware boots, from disks and the CD-ROM only */
 	assert_null(find(is, n, "<kernel>"));
-	assert_true(find(is, n, "<boot dev='cdrom'>")->fatal);
+	x = find(is, n, "<boot dev='fd'>");
+	assert_true(x && x->fatal && x->line == 7);
 	domain_free(d);
 }
 
@@ -336,7 +337,8 @@ static void test_firmware(void **state)
 {
 	static const char fmt[] =
 		"<domain type='kvm'><name>x</name><memory>1024</memory>\n"
-		"<os%s>%s</os><devices/></domain>";
+		"<os%s>%s</os><devices><disk><source file='/d'/>"
+		"<target dev='vda'/></disk></devices></domain>";
 	static const struct {
 		const char *attr, *os, *issue;
 		enum dom_boot boot;
