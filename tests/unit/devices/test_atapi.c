@@ -267,6 +267,31 @@ static void test_media_change(void **state)
 	assert_int_equal(buf[5], 2);
 }
 
+/* An empty drive (--cdrom none): no medium from power-on, no unit
+ * attention for it, tray open; a medium loaded later reads. */
+static void test_empty_drive(void **state)
+{
+	const uint8_t tur[] = { 0x00 }, cap[] = { 0x25 };
+	const uint8_t gesn[] = { 0x4a, 1, 0, 0, 0x10, 0, 0, 0, 8 };
+	struct atapi a;
+	struct atapi_result res;
+
+	(void)state;
+	atapi_init(&a, 0);
+	assert_false(a.present);
+	res = run(&a, tur, sizeof(tur));
+	assert_true(res.check);
+	assert_sense(&a, SENSE_NOT_READY, ASC_NO_MEDIUM);
+	res = run(&a, gesn, sizeof(gesn));
+	assert_int_equal(buf[4], 0); /* no event */
+	assert_int_equal(buf[5], 1); /* tray open, no medium */
+	atapi_insert(&a, 64);
+	run(&a, cap, sizeof(cap)); /* the unit attention */
+	res = run(&a, cap, sizeof(cap));
+	assert_false(res.check);
+	assert_int_equal(be32(buf), 63);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_configuration),
 		cmocka_unit_test(test_events_mode_lock),
 		cmocka_unit_test(test_media_change),
+		cmocka_unit_test(test_empty_drive),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
