@@ -28,9 +28,7 @@
 #include "wirtd/pool.h"
 #include "wirtd/wirtd.h"
 
-#define COPY_CHUNK (1 << 20)
 #define COW_MIN (16ULL << 20)
-#define CLUSTER (64 << 10) /* blk_create's default qcow2 cluster size */
 
 /* One disk of an LVM snapshot backup. */
 struct lvdisk {
@@ -198,50 +196,23 @@ static int snap_all(struct vmrec *vm, struct lvplan *p, struct cmd_ctx *c)
 	return r ? -1 : 0;
 }
 
-/* Whether the len bytes at buf are all zero. */
-static bool all_zero(const uint8_t *buf, size_t len)
-{
-	return !buf[0] && !memcmp(buf, buf + 1, len - 1);
-}
-
-/* Write the n bytes at buf to out at off: 64 KiB clusters that are not
- * all zero, compressed when compress. 0 or -errno. */
-static int put_chunk(struct blk *out, uint64_t off, const uint8_t *buf,
-		     uint64_t n, bool compress)
-{
-	uint64_t k, len;
-	int r = 0;
-
-	if (!compress)
-		return all_zero(buf, n) ? 0 : blk_pwrite(out, off, buf, n);
-	for (k = 0; !r && k < n; k += len) {
-		len = MIN((uint64_t)CLUSTER, n - k);
-		if (!all_zero(buf + k, len))
-			r = blk_pwrite_compressed(out, off + k, buf + k, len);
-	}
-	return r;
-}
-
 /* Copy the snapshot of disk x into a new qcow2 x->part (compressed
  * clusters when compress), synced. Returns 0, or -errno with err. */
-static int copy_snap(struct lvdisk *x, bool compress, uint8_t *buf, char *err,
-		     size_t errlen)
+static int copy_snap(struct lvdisk *x, bool compress, char *err, size_t errlen)
 {
 	char dev[PATH_MAX + 256];
 	struct blk *in = NULL, *out = NULL;
 	struct blk_create_opts o = { .size = x->lv.size };
-	uint64_t off, n;
 	int r;
 
 	snprintf(dev, sizeof(dev), "/dev/%s/%s", x->lv.vg, x->snap);
 	r = blk_open(&in, dev, BLK_FMT_RAW, 0);
 	r = r ?: blk_create(x->part, BLK_FMT_QCOW2, &o);
 	r = r ?: blk_open(&out, x->part, BLK_FMT_QCOW2, BLK_O_RDWR);
-	for (off = 0; !r && off < x->lv.size; off += n) {
-		n = MIN((uint64_t)COPY_CHUNK, x->lv.size - off);
-		r = blk_pread(in, off, buf, n);
-		r = r ?: put_chunk(out, off, buf, n, compress);
-	}
+	r = r	  ?:
+		    volblk_copy_data(in, out,
+				     VOLBLK_SKIP_ZERO |
+					     (compress ? VOLBLK_COMPRESS : 0));
 	if (!r && blk_datasync(out))
 		r = -EIO;
 	if (r)
@@ -261,15 +232,11 @@ static int copy_snap(struct lvdisk *x, bool compress, uint8_t *buf, char *err,
  * 0, or -1 with c->err. */
 static int copy_all(struct lvplan *p, struct cmd_ctx *c)
 {
-	uint8_t *buf = malloc(COPY_CHUNK);
 	unsigned int i, moved = 0;
-	int r = buf ? 0 : -ENOMEM;
+	int r = 0;
 
-	if (r)
-		snprintf(c->err, c->errlen, "out of memory");
 	for (i = 0; !r && i < p->n; i++)
-		r = copy_snap(&p->d[i], p->compress, buf, c->err, c->errlen);
-	free(buf);
+		r = copy_snap(&p->d[i], p->compress, c->err, c->errlen);
 	for (i = 0; !r && i < p->n; i++, moved++)
 		if (rename(p->d[i].part, p->d[i].final)) {
 			r = -errno;

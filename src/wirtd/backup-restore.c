@@ -182,7 +182,7 @@ static int write_image(struct restore *rs, const char *tmp, char *err,
 		r = blk_open(&out, tmp, rs->fmt, BLK_O_RDWR);
 	if (!r)
 		r = volblk_copy_data(in, out,
-				     true); /* out is new: reads as zero */
+				     VOLBLK_SKIP_ZERO); /* out is new */
 	if (r)
 		err_set(err, errlen, r,
 			"cannot write the restored image '%s': %s", tmp,

@@ -122,10 +122,14 @@ int pool_remove_volume(const struct dom_disk *k, char *path, size_t len);
 
 /* ---- vol-blk.c: the block library's part (images) ---- */
 struct blk;
-/* volblk_copy_data - in's contents into out (same size), then out flushed;
- * zeroes are skipped when skip_zero (out reads them as zero already).
- * Returns 0 or -errno. */
-int volblk_copy_data(struct blk *in, struct blk *out, bool skip_zero);
+/* How volblk_copy_data writes: */
+enum {
+	VOLBLK_SKIP_ZERO = 1, /* no zero chunks (out reads them as zero) */
+	VOLBLK_COMPRESS = 2, /* qcow2 out: 64 KiB clusters compressed */
+};
+/* volblk_copy_data - in's contents into out (same size), then out flushed
+ * (flags: VOLBLK_*). Returns 0 or -errno. */
+int volblk_copy_data(struct blk *in, struct blk *out, unsigned int flags);
 /* volblk_info - format (fmt, or probed when NULL), sizes, backing file of
  * the image at path. */
 int volblk_info(const char *path, const char *fmt, struct volinfo *v, char *err,

@@ -15,6 +15,7 @@
 #include "wirtd/pool.h"
 
 #define CHUNK (1 << 20)
+#define COMPRESS_CLUSTER (64u << 10) /* blk_create's default qcow2 cluster */
 
 /* fail - err gets "WHAT 'PATH': REASON" (the library's, else errno's). */
 static int fail(int r, const char *what, const char *path, char *err,
@@ -135,7 +136,23 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return !n || (!p[0] && !memcmp(p, p + 1, n - 1));
 }
 
-int volblk_copy_data(struct blk *in, struct blk *out, bool skip_zero)
+/* put_compressed - the n bytes at buf to out at off, each 64 KiB cluster
+ * that is not all zero compressed. 0 or -errno. */
+static int put_compressed(struct blk *out, uint64_t off, const uint8_t *buf,
+			  size_t n)
+{
+	size_t k, len;
+	int r = 0;
+
+	for (k = 0; !r && k < n; k += len) {
+		len = n - k < COMPRESS_CLUSTER ? n - k : COMPRESS_CLUSTER;
+		if (!all_zero(buf + k, len))
+			r = blk_pwrite_compressed(out, off + k, buf + k, len);
+	}
+	return r;
+}
+
+int volblk_copy_data(struct blk *in, struct blk *out, unsigned int flags)
 {
 	uint64_t off, size = blk_getlength(in);
 	uint8_t *buf = malloc(CHUNK);
@@ -145,8 +162,10 @@ int volblk_copy_data(struct blk *in, struct blk *out, bool skip_zero)
 	for (off = 0; !r && off < size; off += n) {
 		n = size - off < CHUNK ? size - off : CHUNK;
 		r = blk_pread(in, off, buf, n);
-		if (!r && !(skip_zero && all_zero(buf, n)))
-			r = blk_pwrite(out, off, buf, n);
+		if (r || ((flags & VOLBLK_SKIP_ZERO) && all_zero(buf, n)))
+			continue;
+		r = flags & VOLBLK_COMPRESS ? put_compressed(out, off, buf, n) :
+					      blk_pwrite(out, off, buf, n);
 	}
 	free(buf);
 	return r ? r : blk_flush(out);
@@ -165,7 +184,7 @@ int volblk_copy(const char *src, const char *dst, char *err, size_t errlen)
 	if (!r)
 		r = blk_open(&out, dst, blk_get_format(in), BLK_O_RDWR);
 	if (!r)
-		r = volblk_copy_data(in, out, true);
+		r = volblk_copy_data(in, out, VOLBLK_SKIP_ZERO);
 	if (r)
 		fail(r, "cannot copy into volume", dst, err, errlen);
 	if (out && blk_close(out) && !r)
@@ -186,7 +205,7 @@ int volblk_copy_into(const char *src, const char *dst, char *err, size_t errlen)
 		r = -ENOSPC;
 	if (!r || r == -ENOSPC) {
 		if (!r)
-			r = volblk_copy_data(in, out, false);
+			r = volblk_copy_data(in, out, 0);
 		if (blk_close(out) && !r)
 			r = -EIO;
 	}
