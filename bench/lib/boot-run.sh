@@ -91,6 +91,7 @@ run_one()
 	done <"$fifo"
 	wait "$vpid"
 	rc=$?
+	rm -f "$fifo"
 	vpid=
 	kill "$wd" 2>/dev/null
 	wait "$wd" 2>/dev/null
