@@ -266,8 +266,38 @@ static const char *const top_known[] = {
 };
 
 /*
+ * check_efi - <os firmware='efi'> or <loader type='pflash'>: OVMF's code
+ * (Debian's, or the <loader> image) read-only, its variable store in
+ * <nvram> (wirtd's default when absent). Secure boot needs SMM: refused.
+ */
+static void check_efi(struct dom_checker *c, xmlNodePtr os, xmlNodePtr loader)
+{
+	xmlNodePtr fw = dom_child(os, "firmware"), f;
+
+	if (!strcmp(dom_prop(loader, "secure") ?: "no", "yes"))
+		dom_issue(
+			c, true, loader,
+			"<loader secure='yes'>: secure boot needs SMM, which wirt-vmm does not emulate; leave secure= out");
+	else if (loader && !strcmp(dom_prop(loader, "readonly") ?: "yes", "no"))
+		dom_issue(
+			c, true, loader,
+			"<loader readonly='no'>: OVMF's code is read-only flash; use readonly='yes' (variables live in <nvram>)");
+	else if (loader && (!dom_text(loader) || !*dom_text(loader)) &&
+		 strcmp(dom_prop(os, "firmware") ?: "", "efi"))
+		dom_issue(
+			c, true, loader,
+			"<loader type='pflash'> is empty: give the path of an OVMF code image, or use <os firmware='efi'> for Debian's");
+	for (f = dom_child(fw, "feature"); f; f = dom_next(f, "feature"))
+		if (!strcmp(dom_prop(f, "name") ?: "", "secure-boot") &&
+		    !strcmp(dom_prop(f, "enabled") ?: "", "yes"))
+			dom_issue(
+				c, true, f,
+				"<feature name='secure-boot' enabled='yes'>: secure boot needs SMM, which wirt-vmm does not emulate; set enabled='no'");
+}
+
+/*
  * <os>: direct kernel boot (<kernel>), or firmware: BIOS (SeaBIOS, or the
- * ROM image a <loader> names) from the disks. UEFI is not supported yet.
+ * ROM image a <loader> names) or UEFI (OVMF), and the boot order.
  */
 static void check_os(struct dom_checker *c, const struct domain *d)
 {
@@ -280,19 +310,22 @@ static void check_os(struct dom_checker *c, const struct domain *d)
 	if (t && strcmp(t, "hvm"))
 		dom_issue(c, true, dom_child(os, "type"),
 			  "<os><type>%s</type>: wirt runs hvm guests", t);
-	if (!strcmp(dom_prop(os, "firmware") ?: "bios", "efi") ||
-	    !strcmp(ltype, "pflash") || dom_child(os, "nvram"))
+	if (kernel && (loader || dom_child(os, "nvram")))
 		dom_issue(
-			c, true, os,
-			"UEFI firmware (<os firmware='efi'>, <loader type='pflash'>, <nvram>) is not supported yet: boot through BIOS (leave them out) or the kernel directly (<kernel>)");
-	else if (kernel && loader)
+			c, true, loader ?: dom_child(os, "nvram"),
+			"<%s> with <kernel>: give either the kernel to boot directly or the firmware, not both",
+			loader ? "loader" : "nvram");
+	else if (d->def.boot == DOM_BOOT_EFI)
+		check_efi(c, os, loader);
+	else if (dom_child(os, "nvram"))
+		dom_issue(
+			c, true, dom_child(os, "nvram"),
+			"<nvram> is the UEFI variable store: add firmware='efi' to <os>, or remove it");
+	else if (loader && strcmp(ltype, "rom"))
 		dom_issue(
 			c, true, loader,
-			"<loader> with <kernel>: give either the kernel to boot directly or the firmware, not both");
-	else if (loader && strcmp(ltype, "rom"))
-		dom_issue(c, true, loader,
-			  "<loader type='%s'>: use type='rom' (a BIOS image)",
-			  ltype);
+			"<loader type='%s'>: use type='rom' (a BIOS image) or type='pflash' (UEFI)",
+			ltype);
 	else if (loader && (!dom_text(loader) || !*dom_text(loader)))
 		dom_issue(
 			c, true, loader,

@@ -168,6 +168,9 @@ static int view_os(struct domain *d)
 	d->def.initrd = dom_text(dom_child(os, "initrd"));
 	d->def.cmdline = dom_text(dom_child(os, "cmdline"));
 	d->def.loader = dom_text(dom_child(os, "loader"));
+	d->def.nvram = dom_text(dom_child(os, "nvram"));
+	if (d->def.nvram && !*d->def.nvram)
+		d->def.nvram = NULL;
 	if (d->def.kernel)
 		d->def.boot = DOM_BOOT_KERNEL;
 	else if (!strcmp(dom_prop(os, "firmware") ?: "", "efi") ||

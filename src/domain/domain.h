@@ -130,6 +130,7 @@ struct dom_def {
 	const char *kernel, *initrd, *cmdline; /* NULL when absent */
 	enum dom_boot boot; /* DOM_BOOT_KERNEL when <kernel> is given */
 	const char *loader; /* <loader> path; NULL: the default firmware */
+	const char *nvram; /* EFI: <nvram> path; NULL: wirtd's default */
 	enum dom_bootdev boot_devs[DOMAIN_BOOTDEVS_MAX]; /* <os><boot dev> */
 	unsigned int nboot_devs;
 	enum dom_lifecycle on_poweroff, on_reboot, on_crash;

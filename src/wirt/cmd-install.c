@@ -196,6 +196,8 @@ static void install_kernel(struct ctx *c, FILE *x, const char *kernel)
 static int install_xml(struct ctx *c, char **xml)
 {
 	const char *kernel = value(c, "kernel"), *cdrom = value(c, "cdrom"), *v;
+	const char *boot = value(c, "boot");
+	bool efi = boot && !strcmp(boot, "uefi");
 	uint64_t mem = 1024, cpus = 1;
 	size_t len = 0;
 	FILE *x = open_memstream(xml, &len);
@@ -217,6 +219,19 @@ static int install_xml(struct ctx *c, char **xml)
 			"give --cdrom ISO to install from a CD image, --import to boot the first --disk through the BIOS, or --kernel PATH (with --initrd and --cmdline) to boot a kernel directly");
 		r = -EINVAL;
 	}
+	if (!r && boot && strcmp(boot, "uefi") && strcmp(boot, "bios")) {
+		snprintf(
+			c->err, sizeof(c->err),
+			"--boot '%s': give uefi (OVMF, a per-VM variable store) or bios (SeaBIOS, the default)",
+			boot);
+		r = -EINVAL;
+	}
+	if (!r && efi && kernel) {
+		snprintf(
+			c->err, sizeof(c->err),
+			"--boot uefi boots through the firmware: leave out --kernel");
+		r = -EINVAL;
+	}
 	if (!r && cdrom && flag(c, "import")) {
 		snprintf(
 			c->err, sizeof(c->err),
@@ -231,8 +246,9 @@ static int install_xml(struct ctx *c, char **xml)
 			"  <metadata>\n    <libosinfo:libosinfo xmlns:libosinfo='http://libosinfo.org/xmlns/libvirt/domain/1.0'>\n      <libosinfo:os id='%s'/>\n    </libosinfo:libosinfo>\n  </metadata>\n",
 			os->id);
 	fprintf(x,
-		"  <memory unit='MiB'>%llu</memory>\n  <vcpu>%llu</vcpu>\n  <os>\n    <type arch='x86_64'>hvm</type>\n",
-		(unsigned long long)mem, (unsigned long long)cpus);
+		"  <memory unit='MiB'>%llu</memory>\n  <vcpu>%llu</vcpu>\n  <os%s>\n    <type arch='x86_64'>hvm</type>\n",
+		(unsigned long long)mem, (unsigned long long)cpus,
+		efi ? " firmware='efi'" : "");
 	if (kernel)
 		install_kernel(c, x, kernel);
 	else /* a new disk is not bootable: the CD boots until it is */

@@ -352,6 +352,10 @@ static int do_undefine(struct ctx *c)
 	json_object_object_add(
 		a, "snapshots_metadata",
 		json_object_new_boolean(flag(c, "snapshots-metadata")));
+	json_object_object_add(a, "nvram",
+			       json_object_new_boolean(flag(c, "nvram")));
+	json_object_object_add(a, "keep_nvram",
+			       json_object_new_boolean(flag(c, "keep-nvram")));
 	r = call(c, "undefine", a, NULL);
 	if (!r)
 		return 1;
@@ -567,7 +571,8 @@ static const struct command {
 	{ "define", do_define, 1, "", "define a domain from an XML file" },
 	{ "create", do_define, 1, "",
 	  "create (start) a transient domain from an XML file" },
-	{ "undefine", do_undefine, 1, "remove-all-storage snapshots-metadata",
+	{ "undefine", do_undefine, 1,
+	  "remove-all-storage snapshots-metadata nvram keep-nvram",
 	  "undefine a domain" },
 	{ "start", do_start, 1, "console paused", "start a defined domain" },
 	{ "shutdown", do_simple, 1, "",
@@ -647,7 +652,7 @@ static const struct command {
 	{ "hostname", do_hostname, 0, "", "the host's name" },
 	{ "nodeinfo", do_nodeinfo, 0, "", "the host's CPUs and memory" },
 	{ "install", do_install, 0,
-	  "name= memory= vcpus= disk= network= kernel= initrd= cmdline= import cdrom= noautoconsole graphics= os-variant= console= cloud-init=",
+	  "name= memory= vcpus= disk= network= kernel= initrd= cmdline= import cdrom= boot= noautoconsole graphics= os-variant= console= cloud-init=",
 	  "virt-install: define and start a VM from options" },
 	{ "clone", do_clone, 0, "original= name= file= auto-clone thin force",
 	  "virt-clone: copy a domain (new UUID and MACs, disks copied or --thin overlays)" },

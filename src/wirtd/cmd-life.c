@@ -113,6 +113,33 @@ fail:
 	return NULL;
 }
 
+/*
+ * nvram_undefine - a UEFI domain's variable store at undefine, as libvirt
+ * does: removed with nvram, kept with keep_nvram, else the undefine is
+ * refused while the file exists. 0 or -1 with c->err set.
+ */
+static int nvram_undefine(struct vmrec *vm, struct json_object *args,
+			  struct cmd_ctx *c)
+{
+	const struct dom_def *d = domain_def(vm->def);
+	char nv[PATH_MAX];
+
+	if (d->boot != DOM_BOOT_EFI ||
+	    nvram_path(vm->name, d, nv, sizeof(nv)) || access(nv, F_OK) ||
+	    arg_bool(args, "keep_nvram"))
+		return 0;
+	if (!arg_bool(args, "nvram"))
+		return err_set(
+			c->err, c->errlen, -1,
+			"Requested operation is not valid: cannot undefine domain with nvram: give --nvram to remove '%s' too, or --keep-nvram",
+			nv);
+	if (unlink(nv))
+		return err_set(c->err, c->errlen, -1,
+			       "cannot remove the UEFI variable store '%s': %s",
+			       nv, strerror(errno));
+	return 0;
+}
+
 struct json_object *cmd_undefine(struct json_object *args, struct cmd_ctx *c)
 {
 	struct vmrec *vm = lock_vm(args, c);
@@ -130,7 +157,8 @@ struct json_object *cmd_undefine(struct json_object *args, struct cmd_ctx *c)
 		pthread_mutex_unlock(&vm->lock);
 		return NULL;
 	}
-	if (snaps_undefine(vm, arg_bool(args, "snapshots_metadata"), c->err,
+	if (nvram_undefine(vm, args, c) ||
+	    snaps_undefine(vm, arg_bool(args, "snapshots_metadata"), c->err,
 			   c->errlen)) {
 		pthread_mutex_unlock(&vm->lock);
 		return NULL;

@@ -23,6 +23,18 @@ int path_of(char *buf, size_t len, const char *dir, const char *name,
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+int nvram_path(const char *name, const struct dom_def *d, char *buf, size_t len)
+{
+	char dir[PATH_MAX];
+
+	if (d->nvram) {
+		snprintf(buf, len, "%s", d->nvram);
+		return strlen(d->nvram) < len ? 0 : -ENAMETOOLONG;
+	}
+	return path_of(dir, sizeof(dir), W->paths.lib, "nvram", "") ?:
+		       path_of(buf, len, dir, name, "_VARS.fd");
+}
+
 int mkdirs(const char *path, mode_t mode)
 {
 	char tmp[PATH_MAX];

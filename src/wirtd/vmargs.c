@@ -148,13 +148,35 @@ static int boot_order_args(struct vmargs *a, const struct dom_def *def)
 	return n ? add(a, "--boot") || add(a, "%s", list) : 0;
 }
 
+/* --firmware uefi (or the <loader> image) and --nvram, the domain's
+ * variable store. 0, -ENAMETOOLONG (err set) or non-zero on ENOMEM. */
+static int efi_args(struct vmargs *a, const char *name,
+		    const struct dom_def *def, char *err, size_t errlen)
+{
+	char nv[PATH_MAX];
+
+	if (nvram_path(name, def, nv, sizeof(nv)))
+		return err_set(
+			err, errlen, -ENAMETOOLONG,
+			"the UEFI variable store's path of '%s' is too long; give a shorter <nvram> or --root",
+			name);
+	return add(a, "--firmware") ||
+	       add(a, "%s",
+		   def->loader && *def->loader ? def->loader : "uefi") ||
+	       add(a, "--nvram") || add(a, "%s", nv);
+}
+
 /* How the guest boots: --kernel (with --initrd, --cmdline) or
- * --firmware (SeaBIOS, or the <loader> image) with its boot order. 0,
- * non-zero on ENOMEM. */
-static int boot_args(struct vmargs *a, const struct dom_def *def)
+ * --firmware (SeaBIOS, the <loader> image, or OVMF) with its boot order.
+ * 0, non-zero on ENOMEM or (err set) a bad path. */
+static int boot_args(struct vmargs *a, const char *name,
+		     const struct dom_def *def, char *err, size_t errlen)
 {
 	int r;
 
+	if (def->boot == DOM_BOOT_EFI)
+		return efi_args(a, name, def, err, errlen) ?:
+			       boot_order_args(a, def);
 	if (def->boot != DOM_BOOT_KERNEL)
 		return add(a, "--firmware") ||
 		       add(a, "%s", def->loader ? def->loader : "bios") ||
@@ -183,7 +205,7 @@ int vmargs_build(struct vmargs *a, const char *vmm, const char *name,
 	    add(a, "--cpus") || add(a, "%u", def->vcpus) ||
 	    add(a, "--api-socket") || add(a, "%s", qmp);
 	if (!r)
-		r = boot_args(a, def);
+		r = boot_args(a, name, def, err, errlen);
 	if (!r && def->on_reboot == DOM_LC_DESTROY)
 		r = add(a, "--no-reboot");
 	for (i = 0; !r && i < def->ndisks; i++)

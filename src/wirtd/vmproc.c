@@ -209,6 +209,31 @@ static void log_tail(struct vmrec *vm, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
+/* nvram_dir - for a UEFI domain, the directory of its variable store
+ * (wirt-vmm creates the file from OVMF's template). 0 or -errno (err). */
+static int nvram_dir(struct vmrec *vm, char *err, size_t errlen)
+{
+	const struct dom_def *d = domain_def(vm->def);
+	char nv[PATH_MAX], *slash;
+	int r;
+
+	/* a given <nvram>'s directory is the user's; a path too long:
+	 * vmargs_build says so */
+	if (d->boot != DOM_BOOT_EFI || d->nvram ||
+	    nvram_path(vm->name, d, nv, sizeof(nv)))
+		return 0;
+	slash = strrchr(nv, '/');
+	if (!slash || slash == nv)
+		return 0;
+	*slash = '\0';
+	r = mkdirs(nv, 0755);
+	if (r)
+		snprintf(err, errlen,
+			 "cannot create '%s' for the UEFI variable store: %s",
+			 nv, strerror(-r));
+	return r;
+}
+
 static int prepare_paths(struct vmrec *vm, char *err, size_t errlen)
 {
 	if (path_of(vm->qmp, sizeof(vm->qmp), W->paths.run, vm->name, ".qmp") ||
@@ -222,7 +247,7 @@ static int prepare_paths(struct vmrec *vm, char *err, size_t errlen)
 	}
 	unlink(vm->qmp);
 	unlink(vm->console);
-	return 0;
+	return nvram_dir(vm, err, errlen);
 }
 
 static int start_process(struct vmrec *vm, struct json_object *warnings,

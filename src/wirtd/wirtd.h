@@ -104,6 +104,10 @@ int paths_init(struct wirtd_paths *p, const char *root, const char *argv0);
 /* path_of - DIR/NAME + suffix into buf; -ENAMETOOLONG when it does not fit. */
 int path_of(char *buf, size_t len, const char *dir, const char *name,
 	    const char *suffix);
+/* nvram_path - the UEFI variable store of domain name: its <nvram>, else
+ * LIB/nvram/NAME_VARS.fd (as libvirt names it). 0 or -ENAMETOOLONG. */
+int nvram_path(const char *name, const struct dom_def *d, char *buf,
+	       size_t len);
 /* mkdirs - create path and its parents with mode (existing ones kept).
  * Returns 0 or -errno. */
 int mkdirs(const char *path, mode_t mode);

@@ -349,9 +349,23 @@ static void test_firmware(void **state)
 		  NULL },
 		{ "", "<loader readonly='yes' type='rom'>/fw/bios.bin</loader>",
 		  NULL, DOM_BOOT_BIOS, "/fw/bios.bin" },
-		{ " firmware='efi'", "", "UEFI firmware", DOM_BOOT_EFI, NULL },
-		{ "", "<loader type='pflash'>/o.fd</loader>", "UEFI firmware",
-		  DOM_BOOT_EFI, "/o.fd" },
+		{ " firmware='efi'", "", NULL, DOM_BOOT_EFI, NULL },
+		{ " firmware='efi'", "<nvram>/v/x_VARS.fd</nvram>", NULL,
+		  DOM_BOOT_EFI, NULL },
+		{ "", "<loader readonly='yes' type='pflash'>/o.fd</loader>",
+		  NULL, DOM_BOOT_EFI, "/o.fd" },
+		{ "", "<loader type='pflash' secure='yes'>/o.fd</loader>",
+		  "secure boot needs SMM", DOM_BOOT_EFI, "/o.fd" },
+		{ "", "<loader type='pflash' readonly='no'>/o.fd</loader>",
+		  "<loader readonly='no'>", DOM_BOOT_EFI, "/o.fd" },
+		{ " firmware='efi'",
+		  "<firmware><feature enabled='yes' name='secure-boot'/></firmware>",
+		  "<feature name='secure-boot' enabled='yes'>", DOM_BOOT_EFI,
+		  NULL },
+		{ "", "<nvram>/v/x_VARS.fd</nvram>",
+		  "<nvram> is the UEFI variable store", DOM_BOOT_BIOS, NULL },
+		{ "", "<kernel>/k</kernel><nvram>/v.fd</nvram>",
+		  "<nvram> with <kernel>", DOM_BOOT_KERNEL, NULL },
 		{ "", "<loader>/b</loader><kernel>/k</kernel>",
 		  "<loader> with <kernel>", DOM_BOOT_KERNEL, "/b" },
 		{ "", "<loader type='floppy'>/b</loader>",
@@ -374,6 +388,8 @@ static void test_firmware(void **state)
 			assert_string_equal(def->loader, cases[i].loader);
 		else
 			assert_null(def->loader);
+		if (strstr(cases[i].os, "<nvram>/v/x_VARS.fd"))
+			assert_string_equal(def->nvram, "/v/x_VARS.fd");
 		n = domain_check(d, is, 8);
 		if (cases[i].issue)
 			assert_true(find(is, n, cases[i].issue)->fatal);
