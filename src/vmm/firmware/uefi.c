@@ -1,0 +1,484 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* UEFI firmware in CFI flash, and the PIIX bits OVMF needs: see uefi.h. */
+#include "vmm/firmware/uefi.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "vmm/acpi/acpi.h"
+#include "vmm/firmware/pflash.h"
+#include "vmm/kvm/kvm.h"
+#include "vmm/pci/pci.h"
+#include "vmm/vm.h"
+
+#define FOUR_GIB 0x100000000ULL
+#define FVH_SIG_OFF 40
+#define FVH_LEN_OFF 32
+#define PIIX_PM_SLOT 1
+#define PIIX_PM_FN 3
+#define PIIX4_PMBA 0x40
+#define PIIX4_PMBA_RTE 0x01 /* resource type: I/O */
+#define PIIX4_PMREGMISC 0x80
+#define PIIX4_PMIOSE 0x01 /* PM I/O space enabled */
+#define PIIX3_PIRQ_ROUTE 0x60 /* PIRQA-D routing, 4 bytes */
+
+struct flash_region {
+	struct pflash fl;
+	struct uefi *u;
+	unsigned int slot;
+	uint64_t gpa;
+	const char *name;
+};
+
+struct uefi {
+	struct vm *vm; /* from uefi_setup on */
+	struct flash_region code, vars;
+	uint8_t *vars_mem;
+	size_t vars_len;
+	int vars_fd;
+	bool vars_is_file; /* --nvram: fsync after changes */
+	bool ro_mem; /* KVM_CAP_READONLY_MEM */
+	pthread_mutex_t lock; /* both flashes' state */
+	struct pci_dev isa, pm;
+};
+
+const char *uefi_check_code(const uint8_t *buf, size_t len)
+{
+	uint64_t fv_len = 0;
+	size_t i;
+
+	if (len < 4096 || len % 4096 || len >= UEFI_FLASH_MAX)
+		return "not a UEFI code image: its size must be a multiple of 4 KiB below 16 MiB";
+	if (memcmp(buf + FVH_SIG_OFF, "_FVH", 4))
+		return "not a UEFI code image: no firmware volume header (_FVH) at its start";
+	for (i = 0; i < 8; i++)
+		fv_len |= (uint64_t)buf[FVH_LEN_OFF + i] << (8 * i);
+	if (!fv_len || fv_len > len)
+		return "not a UEFI code image: its first firmware volume is longer than the file";
+	for (i = len - 16; i < len && buf[i] == 0x90; i++)
+		;
+	if (i >= len - 4 || (buf[i] != 0xe9 && buf[i] != 0xeb))
+		return "not a UEFI code image: no jump at its reset vector (16 bytes from the end)";
+	return NULL;
+}
+
+char *uefi_vars_template(const char *code_path)
+{
+	const char *base = strrchr(code_path, '/'), *code;
+	char *t;
+
+	base = base ? base + 1 : code_path;
+	code = strstr(base, "CODE");
+	while (code && strstr(code + 1, "CODE"))
+		code = strstr(code + 1, "CODE");
+	if (!code)
+		return NULL;
+	t = strdup(code_path);
+	if (!t)
+		return NULL;
+	memcpy(t + (code - code_path), "VARS", 4);
+	if (access(t, R_OK)) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+/* Read the template at path (whole, at most max bytes) into *buf. */
+static int read_template(const char *path, size_t max, uint8_t **buf,
+			 size_t *len)
+{
+	struct stat st;
+	int fd, r = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
+		r = -errno;
+	} else if (!S_ISREG(st.st_mode) || st.st_size < UEFI_BLOCK ||
+		   (size_t)st.st_size > max || st.st_size % UEFI_BLOCK) {
+		r = -EINVAL;
+	} else {
+		*len = st.st_size;
+		*buf = malloc(*len);
+		if (!*buf)
+			r = -ENOMEM;
+		else if (pread_full(fd, *buf, *len, 0) != (ssize_t)*len)
+			r = -EIO;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (r)
+		wirt_err(
+			"UEFI variable store template '%s': %s (reinstall Debian's ovmf package or give --nvram with an existing store)",
+			path,
+			r == -EINVAL ? "not a file of 4 KiB blocks" :
+				       strerror(-r));
+	return r;
+}
+
+/*
+ * Open the existing variable store at path read-write into u->vars_fd
+ * and check its size (want: the template's size, 0 when unknown).
+ * Returns 0 or -errno, printed.
+ */
+static int open_nvram(struct uefi *u, const char *path, size_t want,
+		      size_t code_len)
+{
+	struct stat st;
+
+	u->vars_fd = open(path, O_RDWR | O_CLOEXEC);
+	if (u->vars_fd < 0 || fstat(u->vars_fd, &st)) {
+		int e = errno;
+
+		wirt_err(
+			"--nvram '%s': %s%s", path, strerror(e),
+			e == EACCES || e == EROFS || e == EPERM ?
+				": the firmware keeps its variables there, so it must be writable (fix its permissions or give another path)" :
+				"");
+		return -e;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		wirt_err("--nvram '%s': not a regular file: give a file path",
+			 path);
+		return -EINVAL;
+	}
+	if ((want && (size_t)st.st_size != want) || st.st_size < UEFI_BLOCK ||
+	    st.st_size % UEFI_BLOCK ||
+	    (uint64_t)st.st_size > UEFI_FLASH_MAX - code_len) {
+		if (want)
+			wirt_err(
+				"--nvram '%s': %lld bytes, but this firmware's variable store has %zu: remove the file to start from the template again",
+				path, (long long)st.st_size, want);
+		else
+			wirt_err(
+				"--nvram '%s': %lld bytes is no variable store size for this image (4 KiB blocks, at most %u MiB with the code)",
+				path, (long long)st.st_size,
+				UEFI_FLASH_MAX >> 20);
+		return -EINVAL;
+	}
+	u->vars_len = st.st_size;
+	u->vars_is_file = true;
+	return 0;
+}
+
+/*
+ * Create the variable store from the template's contents (tpl, len
+ * bytes): the new file path, or a memory file when path is NULL.
+ * Returns 0 or -errno, printed.
+ */
+static int create_vars(struct uefi *u, const char *path, const uint8_t *tpl,
+		       size_t len)
+{
+	int r = 0;
+
+	if (path)
+		u->vars_fd =
+			open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	else
+		u->vars_fd = memfd_create("wirt-nvram", MFD_CLOEXEC);
+	if (u->vars_fd < 0)
+		r = -errno;
+	else if (pwrite_full(u->vars_fd, tpl, len, 0) != (ssize_t)len ||
+		 (path && fsync(u->vars_fd)))
+		r = errno ? -errno : -EIO;
+	if (r) {
+		wirt_err("--nvram '%s': cannot create it: %s",
+			 path ? path : "(memory copy)", strerror(-r));
+		if (path && u->vars_fd >= 0)
+			unlink(path);
+		return r;
+	}
+	u->vars_len = len;
+	u->vars_is_file = path != NULL;
+	return 0;
+}
+
+/* Open or create the variable store (see uefi_open). 0 or -errno. */
+static int open_vars(struct uefi *u, const char *code_path, size_t code_len,
+		     const char *nvram)
+{
+	char *tpl_path = uefi_vars_template(code_path);
+	uint8_t *tpl = NULL;
+	size_t tpl_len = 0;
+	int r = 0;
+
+	if (tpl_path)
+		r = read_template(tpl_path, UEFI_FLASH_MAX - code_len, &tpl,
+				  &tpl_len);
+	if (!r && nvram && access(nvram, F_OK) == 0) {
+		r = open_nvram(u, nvram, tpl_len, code_len);
+	} else if (!r && !tpl && nvram) {
+		wirt_err(
+			"--nvram '%s' does not exist and there is no variable store template next to '%s' (its name with VARS for CODE): give an existing store",
+			nvram, code_path);
+		r = -ENOENT;
+	} else if (!r && !tpl) {
+		wirt_err(
+			"--firmware '%s': no variable store template next to it (its name with VARS for CODE): give --nvram PATH naming a store for it",
+			code_path);
+		r = -ENOENT;
+	} else if (!r) {
+		r = create_vars(u, nvram, tpl, tpl_len);
+	}
+	free(tpl);
+	free(tpl_path);
+	if (r)
+		return r;
+	u->vars_mem = mmap(NULL, u->vars_len, PROT_READ | PROT_WRITE,
+			   MAP_SHARED, u->vars_fd, 0);
+	if (u->vars_mem == MAP_FAILED) {
+		u->vars_mem = NULL;
+		r = -errno;
+		wirt_err("--nvram '%s': cannot map it: %s",
+			 nvram ? nvram : "(memory copy)", strerror(-r));
+	}
+	return r;
+}
+
+/* Map region r read-only in the current KVM VM (on), or unmap it. */
+static int map_region(struct flash_region *r, bool on)
+{
+	struct uefi *u = r->u;
+	struct kvm_userspace_memory_region m = {
+		.slot = r->slot,
+		.flags = u->ro_mem ? KVM_MEM_READONLY : 0,
+		.guest_phys_addr = r->gpa,
+		.memory_size = on ? r->fl.size : 0,
+		.userspace_addr = (uintptr_t)r->fl.mem,
+	};
+
+	if (ioctl(u->vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &m))
+		return -errno;
+	return 0;
+}
+
+/*
+ * pflash callback: reads turn between contents and registers. Without
+ * read-only slots nothing changes (the code stays writable RAM, the
+ * variable store is never mapped: every access exits).
+ */
+static void flash_set_romd(void *opaque, bool romd)
+{
+	struct flash_region *r = opaque;
+	int e;
+
+	if (!r->u->vm || r->u->vm->vm_fd < 0 || !r->u->ro_mem)
+		return;
+	e = map_region(r, romd);
+	if (e)
+		wirt_warn(
+			"UEFI %s flash: KVM_SET_USER_MEMORY_REGION failed: %s",
+			r->name, strerror(-e));
+}
+
+/* pflash callback: changed variables to stable storage. */
+static void flash_sync(void *opaque)
+{
+	struct flash_region *r = opaque;
+
+	if (r->u->vars_is_file && fsync(r->u->vars_fd))
+		wirt_warn("UEFI variable store: fsync failed: %s",
+			  strerror(errno));
+}
+
+/* MMIO bus callback of either flash, under the flashes' lock. */
+static void flash_io(void *opaque, uint64_t off, uint8_t *data,
+		     unsigned int size, bool wr)
+{
+	struct flash_region *r = opaque;
+
+	pthread_mutex_lock(&r->u->lock);
+	pflash_access(&r->fl, off, data, size, wr);
+	pthread_mutex_unlock(&r->u->lock);
+}
+
+/* Set up one flash region at gpa over mem. 0 or -EINVAL. */
+static int init_region(struct uefi *u, struct flash_region *r, uint8_t *mem,
+		       size_t len, bool ro, unsigned int slot, const char *name)
+{
+	int e = pflash_init(&r->fl, mem, len, UEFI_BLOCK, ro);
+
+	r->u = u;
+	r->slot = slot;
+	r->name = name;
+	r->fl.set_romd = flash_set_romd;
+	r->fl.sync = ro ? NULL : flash_sync;
+	r->fl.opaque = r;
+	return e;
+}
+
+int uefi_open(struct uefi **out, const char *code_path, uint8_t *code,
+	      size_t code_len, const char *nvram)
+{
+	struct uefi *u = calloc(1, sizeof(*u));
+	int r;
+
+	if (!u)
+		return -ENOMEM;
+	u->vars_fd = -1;
+	pthread_mutex_init(&u->lock, NULL);
+	*out = u;
+	r = open_vars(u, code_path, code_len, nvram);
+	if (r)
+		return r;
+	r = init_region(u, &u->code, code, code_len, true, UEFI_CODE_SLOT,
+			"code");
+	if (!r)
+		r = init_region(u, &u->vars, u->vars_mem, u->vars_len, false,
+				UEFI_VARS_SLOT, "variable store");
+	if (r) {
+		wirt_err(
+			"--firmware '%s': the image is not made of 4 KiB blocks",
+			code_path);
+		return r;
+	}
+	u->code.gpa = FOUR_GIB - code_len;
+	u->vars.gpa = u->code.gpa - u->vars_len;
+	return 0;
+}
+
+int uefi_setup_early(struct vm *vm, struct uefi *u)
+{
+	struct pci_dev *isa = &u->isa;
+	int r;
+
+	/* PIIX3's ISA bridge: OVMF finds COM1 behind an ISA bridge */
+	isa->name = "isa-bridge";
+	isa->vendor = 0x8086;
+	isa->device = 0x7000;
+	isa->subsys_vendor = 0x1af4;
+	isa->subsys = 0x1100;
+	isa->class_code = 0x060100;
+	r = pci_add_dev(vm, isa);
+	if (r)
+		return r;
+	/* PIRQ routing registers: storage, interrupts go through MSI-X */
+	memset(isa->wmask + PIIX3_PIRQ_ROUTE, 0xff, 4);
+	return 0;
+}
+
+/* The PIIX4 PM function: PMBA at the FADT's PM1 event block, enabled. */
+static int add_pm(struct vm *vm, struct uefi *u)
+{
+	struct pci_dev *pm = &u->pm;
+	uint32_t pmba = ACPI_PM1_EVT_PORT | PIIX4_PMBA_RTE;
+	int r;
+
+	pm->name = "piix4-pm";
+	pm->vendor = 0x8086;
+	pm->device = 0x7113;
+	pm->revision = 3;
+	pm->class_code = 0x068000;
+	r = pci_add_fixed_fn(vm, pm, PIIX_PM_SLOT, PIIX_PM_FN);
+	if (r)
+		return r;
+	/*
+	 * OVMF reads PMBA (PM timer at PMBA + 8, PM1 control at + 4, as
+	 * ACPI_PM_TMR_PORT and ACPI_PM1_CNT_PORT are) and leaves it alone
+	 * as PMIOSE says it is set up
+	 */
+	pm->cfg[PCI_COMMAND] = PCI_COMMAND_IO;
+	pm->cfg[PIIX4_PMBA] = pmba & 0xff;
+	pm->cfg[PIIX4_PMBA + 1] = pmba >> 8;
+	pm->cfg[PIIX4_PMREGMISC] = PIIX4_PMIOSE;
+	memcpy(pm->cfg0, pm->cfg, sizeof(pm->cfg));
+	return 0;
+}
+
+int uefi_setup(struct vm *vm, struct uefi *u)
+{
+	int r;
+
+	_Static_assert(ACPI_PM1_CNT_PORT == ACPI_PM1_EVT_PORT + 4 &&
+			       ACPI_PM_TMR_PORT == ACPI_PM1_EVT_PORT + 8,
+		       "OVMF finds the PM registers at PMBA + 4 and + 8");
+	u->vm = vm;
+	u->ro_mem = kvm_cap(vm->kvm_fd, KVM_CAP_READONLY_MEM) > 0;
+	if (!u->ro_mem)
+		wirt_warn(
+			"this host's KVM has no read-only memory slots: the UEFI code image is writable by the guest and every variable store access exits");
+	r = add_pm(vm, u);
+	if (!r)
+		r = bus_register(&vm->mmio, u->code.gpa, u->code.fl.size,
+				 flash_io, &u->code, "pflash-code");
+	if (!r)
+		r = bus_register(&vm->mmio, u->vars.gpa, u->vars.fl.size,
+				 flash_io, &u->vars, "pflash-vars");
+	return r;
+}
+
+int uefi_map(struct vm *vm, struct uefi *u, const char **what)
+{
+	int r = 0;
+
+	(void)vm;
+	*what = "KVM_SET_USER_MEMORY_REGION (UEFI flash)";
+	pthread_mutex_lock(&u->lock);
+	if (pflash_romd(&u->code.fl) || !u->ro_mem)
+		r = map_region(&u->code, true);
+	if (!r && u->ro_mem && pflash_romd(&u->vars.fl))
+		r = map_region(&u->vars, true);
+	pthread_mutex_unlock(&u->lock);
+	return r;
+}
+
+void uefi_reset(struct uefi *u)
+{
+	pthread_mutex_lock(&u->lock);
+	pflash_reset(&u->code.fl);
+	pflash_reset(&u->vars.fl);
+	pthread_mutex_unlock(&u->lock);
+}
+
+void uefi_save(struct uefi *u, uint8_t *buf)
+{
+	pthread_mutex_lock(&u->lock);
+	pflash_save(&u->code.fl, buf);
+	pflash_save(&u->vars.fl, buf + PFLASH_STATE_LEN);
+	pthread_mutex_unlock(&u->lock);
+}
+
+int uefi_load(struct uefi *u, const uint8_t *buf, size_t len)
+{
+	struct pflash code = u->code.fl, vars = u->vars.fl;
+	int r;
+
+	if (len != UEFI_STATE_LEN)
+		return -EINVAL;
+	/* check both on copies first: a bad file changes nothing */
+	code.set_romd = vars.set_romd = NULL;
+	if (pflash_load(&code, buf, PFLASH_STATE_LEN) ||
+	    pflash_load(&vars, buf + PFLASH_STATE_LEN, PFLASH_STATE_LEN))
+		return -EINVAL;
+	pthread_mutex_lock(&u->lock);
+	r = pflash_load(&u->code.fl, buf, PFLASH_STATE_LEN);
+	if (!r)
+		r = pflash_load(&u->vars.fl, buf + PFLASH_STATE_LEN,
+				PFLASH_STATE_LEN);
+	pthread_mutex_unlock(&u->lock);
+	return r;
+}
+
+void uefi_free(struct uefi *u)
+{
+	if (!u)
+		return;
+	if (u->vars_mem) {
+		flash_sync(&u->vars);
+		munmap(u->vars_mem, u->vars_len);
+	}
+	if (u->vars_fd >= 0)
+		close(u->vars_fd);
+	pthread_mutex_destroy(&u->lock);
+	free(u);
+}
