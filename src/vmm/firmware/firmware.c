@@ -55,26 +55,29 @@ const char *firmware_check_image(const uint8_t *buf, size_t len)
 
 /*
  * Whether fw->rom is a UEFI code image (fw->is_uefi set) or a BIOS one.
- * Returns NULL, or why it is neither.
+ * Returns 0, or -EINVAL after printing why it is neither.
  */
-static const char *classify(struct firmware *fw, const char *path)
+static int classify(struct firmware *fw, const char *path)
 {
-	const char *why = uefi_check_code(fw->rom, fw->rom_len);
+	const char *uefi = uefi_check_code(fw->rom, fw->rom_len), *bios;
 
-	fw->is_uefi = !why;
-	if (fw->is_uefi || !strcmp(path, UEFI_CODE_PATH))
-		return why;
-	if (fw->rom_len > FIRMWARE_MAX_SIZE &&
-	    !strstr(why, "no firmware volume header"))
-		return why;
-	return firmware_check_image(fw->rom, fw->rom_len);
+	fw->is_uefi = !uefi;
+	if (fw->is_uefi)
+		return 0;
+	bios = firmware_check_image(fw->rom, fw->rom_len);
+	if (!bios && strcmp(path, UEFI_CODE_PATH))
+		return 0;
+	if (bios && !strcmp(path, UEFI_CODE_PATH))
+		bios = NULL;
+	wirt_err("--firmware '%s': %s%s%s", path, bios ? bios : "",
+		 bios ? "; " : "", uefi);
+	return -EINVAL;
 }
 
 /* Read the whole image at path into fw->rom. 0 or -errno, printed. */
 static int read_image(struct firmware *fw, const char *path)
 {
 	struct stat st;
-	const char *why;
 	int fd, r = 0;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -110,11 +113,7 @@ static int read_image(struct firmware *fw, const char *path)
 			 strerror(-r));
 		goto out;
 	}
-	why = classify(fw, path);
-	if (why) {
-		wirt_err("--firmware '%s': %s", path, why);
-		r = -EINVAL;
-	}
+	r = classify(fw, path);
 out:
 	if (fd >= 0)
 		close(fd);
