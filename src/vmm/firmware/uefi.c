@@ -31,6 +31,12 @@
 #define PIIX4_PMREGMISC 0x80
 #define PIIX4_PMIOSE 0x01 /* PM I/O space enabled */
 #define PIIX3_PIRQ_ROUTE 0x60 /* PIRQA-D routing, 4 bytes */
+/*
+ * OVMF's EFI ResetSystem(shutdown) on the i440FX writes SLP_TYP 0 |
+ * SLP_EN to the PM1 control register of a PIIX4 at its usual PMBA 0xb000,
+ * whatever PMBA says: that register is here too (S5 is SLP_TYP 0 there).
+ */
+#define OVMF_PIIX4_PM1_CNT 0xb004
 
 struct flash_region {
 	struct pflash fl;
@@ -395,6 +401,24 @@ static int add_pm(struct vm *vm, struct uefi *u)
 	return 0;
 }
 
+/* OVMF's shutdown register (see OVMF_PIIX4_PM1_CNT): reads 0. */
+static void ovmf_shutdown_io(void *opaque, uint64_t off, uint8_t *data,
+			     unsigned int size, bool wr)
+{
+	struct vm *vm = opaque;
+	uint16_t v = size >= 2 ? data[0] | data[1] << 8 : data[0];
+
+	if (!wr) {
+		memset(data, 0, size);
+		return;
+	}
+	/* a byte write to the high half carries SLP_EN as bit 5 */
+	if (off == 1)
+		v <<= 8;
+	if ((v & ACPI_PM1_SLP_EN) && !(v >> ACPI_PM1_SLP_TYP_SHIFT & 7))
+		vm_request_stop(vm, VM_POWEROFF);
+}
+
 int uefi_setup(struct vm *vm, struct uefi *u)
 {
 	int r;
@@ -408,6 +432,9 @@ int uefi_setup(struct vm *vm, struct uefi *u)
 		wirt_warn(
 			"this host's KVM has no read-only memory slots: the UEFI code image is writable by the guest and every variable store access exits");
 	r = add_pm(vm, u);
+	if (!r)
+		r = bus_register(&vm->pio, OVMF_PIIX4_PM1_CNT, 2,
+				 ovmf_shutdown_io, vm, "ovmf-shutdown");
 	if (!r)
 		r = bus_register(&vm->mmio, u->code.gpa, u->code.fl.size,
 				 flash_io, &u->code, "pflash-code");
