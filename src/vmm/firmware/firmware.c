@@ -283,13 +283,7 @@ int firmware_setup(struct vm *vm)
 
 int firmware_setup_early(struct vm *vm)
 {
-	int r = 0;
-
-	if (vm->fw->uefi)
-		r = uefi_setup_early(vm, vm->fw->uefi);
-	if (r)
-		wirt_err("firmware ISA bridge set-up failed: %s", strerror(-r));
-	return r;
+	return vm->fw->uefi ? uefi_setup_early(vm, vm->fw->uefi) : 0;
 }
 
 int firmware_map(struct vm *vm, const char **what)

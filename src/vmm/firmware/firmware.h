@@ -43,8 +43,8 @@ int firmware_prepare(struct vm *vm);
 
 /*
  * firmware_setup_early - before the other PCI devices: what must sit at
- * fixed slots (UEFI: the ISA bridge at 00:01.0). Returns 0 or -errno
- * after printing one line.
+ * fixed slots (UEFI: the PCI window OVMF uses, the ISA bridge at
+ * 00:01.0). Returns 0 or -errno after printing one line.
  */
 int firmware_setup_early(struct vm *vm);
 

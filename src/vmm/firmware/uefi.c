@@ -16,6 +16,7 @@
 
 #include "common/util.h"
 #include "vmm/acpi/acpi.h"
+#include "vmm/firmware/fw-tables.h"
 #include "vmm/firmware/pflash.h"
 #include "vmm/kvm/kvm.h"
 #include "vmm/pci/pci.h"
@@ -353,10 +354,36 @@ int uefi_open(struct uefi **out, const char *code_path, uint8_t *code,
 	return 0;
 }
 
+/*
+ * The PCI window where OVMF's i440FX path places BARs, from the bottom
+ * up: from 2 GiB, or 3 GiB when its RAM below 4 GiB (the e820 RAM
+ * entry) goes past 2 GiB; it ends at the ECAM area here. Returns 0, or
+ * -EINVAL when the RAM slot reaches into that window.
+ */
+static int set_window(struct vm *vm)
+{
+	uint64_t ram = vm->lay.low_size - FW_ACPI_SIZE;
+	uint64_t base = ram > (2ULL << 30) ? 3ULL << 30 : 2ULL << 30;
+
+	if (vm->lay.low_size > base) {
+		wirt_err(
+			"--memory %llu MiB: with UEFI the RAM below 4 GiB would overlap OVMF's PCI window at 2 GiB: give 2047 MiB or less, or 2049 MiB or more",
+			(unsigned long long)(vm->cfg->memory >> 20));
+		return -EINVAL;
+	}
+	vm->pci_win_base = base;
+	vm->pci_win_size = PCI_ECAM_BASE - base;
+	return 0;
+}
+
 int uefi_setup_early(struct vm *vm, struct uefi *u)
 {
 	struct pci_dev *isa = &u->isa;
 	int r;
+
+	r = set_window(vm);
+	if (r)
+		return r;
 
 	/* PIIX3's ISA bridge: OVMF finds COM1 behind an ISA bridge */
 	isa->name = "isa-bridge";
@@ -366,8 +393,11 @@ int uefi_setup_early(struct vm *vm, struct uefi *u)
 	isa->subsys = 0x1100;
 	isa->class_code = 0x060100;
 	r = pci_add_dev(vm, isa);
-	if (r)
+	if (r) {
+		wirt_err("UEFI platform: adding the ISA bridge failed: %s",
+			 strerror(-r));
 		return r;
+	}
 	/* PIRQ routing registers: storage, interrupts go through MSI-X */
 	memset(isa->wmask + PIIX3_PIRQ_ROUTE, 0xff, 4);
 	return 0;

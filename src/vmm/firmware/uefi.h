@@ -57,14 +57,15 @@ int uefi_open(struct uefi **out, const char *code_path, uint8_t *code,
 	      size_t code_len, const char *nvram);
 
 /*
- * uefi_setup - the ISA bridge (before the other PCI devices, so it is
- * 00:01.0) and the PM function. Returns 0 or -errno.
+ * uefi_setup_early - the PCI window OVMF uses and the ISA bridge (before
+ * the other PCI devices, so it is 00:01.0). Returns 0 or -errno after
+ * printing one line.
  */
 int uefi_setup_early(struct vm *vm, struct uefi *u);
 
 /*
- * uefi_setup - register the flash devices on the MMIO bus. Returns 0 or
- * -errno.
+ * uefi_setup - the PIIX4 PM function and the flash devices on the MMIO
+ * bus. Returns 0 or -errno.
  */
 int uefi_setup(struct vm *vm, struct uefi *u);
 

@@ -375,6 +375,10 @@ static void init_host(struct vm *vm, struct pci_bus *bus)
 		hb->subsys_vendor = QEMU_SUBSYS_VENDOR;
 		hb->subsys = QEMU_SUBSYS;
 	}
+	if (vm->pci_win_size) {
+		bus->win_base = vm->pci_win_base;
+		bus->win_size = vm->pci_win_size;
+	}
 	init_header(hb);
 	if (vm->cfg->firmware)
 		memset(hb->wmask + I440FX_PAM0, 0xff, I440FX_PAM_LEN);
