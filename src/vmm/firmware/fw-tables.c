@@ -68,10 +68,11 @@ static int put_kind(struct vm *vm, bool cdrom, char *buf, size_t len,
 		n = pci_find_slots(vm, VIRTIO_VENDOR, VIRTIO_BLK_DEVICE, slots,
 				   MAX_BOOT);
 	for (i = 0; i < n; i++) {
-		w = snprintf(buf + off, len - off,
-			     cdrom ? "/pci@i0cf8/pci8086,2922@%x/drive@0/disk@0\n" :
-				     "/pci@i0cf8/scsi@%x/disk@0,0\n",
-			     slots[i]);
+		w = snprintf(
+			buf + off, len - off,
+			cdrom ? "/pci@i0cf8/pci8086,2922@%x/drive@0/disk@0\n" :
+				"/pci@i0cf8/scsi@%x/disk@0,0\n",
+			slots[i]);
 		if (w < 0 || (size_t)w >= len - off)
 			return -ENOSPC;
 		off += w;

@@ -66,8 +66,18 @@ bool pflash_romd(const struct pflash *f)
 static void flush(struct pflash *f)
 {
 	if (f->dirty && f->sync)
-		f->sync(f->opaque);
+		f->sync(f->opaque, f->dirty_lo, f->dirty_hi - f->dirty_lo);
 	f->dirty = false;
+}
+
+/* Note that [off, off+len) changed. */
+static void mark_dirty(struct pflash *f, size_t off, size_t len)
+{
+	if (!f->dirty || off < f->dirty_lo)
+		f->dirty_lo = off;
+	if (!f->dirty || off + len > f->dirty_hi)
+		f->dirty_hi = off + len;
+	f->dirty = true;
 }
 
 /*
@@ -172,7 +182,7 @@ static void second_cycle(struct pflash *f, uint64_t off, const uint8_t *data,
 			f->status |= PFLASH_STATUS_PROGRAM_ERR;
 		} else {
 			memcpy(f->mem + off, data, size);
-			f->dirty = true;
+			mark_dirty(f, off, size);
 		}
 		f->status |= PFLASH_STATUS_READY;
 		set_mode(f, f->cmd, 0);
@@ -180,9 +190,9 @@ static void second_cycle(struct pflash *f, uint64_t off, const uint8_t *data,
 		if (f->ro) {
 			f->status |= PFLASH_STATUS_ERASE_ERR;
 		} else {
-			memset(f->mem + (off & ~(uint64_t)(f->block - 1)), 0xff,
-			       f->block);
-			f->dirty = true;
+			off &= ~(uint64_t)(f->block - 1);
+			memset(f->mem + off, 0xff, f->block);
+			mark_dirty(f, off, f->block);
 		}
 		f->status |= PFLASH_STATUS_READY;
 		set_mode(f, f->cmd, 0);

@@ -32,11 +32,12 @@ struct pflash {
 	uint8_t cmd; /* 0: read array, else the command being served */
 	uint8_t wcycle; /* 1: the command waits for its second write */
 	uint8_t status;
-	bool dirty; /* contents changed since the last sync */
+	bool dirty; /* contents changed since the last sync ... */
+	size_t dirty_lo, dirty_hi; /* ... in [dirty_lo, dirty_hi) */
 	/* read-array mode turned on (romd true) or off; may be NULL */
 	void (*set_romd)(void *opaque, bool romd);
-	/* write changed contents to stable storage; may be NULL */
-	void (*sync)(void *opaque);
+	/* write the changed bytes [off, off+len) to stable storage; may be NULL */
+	void (*sync)(void *opaque, size_t off, size_t len);
 	void *opaque;
 };
 

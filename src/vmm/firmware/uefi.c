@@ -241,14 +241,22 @@ static int open_vars(struct uefi *u, const char *code_path, size_t code_len,
 	free(tpl_path);
 	if (r)
 		return r;
+	/*
+	 * the guest reads a private copy (any file system will do, 9p too);
+	 * programs and erases are written back to the file (flash_sync)
+	 */
 	u->vars_mem = mmap(NULL, u->vars_len, PROT_READ | PROT_WRITE,
-			   MAP_SHARED, u->vars_fd, 0);
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (u->vars_mem == MAP_FAILED) {
 		u->vars_mem = NULL;
-		r = -errno;
-		wirt_err("--nvram '%s': cannot map it: %s",
-			 nvram ? nvram : "(memory copy)", strerror(-r));
+		r = -ENOMEM;
+	} else if (pread_full(u->vars_fd, u->vars_mem, u->vars_len, 0) !=
+		   (ssize_t)u->vars_len) {
+		r = errno ? -errno : -EIO;
 	}
+	if (r)
+		wirt_err("--nvram '%s': cannot read it: %s",
+			 nvram ? nvram : "(memory copy)", strerror(-r));
 	return r;
 }
 
@@ -288,14 +296,20 @@ static void flash_set_romd(void *opaque, bool romd)
 			r->name, strerror(-e));
 }
 
-/* pflash callback: changed variables to stable storage. */
-static void flash_sync(void *opaque)
+/* pflash callback: changed variables to the --nvram file, synced. */
+static void flash_sync(void *opaque, size_t off, size_t len)
 {
 	struct flash_region *r = opaque;
+	struct uefi *u = r->u;
 
-	if (r->u->vars_is_file && fsync(r->u->vars_fd))
-		wirt_warn("UEFI variable store: fsync failed: %s",
-			  strerror(errno));
+	if (!u->vars_is_file)
+		return;
+	if (pwrite_full(u->vars_fd, u->vars_mem + off, len, off) !=
+		    (ssize_t)len ||
+	    fdatasync(u->vars_fd))
+		wirt_warn(
+			"UEFI variable store: writing %zu bytes at %zu to the --nvram file failed: %s (the guest's variables there are not saved)",
+			len, off, strerror(errno ? errno : EIO));
 }
 
 /* MMIO bus callback of either flash, under the flashes' lock. */
@@ -531,7 +545,7 @@ void uefi_free(struct uefi *u)
 	if (!u)
 		return;
 	if (u->vars_mem) {
-		flash_sync(&u->vars);
+		pflash_reset(&u->vars.fl); /* writes back what changed */
 		munmap(u->vars_mem, u->vars_len);
 	}
 	if (u->vars_fd >= 0)

@@ -3,9 +3,10 @@
  * UEFI firmware (OVMF) in two CFI flash devices, as QEMU maps them: the
  * code image read-only and, right below it, the variable store writable,
  * the pair ending at 4 GiB. The variable store lives in a file (--nvram;
- * created from the image's VARS template when missing) mapped shared, so
- * what the firmware programs reaches the file; without --nvram it is a
- * copy of the template in memory. Both are KVM read-only memory slots
+ * created from the image's VARS template when missing), read into memory
+ * at start; what the firmware programs or erases is written back to it
+ * and synced when the flash returns to read-array mode. Without --nvram
+ * it is a copy of the template in memory. Both are KVM read-only memory slots
  * while in read-array mode (writes exit as MMIO and are decoded as flash
  * commands) and no slot at all otherwise (reads return status or query
  * data). For OVMF's i440FX path the platform also gets a PIIX3 ISA bridge

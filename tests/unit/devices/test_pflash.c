@@ -20,6 +20,7 @@
 
 static uint8_t mem[SIZE];
 static int romd_on, romd_off, syncs;
+static size_t sync_off, sync_len;
 
 static void on_romd(void *opaque, bool romd)
 {
@@ -30,10 +31,12 @@ static void on_romd(void *opaque, bool romd)
 		romd_off++;
 }
 
-static void on_sync(void *opaque)
+static void on_sync(void *opaque, size_t off, size_t len)
 {
 	(void)opaque;
 	syncs++;
+	sync_off = off;
+	sync_len = len;
 }
 
 static void setup(struct pflash *f, bool ro)
@@ -98,6 +101,8 @@ static void test_program_and_erase(void **state)
 	assert_int_equal(syncs, 0);
 	wr(&f, 0x1235, 0xff);
 	assert_int_equal(syncs, 1);
+	assert_int_equal(sync_off, 0x1234); /* the two bytes programmed */
+	assert_int_equal(sync_len, 2);
 	assert_int_equal(rd(&f, 0x1234), 0x42);
 	/* erase the block holding 0x1234: only that block */
 	wr(&f, 0x1800, 0x20);
@@ -110,6 +115,8 @@ static void test_program_and_erase(void **state)
 	assert_int_equal(rd(&f, 0), 0x80);
 	wr(&f, 0, 0xff);
 	assert_int_equal(syncs, 2);
+	assert_int_equal(sync_off, 0x1000); /* the erased block */
+	assert_int_equal(sync_len, BLOCK);
 	/* a wider program writes every byte */
 	uint8_t w[4] = { 1, 2, 3, 4 };
 
