@@ -55,6 +55,7 @@ struct uefi {
 	int vars_fd;
 	bool vars_is_file; /* --nvram: fsync after changes */
 	bool ro_mem; /* KVM_CAP_READONLY_MEM */
+	bool ro_checked; /* ro_mem is known (at the first uefi_map) */
 	pthread_mutex_t lock; /* both flashes' state */
 	struct pci_dev isa, pm;
 };
@@ -471,10 +472,6 @@ int uefi_setup(struct vm *vm, struct uefi *u)
 			       ACPI_PM_TMR_PORT == ACPI_PM1_EVT_PORT + 8,
 		       "OVMF finds the PM registers at PMBA + 4 and + 8");
 	u->vm = vm;
-	u->ro_mem = kvm_cap(vm->kvm_fd, KVM_CAP_READONLY_MEM) > 0;
-	if (!u->ro_mem)
-		wirt_warn(
-			"this host's KVM has no read-only memory slots: the UEFI code image is writable by the guest and every variable store access exits");
 	r = add_pm(vm, u);
 	if (!r)
 		r = bus_register(&vm->pio, OVMF_PIIX4_PM1_CNT, 2,
@@ -492,9 +489,15 @@ int uefi_map(struct vm *vm, struct uefi *u, const char **what)
 {
 	int r = 0;
 
-	(void)vm;
 	*what = "KVM_SET_USER_MEMORY_REGION (UEFI flash)";
 	pthread_mutex_lock(&u->lock);
+	if (!u->ro_checked) { /* /dev/kvm is open from the first boot on */
+		u->ro_checked = true;
+		u->ro_mem = kvm_cap(vm->kvm_fd, KVM_CAP_READONLY_MEM) > 0;
+		if (!u->ro_mem)
+			wirt_warn(
+				"this host's KVM has no read-only memory slots: the UEFI code image is writable by the guest and every variable store access exits");
+	}
 	if (pflash_romd(&u->code.fl) || !u->ro_mem)
 		r = map_region(&u->code, true);
 	if (!r && u->ro_mem && pflash_romd(&u->vars.fl))
