@@ -16,7 +16,7 @@
  *     assembled with --defsym NO_CODE_WRITE=1);
  *   - odd new count: reset through port 0xcf9; even: the store is left
  *     in read-status mode while the guest waits ("pflash: waiting")
- *     until the CMOS clock has ticked 3 times, reading the status
+ *     until the CMOS clock has ticked 10 times, reading the status
  *     ("after wait XX", 80, not the array byte 5a: a saved and restored
  *     VM keeps the mode), then powers off (ACPI S5).
  * Linked at 0xffff0000: tests/kvm/72-uefi builds it.
@@ -186,7 +186,7 @@ wait:
 	xorb %al, %al
 	movl $s_waiting, %esi
 	call puts
-	movl $3, %ecx
+	movl $10, %ecx
 	call rtc_sec
 	movb %al, %bh
 4:	movb VARS + 0x200, %al /* a status read: an exit each time */
