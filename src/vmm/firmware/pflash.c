@@ -43,8 +43,10 @@ static bool is_command(uint8_t v)
 	}
 }
 
-int pflash_init(struct pflash *f, uint8_t *mem, size_t size, size_t block,
-		bool ro)
+static void refresh_view(struct pflash *f);
+
+int pflash_init(struct pflash *f, uint8_t *mem, uint8_t *view, size_t size,
+		size_t block, bool ro)
 {
 	if (!block || (block & (block - 1)) || !size || size % block)
 		return -EINVAL;
@@ -54,6 +56,8 @@ int pflash_init(struct pflash *f, uint8_t *mem, size_t size, size_t block,
 	f->block = block;
 	f->ro = ro;
 	f->status = PFLASH_STATUS_READY;
+	f->view = view;
+	refresh_view(f);
 	return 0;
 }
 
@@ -80,23 +84,13 @@ static void mark_dirty(struct pflash *f, size_t off, size_t len)
 	f->dirty = true;
 }
 
-/*
- * Enter mode cmd (CMD_READ_ARRAY or a command) at write cycle wcycle,
- * telling the owner when reads change between contents and registers.
- */
+/* Enter mode cmd (CMD_READ_ARRAY or a command) at write cycle wcycle. */
 static void set_mode(struct pflash *f, uint8_t cmd, uint8_t wcycle)
 {
-	bool was = pflash_romd(f);
-
 	f->cmd = cmd;
 	f->wcycle = wcycle;
-	if (pflash_romd(f)) {
+	if (pflash_romd(f))
 		flush(f);
-		if (!was && f->set_romd)
-			f->set_romd(f->opaque, true);
-	} else if (was && f->set_romd) {
-		f->set_romd(f->opaque, false);
-	}
 }
 
 void pflash_reset(struct pflash *f)
@@ -104,6 +98,7 @@ void pflash_reset(struct pflash *f)
 	f->status = PFLASH_STATUS_READY;
 	set_mode(f, CMD_READ_ARRAY, 0);
 	flush(f);
+	refresh_view(f);
 }
 
 /* The CFI query table byte at index i (x8 device, one erase region). */
@@ -169,6 +164,38 @@ static void do_read(const struct pflash *f, uint64_t off, uint8_t *data,
 			break;
 		}
 	}
+}
+
+/* Draw the view: what reads at each offset return in the current mode. */
+static void refresh_view(struct pflash *f)
+{
+	size_t i;
+
+	if (!f->view)
+		return;
+	switch (f->cmd) {
+	case CMD_READ_ARRAY:
+		memcpy(f->view, f->mem, f->size);
+		break;
+	case CMD_READ_ID:
+	case CMD_CFI_QUERY:
+		for (i = 0; i < f->size; i++)
+			do_read(f, i, f->view + i, 1);
+		break;
+	default:
+		memset(f->view, f->status, f->size);
+		break;
+	}
+	f->view_cmd = f->cmd;
+	f->view_status = f->status;
+}
+
+/* refresh_view when the mode or, out of read-array mode, the status changed. */
+static void update_view(struct pflash *f)
+{
+	if (f->view && (f->cmd != f->view_cmd || (f->cmd != CMD_READ_ARRAY &&
+						  f->status != f->view_status)))
+		refresh_view(f);
 }
 
 /* The second write of a two-cycle command (value v, size bytes at off). */
@@ -242,12 +269,15 @@ void pflash_access(void *opaque, uint64_t off, uint8_t *data, unsigned int size,
 			memset(data, 0xff, size);
 		return;
 	}
-	if (!wr)
+	if (!wr) {
 		do_read(f, off, data, size);
-	else if (f->wcycle)
+		return;
+	}
+	if (f->wcycle)
 		second_cycle(f, off, data, size);
 	else
 		first_cycle(f, is_command(data[0]) ? data[0] : CMD_RESET);
+	update_view(f);
 }
 
 void pflash_save(const struct pflash *f, uint8_t *buf)
@@ -275,5 +305,6 @@ int pflash_load(struct pflash *f, const uint8_t *buf, size_t len)
 		return -EINVAL;
 	f->status = buf[2];
 	set_mode(f, cmd, wcycle);
+	refresh_view(f);
 	return 0;
 }

@@ -2,14 +2,17 @@
 /*
  * A CFI parallel flash (Intel command set, 8 bits wide) as QEMU's
  * pflash-cfi01 behaves, the device UEFI firmware (OVMF) keeps its code
- * and its variable store in. The contents live in host memory that the
- * VMM also maps into the guest read-only while the flash is in read-array
- * mode; every write (and, out of read-array mode, every read) reaches
- * pflash_access. Commands: read array (0xff, 0xf0), read status (0x70),
- * clear status (0x50), byte program (0x10, 0x40 + data), block erase
- * (0x20 + 0xd0), read identifier (0x90), CFI query (0x98). No KVM here:
- * the owner gets callbacks when read-array mode turns on or off and when
- * changed contents should reach their file.
+ * and its variable store in. Commands: read array (0xff, 0xf0), read
+ * status (0x70), clear status (0x50), byte program (0x10, 0x40 + data),
+ * block erase (0x20 + 0xd0), read identifier (0x90), CFI query (0x98).
+ * The contents live in host memory (mem). Guest reads that do not exit
+ * see the view, a second buffer that the VMM maps into the guest as a
+ * read-only KVM slot and pflash keeps showing what a read returns in the
+ * current mode: the contents in read-array mode, the status register,
+ * identifier or query data in the others (so the slot never changes:
+ * no memory slot updates at run time). Writes (exits) reach
+ * pflash_access. No KVM here; the owner gets a callback when changed
+ * contents should reach their file.
  */
 #ifndef WIRT_VMM_PFLASH_H
 #define WIRT_VMM_PFLASH_H
@@ -26,6 +29,8 @@
 
 struct pflash {
 	uint8_t *mem; /* size bytes, the flash contents */
+	uint8_t *view; /* size bytes that guest reads see, or NULL */
+	uint8_t view_cmd, view_status; /* the mode the view shows */
 	size_t size;
 	size_t block; /* erase block size, a power of two dividing size */
 	bool ro; /* program and erase fail (the code image) */
@@ -34,8 +39,6 @@ struct pflash {
 	uint8_t status;
 	bool dirty; /* contents changed since the last sync ... */
 	size_t dirty_lo, dirty_hi; /* ... in [dirty_lo, dirty_hi) */
-	/* read-array mode turned on (romd true) or off; may be NULL */
-	void (*set_romd)(void *opaque, bool romd);
 	/* write the changed bytes [off, off+len) to stable storage; may be NULL */
 	void (*sync)(void *opaque, size_t off, size_t len);
 	void *opaque;
@@ -43,11 +46,12 @@ struct pflash {
 
 /*
  * pflash_init - a flash of size bytes at mem (erase blocks of block
- * bytes), in read-array mode with a ready status. Returns 0, or -EINVAL
- * when block is not a power of two dividing size.
+ * bytes) shown through view (size bytes, may be NULL: every read exits),
+ * in read-array mode with a ready status. Returns 0, or -EINVAL when
+ * block is not a power of two dividing size.
  */
-int pflash_init(struct pflash *f, uint8_t *mem, size_t size, size_t block,
-		bool ro);
+int pflash_init(struct pflash *f, uint8_t *mem, uint8_t *view, size_t size,
+		size_t block, bool ro);
 
 /*
  * pflash_access - a guest access of size bytes (1, 2, 4 or 8) at offset
@@ -58,7 +62,7 @@ int pflash_init(struct pflash *f, uint8_t *mem, size_t size, size_t block,
 void pflash_access(void *opaque, uint64_t off, uint8_t *data, unsigned int size,
 		   bool wr);
 
-/* Whether reads are served from the contents (read-array mode). */
+/* Whether reads return the contents (read-array mode). */
 bool pflash_romd(const struct pflash *f);
 
 /* pflash_reset - power-on state: read array, status ready; syncs. */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* UEFI firmware in CFI flash, and the PIIX bits OVMF needs: see uefi.h. */
+/* UEFI firmware in CFI flash: see uefi.h. */
 #include "vmm/firmware/uefi.h"
 
 #include <errno.h>
@@ -15,29 +15,14 @@
 #include <unistd.h>
 
 #include "common/util.h"
-#include "vmm/acpi/acpi.h"
-#include "vmm/firmware/fw-tables.h"
 #include "vmm/firmware/pflash.h"
+#include "vmm/firmware/piix.h"
 #include "vmm/kvm/kvm.h"
-#include "vmm/pci/pci.h"
 #include "vmm/vm.h"
 
 #define FOUR_GIB 0x100000000ULL
 #define FVH_SIG_OFF 40
 #define FVH_LEN_OFF 32
-#define PIIX_PM_SLOT 1
-#define PIIX_PM_FN 3
-#define PIIX4_PMBA 0x40
-#define PIIX4_PMBA_RTE 0x01 /* resource type: I/O */
-#define PIIX4_PMREGMISC 0x80
-#define PIIX4_PMIOSE 0x01 /* PM I/O space enabled */
-#define PIIX3_PIRQ_ROUTE 0x60 /* PIRQA-D routing, 4 bytes */
-/*
- * OVMF's EFI ResetSystem(shutdown) on the i440FX writes SLP_TYP 0 |
- * SLP_EN to the PM1 control register of a PIIX4 at its usual PMBA 0xb000,
- * whatever PMBA says: that register is here too (S5 is SLP_TYP 0 there).
- */
-#define OVMF_PIIX4_PM1_CNT 0xb004
 
 struct flash_region {
 	struct pflash fl;
@@ -45,6 +30,7 @@ struct flash_region {
 	unsigned int slot;
 	uint64_t gpa;
 	const char *name;
+	uint8_t *view; /* mapped into the guest, see pflash.h */
 };
 
 struct uefi {
@@ -57,7 +43,7 @@ struct uefi {
 	bool ro_mem; /* KVM_CAP_READONLY_MEM */
 	bool ro_checked; /* ro_mem is known (at the first uefi_map) */
 	pthread_mutex_t lock; /* both flashes' state */
-	struct pci_dev isa, pm;
+	struct piix piix;
 };
 
 const char *uefi_check_code(const uint8_t *buf, size_t len)
@@ -261,40 +247,21 @@ static int open_vars(struct uefi *u, const char *code_path, size_t code_len,
 	return r;
 }
 
-/* Map region r read-only in the current KVM VM (on), or unmap it. */
-static int map_region(struct flash_region *r, bool on)
+/* Map region r's view read-only (if KVM can) in the current KVM VM. */
+static int map_region(struct flash_region *r)
 {
 	struct uefi *u = r->u;
 	struct kvm_userspace_memory_region m = {
 		.slot = r->slot,
 		.flags = u->ro_mem ? KVM_MEM_READONLY : 0,
 		.guest_phys_addr = r->gpa,
-		.memory_size = on ? r->fl.size : 0,
-		.userspace_addr = (uintptr_t)r->fl.mem,
+		.memory_size = r->fl.size,
+		.userspace_addr = (uintptr_t)r->fl.view,
 	};
 
 	if (ioctl(u->vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &m))
 		return -errno;
 	return 0;
-}
-
-/*
- * pflash callback: reads turn between contents and registers. Without
- * read-only slots nothing changes (the code stays writable RAM, the
- * variable store is never mapped: every access exits).
- */
-static void flash_set_romd(void *opaque, bool romd)
-{
-	struct flash_region *r = opaque;
-	int e;
-
-	if (!r->u->vm || r->u->vm->vm_fd < 0 || !r->u->ro_mem)
-		return;
-	e = map_region(r, romd);
-	if (e)
-		wirt_warn(
-			"UEFI %s flash: KVM_SET_USER_MEMORY_REGION failed: %s",
-			r->name, strerror(-e));
 }
 
 /* pflash callback: changed variables to the --nvram file, synced. */
@@ -324,16 +291,25 @@ static void flash_io(void *opaque, uint64_t off, uint8_t *data,
 	pthread_mutex_unlock(&r->u->lock);
 }
 
-/* Set up one flash region at gpa over mem. 0 or -EINVAL. */
+/*
+ * Set up one flash region over mem, with a view of its own (what the
+ * guest's memory slot shows). 0, -ENOMEM or -EINVAL.
+ */
 static int init_region(struct uefi *u, struct flash_region *r, uint8_t *mem,
 		       size_t len, bool ro, unsigned int slot, const char *name)
 {
-	int e = pflash_init(&r->fl, mem, len, UEFI_BLOCK, ro);
+	int e;
 
+	r->view = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (r->view == MAP_FAILED) {
+		r->view = NULL;
+		return -ENOMEM;
+	}
+	e = pflash_init(&r->fl, mem, r->view, len, UEFI_BLOCK, ro);
 	r->u = u;
 	r->slot = slot;
 	r->name = name;
-	r->fl.set_romd = flash_set_romd;
 	r->fl.sync = ro ? NULL : flash_sync;
 	r->fl.opaque = r;
 	return e;
@@ -359,9 +335,10 @@ int uefi_open(struct uefi **out, const char *code_path, uint8_t *code,
 		r = init_region(u, &u->vars, u->vars_mem, u->vars_len, false,
 				UEFI_VARS_SLOT, "variable store");
 	if (r) {
-		wirt_err(
-			"--firmware '%s': the image is not made of 4 KiB blocks",
-			code_path);
+		wirt_err("--firmware '%s': %s", code_path,
+			 r == -ENOMEM ?
+				 "out of memory for its flash" :
+				 "the image is not made of 4 KiB blocks");
 		return r;
 	}
 	u->code.gpa = FOUR_GIB - code_len;
@@ -369,113 +346,17 @@ int uefi_open(struct uefi **out, const char *code_path, uint8_t *code,
 	return 0;
 }
 
-/*
- * The PCI window where OVMF's i440FX path places BARs, from the bottom
- * up: from 2 GiB, or 3 GiB when its RAM below 4 GiB (the e820 RAM
- * entry) goes past 2 GiB; it ends at the ECAM area here. Returns 0, or
- * -EINVAL when the RAM slot reaches into that window.
- */
-static int set_window(struct vm *vm)
-{
-	uint64_t ram = vm->lay.low_size - FW_ACPI_SIZE;
-	uint64_t base = ram > (2ULL << 30) ? 3ULL << 30 : 2ULL << 30;
-
-	if (vm->lay.low_size > base) {
-		wirt_err(
-			"--memory %llu MiB: with UEFI the RAM below 4 GiB would overlap OVMF's PCI window at 2 GiB: give 2047 MiB or less, or 2049 MiB or more",
-			(unsigned long long)(vm->cfg->memory >> 20));
-		return -EINVAL;
-	}
-	vm->pci_win_base = base;
-	vm->pci_win_size = PCI_ECAM_BASE - base;
-	return 0;
-}
-
 int uefi_setup_early(struct vm *vm, struct uefi *u)
 {
-	struct pci_dev *isa = &u->isa;
-	int r;
-
-	r = set_window(vm);
-	if (r)
-		return r;
-
-	/* PIIX3's ISA bridge: OVMF finds COM1 behind an ISA bridge */
-	isa->name = "isa-bridge";
-	isa->vendor = 0x8086;
-	isa->device = 0x7000;
-	isa->subsys_vendor = 0x1af4;
-	isa->subsys = 0x1100;
-	isa->class_code = 0x060100;
-	r = pci_add_dev(vm, isa);
-	if (r) {
-		wirt_err("UEFI platform: adding the ISA bridge failed: %s",
-			 strerror(-r));
-		return r;
-	}
-	/* PIRQ routing registers: storage, interrupts go through MSI-X */
-	memset(isa->wmask + PIIX3_PIRQ_ROUTE, 0xff, 4);
-	return 0;
-}
-
-/* The PIIX4 PM function: PMBA at the FADT's PM1 event block, enabled. */
-static int add_pm(struct vm *vm, struct uefi *u)
-{
-	struct pci_dev *pm = &u->pm;
-	uint32_t pmba = ACPI_PM1_EVT_PORT | PIIX4_PMBA_RTE;
-	int r;
-
-	pm->name = "piix4-pm";
-	pm->vendor = 0x8086;
-	pm->device = 0x7113;
-	pm->revision = 3;
-	pm->class_code = 0x068000;
-	r = pci_add_fixed_fn(vm, pm, PIIX_PM_SLOT, PIIX_PM_FN);
-	if (r)
-		return r;
-	/*
-	 * OVMF reads PMBA (PM timer at PMBA + 8, PM1 control at + 4, as
-	 * ACPI_PM_TMR_PORT and ACPI_PM1_CNT_PORT are) and leaves it alone
-	 * as PMIOSE says it is set up
-	 */
-	pm->cfg[PCI_COMMAND] = PCI_COMMAND_IO;
-	pm->cfg[PIIX4_PMBA] = pmba & 0xff;
-	pm->cfg[PIIX4_PMBA + 1] = pmba >> 8;
-	pm->cfg[PIIX4_PMREGMISC] = PIIX4_PMIOSE;
-	memcpy(pm->cfg0, pm->cfg, sizeof(pm->cfg));
-	return 0;
-}
-
-/* OVMF's shutdown register (see OVMF_PIIX4_PM1_CNT): reads 0. */
-static void ovmf_shutdown_io(void *opaque, uint64_t off, uint8_t *data,
-			     unsigned int size, bool wr)
-{
-	struct vm *vm = opaque;
-	uint16_t v = size >= 2 ? data[0] | data[1] << 8 : data[0];
-
-	if (!wr) {
-		memset(data, 0, size);
-		return;
-	}
-	/* a byte write to the high half carries SLP_EN as bit 5 */
-	if (off == 1)
-		v <<= 8;
-	if ((v & ACPI_PM1_SLP_EN) && !(v >> ACPI_PM1_SLP_TYP_SHIFT & 7))
-		vm_request_stop(vm, VM_POWEROFF);
+	return piix_setup_early(vm, &u->piix);
 }
 
 int uefi_setup(struct vm *vm, struct uefi *u)
 {
 	int r;
 
-	_Static_assert(ACPI_PM1_CNT_PORT == ACPI_PM1_EVT_PORT + 4 &&
-			       ACPI_PM_TMR_PORT == ACPI_PM1_EVT_PORT + 8,
-		       "OVMF finds the PM registers at PMBA + 4 and + 8");
 	u->vm = vm;
-	r = add_pm(vm, u);
-	if (!r)
-		r = bus_register(&vm->pio, OVMF_PIIX4_PM1_CNT, 2,
-				 ovmf_shutdown_io, vm, "ovmf-shutdown");
+	r = piix_setup(vm, &u->piix);
 	if (!r)
 		r = bus_register(&vm->mmio, u->code.gpa, u->code.fl.size,
 				 flash_io, &u->code, "pflash-code");
@@ -498,10 +379,10 @@ int uefi_map(struct vm *vm, struct uefi *u, const char **what)
 			wirt_warn(
 				"this host's KVM has no read-only memory slots: the UEFI code image is writable by the guest and every variable store access exits");
 	}
-	if (pflash_romd(&u->code.fl) || !u->ro_mem)
-		r = map_region(&u->code, true);
-	if (!r && u->ro_mem && pflash_romd(&u->vars.fl))
-		r = map_region(&u->vars, true);
+	/* without read-only slots the store is not mapped: reads exit too */
+	r = map_region(&u->code);
+	if (!r && u->ro_mem)
+		r = map_region(&u->vars);
 	pthread_mutex_unlock(&u->lock);
 	return r;
 }
@@ -530,7 +411,8 @@ int uefi_load(struct uefi *u, const uint8_t *buf, size_t len)
 	if (len != UEFI_STATE_LEN)
 		return -EINVAL;
 	/* check both on copies first: a bad file changes nothing */
-	code.set_romd = vars.set_romd = NULL;
+	code.view = vars.view = NULL;
+	code.sync = vars.sync = NULL;
 	if (pflash_load(&code, buf, PFLASH_STATE_LEN) ||
 	    pflash_load(&vars, buf + PFLASH_STATE_LEN, PFLASH_STATE_LEN))
 		return -EINVAL;
@@ -551,6 +433,10 @@ void uefi_free(struct uefi *u)
 		pflash_reset(&u->vars.fl); /* writes back what changed */
 		munmap(u->vars_mem, u->vars_len);
 	}
+	if (u->code.view)
+		munmap(u->code.view, u->code.fl.size);
+	if (u->vars.view)
+		munmap(u->vars.view, u->vars.fl.size);
 	if (u->vars_fd >= 0)
 		close(u->vars_fd);
 	pthread_mutex_destroy(&u->lock);

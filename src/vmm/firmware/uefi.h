@@ -6,12 +6,12 @@
  * created from the image's VARS template when missing), read into memory
  * at start; what the firmware programs or erases is written back to it
  * and synced when the flash returns to read-array mode. Without --nvram
- * it is a copy of the template in memory. Both are KVM read-only memory slots
- * while in read-array mode (writes exit as MMIO and are decoded as flash
- * commands) and no slot at all otherwise (reads return status or query
- * data). For OVMF's i440FX path the platform also gets a PIIX3 ISA bridge
- * (OVMF's serial console sits behind one) and the PIIX4 power management
- * function at 00:01.3, whose PMBA already points at the PM1 registers.
+ * it is a copy of the template in memory. Both are KVM read-only memory
+ * slots over a view that shows what reads return in the flash's mode
+ * (the contents in read-array mode, else status, identifier or query
+ * data); writes exit as MMIO and are decoded as flash commands. The
+ * slots never change at run time. The PIIX pieces OVMF needs besides
+ * are in piix.h.
  */
 #ifndef WIRT_VMM_UEFI_H
 #define WIRT_VMM_UEFI_H
