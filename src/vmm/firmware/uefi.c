@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -29,7 +28,6 @@ struct flash_region {
 	struct uefi *u;
 	unsigned int slot;
 	uint64_t gpa;
-	const char *name;
 	uint8_t *view; /* mapped into the guest, see pflash.h */
 };
 
@@ -39,7 +37,7 @@ struct uefi {
 	uint8_t *vars_mem;
 	size_t vars_len;
 	int vars_fd;
-	bool vars_is_file; /* --nvram: fsync after changes */
+	bool vars_is_file; /* --nvram: written back after changes */
 	bool ro_mem; /* KVM_CAP_READONLY_MEM */
 	bool ro_checked; /* ro_mem is known (at the first uefi_map) */
 	pthread_mutex_t lock; /* both flashes' state */
@@ -296,7 +294,7 @@ static void flash_io(void *opaque, uint64_t off, uint8_t *data,
  * guest's memory slot shows). 0, -ENOMEM or -EINVAL.
  */
 static int init_region(struct uefi *u, struct flash_region *r, uint8_t *mem,
-		       size_t len, bool ro, unsigned int slot, const char *name)
+		       size_t len, bool ro, unsigned int slot)
 {
 	int e;
 
@@ -309,7 +307,6 @@ static int init_region(struct uefi *u, struct flash_region *r, uint8_t *mem,
 	e = pflash_init(&r->fl, mem, r->view, len, UEFI_BLOCK, ro);
 	r->u = u;
 	r->slot = slot;
-	r->name = name;
 	r->fl.sync = ro ? NULL : flash_sync;
 	r->fl.opaque = r;
 	return e;
@@ -329,11 +326,10 @@ int uefi_open(struct uefi **out, const char *code_path, uint8_t *code,
 	r = open_vars(u, code_path, code_len, nvram);
 	if (r)
 		return r;
-	r = init_region(u, &u->code, code, code_len, true, UEFI_CODE_SLOT,
-			"code");
+	r = init_region(u, &u->code, code, code_len, true, UEFI_CODE_SLOT);
 	if (!r)
 		r = init_region(u, &u->vars, u->vars_mem, u->vars_len, false,
-				UEFI_VARS_SLOT, "variable store");
+				UEFI_VARS_SLOT);
 	if (r) {
 		wirt_err("--firmware '%s': %s", code_path,
 			 r == -ENOMEM ?
