@@ -370,8 +370,7 @@ int uefi_map(struct vm *vm, struct uefi *u, const char **what)
 	pthread_mutex_lock(&u->lock);
 	if (!u->ro_checked) { /* /dev/kvm is open from the first boot on */
 		u->ro_checked = true;
-		u->ro_mem = kvm_cap(vm->kvm_fd, KVM_CAP_READONLY_MEM) > 0 &&
-			    !getenv("WIRT_VMM_NO_READONLY_MEM");
+		u->ro_mem = kvm_cap(vm->kvm_fd, KVM_CAP_READONLY_MEM) > 0;
 		if (!u->ro_mem)
 			wirt_warn(
 				"this host's KVM has no read-only memory slots: the UEFI code image is writable by the guest and every variable store access exits");
