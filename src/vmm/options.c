@@ -30,6 +30,7 @@ enum {
 	OPT_USER,
 	OPT_FIRMWARE,
 	OPT_BOOT,
+	OPT_NVRAM,
 	OPT_CDROM,
 	OPT_HELP,
 	OPT_VERSION,
@@ -56,6 +57,7 @@ static const struct option long_opts[] = {
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "firmware", required_argument, NULL, OPT_FIRMWARE },
 	{ "boot", required_argument, NULL, OPT_BOOT },
+	{ "nvram", required_argument, NULL, OPT_NVRAM },
 	{ "cdrom", required_argument, NULL, OPT_CDROM },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -65,7 +67,8 @@ static const struct option long_opts[] = {
 const char *vmm_usage(void)
 {
 	return "usage: wirt-vmm --kernel PATH [--initrd PATH] [--cmdline STR] [--cpus N]\n"
-	       "       wirt-vmm --firmware bios|PATH [--boot LIST] [--cdrom ISO] [--disk SPEC]...\n"
+	       "       wirt-vmm --firmware bios|uefi|PATH [--nvram PATH] [--boot LIST] [--cdrom ISO]\n"
+	       "                [--disk SPEC]...\n"
 	       "                [--memory SIZE] [--console stdio|file=PATH|socket=PATH|none]\n"
 	       "                [--name NAME] [--no-reboot] [--disk SPEC]... [--net SPEC]...\n"
 	       "                [--rng] [--balloon[=deflate-on-oom=on]] [--api-socket PATH]\n"
@@ -75,9 +78,14 @@ const char *vmm_usage(void)
 	       "Boots a Linux bzImage on KVM without firmware.\n"
 	       "  --kernel PATH     bzImage to boot (boot protocol 2.06 or later, 64-bit)\n"
 	       "  --initrd PATH     initial ramdisk\n"
-	       "  --firmware bios|PATH  boot through a BIOS image instead of --kernel:\n"
-	       "                    bios is Debian's SeaBIOS (/usr/share/seabios/bios-256k.bin);\n"
-	       "                    it boots the first --disk, serial console on COM1\n"
+	       "  --firmware bios|uefi|PATH  boot through firmware instead of --kernel:\n"
+	       "                    bios is Debian's SeaBIOS (/usr/share/seabios/bios-256k.bin),\n"
+	       "                    uefi Debian's OVMF (/usr/share/OVMF/OVMF_CODE_4M.fd, pflash);\n"
+	       "                    PATH a BIOS image or an OVMF code image; serial console on COM1\n"
+	       "  --nvram PATH      UEFI variable store (writable pflash), kept in PATH;\n"
+	       "                    created from OVMF_VARS_4M.fd when missing. Without it\n"
+	       "                    --firmware uefi runs on a fresh copy in memory: variables\n"
+	       "                    last until wirt-vmm exits\n"
 	       "  --boot LIST       boot order for --firmware: disk (the --disk list) and\n"
 	       "                    cdrom, comma-separated (default disk,cdrom)\n"
 	       "  --cdrom ISO|none  SATA (AHCI) CD-ROM drive holding an ISO 9660 image,\n"
@@ -292,7 +300,11 @@ static int parse_one(int opt, const char *arg, struct vmm_config *cfg)
 	case OPT_FIRMWARE:
 		return parse_nonempty(
 			arg, &cfg->firmware,
-			"--firmware: give bios or the path of a BIOS image");
+			"--firmware: give bios, uefi or the path of a firmware image");
+	case OPT_NVRAM:
+		return parse_nonempty(
+			arg, &cfg->nvram,
+			"--nvram: give the path of a UEFI variable store");
 	case OPT_BOOT:
 		return parse_nonempty(
 			arg, &cfg->boot,
@@ -372,6 +384,11 @@ static int check_firmware_opts(const struct vmm_config *cfg)
 	if (cfg->firmware && (cfg->kernel || cfg->initrd)) {
 		wirt_err(
 			"--firmware boots the guest's own bootloader: leave out --kernel and --initrd");
+		return -1;
+	}
+	if (cfg->nvram && !cfg->firmware) {
+		wirt_err(
+			"--nvram is the UEFI variable store: give --firmware uefi (or an OVMF code image) too");
 		return -1;
 	}
 	if (cfg->boot && !cfg->firmware) {

@@ -389,7 +389,9 @@ int vm_setup(struct vm *vm)
 	 */
 	if (vm->cfg->start_paused)
 		vm_pause(vm);
-	r = init_devices(vm);
+	r = vm->fw ? firmware_setup_early(vm) : 0;
+	if (!r)
+		r = init_devices(vm);
 	if (!r && vm->fw)
 		r = firmware_setup(vm);
 	return r;

@@ -141,6 +141,8 @@ struct vm {
 	struct bzimage_info bz; /* what it held at start */
 	int initrd_fd; /* --initrd, kept open for reboots (sandbox), or -1 */
 	struct firmware *fw; /* --firmware (vmm/firmware), else NULL */
+	/* the firmware's PCI 32-bit MMIO window, set before the bus exists */
+	uint64_t pci_win_base, pci_win_size; /* size 0: the default */
 
 	struct bus pio;
 	struct bus mmio;

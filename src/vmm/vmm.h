@@ -31,7 +31,8 @@ struct vdev_spec {
 
 struct vmm_config {
 	const char *kernel;
-	const char *firmware; /* --firmware bios|PATH, NULL: direct boot */
+	const char *firmware; /* --firmware bios|uefi|PATH, NULL: direct boot */
+	const char *nvram; /* --nvram PATH: UEFI variable store, or NULL */
 	const char *boot; /* --boot LIST (checked: disk, cdrom), or NULL */
 	const char *initrd;
 	const char *cmdline;

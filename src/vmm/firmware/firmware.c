@@ -16,6 +16,7 @@
 #include "vmm/devices/rtc.h"
 #include "vmm/firmware/fw-tables.h"
 #include "vmm/firmware/fwcfg.h"
+#include "vmm/firmware/uefi.h"
 #include "vmm/kvm/kvm.h"
 #include "vmm/pci/pci.h"
 #include "vmm/state/state.h"
@@ -34,6 +35,8 @@ struct firmware {
 	struct fwcfg cfg;
 	struct rtc rtc;
 	bool cfg_ready; /* fwcfg_init ran */
+	struct uefi *uefi; /* a UEFI code image in pflash, else NULL */
+	bool is_uefi; /* the image is UEFI code (uefi set up or not) */
 };
 
 const char *firmware_check_image(const uint8_t *buf, size_t len)
@@ -50,11 +53,31 @@ const char *firmware_check_image(const uint8_t *buf, size_t len)
 	return NULL;
 }
 
+/*
+ * Whether fw->rom is a UEFI code image (fw->is_uefi set) or a BIOS one.
+ * Returns 0, or -EINVAL after printing why it is neither.
+ */
+static int classify(struct firmware *fw, const char *path)
+{
+	const char *uefi = uefi_check_code(fw->rom, fw->rom_len), *bios;
+
+	fw->is_uefi = !uefi;
+	if (fw->is_uefi)
+		return 0;
+	bios = firmware_check_image(fw->rom, fw->rom_len);
+	if (!bios && strcmp(path, UEFI_CODE_PATH))
+		return 0;
+	if (bios && !strcmp(path, UEFI_CODE_PATH))
+		bios = NULL;
+	wirt_err("--firmware '%s': %s%s%s", path, bios ? bios : "",
+		 bios ? "; " : "", uefi);
+	return -EINVAL;
+}
+
 /* Read the whole image at path into fw->rom. 0 or -errno, printed. */
 static int read_image(struct firmware *fw, const char *path)
 {
 	struct stat st;
-	const char *why;
 	int fd, r = 0;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -63,15 +86,15 @@ static int read_image(struct firmware *fw, const char *path)
 		wirt_err(
 			"--firmware '%s': %s%s", path, strerror(errno),
 			errno == ENOENT ?
-				" (install Debian's seabios package or give the path of a BIOS image)" :
+				" (install Debian's seabios or ovmf package, or give the path of a firmware image)" :
 				"");
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size < FIRMWARE_MIN_SIZE ||
-	    st.st_size > FIRMWARE_MAX_SIZE) {
+	    st.st_size >= UEFI_FLASH_MAX) {
 		wirt_err(
-			"--firmware '%s': not a regular file of 64 to 256 KiB: give a BIOS image such as %s",
-			path, FIRMWARE_BIOS_PATH);
+			"--firmware '%s': not a regular file of 64 KiB to 16 MiB: give a BIOS image such as %s or a UEFI code image such as %s",
+			path, FIRMWARE_BIOS_PATH, UEFI_CODE_PATH);
 		r = -EINVAL;
 		goto out;
 	}
@@ -90,11 +113,7 @@ static int read_image(struct firmware *fw, const char *path)
 			 strerror(-r));
 		goto out;
 	}
-	why = firmware_check_image(fw->rom, fw->rom_len);
-	if (why) {
-		wirt_err("--firmware '%s': %s", path, why);
-		r = -EINVAL;
-	}
+	r = classify(fw, path);
 out:
 	if (fd >= 0)
 		close(fd);
@@ -109,12 +128,23 @@ int firmware_prepare(struct vm *vm)
 
 	if (!strcmp(path, "bios"))
 		path = FIRMWARE_BIOS_PATH;
+	else if (!strcmp(path, "uefi"))
+		path = UEFI_CODE_PATH;
 	vm->fw = calloc(1, sizeof(*vm->fw));
 	if (!vm->fw)
 		return -ENOMEM;
 	r = read_image(vm->fw, path);
 	if (r)
 		return r;
+	if (vm->fw->is_uefi)
+		r = uefi_open(&vm->fw->uefi, path, vm->fw->rom, vm->fw->rom_len,
+			      vm->cfg->nvram);
+	else if (vm->cfg->nvram)
+		wirt_err(
+			"--nvram '%s': --firmware '%s' is a BIOS image, which has no variable store: leave out --nvram or give --firmware uefi",
+			vm->cfg->nvram, path);
+	if (r || (!vm->fw->is_uefi && vm->cfg->nvram))
+		return r ? r : -EINVAL;
 	if (mem < FIRMWARE_MIN_RAM) {
 		wirt_err(
 			"--memory %llu MiB is too small to boot firmware: give --memory 64M or more",
@@ -135,6 +165,8 @@ static void fw_reset(struct vm *vm, void *opaque)
 	(void)vm;
 	fwcfg_reset(&fw->cfg);
 	rtc_reset(&fw->rtc);
+	if (fw->uefi)
+		uefi_reset(fw->uefi);
 }
 
 void firmware_free(struct vm *vm)
@@ -145,6 +177,7 @@ void firmware_free(struct vm *vm)
 		return;
 	if (fw->cfg_ready)
 		fwcfg_free(&fw->cfg);
+	uefi_free(fw->uefi);
 	if (fw->rom)
 		munmap(fw->rom, fw->rom_len);
 	free(fw);
@@ -170,16 +203,24 @@ static void debugcon_io(void *opaque, uint64_t off, uint8_t *data,
 		memset(data, 0, size);
 }
 
-/* Save the RTC and fw_cfg registers (the image comes from the file). */
+#define FW_STATE_LEN (RTC_STATE_LEN + FW_CFG_STATE_LEN)
+
+/*
+ * Save the RTC and fw_cfg registers and, for UEFI, the flash modes (the
+ * image and the variable store come from their files).
+ */
 static int fw_save(struct vm *vm, void *opaque, struct state_writer *w)
 {
 	struct firmware *fw = opaque;
-	uint8_t buf[RTC_STATE_LEN + FW_CFG_STATE_LEN];
+	uint8_t buf[FW_STATE_LEN + UEFI_STATE_LEN];
 
 	(void)vm;
 	rtc_save(&fw->rtc, buf);
 	fwcfg_save(&fw->cfg, buf + RTC_STATE_LEN);
-	return state_put(w, buf, sizeof(buf));
+	if (fw->uefi)
+		uefi_save(fw->uefi, buf + FW_STATE_LEN);
+	return state_put(w, buf,
+			 FW_STATE_LEN + (fw->uefi ? UEFI_STATE_LEN : 0));
 }
 
 /* Load what fw_save wrote (from a file: lengths checked). 0 or -EINVAL. */
@@ -190,9 +231,11 @@ static int fw_state_load(struct vm *vm, void *opaque, const void *buf,
 	const uint8_t *b = buf;
 
 	(void)vm;
-	if (len != RTC_STATE_LEN + FW_CFG_STATE_LEN)
+	if (len != FW_STATE_LEN + (fw->uefi ? UEFI_STATE_LEN : 0))
 		return -EINVAL;
 	if (rtc_load(&fw->rtc, b, RTC_STATE_LEN))
+		return -EINVAL;
+	if (fw->uefi && uefi_load(fw->uefi, b + FW_STATE_LEN, UEFI_STATE_LEN))
 		return -EINVAL;
 	return fwcfg_load(&fw->cfg, b + RTC_STATE_LEN, FW_CFG_STATE_LEN);
 }
@@ -231,9 +274,16 @@ int firmware_setup(struct vm *vm)
 				 "debugcon");
 	if (!r)
 		r = pci_bus_ensure(vm);
+	if (!r && fw->uefi)
+		r = uefi_setup(vm, fw->uefi);
 	if (r)
 		wirt_err("firmware device set-up failed: %s", strerror(-r));
 	return r;
+}
+
+int firmware_setup_early(struct vm *vm)
+{
+	return vm->fw->uefi ? uefi_setup_early(vm, vm->fw->uefi) : 0;
 }
 
 int firmware_map(struct vm *vm, const char **what)
@@ -246,6 +296,8 @@ int firmware_map(struct vm *vm, const char **what)
 		.userspace_addr = (uintptr_t)fw->rom,
 	};
 
+	if (fw->uefi)
+		return uefi_map(vm, fw->uefi, what);
 	/* a KVM without read-only slots lets the guest write its copy */
 	if (kvm_cap(vm->kvm_fd, KVM_CAP_READONLY_MEM))
 		rom.flags = KVM_MEM_READONLY;
@@ -263,7 +315,8 @@ int firmware_load(struct vm *vm)
 	/* a restore brings RAM back as it was: only fw_cfg is filled */
 	if (vm->incoming)
 		return fw_tables_publish(vm, &fw->cfg, false);
-	/* the shadow RAM below 1 MiB holds the image's last 128 KiB */
-	memcpy(vm->ram + 0x100000 - n, fw->rom + fw->rom_len - n, n);
+	/* the shadow RAM below 1 MiB holds a BIOS image's last 128 KiB */
+	if (!fw->uefi)
+		memcpy(vm->ram + 0x100000 - n, fw->rom + fw->rom_len - n, n);
 	return fw_tables_publish(vm, &fw->cfg, true);
 }

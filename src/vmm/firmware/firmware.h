@@ -2,7 +2,8 @@
 /*
  * Booting through firmware (--firmware): a BIOS image such as SeaBIOS,
  * mapped read-only below 4 GiB with its last 128 KiB copied into the
- * shadow RAM at 0xe0000-0xfffff, the vCPUs at the reset vector, and the
+ * shadow RAM at 0xe0000-0xfffff, or a UEFI code image (OVMF) in flash
+ * with its variable store (uefi.h), the vCPUs at the reset vector, and the
  * platform the firmware reads: fw_cfg (memory map, CPU count, ACPI tables
  * through the table loader, serial console), the CMOS RTC, and the PCI
  * host bridge SeaBIOS recognizes. Without --firmware none of this exists.
@@ -39,6 +40,13 @@ const char *firmware_check_image(const uint8_t *buf, size_t len);
  * line naming the file.
  */
 int firmware_prepare(struct vm *vm);
+
+/*
+ * firmware_setup_early - before the other PCI devices: what must sit at
+ * fixed slots (UEFI: the PCI window OVMF uses, the ISA bridge at
+ * 00:01.0). Returns 0 or -errno after printing one line.
+ */
+int firmware_setup_early(struct vm *vm);
 
 /*
  * firmware_setup - with guest RAM mapped: create fw_cfg, the RTC, the

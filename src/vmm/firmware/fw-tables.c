@@ -50,7 +50,10 @@ size_t fw_e820(const struct vm *vm, uint8_t *buf, unsigned int max)
 /*
  * Append the OpenFirmware paths of the boot devices of one kind: the
  * virtio-blk disks (disk) or the AHCI CD-ROM on its port 0 (cdrom), in
- * slot order. Returns the new length or -ENOSPC.
+ * slot order, named as QEMU names them (virtio-blk "scsi", ICH9 AHCI
+ * "pci8086,2922"): OVMF translates those to UEFI device paths and drops
+ * the boot options it cannot match, SeaBIOS matches any name. Returns
+ * the new length or -ENOSPC.
  */
 static int put_kind(struct vm *vm, bool cdrom, char *buf, size_t len,
 		    size_t off)
@@ -65,10 +68,11 @@ static int put_kind(struct vm *vm, bool cdrom, char *buf, size_t len,
 		n = pci_find_slots(vm, VIRTIO_VENDOR, VIRTIO_BLK_DEVICE, slots,
 				   MAX_BOOT);
 	for (i = 0; i < n; i++) {
-		w = snprintf(buf + off, len - off,
-			     cdrom ? "/pci@i0cf8/sata@%x/drive@0/disk@0\n" :
-				     "/pci@i0cf8/scsi@%x/disk@0,0\n",
-			     slots[i]);
+		w = snprintf(
+			buf + off, len - off,
+			cdrom ? "/pci@i0cf8/pci8086,2922@%x/drive@0/disk@0\n" :
+				"/pci@i0cf8/scsi@%x/disk@0,0\n",
+			slots[i]);
 		if (w < 0 || (size_t)w >= len - off)
 			return -ENOSPC;
 		off += w;

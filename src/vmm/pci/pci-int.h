@@ -12,6 +12,8 @@ struct pci_bus {
 	pthread_mutex_t lock;
 	uint32_t cf8;
 	struct pci_dev *dev[PCI_MAX_SLOTS];
+	/* functions 1-7 of a slot: config space only (pci_add_fixed_fn) */
+	struct pci_dev *fn[PCI_MAX_SLOTS][7];
 	struct pci_dev host;
 	uint64_t win_base, win_size;
 	uint64_t next_bar; /* placement cursor in the window */

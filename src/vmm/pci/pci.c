@@ -188,9 +188,9 @@ void pci_cfg_write(struct pci_dev *d, unsigned int off, const uint8_t *data,
 static struct pci_dev *lookup(struct pci_bus *bus, unsigned int slot,
 			      unsigned int fn)
 {
-	if (fn || slot >= PCI_MAX_SLOTS)
+	if (slot >= PCI_MAX_SLOTS || fn > 7)
 		return NULL;
-	return bus->dev[slot];
+	return fn ? bus->fn[slot][fn - 1] : bus->dev[slot];
 }
 
 /* One config access to slot/fn at reg; absent devices read all ones. */
@@ -375,6 +375,10 @@ static void init_host(struct vm *vm, struct pci_bus *bus)
 		hb->subsys_vendor = QEMU_SUBSYS_VENDOR;
 		hb->subsys = QEMU_SUBSYS;
 	}
+	if (vm->pci_win_size) {
+		bus->win_base = vm->pci_win_base;
+		bus->win_size = vm->pci_win_size;
+	}
 	init_header(hb);
 	if (vm->cfg->firmware)
 		memset(hb->wmask + I440FX_PAM0, 0xff, I440FX_PAM_LEN);
@@ -468,6 +472,32 @@ unsigned int pci_find_slots(struct vm *vm, uint16_t vendor, uint16_t device,
 int pci_bus_ensure(struct vm *vm)
 {
 	return vm->pci ? 0 : bus_create(vm);
+}
+
+int pci_add_fixed_fn(struct vm *vm, struct pci_dev *d, unsigned int slot,
+		     unsigned int fn)
+{
+	unsigned int i;
+	int r;
+
+	if (slot >= PCI_MAX_SLOTS || fn < 1 || fn > 7 || d->msix)
+		return -EINVAL;
+	for (i = 0; i < PCI_NUM_BARS; i++)
+		if (d->bar[i].size)
+			return -EINVAL;
+	r = pci_bus_ensure(vm);
+	if (r)
+		return r;
+	if (vm->pci->fn[slot][fn - 1])
+		return -EEXIST;
+	if (!d->cap_end)
+		init_header(d);
+	memset(d->wmask, 0, sizeof(d->wmask));
+	d->bus = vm->pci;
+	d->slot = slot;
+	memcpy(d->cfg0, d->cfg, sizeof(d->cfg));
+	vm->pci->fn[slot][fn - 1] = d;
+	return 0;
 }
 
 int pci_add_dev(struct vm *vm, struct pci_dev *d)

@@ -119,6 +119,17 @@ int pci_dev_init_msix(struct pci_dev *d, unsigned int nvec, int bar);
 int pci_add_dev(struct vm *vm, struct pci_dev *d);
 
 /*
+ * pci_add_fixed_fn - put d, a function without BARs whose config space
+ * is read-only and holds no state, at function fn (1-7) of slot on bus 0;
+ * guests that enumerate find it only when function 0 is multi-function,
+ * firmware may address it directly (the PIIX4 power management function
+ * OVMF reads at 00:01.3). Before the vCPUs run. Returns 0, -EINVAL for a
+ * bad slot/function or a device with BARs, -EEXIST when taken.
+ */
+int pci_add_fixed_fn(struct vm *vm, struct pci_dev *d, unsigned int slot,
+		     unsigned int fn);
+
+/*
  * pci_bus_ensure - create bus 0 and its host bridge now if no device did
  * (firmware needs the host bridge even without devices). Returns 0 or
  * -errno.

@@ -56,6 +56,10 @@ static int merge_kv(struct vmm_config *cfg, const struct vmm_config *user,
 		if (user->firmware && strcmp(user->firmware, val))
 			return mismatch(path, "--firmware", val);
 		cfg->firmware = val;
+	} else if (!strcmp(key, "nvram")) {
+		if (user->nvram && strcmp(user->nvram, val))
+			return mismatch(path, "--nvram", val);
+		cfg->nvram = val;
 	} else if (!strcmp(key, "initrd")) {
 		if (user->initrd && strcmp(user->initrd, val))
 			return mismatch(path, "--initrd", val);
@@ -171,7 +175,8 @@ static int check_trust(const struct vmm_config *cfg,
 		    cfg->vdevs[i].kind == VDEV_CDROM)
 			need_dev = true;
 	if ((user->kernel || !cfg->kernel) && (user->initrd || !cfg->initrd) &&
-	    (user->firmware || !cfg->firmware) && !need_dev)
+	    (user->firmware || !cfg->firmware) &&
+	    (user->nvram || !cfg->nvram) && !need_dev)
 		return 0;
 	f = open_memstream(&list, &len);
 	if (!f) {
@@ -184,6 +189,8 @@ static int check_trust(const struct vmm_config *cfg,
 		put_opt(f, "--initrd", ' ', cfg->initrd);
 	if (!user->firmware && cfg->firmware)
 		put_opt(f, "--firmware", ' ', cfg->firmware);
+	if (!user->nvram && cfg->nvram)
+		put_opt(f, "--nvram", ' ', cfg->nvram);
 	for (i = 0; need_dev && i < cfg->nvdevs; i++)
 		put_vdev(f, &cfg->vdevs[i]);
 	fclose(f);
@@ -253,6 +260,7 @@ int state_merge_config(struct vmm_config *cfg)
 	}
 	cfg->kernel = NULL;
 	cfg->firmware = NULL;
+	cfg->nvram = NULL;
 	cfg->initrd = NULL;
 	cfg->virtio_console = false;
 	for (line = saved_cfg; *line; line = next) {

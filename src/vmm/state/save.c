@@ -116,6 +116,7 @@ static int save_config(struct saver *s, const struct vmm_config *cfg)
 		return -ENOSPC;
 	r = put_kv(w, "kernel", cfg->kernel);
 	r = r ?: put_kv(w, "firmware", cfg->firmware);
+	r = r ?: put_kv(w, "nvram", cfg->nvram);
 	r = r ?: put_kv(w, "initrd", cfg->initrd);
 	r = r ?: put_kv(w, "cmdline", cfg->cmdline);
 	snprintf(num, sizeof(num), "%u", cfg->cpus);

@@ -133,6 +133,25 @@ static void test_cdrom_boot(void **state)
 	(void)state;
 }
 
+/* --nvram names the UEFI variable store: only with --firmware */
+static void test_nvram(void **state)
+{
+	struct vmm_config c;
+
+	assert_int_equal(PARSE(&c, "--firmware", "uefi", "--nvram", "/v.fd"),
+			 OPTS_RUN);
+	assert_string_equal(c.firmware, "uefi");
+	assert_string_equal(c.nvram, "/v.fd");
+	assert_int_equal(PARSE(&c, "--firmware", "uefi"), OPTS_RUN);
+	assert_null(c.nvram);
+	assert_int_equal(PARSE(&c, "--kernel", "/k", "--nvram", "/v.fd"),
+			 OPTS_ERROR);
+	assert_int_equal(PARSE(&c, "--firmware", "uefi", "--nvram", ""),
+			 OPTS_ERROR);
+	assert_non_null(strstr(vmm_usage(), "--nvram PATH"));
+	(void)state;
+}
+
 static void test_help(void **state)
 {
 	struct vmm_config c;
@@ -149,11 +168,9 @@ static void test_help(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_all),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_help),
-		cmocka_unit_test(test_cdrom_boot),
+		cmocka_unit_test(test_defaults),   cmocka_unit_test(test_all),
+		cmocka_unit_test(test_errors),	   cmocka_unit_test(test_help),
+		cmocka_unit_test(test_cdrom_boot), cmocka_unit_test(test_nvram),
 		cmocka_unit_test(test_sandbox),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
