@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #define SECTOR 2048u
@@ -425,7 +427,9 @@ int iso_build(const char *label, const struct iso_file *files, size_t n,
 	return 0;
 }
 
-const char *iso_probe(int fd, uint64_t size)
+/* iso_probe - whether fd (size bytes) holds an ISO 9660 image: NULL, or
+ * a static phrase saying what is wrong. */
+static const char *iso_probe(int fd, uint64_t size)
 {
 	uint8_t vd[SECTOR];
 	ssize_t n;
@@ -438,4 +442,36 @@ const char *iso_probe(int fd, uint64_t size)
 	if (memcmp(vd + 1, "CD001", 5))
 		return "not an ISO 9660 image (no CD001 volume descriptor at sector 16)";
 	return NULL;
+}
+
+int iso_open(const char *path, uint64_t *size, char *err, size_t errlen)
+{
+	const char *why;
+	struct stat st;
+	off_t end;
+	int fd, e;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
+		e = errno;
+		snprintf(err, errlen, "%s: give the path of a CD/DVD image",
+			 strerror(e));
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
+	end = lseek(fd, 0, SEEK_END);
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		why = "not a regular file or block device";
+	else if (end < 0)
+		why = "cannot find its size";
+	else
+		why = iso_probe(fd, (uint64_t)end);
+	if (why) {
+		snprintf(err, errlen, "%s: give an ISO 9660 CD/DVD image", why);
+		close(fd);
+		return -EINVAL;
+	}
+	*size = (uint64_t)end;
+	return fd;
 }

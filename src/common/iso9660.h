@@ -36,10 +36,12 @@ int iso_build(const char *label, const struct iso_file *files, size_t n,
 	      size_t errlen);
 
 /*
- * iso_probe - whether the open file fd of size bytes holds an ISO 9660
- * image (a CD001 volume descriptor at sector 16). Returns NULL, or a
- * static phrase saying what is wrong.
+ * iso_open - open the ISO 9660 image at path read-only and check it: a
+ * regular file or block device with a CD001 volume descriptor at sector
+ * 16. Returns the fd with *size set, or -EINVAL (not an ISO image) or
+ * another -errno (cannot open it), with err saying what is wrong and
+ * what to give instead.
  */
-const char *iso_probe(int fd, uint64_t size);
+int iso_open(const char *path, uint64_t *size, char *err, size_t errlen);
 
 #endif

@@ -7,10 +7,8 @@
  * on a shut-off one the definition alone.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -28,9 +26,8 @@ enum media_op { MEDIA_EJECT, MEDIA_INSERT, MEDIA_UPDATE };
  * a block device holding one). 0 or -1 with c->err set. */
 static int check_iso(const char *path, struct cmd_ctx *c)
 {
-	const char *why = NULL;
-	struct stat st;
-	off_t size;
+	char why[256];
+	uint64_t size;
 	int fd;
 
 	if (path[0] != '/')
@@ -38,29 +35,14 @@ static int check_iso(const char *path, struct cmd_ctx *c)
 			c->err, c->errlen, -1,
 			"invalid argument: '%s': give the image's absolute path",
 			path);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st)) {
-		int e = errno;
-
-		if (fd >= 0)
-			close(fd);
-		return err_set(
-			c->err, c->errlen, -1,
-			"cannot open '%s': %s: give the path of an ISO image",
-			path, strerror(e));
-	}
-	size = lseek(fd, 0, SEEK_END);
-	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-		why = "not a regular file or block device";
-	else
-		why = size < 0 ? "cannot find its size" :
-				 iso_probe(fd, (uint64_t)size);
+	fd = iso_open(path, &size, why, sizeof(why));
+	if (fd == -EINVAL)
+		return err_set(c->err, c->errlen, -1,
+			       "invalid argument: '%s': %s", path, why);
+	if (fd < 0)
+		return err_set(c->err, c->errlen, -1, "cannot open '%s': %s",
+			       path, why);
 	close(fd);
-	if (why)
-		return err_set(
-			c->err, c->errlen, -1,
-			"invalid argument: '%s': %s: give an ISO 9660 CD/DVD image",
-			path, why);
 	return 0;
 }
 

@@ -10,12 +10,10 @@
 #include "vmm/sata/cdrom.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/iso9660.h"
@@ -39,41 +37,16 @@ struct cdrom {
 	bool changed; /* not the --cdrom image any more: no save */
 };
 
-/*
- * Open and check the image at path: the fd, or -errno with a phrase
- * saying what is wrong in err.
- */
+/* Open and check the image at path (iso_open): the fd with *blocks set,
+ * or -errno with a phrase saying what is wrong in err. */
 static int open_iso(const char *path, uint64_t *blocks, char *err,
 		    size_t errlen)
 {
-	const char *why = NULL;
-	struct stat st;
-	off_t size;
-	int fd;
+	uint64_t size;
+	int fd = iso_open(path, &size, err, errlen);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st)) {
-		int e = errno;
-
-		snprintf(err, errlen, "%s: give the path of a CD/DVD image",
-			 strerror(e));
-		if (fd >= 0)
-			close(fd);
-		return -e;
-	}
-	size = lseek(fd, 0, SEEK_END);
-	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-		why = "not a regular file or block device";
-	else if (size < 0)
-		why = "cannot find its size";
-	else
-		why = iso_probe(fd, (uint64_t)size);
-	if (why) {
-		snprintf(err, errlen, "%s: give an ISO 9660 CD/DVD image", why);
-		close(fd);
-		return -EINVAL;
-	}
-	*blocks = (uint64_t)size / ATAPI_BLOCK;
+	if (fd >= 0)
+		*blocks = size / ATAPI_BLOCK;
 	return fd;
 }
 
