@@ -222,12 +222,15 @@ static unsigned int min_order(const struct dom_def *d, enum dom_disk_device dev)
 /* has_class - d has a disk (hd) or a CD-ROM drive (cdrom). */
 static bool has_class(const struct dom_def *d, enum dom_bootdev dev)
 {
+	enum dom_disk_device want =
+		dev == DOM_BOOTDEV_HD ? DOM_DEV_DISK : DOM_DEV_CDROM;
 	unsigned int i;
 
+	if (dev == DOM_BOOTDEV_OTHER)
+		return false;
 	for (i = 0; i < d->ndisks; i++)
-		if (d->disks[i].device ==
-		    (dev == DOM_BOOTDEV_HD ? DOM_DEV_DISK : DOM_DEV_CDROM))
-			return dev != DOM_BOOTDEV_OTHER;
+		if (d->disks[i].device == want)
+			return true;
 	return false;
 }
 
