@@ -206,37 +206,43 @@ static void debugcon_io(void *opaque, uint64_t off, uint8_t *data,
 #define FW_STATE_LEN (RTC_STATE_LEN + FW_CFG_STATE_LEN)
 
 /*
- * Save the RTC and fw_cfg registers and, for UEFI, the flash modes (the
- * image and the variable store come from their files).
+ * Save the RTC and fw_cfg registers and, for UEFI, the flash modes and
+ * the variable store (the code image comes from its file).
  */
 static int fw_save(struct vm *vm, void *opaque, struct state_writer *w)
 {
 	struct firmware *fw = opaque;
-	uint8_t buf[FW_STATE_LEN + UEFI_STATE_LEN];
+	uint8_t buf[FW_STATE_LEN];
+	int r;
 
 	(void)vm;
 	rtc_save(&fw->rtc, buf);
 	fwcfg_save(&fw->cfg, buf + RTC_STATE_LEN);
-	if (fw->uefi)
-		uefi_save(fw->uefi, buf + FW_STATE_LEN);
-	return state_put(w, buf,
-			 FW_STATE_LEN + (fw->uefi ? UEFI_STATE_LEN : 0));
+	r = state_put(w, buf, FW_STATE_LEN);
+	if (!r && fw->uefi)
+		r = uefi_save(fw->uefi, w);
+	return r;
 }
 
-/* Load what fw_save wrote (from a file: lengths checked). 0 or -EINVAL. */
+/* Load what fw_save wrote (from a file: lengths checked). 0 or -errno. */
 static int fw_state_load(struct vm *vm, void *opaque, const void *buf,
 			 size_t len)
 {
 	struct firmware *fw = opaque;
 	const uint8_t *b = buf;
+	int r;
 
 	(void)vm;
-	if (len != FW_STATE_LEN + (fw->uefi ? UEFI_STATE_LEN : 0))
+	if (len < FW_STATE_LEN || (!fw->uefi && len != FW_STATE_LEN) ||
+	    (fw->uefi && len == FW_STATE_LEN))
 		return -EINVAL;
 	if (rtc_load(&fw->rtc, b, RTC_STATE_LEN))
 		return -EINVAL;
-	if (fw->uefi && uefi_load(fw->uefi, b + FW_STATE_LEN, UEFI_STATE_LEN))
-		return -EINVAL;
+	if (fw->uefi) {
+		r = uefi_load(fw->uefi, b + FW_STATE_LEN, len - FW_STATE_LEN);
+		if (r)
+			return r;
+	}
 	return fwcfg_load(&fw->cfg, b + RTC_STATE_LEN, FW_CFG_STATE_LEN);
 }
 

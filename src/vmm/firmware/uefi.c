@@ -14,9 +14,11 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "vmm/boot/le.h"
 #include "vmm/firmware/pflash.h"
 #include "vmm/firmware/piix.h"
 #include "vmm/kvm/kvm.h"
+#include "vmm/state/state.h"
 #include "vmm/vm.h"
 
 #define FOUR_GIB 0x100000000ULL
@@ -278,6 +280,22 @@ static void flash_sync(void *opaque, size_t off, size_t len)
 			len, off, strerror(errno ? errno : EIO));
 }
 
+/*
+ * Write the whole memory copy of the store to the --nvram file, synced
+ * (a restored state's variables). Returns 0 or -errno after a warning.
+ */
+static int sync_whole(struct uefi *u)
+{
+	if (pwrite_full(u->vars_fd, u->vars_mem, u->vars_len, 0) ==
+		    (ssize_t)u->vars_len &&
+	    !fdatasync(u->vars_fd))
+		return 0;
+	wirt_err(
+		"UEFI variable store: writing the restored store to the --nvram file failed: %s (check the file system holding it)",
+		strerror(errno ? errno : EIO));
+	return -EIO;
+}
+
 /* MMIO bus callback of either flash, under the flashes' lock. */
 static void flash_io(void *opaque, uint64_t off, uint8_t *data,
 		     unsigned int size, bool wr)
@@ -391,32 +409,63 @@ void uefi_reset(struct uefi *u)
 	pthread_mutex_unlock(&u->lock);
 }
 
-void uefi_save(struct uefi *u, uint8_t *buf)
+int uefi_save(struct uefi *u, struct state_writer *w)
 {
-	pthread_mutex_lock(&u->lock);
-	pflash_save(&u->code.fl, buf);
-	pflash_save(&u->vars.fl, buf + PFLASH_STATE_LEN);
-	pthread_mutex_unlock(&u->lock);
-}
-
-int uefi_load(struct uefi *u, const uint8_t *buf, size_t len)
-{
-	struct pflash code = u->code.fl, vars = u->vars.fl;
+	uint8_t hdr[UEFI_MODES_LEN + 4];
 	int r;
 
-	if (len != UEFI_STATE_LEN)
-		return -EINVAL;
-	/* check both on copies first: a bad file changes nothing */
+	pthread_mutex_lock(&u->lock);
+	pflash_save(&u->code.fl, hdr);
+	pflash_save(&u->vars.fl, hdr + PFLASH_STATE_LEN);
+	put_le32(hdr + UEFI_MODES_LEN, (uint32_t)u->vars_len);
+	r = state_put(w, hdr, sizeof(hdr));
+	if (!r)
+		r = state_put(w, u->vars_mem, u->vars_len);
+	pthread_mutex_unlock(&u->lock);
+	return r;
+}
+
+/* Check both flashes' modes in buf on copies: 0 or -EINVAL. */
+static int check_modes(const struct uefi *u, const uint8_t *buf)
+{
+	struct pflash code = u->code.fl, vars = u->vars.fl;
+
 	code.view = vars.view = NULL;
 	code.sync = vars.sync = NULL;
 	if (pflash_load(&code, buf, PFLASH_STATE_LEN) ||
 	    pflash_load(&vars, buf + PFLASH_STATE_LEN, PFLASH_STATE_LEN))
 		return -EINVAL;
+	return 0;
+}
+
+int uefi_load(struct uefi *u, const uint8_t *buf, size_t len)
+{
+	const uint8_t *store = NULL;
+	int r;
+
+	if (len != UEFI_MODES_LEN) { /* else a state without the store */
+		if (len < UEFI_MODES_LEN + 4 ||
+		    le32(buf + UEFI_MODES_LEN) != u->vars_len ||
+		    len - UEFI_MODES_LEN - 4 != u->vars_len) {
+			wirt_err(
+				"the saved UEFI variable store does not fit this firmware's (%zu bytes): restore with the OVMF image the state was saved with",
+				u->vars_len);
+			return -EINVAL;
+		}
+		store = buf + UEFI_MODES_LEN + 4;
+	}
+	/* check both on copies first: a bad file changes nothing */
+	if (check_modes(u, buf))
+		return -EINVAL;
 	pthread_mutex_lock(&u->lock);
+	if (store)
+		memcpy(u->vars_mem, store, u->vars_len);
 	r = pflash_load(&u->code.fl, buf, PFLASH_STATE_LEN);
 	if (!r)
 		r = pflash_load(&u->vars.fl, buf + PFLASH_STATE_LEN,
 				PFLASH_STATE_LEN);
+	if (!r && store && u->vars_is_file && sync_whole(u))
+		r = -EIO;
 	pthread_mutex_unlock(&u->lock);
 	return r;
 }

@@ -30,7 +30,7 @@ struct state_writer;
 #define UEFI_BLOCK 0x1000u /* flash erase block (OVMF's block size) */
 #define UEFI_CODE_SLOT 2 /* KVM memory slots: the code ... */
 #define UEFI_VARS_SLOT 3 /* ... and the variable store */
-#define UEFI_STATE_LEN 8 /* two flash devices' mode registers */
+#define UEFI_MODES_LEN 8 /* two flash devices' mode registers */
 
 /*
  * uefi_check_code - whether buf (len bytes, the whole file) is a UEFI
@@ -79,8 +79,22 @@ int uefi_map(struct vm *vm, struct uefi *u, const char **what);
 /* uefi_reset - both flashes back to read-array mode (guest reboot). */
 void uefi_reset(struct uefi *u);
 
-/* uefi_save/uefi_load - the flash modes (UEFI_STATE_LEN bytes). */
-void uefi_save(struct uefi *u, uint8_t *buf);
+/*
+ * uefi_save - the flash modes (UEFI_MODES_LEN bytes), the variable
+ * store's length (32 bits, little-endian) and its contents, so a saved
+ * state, snapshot or migration carries the variables of its instant.
+ * Returns 0 or -ENOMEM.
+ */
+int uefi_save(struct uefi *u, struct state_writer *w);
+
+/*
+ * uefi_load - restore what uefi_save wrote (len bytes from a file,
+ * checked): the store's contents replace the memory copy and are written
+ * whole to the --nvram file, synced. A state from before the store was
+ * saved (the modes only) leaves the store as the file has it. Returns 0,
+ * -EINVAL (a bad or foreign section: nothing changed) or -EIO (the
+ * contents are restored but the --nvram file could not be written).
+ */
 int uefi_load(struct uefi *u, const uint8_t *buf, size_t len);
 
 /* uefi_free - write back the variable store and release everything. */

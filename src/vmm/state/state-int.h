@@ -16,8 +16,9 @@
 #define STATE_CONFIG_MAX (256u << 10) /* the saved configuration text */
 #define STATE_XSAVE_MAX (64u << 10) /* a vCPU's XSAVE area */
 #define STATE_MSRS_MAX 4096u /* MSRs per vCPU */
-#define STATE_DEVICE_MAX (1u << 20) /* one device hook's section */
-#define STATE_META_MAX (16u << 20) /* every section but RAM, together */
+/* one device hook's section (a UEFI variable store is up to 16 MiB) */
+#define STATE_DEVICE_MAX (16u << 20)
+#define STATE_META_MAX (32u << 20) /* every section but RAM, together */
 #define STATE_MAX_DEVICES 64u /* device hook instances */
 #define STATE_MAX_VCPUS 255u /* vCPU instances (VMM_MAX_CPUS) */
 
