@@ -4,11 +4,13 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/util.h"
 #include "vmm/acpi/acpi.h"
 #include "vmm/boot/le.h"
+#include "vmm/firmware/acpi-loader.h"
 #include "vmm/firmware/fwcfg.h"
 #include "vmm/pci/pci.h"
 #include "vmm/vm.h"
@@ -19,7 +21,6 @@
 #define AHCI_VENDOR 0x8086 /* the SATA CD-ROM's controller (vmm/sata) */
 #define AHCI_DEVICE 0x2922
 #define SERIAL_PORT 0x3f8
-#define RSDP_LEN 36
 #define MAX_BOOT 32
 
 static unsigned int e820_put(uint8_t *buf, unsigned int n, unsigned int max,
@@ -37,12 +38,13 @@ static unsigned int e820_put(uint8_t *buf, unsigned int n, unsigned int max,
 
 size_t fw_e820(const struct vm *vm, uint8_t *buf, unsigned int max)
 {
-	uint64_t acpi = vm->lay.low_size - FW_ACPI_SIZE;
 	unsigned int n = 0;
 
-	/* the firmware reserves the BIOS area below 1 MiB itself */
-	n = e820_put(buf, n, max, 0, acpi, E820_RAM);
-	n = e820_put(buf, n, max, acpi, FW_ACPI_SIZE, E820_RESERVED);
+	/*
+	 * the firmware reserves the BIOS area below 1 MiB and the memory it
+	 * places the ACPI tables in itself
+	 */
+	n = e820_put(buf, n, max, 0, vm->lay.low_size, E820_RAM);
 	n = e820_put(buf, n, max, HIGH_RAM_START, vm->lay.high_size, E820_RAM);
 	return n * FW_E820_ENTRY_LEN;
 }
@@ -101,29 +103,36 @@ int fw_bootorder(struct vm *vm, char *buf, size_t len)
 }
 
 /*
- * Build the ACPI tables in the reserved area at the top of low RAM and
- * give the firmware their RSDP with a loader command that copies it into
- * the BIOS area, where the guest's kernel looks. 0 or -errno.
+ * Build the ACPI tables at address 0 and publish them as QEMU does:
+ * etc/acpi/tables, etc/acpi/rsdp and the etc/table-loader script with
+ * which the firmware places them in guest memory and links them (see
+ * acpi-loader.h). 0 or -errno.
  */
 static int publish_acpi(struct vm *vm, struct fwcfg *cfg)
 {
-	uint64_t gpa = vm->lay.low_size - FW_ACPI_SIZE;
-	uint8_t loader[FW_LOADER_CMD_LEN];
-	long n;
+	struct acpi_loader *l = NULL;
+	uint8_t *t = calloc(1, FW_ACPI_MAX);
+	long n = -ENOMEM;
 	int r;
 
-	n = acpi_build(vm->ram + gpa, FW_ACPI_SIZE, gpa, &vm->acpi);
-	if (n < 0)
-		return n;
-	r = fwcfg_add_file(cfg, "etc/acpi/rsdp", vm->ram + gpa, RSDP_LEN);
-	if (r)
-		return r;
-	memset(loader, 0, sizeof(loader));
-	put_le32(loader, FW_LOADER_ALLOCATE);
-	memcpy(loader + 4, "etc/acpi/rsdp", sizeof("etc/acpi/rsdp"));
-	put_le32(loader + 4 + FW_CFG_NAME_LEN, 16); /* alignment */
-	loader[4 + FW_CFG_NAME_LEN + 4] = FW_LOADER_ZONE_FSEG;
-	return fwcfg_add_file(cfg, "etc/table-loader", loader, sizeof(loader));
+	if (t)
+		n = acpi_build(t, FW_ACPI_MAX, 0, &vm->acpi);
+	if (n >= 0) {
+		l = malloc(sizeof(*l));
+		n = l ? acpi_loader_build(l, t, n) ?: n : -ENOMEM;
+	}
+	r = n < 0 ? (int)n : 0;
+	if (!r)
+		r = fwcfg_add_file(cfg, ACPI_LOADER_TABLES, t, n);
+	if (!r)
+		r = fwcfg_add_file(cfg, ACPI_LOADER_RSDP, l->rsdp,
+				   sizeof(l->rsdp));
+	if (!r)
+		r = fwcfg_add_file(cfg, "etc/table-loader", l->cmd,
+				   l->n * ACPI_LOADER_CMD_LEN);
+	free(l);
+	free(t);
+	return r;
 }
 
 /* The numbered items and the small files. 0 or -errno. */

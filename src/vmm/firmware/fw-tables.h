@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What the firmware reads through fw_cfg at each boot: RAM size, CPU
- * count, the e820 map (etc/e820), the ACPI tables (built by vmm/acpi into
- * a reserved area at the top of low RAM; etc/acpi/rsdp and a one-command
- * etc/table-loader that places the RSDP in the BIOS area), the serial
+ * count, the e820 map (etc/e820), the ACPI tables (built by vmm/acpi;
+ * etc/acpi/tables, etc/acpi/rsdp and the etc/table-loader script that
+ * has the firmware place and link them, see acpi-loader.h), the serial
  * console port (etc/sercon-port), no boot menu, and the boot order
  * (bootorder: the virtio-blk disks in --disk order).
  */
@@ -17,11 +17,8 @@
 struct vm;
 struct fwcfg;
 
-#define FW_ACPI_SIZE 0x20000ULL /* reserved at the top of low RAM */
+#define FW_ACPI_MAX 0x20000 /* room for the ACPI tables */
 #define FW_E820_ENTRY_LEN 20
-#define FW_LOADER_CMD_LEN 128
-#define FW_LOADER_ALLOCATE 1
-#define FW_LOADER_ZONE_FSEG 2
 
 /*
  * fw_e820 - write vm's firmware memory map into buf (max entries of 20
@@ -37,9 +34,9 @@ size_t fw_e820(const struct vm *vm, uint8_t *buf, unsigned int max);
 int fw_bootorder(struct vm *vm, char *buf, size_t len);
 
 /*
- * fw_tables_publish - set every fw_cfg item above; with acpi, build the
- * ACPI tables in guest RAM first (without: a restored guest's RAM has
- * them). Returns 0 or -errno after printing one line.
+ * fw_tables_publish - set every fw_cfg item above, the ACPI tables only
+ * with acpi (a restored guest's RAM has the firmware's copy). Returns 0
+ * or -errno after printing one line.
  */
 int fw_tables_publish(struct vm *vm, struct fwcfg *cfg, bool acpi);
 

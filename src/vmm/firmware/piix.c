@@ -7,7 +7,6 @@
 
 #include "common/util.h"
 #include "vmm/acpi/acpi.h"
-#include "vmm/firmware/fw-tables.h"
 #include "vmm/vm.h"
 
 #define PIIX_PM_SLOT 1
@@ -27,23 +26,15 @@
 /*
  * The PCI window where OVMF's i440FX path places BARs, from the bottom
  * up: from 2 GiB, or 3 GiB when its RAM below 4 GiB (the e820 RAM
- * entry) goes past 2 GiB; it ends at the ECAM area here. Returns 0, or
- * -EINVAL when the RAM slot reaches into that window.
+ * entry, at most 3 GiB) goes past 2 GiB; it ends at the ECAM area here.
  */
-static int set_window(struct vm *vm)
+static void set_window(struct vm *vm)
 {
-	uint64_t ram = vm->lay.low_size - FW_ACPI_SIZE;
-	uint64_t base = ram > (2ULL << 30) ? 3ULL << 30 : 2ULL << 30;
+	uint64_t base =
+		vm->lay.low_size > (2ULL << 30) ? 3ULL << 30 : 2ULL << 30;
 
-	if (vm->lay.low_size > base) {
-		wirt_err(
-			"--memory %llu MiB: with UEFI the RAM below 4 GiB would overlap OVMF's PCI window at 2 GiB: give 2047 MiB or less, or 2049 MiB or more",
-			(unsigned long long)(vm->cfg->memory >> 20));
-		return -EINVAL;
-	}
 	vm->pci_win_base = base;
 	vm->pci_win_size = PCI_ECAM_BASE - base;
-	return 0;
 }
 
 int piix_setup_early(struct vm *vm, struct piix *p)
@@ -51,10 +42,7 @@ int piix_setup_early(struct vm *vm, struct piix *p)
 	struct pci_dev *isa = &p->isa;
 	int r;
 
-	r = set_window(vm);
-	if (r)
-		return r;
-
+	set_window(vm);
 	/* PIIX3's ISA bridge: OVMF finds COM1 behind an ISA bridge */
 	isa->name = "isa-bridge";
 	isa->vendor = 0x8086;
