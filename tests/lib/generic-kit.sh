@@ -7,8 +7,9 @@
 # kernel, same cache), set GKERNEL to it, and write DIR/initrd.img: the
 # guest kit's initramfs plus the modules with their dependencies under
 # /cdmods (.ko files and an "order" list, dependencies first). The guest
-# loads them with "$GENERIC_INSMOD". Prints a FAIL line and the summary
-# and returns 1 on failure.
+# loads them with "$GENERIC_INSMOD". Files in DIR/extra go to the
+# archive's root too (a test script longer than a kernel command line).
+# Prints a FAIL line and the summary and returns 1 on failure.
 generic_kit()
 {
 	local dir=$1 mods f m src
@@ -33,7 +34,10 @@ generic_kit()
 		esac
 		echo "$m" >>"$dir/mods/cdmods/order"
 	done <<<"$mods"
-	(cd "$dir/mods" && find cdmods | cpio -o -H newc --quiet) >"$dir/mods.cpio" &&
+	if [ -d "$dir/extra" ]; then
+		cp -a "$dir/extra/." "$dir/mods/" || return 1
+	fi
+	(cd "$dir/mods" && find . -mindepth 1 | sed 's|^\./||' | cpio -o -H newc --quiet) >"$dir/mods.cpio" &&
 		tools/guest-extra --initrd "$dir/initrd.img" "$dir/mods.cpio"
 }
 

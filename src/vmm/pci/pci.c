@@ -84,7 +84,13 @@ static void init_header(struct pci_dev *d)
 	d->cfg[11] = d->class_code >> 16;
 	put16(d->cfg + PCI_SUBSYSTEM_VENDOR_ID, d->subsys_vendor);
 	put16(d->cfg + PCI_SUBSYSTEM_VENDOR_ID + 2, d->subsys);
-	put16(d->wmask + PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
+	/*
+	 * I/O decode is writable too, as on real devices: OVMF's Super I/O
+	 * driver takes the ISA bridge (and so COM1, its console) only once
+	 * it reads I/O and memory decode enabled
+	 */
+	put16(d->wmask + PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY |
+					      PCI_COMMAND_MASTER |
 					      PCI_COMMAND_INTX_DISABLE);
 	d->wmask[PCI_INTERRUPT_LINE] = 0xff;
 	for (i = 0; i < PCI_NUM_BARS; i++)
