@@ -8,7 +8,7 @@
 
 #include "vmm/disk/disk.h"
 
-#define KNOWN_KEYS "path, format, readonly, cache, serial, id"
+#define KNOWN_KEYS "path, format, readonly, cache, serial, id, bus"
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -145,6 +145,18 @@ static int apply(struct disk_opts *o, const char *key, const char *val,
 	}
 	if (!strcmp(key, "id"))
 		return parse_id(o, val, err, errlen);
+	if (!strcmp(key, "bus")) {
+		if (!strcmp(val, "virtio"))
+			o->bus = DISK_BUS_VIRTIO;
+		else if (!strcmp(val, "scsi"))
+			o->bus = DISK_BUS_SCSI;
+		else
+			return fail(
+				err, errlen,
+				"--disk: unknown bus '%s' (use bus=virtio for virtio-blk or bus=scsi for virtio-scsi)",
+				val);
+		return 0;
+	}
 	return fail(err, errlen, "--disk: unknown option '%s' (known: %s)", key,
 		    KNOWN_KEYS);
 }
