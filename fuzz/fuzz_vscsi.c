@@ -4,7 +4,8 @@
  * SCSI command layer against a hostile guest (vdev-fuzz.c), on two real
  * disks: target 0 a fresh 1 MiB raw image (io_uring engine) or qcow2
  * image (block library, thread pool), read-only or not as the input's
- * first byte says, target 1 a raw image probed as raw (block 0 guarded).
+ * first byte says, target 1 a raw image probed as raw (block 0 guarded),
+ * a CD-ROM (media=cdrom) when bit 2 of that byte is set.
  * Requests complete in the device's evloop thread; the fuzzer waits for
  * them after every kick. Queues: 0 control, 1 event, 2.. requests.
  */
@@ -57,7 +58,7 @@ static int fresh_image(int i, bool qcow2)
 }
 
 /* Open disk i of spec and make it the next target of s. */
-static void add_disk(struct vscsi *s, const char *spec)
+static void add_disk(struct vscsi *s, const char *spec, bool cdrom)
 {
 	char err[DISK_ERR_LEN];
 	struct disk_opts o;
@@ -70,7 +71,7 @@ static void add_disk(struct vscsi *s, const char *spec)
 		__builtin_trap();
 	}
 	disk_opts_free(&o);
-	if (vscsi_add_target(s, disk, "fuzz") < 0)
+	if (vscsi_add_target(s, disk, "fuzz", cdrom) < 0)
 		__builtin_trap();
 }
 
@@ -105,9 +106,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vscsi_attach(s, &dev);
 	snprintf(spec, sizeof(spec), "path=%s,format=%s%s,serial=fuzz", path[0],
 		 mode & 1 ? "qcow2" : "raw", mode & 2 ? ",readonly=on" : "");
-	add_disk(s, spec);
+	add_disk(s, spec, false);
 	snprintf(spec, sizeof(spec), "path=%s", path[1]);
-	add_disk(s, spec);
+	add_disk(s, spec, mode & 4);
 	if (evloop_start(dev.loop))
 		__builtin_trap();
 	fz_vdev_run(&dev, ram, &in, NULL, wait_idle);

@@ -76,12 +76,16 @@ int vm_disks_add(struct vm *vm, const char *id, struct disk *disk)
 }
 
 int vm_disks_add_scsi(struct vm *vm, const char *id, struct disk *disk,
-		      unsigned int target)
+		      unsigned int target, bool cdrom)
 {
 	char def[DISK_ID_MAX + 1];
+	int r;
 
-	snprintf(def, sizeof(def), "scsi0-hd%u", target);
-	return add(vm, id, def, disk, true, target);
+	snprintf(def, sizeof(def), "scsi0-%s%u", cdrom ? "cd" : "hd", target);
+	r = add(vm, id, def, disk, true, target);
+	if (!r)
+		vm->disks->d[vm->disks->n - 1].cdrom = cdrom;
+	return r;
 }
 
 unsigned int vm_disks_count(const struct vm *vm)

@@ -51,11 +51,13 @@ struct disk_opts {
 	char serial[DISK_SERIAL_MAX + 1]; /* "" when not given */
 	char id[DISK_ID_MAX + 1]; /* QMP device name, "" when not given */
 	enum disk_bus bus;
+	bool cdrom; /* media=cdrom (bus=scsi): an MMC CD-ROM, read-only */
 };
 
 /*
  * disk_parse_opts - parse "path=FILE[,format=raw|qcow2][,readonly=on|off]
- * [,cache=none|writeback][,serial=S][,id=NAME][,bus=virtio|scsi]" into *o
+ * [,cache=none|writeback][,serial=S][,id=NAME][,bus=virtio|scsi]
+ * [,media=disk|cdrom]" into *o
  * (",," in a value is a comma).
  * Returns 0, or -EINVAL with one line for the user in err.
  */

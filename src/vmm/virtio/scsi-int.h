@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 
 #include "vmm/disk/disk.h"
+#include "vmm/sata/atapi.h"
 #include "vmm/scsi/scsi.h"
 #include "vmm/virtio/scsi.h"
 
@@ -16,6 +17,8 @@ struct vscsi_target {
 	struct scsi_lu lu;
 	char name[DISK_ID_MAX + 1];
 	unsigned int inflight; /* its requests started, not answered (lock) */
+	bool cdrom; /* media=cdrom: MMC commands of atapi (under the lock) */
+	struct atapi atapi;
 };
 
 /* One request of a request queue. */
@@ -71,6 +74,12 @@ void vscsi_serve_requests(struct vscsi *s, unsigned int q);
 void vscsi_disk_event(void *opaque, int fd, uint32_t events);
 /* scsi-req.c: free the request cache. */
 void vscsi_free_reqs(struct vscsi *s);
+/*
+ * scsi-cd.c: run c's CDB on the CD-ROM of target t (media=cdrom) with the
+ * MMC commands of the SATA drive (sata/atapi.h); a READ comes back as
+ * SCSI_ACT_READ of 512-byte blocks. Lock held.
+ */
+void vscsi_cd_exec(struct vscsi_target *t, struct scsi_cmd *c);
 /* scsi.c: answer the control requests whose target went idle (lock). */
 void vscsi_answer_tmfs(struct vscsi *s);
 /* scsi.c: interrupt for the queues that got answers (lock held). */

@@ -70,7 +70,7 @@ static struct vscsi *add_adapter(struct vm *vm, const char *path)
 static int list_disk(struct vm *vm, const struct disk_opts *o, struct disk *k,
 		     unsigned int t)
 {
-	int r = vm_disks_add_scsi(vm, o->id, k, t);
+	int r = vm_disks_add_scsi(vm, o->id, k, t, o->cdrom);
 
 	if (r == -EEXIST && o->id[0])
 		wirt_err(
@@ -78,8 +78,8 @@ static int list_disk(struct vm *vm, const struct disk_opts *o, struct disk *k,
 			o->path, o->id);
 	else if (r == -EEXIST)
 		wirt_err(
-			"--disk '%s': its default name 'scsi0-hd%u' is taken by an earlier id= (choose another id there)",
-			o->path, t);
+			"--disk '%s': its default name 'scsi0-%s%u' is taken by an earlier id= (choose another id there)",
+			o->path, o->cdrom ? "cd" : "hd", t);
 	else if (r)
 		wirt_err("--disk '%s': cannot list the disk: %s", o->path,
 			 strerror(-r));
@@ -109,8 +109,9 @@ int virtio_scsi_create(struct vm *vm, const struct disk_opts *o)
 	}
 	snprintf(name, sizeof(name), "%s", *o->id ? o->id : "");
 	if (!*name)
-		snprintf(name, sizeof(name), "scsi0-hd%u", vscsi_ntargets(s));
-	t = vscsi_add_target(s, disk, name);
+		snprintf(name, sizeof(name), "scsi0-%s%u",
+			 o->cdrom ? "cd" : "hd", vscsi_ntargets(s));
+	t = vscsi_add_target(s, disk, name, o->cdrom);
 	if (t < 0) {
 		wirt_err(
 			"disk '%s': cannot add it to the virtio-scsi adapter: %s",

@@ -348,7 +348,10 @@ static int handle(struct vscsi *s, struct vscsi_req *r)
 	c->cdb_len = VSCSI_CDB_SIZE;
 	c->in_avail = r->p.din_len;
 	c->out_len = r->p.dout_len;
-	scsi_disk_exec(lun0 ? &r->tgt->lu : NULL, c);
+	if (lun0 && r->tgt->cdrom)
+		vscsi_cd_exec(r->tgt, c);
+	else
+		scsi_disk_exec(lun0 ? &r->tgt->lu : NULL, c);
 	req_start(s, r);
 	return 0;
 }

@@ -227,6 +227,7 @@ static void drop_tmfs(struct vscsi *s)
 static void vscsi_reset(struct virtio_dev *d)
 {
 	struct vscsi *s = to_vscsi(d);
+	unsigned int t;
 
 	pthread_mutex_lock(&s->lock);
 	s->resetting = true;
@@ -234,6 +235,9 @@ static void vscsi_reset(struct virtio_dev *d)
 		pthread_cond_wait(&s->idle, &s->lock);
 	drop_tmfs(s);
 	memset(s->irq, 0, s->ops.num_queues * sizeof(*s->irq));
+	for (t = 0; t < s->ntargets; t++)
+		if (s->tgt[t].cdrom)
+			atapi_reset(&s->tgt[t].atapi);
 	s->resetting = false;
 	s->failed = false;
 	pthread_mutex_unlock(&s->lock);
@@ -341,7 +345,8 @@ void vscsi_attach(struct vscsi *s, struct virtio_dev *d)
 	s->vdev = d;
 }
 
-int vscsi_add_target(struct vscsi *s, struct disk *disk, const char *name)
+int vscsi_add_target(struct vscsi *s, struct disk *disk, const char *name,
+		     bool cdrom)
 {
 	struct vscsi_target *t;
 	int r;
@@ -360,6 +365,9 @@ int vscsi_add_target(struct vscsi *s, struct disk *disk, const char *name)
 				  .revision = "1.0",
 				  .serial = disk->opts.serial,
 				  .name = t->name };
+	t->cdrom = cdrom;
+	if (cdrom)
+		atapi_init(&t->atapi, disk->size / ATAPI_BLOCK);
 	r = evloop_add(s->vdev->loop, disk_event_fd(disk), EPOLLIN,
 		       vscsi_disk_event, t);
 	if (r)

@@ -91,12 +91,14 @@ void vscsi_attach(struct vscsi *s, struct virtio_dev *d);
 
 /*
  * vscsi_add_target - make disk (taken over: closed with the device) the
- * next target, its unit named name (VPD 0x83; up to 31 characters).
+ * next target, its unit named name (VPD 0x83; up to 31 characters), a
+ * CD-ROM (read-only, 2048-byte blocks, MMC commands) when cdrom.
  * Before the vCPUs run, after vscsi_attach. Returns the target number,
  * or -ENOSPC past VSCSI_MAX_TARGETS, or -errno (the disk then stays the
  * caller's).
  */
-int vscsi_add_target(struct vscsi *s, struct disk *disk, const char *name);
+int vscsi_add_target(struct vscsi *s, struct disk *disk, const char *name,
+		     bool cdrom);
 
 /* vscsi_ntargets - how many targets s has. */
 unsigned int vscsi_ntargets(const struct vscsi *s);

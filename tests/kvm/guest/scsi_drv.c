@@ -11,6 +11,7 @@
  * and spins so that the host can ask QMP. wirt.test=virtio-scsi-counter
  * keeps a counter in RAM and in target 0's block 0 together, as
  * virtio-blk-counter does: a save and restore must keep both.
+ * wirt.test=virtio-scsi-cd reads a CD-ROM target (scsi_cd).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -328,6 +329,43 @@ static void scsi_hostile(struct vdev *v)
 	   cmd(v, 0, tur, 6, 0, 0) == 0 && res.status == 0);
 }
 
+/*
+ * wirt.test=virtio-scsi-cd: target 0 is a CD-ROM (media=cdrom) holding
+ * an ISO 9660 image: INQUIRY, READ CAPACITY, the volume descriptor at
+ * block 16, a write refused, GET CONFIGURATION's current profile.
+ */
+static void scsi_cd(struct vdev *v)
+{
+	const volatile uint8_t *b = (const volatile uint8_t *)DATA;
+	uint8_t inq[6] = { 0x12, 0, 0, 0, 36, 0 };
+	uint8_t rc10[10] = { 0x25 };
+	uint8_t r10[10] = { 0x28, 0, 0, 0, 0, 16, 0, 0, 1, 0 };
+	uint8_t w10[10] = { 0x2a, 0, 0, 0, 0, 16, 0, 0, 1, 0 };
+	uint8_t gc[10] = { 0x46, 0, 0, 0, 0, 0, 0, 0, 8, 0 };
+	uint8_t tur[6] = { 0 };
+
+	cmd(v, 0, inq, 6, 0, 36);
+	kv("cd-type", b[0]);
+	kv("cd-removable", b[1] >> 7);
+	cmd(v, 0, rc10, 10, 0, 8);
+	kv("cd-last-lba", be32((const uint8_t *)DATA));
+	kv("cd-block", be32((const uint8_t *)DATA + 4));
+	cmd(v, 0, r10, 10, 0, 2048);
+	kv("cd-read-status", res.status);
+	kv("cd-cd001", b[1] == 'C' && b[2] == 'D' && b[3] == '0' &&
+			       b[4] == '0' && b[5] == '1');
+	cmd(v, 0, w10, 10, 2048, 0);
+	kv_sense("cd-write");
+	cmd(v, 0, tur, 6, 0, 0);
+	kv("cd-tur", res.status);
+	cmd(v, 0, gc, 10, 0, 8);
+	kv("cd-profile", b[6] << 8 | b[7]);
+	r10[5] = 0xff; /* block 255 + ... far past the end */
+	r10[2] = 0x10;
+	cmd(v, 0, r10, 10, 0, 2048);
+	kv_sense("cd-read-past-end");
+}
+
 /* Counter in RAM and in block 0 of target 0 (see the file comment). */
 static void scsi_counter(struct vdev *v)
 {
@@ -365,7 +403,10 @@ void scsi_test(const char *mode)
 	if (scsi_open(&v))
 		return;
 	kv("scsi-max-target", mmio16(v.device + 30));
-	if (mode[4] == '-') {
+	if (mode[4] == '-' && mode[5] == 'c' && mode[6] == 'd') {
+		scsi_cd(&v);
+		gio_puts("count: 1\n");
+	} else if (mode[4] == '-') {
 		scsi_counter(&v);
 	} else {
 		scsi_info(&v);
