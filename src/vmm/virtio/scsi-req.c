@@ -73,6 +73,7 @@ static unsigned int iov_slice(struct iovec *dst, const struct iovec *src,
 	return k;
 }
 
+/* A request from the cache or malloc; NULL when out of memory. */
 static struct vscsi_req *req_get(struct vscsi *s)
 {
 	struct vscsi_req *r = s->free_reqs;
@@ -88,6 +89,7 @@ static struct vscsi_req *req_get(struct vscsi *s)
 	return r;
 }
 
+/* Give r back to the cache (freed past FREE_REQS_KEEP). */
 static void req_put(struct vscsi *s, struct vscsi_req *r)
 {
 	if (s->nfree >= FREE_REQS_KEEP) {

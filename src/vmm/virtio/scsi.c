@@ -156,6 +156,7 @@ static void serve_ctrl(struct vscsi *s)
 	vscsi_send_irqs(s);
 }
 
+/* The guest kicked queue q: serve it (evloop thread). */
 static void vscsi_queue_notify(struct virtio_dev *d, unsigned int q)
 {
 	struct vscsi *s = to_vscsi(d);
@@ -203,6 +204,7 @@ static void vscsi_config_write(struct virtio_dev *d, size_t off,
 {
 }
 
+/* DRIVER_OK: serve the queues again after a failure. Returns 0. */
 static int vscsi_activate(struct virtio_dev *d)
 {
 	struct vscsi *s = to_vscsi(d);
@@ -224,6 +226,10 @@ static void drop_tmfs(struct vscsi *s)
 	}
 }
 
+/*
+ * The driver reset the device: wait until no request is in flight, drop
+ * the waiting control requests, reset the CD-ROMs' state.
+ */
 static void vscsi_reset(struct virtio_dev *d)
 {
 	struct vscsi *s = to_vscsi(d);
@@ -290,6 +296,7 @@ static int vscsi_quiesce(struct virtio_dev *d)
 	return r;
 }
 
+/* The VM is ending the device (its evloop stopped): free it. */
 static void vscsi_destroy(struct virtio_dev *d)
 {
 	vscsi_free(to_vscsi(d));
