@@ -12,7 +12,9 @@
 #include "vmm/virtio/balloon.h"
 #include "vmm/virtio/rng.h"
 #include "vmm/virtio/vconsole.h"
+#include "vmm/disk/disk.h"
 #include "vmm/virtio/blk.h"
+#include "vmm/virtio/scsi.h"
 #include "vmm/virtio/net.h"
 #include "vmm/vm.h"
 
@@ -22,8 +24,32 @@ struct vdev_kind_info {
 	int (*create)(struct vm *vm, const char *spec);
 };
 
+/*
+ * --disk: parse spec, then a virtio-blk device (bus=virtio, the default)
+ * or a target of the virtio-scsi adapter (bus=scsi). Returns 0 or -errno
+ * after one error line.
+ */
+static int disk_create(struct vm *vm, const char *spec)
+{
+	char err[DISK_ERR_LEN];
+	struct disk_opts o;
+	int r;
+
+	r = disk_parse_opts(spec, &o, err, sizeof(err));
+	if (r) {
+		wirt_err("%s", err);
+		return r;
+	}
+	if (o.bus == DISK_BUS_SCSI)
+		r = virtio_scsi_create(vm, &o);
+	else
+		r = virtio_blk_create(vm, &o);
+	disk_opts_free(&o);
+	return r;
+}
+
 static const struct vdev_kind_info kinds[] = {
-	[VDEV_DISK] = { "--disk", virtio_blk_create },
+	[VDEV_DISK] = { "--disk", disk_create },
 	[VDEV_NET] = { "--net", virtio_net_create },
 	[VDEV_RNG] = { "--rng", virtio_rng_create },
 	[VDEV_CONSOLE] = { "--console virtio", virtio_console_create },

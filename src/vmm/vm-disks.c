@@ -37,7 +37,12 @@ static struct vm_disks *get_list(struct vm *vm)
 	return l;
 }
 
-int vm_disks_add(struct vm *vm, const char *id, struct disk *disk)
+/*
+ * List disk under id, or under defname when id is NULL or empty; bus
+ * and target as vm_disk says. Returns what vm_disks_add does.
+ */
+static int add(struct vm *vm, const char *id, const char *defname,
+	       struct disk *disk, bool scsi, unsigned int target)
 {
 	struct vm_disks *l = get_list(vm);
 	struct vm_disk *e;
@@ -48,10 +53,7 @@ int vm_disks_add(struct vm *vm, const char *id, struct disk *disk)
 		return -errno;
 	if (l->n >= VM_MAX_DISKS)
 		return -ENOSPC;
-	if (id && *id)
-		snprintf(name, sizeof(name), "%s", id);
-	else
-		snprintf(name, sizeof(name), "virtio%u", l->n);
+	snprintf(name, sizeof(name), "%s", id && *id ? id : defname);
 	for (i = 0; i < l->n; i++)
 		if (!strcmp(l->d[i].name, name))
 			return -EEXIST;
@@ -60,7 +62,30 @@ int vm_disks_add(struct vm *vm, const char *id, struct disk *disk)
 	e->named = id && *id;
 	e->index = l->n++;
 	e->disk = disk;
+	e->scsi = scsi;
+	e->target = target;
 	return 0;
+}
+
+int vm_disks_add(struct vm *vm, const char *id, struct disk *disk)
+{
+	char def[DISK_ID_MAX + 1];
+
+	snprintf(def, sizeof(def), "virtio%u", vm_disks_count(vm));
+	return add(vm, id, def, disk, false, 0);
+}
+
+int vm_disks_add_scsi(struct vm *vm, const char *id, struct disk *disk,
+		      unsigned int target, bool cdrom)
+{
+	char def[DISK_ID_MAX + 1];
+	int r;
+
+	snprintf(def, sizeof(def), "scsi0-%s%u", cdrom ? "cd" : "hd", target);
+	r = add(vm, id, def, disk, true, target);
+	if (!r)
+		vm->disks->d[vm->disks->n - 1].cdrom = cdrom;
+	return r;
 }
 
 unsigned int vm_disks_count(const struct vm *vm)

@@ -27,6 +27,9 @@ struct vm_disk {
 	bool named; /* given with id= */
 	unsigned int index; /* position among the --disk options */
 	struct disk *disk;
+	bool scsi; /* a virtio-scsi target (bus=scsi), else virtio-blk */
+	bool cdrom; /* that target is a CD-ROM (media=cdrom) */
+	unsigned int target; /* its target number on the adapter */
 };
 
 struct vm_disks {
@@ -40,6 +43,15 @@ struct vm_disks {
  * or -ENOMEM.
  */
 int vm_disks_add(struct vm *vm, const char *id, struct disk *disk);
+
+/*
+ * vm_disks_add_scsi - list disk, target number target of the VM's
+ * virtio-scsi adapter (a CD-ROM when cdrom), under id (NULL or "":
+ * "scsi0-hd<target>" or "scsi0-cd<target>", as QEMU names `-drive
+ * if=scsi` disks). Returns what vm_disks_add does.
+ */
+int vm_disks_add_scsi(struct vm *vm, const char *id, struct disk *disk,
+		      unsigned int target, bool cdrom);
 
 /* vm_disks_count - how many disks the VM has. */
 unsigned int vm_disks_count(const struct vm *vm);

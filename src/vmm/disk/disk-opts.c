@@ -8,7 +8,7 @@
 
 #include "vmm/disk/disk.h"
 
-#define KNOWN_KEYS "path, format, readonly, cache, serial, id"
+#define KNOWN_KEYS "path, format, readonly, cache, serial, id, bus, media"
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -83,6 +83,31 @@ static int parse_id(struct disk_opts *o, const char *val, char *err,
 	return 0;
 }
 
+/* bus=virtio|scsi and media=disk|cdrom. Returns 0 or -EINVAL. */
+static int apply_bus(struct disk_opts *o, const char *key, const char *val,
+		     char *err, size_t errlen)
+{
+	if (!strcmp(key, "media")) {
+		if (strcmp(val, "disk") && strcmp(val, "cdrom"))
+			return fail(
+				err, errlen,
+				"--disk: unknown media '%s' (use media=disk or media=cdrom)",
+				val);
+		o->cdrom = !strcmp(val, "cdrom");
+		return 0;
+	}
+	if (!strcmp(val, "virtio"))
+		o->bus = DISK_BUS_VIRTIO;
+	else if (!strcmp(val, "scsi"))
+		o->bus = DISK_BUS_SCSI;
+	else
+		return fail(
+			err, errlen,
+			"--disk: unknown bus '%s' (use bus=virtio for virtio-blk or bus=scsi for virtio-scsi)",
+			val);
+	return 0;
+}
+
 /* Apply one key=value to o. Returns 0 or -EINVAL with err filled. */
 static int apply(struct disk_opts *o, const char *key, const char *val,
 		 char *err, size_t errlen)
@@ -145,6 +170,8 @@ static int apply(struct disk_opts *o, const char *key, const char *val,
 	}
 	if (!strcmp(key, "id"))
 		return parse_id(o, val, err, errlen);
+	if (!strcmp(key, "media") || !strcmp(key, "bus"))
+		return apply_bus(o, key, val, err, errlen);
 	return fail(err, errlen, "--disk: unknown option '%s' (known: %s)", key,
 		    KNOWN_KEYS);
 }
@@ -183,6 +210,13 @@ int disk_parse_opts(const char *spec, struct disk_opts *o, char *err,
 		r = fail(
 			err, errlen,
 			"--disk: path= is required (e.g. --disk path=disk.img,format=raw)");
+	if (!r && o->cdrom && o->bus != DISK_BUS_SCSI)
+		r = fail(
+			err, errlen,
+			"--disk '%s': media=cdrom needs bus=scsi (or use --cdrom for a SATA CD-ROM)",
+			o->path);
+	if (!r && o->cdrom)
+		o->readonly = true;
 	if (r)
 		disk_opts_free(o);
 	return r;

@@ -37,6 +37,11 @@ enum disk_cache {
 	DISK_CACHE_NONE, /* O_DIRECT; FLUSH still does fdatasync */
 };
 
+enum disk_bus {
+	DISK_BUS_VIRTIO = 0, /* a virtio-blk device of its own */
+	DISK_BUS_SCSI, /* a target of the VM's virtio-scsi adapter */
+};
+
 /* The parsed value of one --disk option. */
 struct disk_opts {
 	char *path;
@@ -45,11 +50,15 @@ struct disk_opts {
 	enum disk_cache cache;
 	char serial[DISK_SERIAL_MAX + 1]; /* "" when not given */
 	char id[DISK_ID_MAX + 1]; /* QMP device name, "" when not given */
+	enum disk_bus bus;
+	bool cdrom; /* media=cdrom (bus=scsi): an MMC CD-ROM, read-only */
 };
 
 /*
  * disk_parse_opts - parse "path=FILE[,format=raw|qcow2][,readonly=on|off]
- * [,cache=none|writeback][,serial=S][,id=NAME]" into *o (",," in a value is a comma).
+ * [,cache=none|writeback][,serial=S][,id=NAME][,bus=virtio|scsi]
+ * [,media=disk|cdrom]" into *o
+ * (",," in a value is a comma).
  * Returns 0, or -EINVAL with one line for the user in err.
  */
 int disk_parse_opts(const char *spec, struct disk_opts *o, char *err,

@@ -3,6 +3,7 @@
 #include "vmm/firmware/fw-tables.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +14,13 @@
 #include "vmm/firmware/acpi-loader.h"
 #include "vmm/firmware/fwcfg.h"
 #include "vmm/pci/pci.h"
+#include "vmm/vm-disks.h"
 #include "vmm/vm.h"
 
 #define E820_MAX 8
 #define VIRTIO_VENDOR 0x1af4
 #define VIRTIO_BLK_DEVICE 0x1042 /* modern virtio-blk */
+#define VIRTIO_SCSI_DEVICE 0x1048 /* modern virtio-scsi */
 #define AHCI_VENDOR 0x8086 /* the SATA CD-ROM's controller (vmm/sata) */
 #define AHCI_DEVICE 0x2922
 #define SERIAL_PORT 0x3f8
@@ -49,37 +52,73 @@ size_t fw_e820(const struct vm *vm, uint8_t *buf, unsigned int max)
 	return n * FW_E820_ENTRY_LEN;
 }
 
+static int put_path(char *buf, size_t len, size_t off, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Append the line fmt formats at off. Returns the new length or -ENOSPC. */
+static int put_path(char *buf, size_t len, size_t off, const char *fmt, ...)
+{
+	va_list ap;
+	int w;
+
+	va_start(ap, fmt);
+	w = vsnprintf(buf + off, len - off, fmt, ap);
+	va_end(ap);
+	if (w < 0 || (size_t)w >= len - off)
+		return -ENOSPC;
+	return off + w;
+}
+
+/*
+ * Append the OpenFirmware paths of the disks in --disk order, named as
+ * QEMU names them: a virtio-blk disk "scsi@SLOT/disk@0,0", a target of
+ * the virtio-scsi adapter "scsi@SLOT/channel@0/disk@TARGET,0" (LUN 0).
+ * OVMF translates those to UEFI device paths and drops the boot options
+ * it cannot match; SeaBIOS matches any name. New length or -ENOSPC.
+ */
+static int put_disks(struct vm *vm, char *buf, size_t len, int off)
+{
+	unsigned int blk[MAX_BOOT], scsi, i, k = 0;
+	unsigned int n = pci_find_slots(vm, VIRTIO_VENDOR, VIRTIO_BLK_DEVICE,
+					blk, MAX_BOOT);
+	bool has_scsi = pci_find_slots(vm, VIRTIO_VENDOR, VIRTIO_SCSI_DEVICE,
+				       &scsi, 1) == 1;
+
+	for (i = 0; off >= 0 && i < vm_disks_count(vm); i++) {
+		const struct vm_disk *d = vm_disk_get(vm, i);
+
+		if (d->scsi && has_scsi)
+			off = put_path(
+				buf, len, off,
+				"/pci@i0cf8/scsi@%x/channel@0/disk@%x,0\n",
+				scsi, d->target);
+		else if (!d->scsi && k < n)
+			off = put_path(buf, len, off,
+				       "/pci@i0cf8/scsi@%x/disk@0,0\n",
+				       blk[k++]);
+	}
+	return off;
+}
+
 /*
  * Append the OpenFirmware paths of the boot devices of one kind: the
- * virtio-blk disks (disk) or the AHCI CD-ROM on its port 0 (cdrom), in
- * slot order, named as QEMU names them (virtio-blk "scsi", ICH9 AHCI
- * "pci8086,2922"): OVMF translates those to UEFI device paths and drops
- * the boot options it cannot match, SeaBIOS matches any name. Returns
- * the new length or -ENOSPC.
+ * disks (put_disks) or the AHCI CD-ROM on its port 0 (cdrom), named as
+ * QEMU names it ("pci8086,2922"). Returns the new length or -ENOSPC.
  */
 static int put_kind(struct vm *vm, bool cdrom, char *buf, size_t len,
 		    size_t off)
 {
 	unsigned int slots[MAX_BOOT], i, n;
-	int w;
+	int r = off;
 
-	if (cdrom)
-		n = pci_find_slots(vm, AHCI_VENDOR, AHCI_DEVICE, slots,
-				   MAX_BOOT);
-	else
-		n = pci_find_slots(vm, VIRTIO_VENDOR, VIRTIO_BLK_DEVICE, slots,
-				   MAX_BOOT);
-	for (i = 0; i < n; i++) {
-		w = snprintf(
-			buf + off, len - off,
-			cdrom ? "/pci@i0cf8/pci8086,2922@%x/drive@0/disk@0\n" :
-				"/pci@i0cf8/scsi@%x/disk@0,0\n",
-			slots[i]);
-		if (w < 0 || (size_t)w >= len - off)
-			return -ENOSPC;
-		off += w;
-	}
-	return off;
+	if (!cdrom)
+		return put_disks(vm, buf, len, off);
+	n = pci_find_slots(vm, AHCI_VENDOR, AHCI_DEVICE, slots, MAX_BOOT);
+	for (i = 0; r >= 0 && i < n; i++)
+		r = put_path(buf, len, r,
+			     "/pci@i0cf8/pci8086,2922@%x/drive@0/disk@0\n",
+			     slots[i]);
+	return r;
 }
 
 int fw_bootorder(struct vm *vm, char *buf, size_t len)
@@ -141,7 +180,7 @@ static int publish_items(struct vm *vm, struct fwcfg *cfg)
 	uint8_t e820[E820_MAX * FW_E820_ENTRY_LEN];
 	uint8_t port[2] = { SERIAL_PORT & 0xff, SERIAL_PORT >> 8 };
 	uint8_t no_menu = 0;
-	char order[MAX_BOOT * 40];
+	char order[(VM_MAX_DISKS + 2) * 48];
 	int r, len;
 
 	r = fwcfg_add_u64(cfg, FW_CFG_RAM_SIZE, vm->lay.mem_size);

@@ -36,26 +36,20 @@ static int list_disk(struct vm *vm, const struct disk_opts *o, struct disk *k)
 	return r;
 }
 
-int virtio_blk_create(struct vm *vm, const char *spec)
+int virtio_blk_create(struct vm *vm, const struct disk_opts *op)
 {
 	unsigned int nq = vm->ncpus ? vm->ncpus : 1;
+	const struct disk_opts o = *op;
 	char err[DISK_ERR_LEN];
 	struct virtio_dev *d;
-	struct disk_opts o;
 	struct disk *disk;
 	struct vblk *b;
 	int r;
 
-	r = disk_parse_opts(spec, &o, err, sizeof(err));
-	if (r) {
-		wirt_err("%s", err);
-		return r;
-	}
 	r = disk_open(&disk, &o, MIN(nq * VBLK_QUEUE_SIZE, DISK_MAX_DEPTH), err,
 		      sizeof(err));
 	if (r) {
 		wirt_err("%s", err);
-		disk_opts_free(&o);
 		return r;
 	}
 	b = vblk_new(disk, nq);
@@ -63,14 +57,14 @@ int virtio_blk_create(struct vm *vm, const char *spec)
 		r = -errno;
 		wirt_err("disk '%s': %s", o.path, strerror(errno));
 		disk_close(disk);
-		goto out;
+		return r;
 	}
 	r = virtio_pci_add(vm, vblk_ops(b), b, &d);
 	if (r) {
 		wirt_err("disk '%s': cannot add its virtio-blk PCI device: %s",
 			 o.path, strerror(-r));
 		vblk_free(b);
-		goto out;
+		return r;
 	}
 	/* from here the transport owns b: ops->destroy frees it */
 	r = vblk_attach(b, d);
@@ -79,7 +73,5 @@ int virtio_blk_create(struct vm *vm, const char *spec)
 			 o.path, strerror(-r));
 	else
 		r = list_disk(vm, &o, disk);
-out:
-	disk_opts_free(&o);
 	return r;
 }

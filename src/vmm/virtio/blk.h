@@ -121,13 +121,14 @@ void vblk_free(struct vblk *b);
 unsigned int vblk_inflight(struct vblk *b);
 
 /*
- * virtio_blk_create - the --disk constructor for vdevs.c: parse spec, open
- * the disk, add a virtio-blk device with one queue per vCPU to the VM's
- * PCI bus. Returns 0 or -errno after printing one error line.
+ * virtio_blk_create - the --disk constructor (bus=virtio): open the disk
+ * of o, add a virtio-blk device with one queue per vCPU to the VM's PCI
+ * bus. Returns 0 or -errno after printing one error line.
  * (src/vmm/virtio/blk-pci.c, so that this file needs no transport.)
  */
 struct vm;
-int virtio_blk_create(struct vm *vm, const char *spec);
+struct disk_opts;
+int virtio_blk_create(struct vm *vm, const struct disk_opts *o);
 
 struct blk_stats;
 

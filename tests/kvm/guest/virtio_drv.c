@@ -25,18 +25,12 @@
 #include "vmm/acpi/acpi.h"
 #include "vmm/virtio/ring.h"
 #include "gio.h"
+#include "vdrv.h"
 
 #define LAPIC 0xfee00000UL
 #define ECAM 0xe0000000UL
 #define MSI_VECTOR 0x45
 
-/* Guest RAM used here: far above the test program and its stack. */
-#define RING_BASE 0x800000UL
-#define DESC_ADDR (RING_BASE + 0x0000)
-#define AVAIL_ADDR (RING_BASE + 0x1000)
-#define USED_ADDR (RING_BASE + 0x2000)
-#define BUF_ADDR (RING_BASE + 0x4000)
-#define QSIZE 8
 #define REBOOT_MARK ((volatile uint32_t *)0x5200) /* survives a reset */
 
 void virtio_test(const char *mode);
@@ -49,7 +43,7 @@ static void phex(uint64_t v, int digits)
 }
 
 /* "key: value\n" */
-static void kv(const char *k, uint64_t v)
+void kv(const char *k, uint64_t v)
 {
 	gio_puts(k);
 	gio_puts(": ");
@@ -57,49 +51,13 @@ static void kv(const char *k, uint64_t v)
 	gio_puts("\n");
 }
 
-static uint32_t mmio32(uint64_t a)
-{
-	return *(volatile uint32_t *)a;
-}
-
-static uint16_t mmio16(uint64_t a)
-{
-	return *(volatile uint16_t *)a;
-}
-
-static uint8_t mmio8(uint64_t a)
-{
-	return *(volatile uint8_t *)a;
-}
-
-static void wmmio32(uint64_t a, uint32_t v)
-{
-	*(volatile uint32_t *)a = v;
-}
-
-static void wmmio16(uint64_t a, uint16_t v)
-{
-	*(volatile uint16_t *)a = v;
-}
-
-static void wmmio8(uint64_t a, uint8_t v)
-{
-	*(volatile uint8_t *)a = v;
-}
-
-static void wmmio64(uint64_t a, uint64_t v)
-{
-	wmmio32(a, (uint32_t)v);
-	wmmio32(a + 4, v >> 32);
-}
-
-static uint32_t cfg_read(unsigned int slot, unsigned int reg)
+uint32_t cfg_read(unsigned int slot, unsigned int reg)
 {
 	outl(0xcf8, 0x80000000u | slot << 11 | (reg & 0xfc));
 	return inl(0xcfc);
 }
 
-static void cfg_write16(unsigned int slot, unsigned int reg, uint16_t v)
+void cfg_write16(unsigned int slot, unsigned int reg, uint16_t v)
 {
 	outl(0xcf8, 0x80000000u | slot << 11 | (reg & 0xfc));
 	__asm__ volatile("outw %0, %1"
@@ -107,7 +65,7 @@ static void cfg_write16(unsigned int slot, unsigned int reg, uint16_t v)
 			 : "a"(v), "Nd"((uint16_t)(0xcfc + (reg & 2))));
 }
 
-static void *memset_(void *d, int c, size_t n)
+void *memset_(void *d, int c, size_t n)
 {
 	uint8_t *p = d;
 
@@ -116,36 +74,8 @@ static void *memset_(void *d, int c, size_t n)
 	return d;
 }
 
-/* The device as the driver found it. */
-struct vdev {
-	unsigned int slot;
-	uint64_t bar[6];
-	uint64_t common, notify, isr, device;
-	uint32_t notify_mult;
-	unsigned int msix_cap;
-	uint64_t msix_table;
-};
-
-/* Common configuration registers (virtio 1.2, 4.1.4.3) */
-#define C_DFSEL 0x00
-#define C_DF 0x04
-#define C_GFSEL 0x08
-#define C_GF 0x0c
-#define C_MSIX 0x10
-#define C_NUMQ 0x12
-#define C_STATUS 0x14
-#define C_GEN 0x15
-#define C_QSEL 0x16
-#define C_QSIZE 0x18
-#define C_QMSIX 0x1a
-#define C_QENABLE 0x1c
-#define C_QNOFF 0x1e
-#define C_QDESC 0x20
-#define C_QDRIVER 0x28
-#define C_QDEVICE 0x30
-
 /* Enumerate bus 0; returns the first slot with vendor:device want, or -1. */
-static int enumerate(uint32_t want)
+int enumerate(uint32_t want)
 {
 	unsigned int s, n = 0, ecam_ok = 1;
 	int rng = -1;
@@ -178,7 +108,7 @@ static int enumerate(uint32_t want)
 }
 
 /* Map BARs, enable decoding, walk the capability list. Returns 0 or -1. */
-static int probe(struct vdev *v)
+int probe(struct vdev *v)
 {
 	unsigned int p, i, seen = 0;
 
@@ -261,7 +191,7 @@ static int init_dev(struct vdev *v)
 	return mmio8(c + C_STATUS) == 0xf ? 0 : -1;
 }
 
-static uint16_t avail_idx;
+uint16_t avail_idx;
 
 /* Offer one device-writable buffer and kick queue 0. */
 static void post(struct vdev *v, uint16_t head, uint64_t addr, uint32_t len)
@@ -281,7 +211,7 @@ static void post(struct vdev *v, uint16_t head, uint64_t addr, uint32_t len)
 }
 
 /* Wait until the used index reaches want. Returns 0, -1 on timeout. */
-static int wait_used(uint16_t want)
+int wait_used(uint16_t want)
 {
 	volatile struct virtq_used *u = (struct virtq_used *)USED_ADDR;
 	unsigned long i;
@@ -703,6 +633,8 @@ void virtio_test(const char *mode)
 		test_blk_counter();
 	else if (mode[0] == 'b')
 		test_blk();
+	else if (mode[0] == 's')
+		scsi_test(mode);
 	else if (mode[0] == 'r' && mode[3] == '-' && mode[4] == 'r')
 		test_reboot();
 	else if (mode[0] == 'r' && mode[3] == '-' && mode[4] == 'l')

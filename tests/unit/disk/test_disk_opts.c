@@ -42,6 +42,25 @@ static void test_defaults(void **state)
 	assert_false(o.readonly);
 	assert_int_equal(o.cache, DISK_CACHE_WRITEBACK);
 	assert_string_equal(o.serial, "");
+	assert_int_equal(o.bus, DISK_BUS_VIRTIO);
+	disk_opts_free(&o);
+
+	assert_int_equal(
+		disk_parse_opts("path=d.img,bus=scsi", &o, err, sizeof(err)),
+		0);
+	assert_int_equal(o.bus, DISK_BUS_SCSI);
+	assert_false(o.cdrom);
+	disk_opts_free(&o);
+	assert_int_equal(disk_parse_opts("path=c.iso,media=cdrom,bus=scsi", &o,
+					 err, sizeof(err)),
+			 0);
+	assert_true(o.cdrom);
+	assert_true(o.readonly); /* a CD-ROM is read-only */
+	disk_opts_free(&o);
+	assert_int_equal(disk_parse_opts("bus=scsi,bus=virtio,path=d.img", &o,
+					 err, sizeof(err)),
+			 0);
+	assert_int_equal(o.bus, DISK_BUS_VIRTIO);
 	disk_opts_free(&o);
 
 	assert_int_equal(
@@ -83,6 +102,10 @@ static void test_errors(void **state)
 	expect_error("", "path= is required");
 	expect_error("format=raw", "path= is required");
 	expect_error("path=a,bogus=1", "unknown option 'bogus'");
+	expect_error("path=a,bus=ide", "unknown bus 'ide'");
+	expect_error("path=a,media=cdrom", "media=cdrom needs bus=scsi");
+	expect_error("path=a,bus=scsi,media=dvd", "unknown media 'dvd'");
+	expect_error("path=a,bus=", "unknown bus ''");
 	expect_error("path=a,format=vmdk", "unknown format 'vmdk'");
 	expect_error("path=a,readonly=maybe", "readonly= takes on or off");
 	expect_error("path=a,cache=unsafe", "unknown cache mode 'unsafe'");
