@@ -118,7 +118,7 @@ static void check_disk(struct dom_checker *c, xmlNodePtr n,
 	else if (k->bus == DOM_BUS_OTHER || k->bus == DOM_BUS_SATA)
 		dom_issue(
 			c, true, n,
-			"<target bus='%s'>: disks are virtio only; use bus='virtio' (the guest sees /dev/vdX)",
+			"<target bus='%s'>: disks are on virtio or virtio-scsi; use bus='virtio' (the guest sees /dev/vdX) or bus='scsi' (/dev/sdX)",
 			dom_prop(dom_child(n, "target"), "bus"));
 	else if (k->format == DOM_FMT_OTHER)
 		dom_issue(
@@ -250,6 +250,13 @@ static void check_devices(struct dom_checker *c, const struct domain *d)
 			dom_issue(c, true, n,
 				  "<%s model='%s'>: use model='virtio'", name,
 				  model ?: "");
+		else if (!strcmp(name, "controller") &&
+			 !strcmp(dom_prop(n, "type") ?: "", "scsi") && model &&
+			 strcmp(model, "virtio-scsi"))
+			dom_issue(
+				c, true, n,
+				"<controller type='scsi' model='%s'>: wirt's SCSI controller is virtio-scsi; use model='virtio-scsi'",
+				model);
 		else if (!check_named(c, n))
 			dom_issue(c, true, n, "<%s>: unknown device; remove it",
 				  name);

@@ -61,7 +61,9 @@ static int view_disk(struct domain *d, xmlNodePtr n, char *err, size_t errlen)
 		[DOM_CACHE_UNSAFE] = "unsafe",
 	};
 	static const char *const buses[] = {
-		[DOM_BUS_VIRTIO] = "virtio", [DOM_BUS_SATA] = "sata"
+		[DOM_BUS_VIRTIO] = "virtio",
+		[DOM_BUS_SATA] = "sata",
+		[DOM_BUS_SCSI] = "scsi",
 	};
 	xmlNodePtr drv = dom_child(n, "driver"), src = dom_child(n, "source");
 	xmlNodePtr tgt = dom_child(n, "target");

@@ -46,7 +46,13 @@ enum dom_disk_format {
 	DOM_FMT_QCOW2,
 	DOM_FMT_OTHER
 };
-enum dom_bus { DOM_BUS_DEFAULT, DOM_BUS_VIRTIO, DOM_BUS_SATA, DOM_BUS_OTHER };
+enum dom_bus {
+	DOM_BUS_DEFAULT,
+	DOM_BUS_VIRTIO,
+	DOM_BUS_SATA,
+	DOM_BUS_SCSI, /* a target of wirt-vmm's one virtio-scsi controller */
+	DOM_BUS_OTHER
+};
 enum dom_cache {
 	DOM_CACHE_DEFAULT,
 	DOM_CACHE_NONE,

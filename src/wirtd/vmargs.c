@@ -80,12 +80,14 @@ static int disk_args(struct vmargs *a, const struct dom_disk *k, char *err,
 	if (r)
 		return r;
 	return add(a, "--disk") ||
-			       add(a, "path=%s,format=%s%s%s%s%s,id=%s",
+			       add(a, "path=%s,format=%s%s%s%s%s%s,id=%s",
 				   k->source,
 				   k->format == DOM_FMT_QCOW2 ? "qcow2" : "raw",
 				   k->readonly ? ",readonly=on" : "", cache,
 				   k->serial ? ",serial=" : "",
-				   k->serial ? k->serial : "", k->target) ?
+				   k->serial ? k->serial : "",
+				   k->bus == DOM_BUS_SCSI ? ",bus=scsi" : "",
+				   k->target) ?
 		       -ENOMEM :
 		       0;
 }

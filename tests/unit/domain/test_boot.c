@@ -129,7 +129,12 @@ static void test_refused(void **state)
 		{ "<boot dev='hd'/>",
 		  "<disk><source file='/d'/><target dev='sdb' bus='sata'/>"
 		  "</disk>",
-		  "disks are virtio only" },
+		  "disks are on virtio or virtio-scsi" },
+		{ "<boot dev='hd'/>",
+		  "<controller type='scsi' model='lsilogic'/>"
+		  "<disk><source file='/d'/><target dev='sdb' bus='scsi'/>"
+		  "</disk>",
+		  "use model='virtio-scsi'" },
 		{ "<boot dev='hd'/>",
 		  "<disk><source file='/d'/><target dev='vda'/><boot order='1'/>"
 		  "</disk>",
