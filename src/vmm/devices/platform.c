@@ -1,22 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * i8042 reset, ACPI sleep/reset registers, PM1 event/control blocks, PM
- * timer, GED event register, port 0x80.
+ * The 8042 (a reset-only stub for direct kernel boots, the keyboard
+ * controller of i8042.h for firmware boots), ACPI sleep/reset registers,
+ * PM1 event/control blocks, PM timer, GED event register, port 0x80.
  */
 #include "vmm/devices/platform.h"
 
+#include <errno.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "vmm/acpi/acpi.h"
 #include "vmm/boot/le.h"
 #include "vmm/bus.h"
+#include "vmm/devices/i8042.h"
+#include "vmm/state/state.h"
 #include "vmm/vm.h"
 
-#define I8042_DATA 0x60
-#define I8042_CMD 0x64
+#define I8042_DATA I8042_DATA_PORT
+#define I8042_CMD I8042_CMD_PORT
 #define I8042_CMD_RESET 0xfe
+#define KBD_IRQ 1
 
 int acpi_sleep_state(uint8_t val)
 {
@@ -25,8 +31,9 @@ int acpi_sleep_state(uint8_t val)
 	return (val >> 2) & 7;
 }
 
-static void i8042_io(void *opaque, uint64_t off, uint8_t *data,
-		     unsigned int size, bool wr)
+/* The direct boot's 8042: empty status, reset on command 0xfe. */
+static void i8042_stub_io(void *opaque, uint64_t off, uint8_t *data,
+			  unsigned int size, bool wr)
 {
 	struct vm *vm = opaque;
 
@@ -37,6 +44,85 @@ static void i8042_io(void *opaque, uint64_t off, uint8_t *data,
 	}
 	if (off == I8042_CMD - I8042_DATA && data[0] == I8042_CMD_RESET)
 		vm_request_stop(vm, VM_RESET);
+}
+
+/* The keyboard controller's IRQ 1 and reset line (firmware boots). */
+static void kbc_irq(void *opaque, int level)
+{
+	vm_set_irq(opaque, KBD_IRQ, level);
+}
+
+static void kbc_reset_line(void *opaque)
+{
+	vm_request_stop(opaque, VM_RESET);
+}
+
+/* Ports 0x60-0x64: the controller at 0x60 and 0x64; 0x61-0x63 read 0. */
+static void kbc_io(void *opaque, uint64_t off, uint8_t *data, unsigned int size,
+		   bool wr)
+{
+	if (off != 0 && off != I8042_CMD - I8042_DATA) {
+		if (!wr)
+			memset(data, 0, size);
+		return;
+	}
+	if (!wr)
+		memset(data, 0, size);
+	i8042_io(opaque, off, data, wr);
+}
+
+static void kbc_reset(struct vm *vm, void *opaque)
+{
+	(void)vm;
+	i8042_reset(opaque);
+}
+
+static void kbc_destroy(struct vm *vm, void *opaque)
+{
+	(void)vm;
+	free(opaque);
+}
+
+static int kbc_save(struct vm *vm, void *opaque, struct state_writer *w)
+{
+	uint8_t buf[I8042_STATE_LEN];
+
+	(void)vm;
+	i8042_save(opaque, buf);
+	return state_put(w, buf, sizeof(buf));
+}
+
+static int kbc_load(struct vm *vm, void *opaque, const void *buf, size_t len)
+{
+	(void)vm;
+	return i8042_load(opaque, buf, len);
+}
+
+/* The keyboard controller of a firmware boot, its hooks. 0 or -errno. */
+static int kbc_register(struct vm *vm)
+{
+	struct i8042 *k = malloc(sizeof(*k));
+	struct vm_hook h = { .name = "i8042",
+			     .reset = kbc_reset,
+			     .destroy = kbc_destroy,
+			     .opaque = k };
+	struct vm_state_hook sh = {
+		.name = "i8042", .save = kbc_save, .load = kbc_load, .opaque = k
+	};
+	int r;
+
+	if (!k)
+		return -ENOMEM;
+	i8042_init(k, kbc_irq, kbc_reset_line, vm);
+	r = vm_add_hook(vm, &h);
+	if (r) {
+		free(k);
+		return r;
+	}
+	r = vm_add_state_hook(vm, &sh);
+	if (!r)
+		r = bus_register(&vm->pio, I8042_DATA, 5, kbc_io, k, "i8042");
+	return r;
 }
 
 static void acpi_io(void *opaque, uint64_t off, uint8_t *data,
@@ -141,7 +227,11 @@ int platform_register(struct vm *vm)
 {
 	int r;
 
-	r = bus_register(&vm->pio, I8042_DATA, 5, i8042_io, vm, "i8042");
+	if (vm->cfg->firmware)
+		r = kbc_register(vm);
+	else
+		r = bus_register(&vm->pio, I8042_DATA, 5, i8042_stub_io, vm,
+				 "i8042");
 	if (!r)
 		r = bus_register(&vm->pio, ACPI_SLEEP_CTL_PORT, 3, acpi_io, vm,
 				 "acpi");
