@@ -34,13 +34,54 @@ bool opt_kv(const char *spec, const char *key, char *out, size_t len)
 	return false;
 }
 
+int install_disk_bus(struct ctx *c, const char *spec, bool *scsi)
+{
+	char bus[16] = "virtio";
+
+	opt_kv(spec, "bus", bus, sizeof(bus));
+	*scsi = !strcmp(bus, "scsi");
+	if (*scsi || !strcmp(bus, "virtio"))
+		return 0;
+	return err_set(
+		c->err, sizeof(c->err), -EINVAL,
+		"--disk '%s': bus '%s' is not one wirt has; use bus=virtio or bus=scsi (virtio-scsi)",
+		spec, bus);
+}
+
+void install_target(FILE *x, bool scsi, int idx)
+{
+	if (scsi)
+		fprintf(x, "      <target dev='sd%c' bus='scsi'/>\n",
+			'b' + idx);
+	else
+		fprintf(x, "      <target dev='vd%c' bus='virtio'/>\n",
+			'a' + idx);
+}
+
+/* Whether any --disk of the install is on virtio-scsi. */
+static bool any_scsi(const struct ctx *c)
+{
+	char bus[16];
+	int i;
+
+	for (i = 0; i < c->cl.nflags; i++)
+		if (!strcmp(c->cl.flags[i], "disk") &&
+		    opt_kv(c->cl.vals[i], "bus", bus, sizeof(bus)) &&
+		    !strcmp(bus, "scsi"))
+			return true;
+	return false;
+}
+
 /* install_disk - one --disk: an existing path, or size=GiB to create. */
 static int install_disk(struct ctx *c, FILE *x, const char *spec, int idx)
 {
 	char path[4096], fmt[16] = "", size[32], ro[8] = "";
 	struct json_object *a, *r;
 	uint64_t gib;
+	bool scsi;
 
+	if (install_disk_bus(c, spec, &scsi))
+		return -EINVAL;
 	if (opt_kv(spec, "pool", path, sizeof(path)) ||
 	    opt_kv(spec, "vol", path, sizeof(path)))
 		return install_vol_disk(c, x, spec, idx);
@@ -77,9 +118,10 @@ static int install_disk(struct ctx *c, FILE *x, const char *spec, int idx)
 	fput_xml(x, fmt, true);
 	fprintf(x, "'/>\n      <source file='");
 	fput_xml(x, path, true);
-	fprintf(x,
-		"'/>\n      <target dev='vd%c' bus='virtio'/>\n%s    </disk>\n",
-		'a' + idx, !strcmp(ro, "on") ? "      <readonly/>\n" : "");
+	fprintf(x, "'/>\n");
+	install_target(x, scsi, idx);
+	fprintf(x, "%s    </disk>\n",
+		!strcmp(ro, "on") ? "      <readonly/>\n" : "");
 	return 0;
 }
 
@@ -265,6 +307,9 @@ static int install_xml(struct ctx *c, char **xml)
 		r = install_seed(c, x, v, d++);
 	if (!r && cdrom)
 		r = install_cdrom(c, x, cdrom);
+	if (!r && any_scsi(c))
+		fprintf(x,
+			"    <controller type='scsi' index='0' model='virtio-scsi'/>\n");
 	fprintf(x,
 		"    <serial type='pty'/>\n    <memballoon model='virtio'/>\n    <rng model='virtio'>\n      <backend model='random'>/dev/urandom</backend>\n    </rng>\n  </devices>\n</domain>\n");
 	fclose(x);

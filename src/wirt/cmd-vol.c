@@ -321,7 +321,10 @@ int install_vol_disk(struct ctx *c, FILE *x, const char *spec, int idx)
 {
 	char pool[256], vol[512], fmt[16] = "", *slash;
 	struct json_object *a, *r;
+	bool scsi;
 
+	if (install_disk_bus(c, spec, &scsi))
+		return -EINVAL;
 	if (opt_kv(spec, "pool", pool, sizeof(pool))) {
 		if (!opt_kv(spec, "format", fmt, sizeof(fmt)))
 			strcpy(fmt, "qcow2");
@@ -353,8 +356,8 @@ int install_vol_disk(struct ctx *c, FILE *x, const char *spec, int idx)
 	fput_xml(x, pool, true);
 	fprintf(x, "' volume='");
 	fput_xml(x, vol, true);
-	fprintf(x,
-		"'/>\n      <target dev='vd%c' bus='virtio'/>\n    </disk>\n",
-		'a' + idx);
+	fprintf(x, "'/>\n");
+	install_target(x, scsi, idx);
+	fprintf(x, "    </disk>\n");
 	return 0;
 }

@@ -111,6 +111,16 @@ int do_vol_download(struct ctx *c);
  * volume NAME[-N].F in pool P) or vol=P/V (an existing volume), written
  * to x as a <disk type='volume'>. Returns 0 or -errno with c->err set. */
 int install_vol_disk(struct ctx *c, FILE *x, const char *spec, int idx);
+/*
+ * install_disk_bus - the bus of install's --disk spec: bus=virtio (the
+ * default) or bus=scsi, as *scsi. Returns 0, or -EINVAL with c->err set.
+ */
+int install_disk_bus(struct ctx *c, const char *spec, bool *scsi);
+/*
+ * install_target - write the <target> line of --disk number idx: vdX on
+ * virtio, sdX from sdb on virtio-scsi (sda is the SATA CD-ROM's name).
+ */
+void install_target(FILE *x, bool scsi, int idx);
 /* opt_kv - the value of key in "k1=v1,k2=v2" into out; false if absent. */
 bool opt_kv(const char *spec, const char *key, char *out, size_t len);
 int install_seed(struct ctx *c, FILE *x, const char *spec, int idx);
