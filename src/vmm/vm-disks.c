@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/util.h"
 #include "vmm/disk/disk-grant.h"
 #include "vmm/vm.h"
 
@@ -115,4 +116,20 @@ int vm_disks_grant(struct vm *vm, uid_t uid, gid_t gid, char *err, size_t len)
 			return r;
 	}
 	return 0;
+}
+
+int vm_disks_report(int r, const char *path, const char *id, const char *dflt)
+{
+	if (r == -EEXIST && id[0])
+		wirt_err(
+			"--disk '%s': id '%s' is already used by another --disk (give each disk its own id=)",
+			path, id);
+	else if (r == -EEXIST)
+		wirt_err(
+			"--disk '%s': its default name '%s' is taken by an earlier id= (choose another id there)",
+			path, dflt);
+	else if (r)
+		wirt_err("--disk '%s': cannot list the disk: %s", path,
+			 strerror(-r));
+	return r;
 }

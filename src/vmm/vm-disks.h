@@ -53,6 +53,14 @@ int vm_disks_add(struct vm *vm, const char *id, struct disk *disk);
 int vm_disks_add_scsi(struct vm *vm, const char *id, struct disk *disk,
 		      unsigned int target, bool cdrom);
 
+/*
+ * vm_disks_report - after vm_disks_add or vm_disks_add_scsi returned r for
+ * --disk path given id ("" when none; dflt: the default name it would
+ * have had): one line saying why the disk could not be listed, when r is
+ * an error. Returns r.
+ */
+int vm_disks_report(int r, const char *path, const char *id, const char *dflt);
+
 /* vm_disks_count - how many disks the VM has. */
 unsigned int vm_disks_count(const struct vm *vm);
 

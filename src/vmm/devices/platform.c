@@ -61,14 +61,10 @@ static void kbc_reset_line(void *opaque)
 static void kbc_io(void *opaque, uint64_t off, uint8_t *data, unsigned int size,
 		   bool wr)
 {
-	if (off != 0 && off != I8042_CMD - I8042_DATA) {
-		if (!wr)
-			memset(data, 0, size);
-		return;
-	}
 	if (!wr)
 		memset(data, 0, size);
-	i8042_io(opaque, off, data, wr);
+	if (off == 0 || off == I8042_CMD - I8042_DATA)
+		i8042_io(opaque, off, data, wr);
 }
 
 static void kbc_reset(struct vm *vm, void *opaque)

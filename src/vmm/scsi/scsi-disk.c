@@ -52,6 +52,16 @@ void scsi_fill_sense(uint8_t *s, uint8_t key, uint8_t asc)
 	s[12] = asc;
 }
 
+void scsi_cmd_begin(struct scsi_cmd *c)
+{
+	c->action = SCSI_ACT_DONE;
+	c->status = SCSI_GOOD;
+	c->sense_len = 0;
+	c->data_len = 0;
+	c->lba = 0;
+	c->nblocks = 0;
+}
+
 void scsi_set_sense(struct scsi_cmd *c, uint8_t key, uint8_t asc)
 {
 	c->action = SCSI_ACT_DONE;
@@ -304,12 +314,7 @@ void scsi_disk_exec(const struct scsi_lu *lu, struct scsi_cmd *c)
 {
 	size_t need;
 
-	c->action = SCSI_ACT_DONE;
-	c->status = SCSI_GOOD;
-	c->sense_len = 0;
-	c->data_len = 0;
-	c->lba = 0;
-	c->nblocks = 0;
+	scsi_cmd_begin(c);
 	need = c->cdb && c->cdb_len ? cdb_len_of(c->cdb[0]) : 0;
 	if (!need) {
 		scsi_set_sense(c, SCSI_SK_ILLEGAL_REQUEST,

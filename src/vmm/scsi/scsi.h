@@ -120,6 +120,12 @@ struct scsi_cmd {
 void scsi_disk_exec(const struct scsi_lu *lu, struct scsi_cmd *cmd);
 
 /*
+ * scsi_cmd_begin - clear cmd's result before it runs: GOOD, done, no
+ * sense, no data, no block transfer.
+ */
+void scsi_cmd_begin(struct scsi_cmd *cmd);
+
+/*
  * scsi_set_sense - end cmd with CHECK CONDITION and fixed-format sense
  * data (response code 0x70) of sense key key and additional sense code
  * asc (ASCQ 0); no data-in. For the transport's I/O errors too.

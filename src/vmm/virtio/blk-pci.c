@@ -5,6 +5,7 @@
  * device itself needs no transport (and is unit-tested without one).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "common/util.h"
@@ -21,19 +22,10 @@ static int list_disk(struct vm *vm, const struct disk_opts *o, struct disk *k)
 {
 	unsigned int n = vm_disks_count(vm);
 	int r = vm_disks_add(vm, o->id, k);
+	char dflt[32];
 
-	if (r == -EEXIST && o->id[0])
-		wirt_err(
-			"--disk '%s': id '%s' is already used by another --disk (give each disk its own id=)",
-			o->path, o->id);
-	else if (r == -EEXIST)
-		wirt_err(
-			"--disk '%s': its default name 'virtio%u' is taken by an earlier id= (choose another id there)",
-			o->path, n);
-	else if (r)
-		wirt_err("--disk '%s': cannot list the disk: %s", o->path,
-			 strerror(-r));
-	return r;
+	snprintf(dflt, sizeof(dflt), "virtio%u", n);
+	return vm_disks_report(r, o->path, o->id, dflt);
 }
 
 int virtio_blk_create(struct vm *vm, const struct disk_opts *op)

@@ -19,12 +19,7 @@ void vscsi_cd_exec(struct vscsi_target *t, struct scsi_cmd *c)
 	struct atapi_result res = { 0 };
 	uint64_t n;
 
-	c->action = SCSI_ACT_DONE;
-	c->status = SCSI_GOOD;
-	c->sense_len = 0;
-	c->data_len = 0;
-	c->lba = 0;
-	c->nblocks = 0;
+	scsi_cmd_begin(c);
 	if (c->cdb_len < ATAPI_CDB_LEN) {
 		scsi_set_sense(c, SCSI_SK_ILLEGAL_REQUEST,
 			       SCSI_ASC_INVALID_FIELD);

@@ -6,6 +6,7 @@
  * virtio/scsi.c so that the device needs no transport.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "common/util.h"
@@ -71,19 +72,10 @@ static int list_disk(struct vm *vm, const struct disk_opts *o, struct disk *k,
 		     unsigned int t)
 {
 	int r = vm_disks_add_scsi(vm, o->id, k, t, o->cdrom);
+	char dflt[32];
 
-	if (r == -EEXIST && o->id[0])
-		wirt_err(
-			"--disk '%s': id '%s' is already used by another --disk (give each disk its own id=)",
-			o->path, o->id);
-	else if (r == -EEXIST)
-		wirt_err(
-			"--disk '%s': its default name 'scsi0-%s%u' is taken by an earlier id= (choose another id there)",
-			o->path, o->cdrom ? "cd" : "hd", t);
-	else if (r)
-		wirt_err("--disk '%s': cannot list the disk: %s", o->path,
-			 strerror(-r));
-	return r;
+	snprintf(dflt, sizeof(dflt), "scsi0-%s%u", o->cdrom ? "cd" : "hd", t);
+	return vm_disks_report(r, o->path, o->id, dflt);
 }
 
 int virtio_scsi_create(struct vm *vm, const struct disk_opts *o)
